@@ -1,0 +1,114 @@
+"""Build the Cython extensions of fastiou, with OpenMP when the compiler can link it.
+
+OpenMP is probed by compiling *and linking* a tiny program with the same compiler that
+builds the extensions. When the probe fails, or ``FASTIOU_DISABLE_OPENMP=1`` is set, the
+extensions are built serially and a message says so. ``fastiou.show_config()`` reports
+which build you have.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from glob import glob
+from pathlib import Path
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).parent
+PACKAGE = Path("src") / "fastiou"
+
+BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
+OPENMP_FLAG = "-fopenmp"
+
+PROBE_SOURCE = r"""
+#include <omp.h>
+#include <stdio.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel reduction(+:n)
+    n += 1;
+    printf("%d %d\n", n, omp_get_max_threads());
+    return n > 0 ? 0 : 1;
+}
+"""
+
+CYTHON_DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": False,
+    "wraparound": False,
+    "cdivision": True,
+    "initializedcheck": False,
+    "nonecheck": False,
+    "embedsignature": True,
+    "freethreading_compatible": True,
+}
+
+
+def _openmp_disabled_by_user():
+    return os.environ.get("FASTIOU_DISABLE_OPENMP", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _compiler_links_openmp(compiler):
+    """Return True when `compiler` compiles and links a small OpenMP program."""
+    tmp = tempfile.mkdtemp(prefix="fastiou-openmp-probe-")
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as fh:
+            fh.write(PROBE_SOURCE)
+        objects = compiler.compile([src], output_dir=tmp, extra_postargs=[OPENMP_FLAG])
+        compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=[OPENMP_FLAG])
+        return True
+    except Exception:  # any compile or link failure means: no usable OpenMP
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class BuildExtWithOpenMP(build_ext):
+    """Probe OpenMP once, then add the flags (or not) to every extension."""
+
+    def build_extensions(self):
+        if _openmp_disabled_by_user():
+            use_openmp = False
+            reason = "FASTIOU_DISABLE_OPENMP is set"
+        else:
+            use_openmp = _compiler_links_openmp(self.compiler)
+            reason = "the compiler could not compile and link an OpenMP program"
+        if not use_openmp:
+            banner = "*" * 72
+            print(
+                f"\n{banner}\nfastiou: building WITHOUT OpenMP ({reason}).\n"
+                "All kernels will run on one thread. Install a compiler with OpenMP\n"
+                f"support (gcc, or clang with libomp) for multithreaded kernels.\n{banner}\n",
+                file=sys.stderr,
+            )
+        compile_args = BASE_COMPILE_ARGS + ([OPENMP_FLAG] if use_openmp else [])
+        link_args = [OPENMP_FLAG] if use_openmp else []
+        flags_macro = ("FASTIOU_COMPILE_FLAGS", '"' + " ".join(compile_args) + '"')
+        for ext in self.extensions:
+            ext.extra_compile_args = compile_args
+            ext.extra_link_args = link_args
+            ext.define_macros = [m for m in ext.define_macros if m[0] != flags_macro[0]] + [flags_macro]
+        super().build_extensions()
+
+
+def _extensions():
+    extensions = []
+    for pyx in sorted(glob(str(PACKAGE / "_*.pyx"))):
+        name = "fastiou." + Path(pyx).stem
+        extensions.append(
+            Extension(
+                name,
+                [pyx],
+                include_dirs=[np.get_include(), str(PACKAGE)],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            )
+        )
+    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, include_path=[str(PACKAGE)])
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})

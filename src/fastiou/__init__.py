@@ -1,0 +1,25 @@
+"""fastiou: fast, exact confusion matrices and IoU (Jaccard) metrics.
+
+A Cython/OpenMP kernel counts two integer label arrays into an exact int64 confusion
+matrix in one pass; the functions here derive IoU and mean IoU from it.
+"""
+
+from fastiou._config import show_config
+from fastiou._core import (
+    confusion_matrix,
+    iou_from_confusion,
+    mean_iou,
+    per_class_iou,
+)
+from fastiou._openmp_info import openmp_enabled
+from fastiou._version import __version__
+
+__all__ = [
+    "__version__",
+    "confusion_matrix",
+    "iou_from_confusion",
+    "mean_iou",
+    "openmp_enabled",
+    "per_class_iou",
+    "show_config",
+]

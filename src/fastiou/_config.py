@@ -1,0 +1,44 @@
+"""Build and runtime information: ``show_config()``."""
+
+import platform
+import sys
+
+import numpy as np
+
+from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
+from fastiou._threads import available_cpus
+from fastiou._version import __version__
+
+
+def config_info():
+    """Return the build and runtime facts :func:`show_config` prints, as a dict."""
+    return {
+        "fastiou": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "openmp": openmp_enabled(),
+        "openmp_max_threads": openmp_max_threads(),
+        "available_cpus": available_cpus(),
+        "compile_flags": compile_flags(),
+    }
+
+
+def show_config(file=None):
+    """Print fastiou's version, OpenMP status, thread counts, NumPy version and compile flags.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print (default ``sys.stdout``).
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> fastiou.show_config()  # doctest: +SKIP
+    fastiou            0.1.0
+    openmp             True
+    ...
+    """
+    for key, value in config_info().items():
+        print(f"{key:<20}{value}", file=file or sys.stdout)

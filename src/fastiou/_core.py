@@ -1,0 +1,262 @@
+"""Public confusion-matrix and IoU functions: validate, convert once, call the kernel."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from fastiou import _confusion
+from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._validation import (
+    as_label_array,
+    as_sample_weight,
+    check_matrix_fits,
+    check_num_classes,
+    check_same_shape,
+    common_label_dtype,
+    flatten_together,
+    ignore_values,
+)
+
+OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
+
+# Below this many label pairs per thread, starting a thread team costs more than it saves
+# (measured on a 2-core Xeon: see benchmarks/README.md).
+MIN_PAIRS_PER_THREAD = 1 << 16
+
+
+class Counts(NamedTuple):
+    """What one counting pass returns (see ``fastiou._confusion``)."""
+
+    matrix: np.ndarray
+    miss: np.ndarray
+    n_bad_true: int
+    n_bad_pred: int
+
+
+class PreparedPairs(NamedTuple):
+    """Flat, contiguous, same-dtype arrays the kernels take as they are."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    ignore: np.ndarray
+    weights: "np.ndarray | None"
+
+
+def prepare_pairs(y_true, y_pred, ignore_index=None, sample_weight=None):
+    """Validate and convert label pairs (and weights) once for the kernels."""
+    truth = as_label_array(y_true, "y_true")
+    pred = as_label_array(y_pred, "y_pred")
+    check_same_shape(truth, pred)
+    truth, pred = common_label_dtype(truth, pred)
+    ignore = ignore_values(ignore_index, truth.dtype)
+    arrays = [truth, pred]
+    if sample_weight is not None:
+        arrays.append(as_sample_weight(sample_weight, truth.shape))
+    flat = flatten_together(*arrays)
+    return PreparedPairs(flat[0], flat[1], ignore, flat[2] if sample_weight is not None else None)
+
+
+def _check_policy(out_of_range):
+    if out_of_range not in OUT_OF_RANGE_POLICIES:
+        raise ValueError(
+            f"`out_of_range` must be one of {', '.join(map(repr, OUT_OF_RANGE_POLICIES))}, "
+            f"got {out_of_range!r}"
+        )
+
+
+def _out_of_range_error(pairs, num_classes, counts):
+    """The ValueError for labels outside [0, num_classes), with a count and an example."""
+    truth, pred, ignore = pairs.y_true, pairs.y_pred, pairs.ignore
+    kept = ~np.isin(truth, ignore)
+    truth_bad = kept & ((truth < 0) | (truth >= num_classes))
+    parts = []
+    if counts.n_bad_true:
+        example = truth[truth_bad][0]
+        parts.append(
+            f"`y_true` has {counts.n_bad_true} label(s) outside [0, {num_classes}) that are not "
+            f"in `ignore_index` (e.g. {example})"
+        )
+    if counts.n_bad_pred:
+        pred_bad = kept & ~truth_bad & ((pred < 0) | (pred >= num_classes))
+        example = pred[pred_bad][0]
+        parts.append(
+            f"`y_pred` has {counts.n_bad_pred} label(s) outside [0, {num_classes}) on pairs with a "
+            f"valid `y_true` (e.g. {example})"
+        )
+    return ValueError(
+        "; ".join(parts)
+        + ". Check `num_classes`, add the value to `ignore_index`, or choose "
+        "out_of_range='ignore' (drop such pairs) or 'miss' (count a bad prediction as a miss)"
+    )
+
+
+def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
+                n_threads=None, out_of_range="raise"):
+    """Validate, convert once and count: the shared body of every public counting function.
+
+    Returns a :class:`Counts`; raises for out-of-range labels when ``out_of_range="raise"``.
+    """
+    num_classes = check_num_classes(num_classes)
+    _check_policy(out_of_range)
+    threads = resolve_n_threads(n_threads)
+    pairs = prepare_pairs(y_true, y_pred, ignore_index, sample_weight)
+    threads = threads_for_size(threads, pairs.y_true.size, MIN_PAIRS_PER_THREAD)
+    threads = check_matrix_fits(num_classes, threads)
+    if pairs.weights is None:
+        counts = Counts(*_confusion.confusion_counts(
+            pairs.y_true, pairs.y_pred, num_classes, pairs.ignore, threads))
+    else:
+        counts = Counts(*_confusion.weighted_confusion_counts(
+            pairs.y_true, pairs.y_pred, pairs.weights, num_classes, pairs.ignore, threads))
+    if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):
+        raise _out_of_range_error(pairs, num_classes, counts)
+    return counts
+
+
+def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
+                     n_threads=None, out_of_range="raise"):
+    """Count label pairs into a confusion matrix in one multithreaded pass.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int or bool
+        Ground-truth and predicted class labels of the same shape (any number of
+        dimensions, any memory layout; lists and CPU torch tensors work).
+    num_classes : int
+        Number of classes ``C``; valid labels are ``0 .. C-1``.
+    ignore_index : int or sequence of int, optional
+        Truth values whose pairs are dropped (their prediction is not looked at). Values
+        may lie inside or outside ``[0, C)``.
+    sample_weight : array_like of float, optional
+        Non-negative finite weights of ``y_true``'s shape or broadcastable to it; the
+        matrix is then float64 sums of weights.
+    n_threads : int, optional
+        ``None`` (default): the OpenMP default at call time (``OMP_NUM_THREADS``,
+        threadpoolctl); ``-1``: all CPUs; ``-k``: all but ``k - 1``; ``0`` is an error.
+        Results never depend on it.
+    out_of_range : {"raise", "ignore", "miss"}
+        What to do with a pair whose truth (not ignored) or prediction lies outside
+        ``[0, C)``: raise a ``ValueError`` (default), or leave it out of the matrix (the
+        metric functions count a bad prediction as a false negative under ``"miss"``).
+
+    Returns
+    -------
+    ndarray of shape (C, C)
+        Rows are ground truth, columns prediction; int64 counts, or float64 with weights.
+
+    Raises
+    ------
+    TypeError
+        Labels that are not integers or bools, a non-integer `num_classes` or `n_threads`.
+    ValueError
+        Shapes that differ, 0-d input, out-of-range labels (with ``"raise"``), bad weights,
+        ``n_threads=0``, or a `num_classes` whose matrix would not fit in memory.
+
+    Examples
+    --------
+    >>> import numpy as np, fastiou
+    >>> fastiou.confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
+    array([[1, 0, 0],
+           [0, 1, 1],
+           [0, 0, 1]])
+    """
+    return count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
+                       sample_weight=sample_weight, n_threads=n_threads,
+                       out_of_range=out_of_range).matrix
+
+
+def as_confusion_matrix(cm, name="cm"):
+    """Return `cm` as a float64 square matrix of finite, non-negative counts."""
+    matrix = np.asarray(cm)
+    if matrix.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers, got dtype {matrix.dtype}")
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"`{name}` must be a square 2-D matrix, got shape {matrix.shape}")
+    matrix = matrix.astype(np.float64)
+    if not np.isfinite(matrix).all() or (matrix < 0).any():
+        raise ValueError(f"`{name}` must hold finite, non-negative counts")
+    return matrix
+
+
+def iou_from_confusion(cm):
+    """Per-class IoU (Jaccard index) ``tp / (tp + fp + fn)`` from a confusion matrix.
+
+    Parameters
+    ----------
+    cm : array_like of shape (C, C)
+        Counts with rows = ground truth and columns = prediction, as returned by
+        :func:`confusion_matrix`.
+
+    Returns
+    -------
+    ndarray of shape (C,), float64
+        NaN for a class with ``tp + fp + fn == 0`` (absent from both truth and prediction);
+        no NumPy warning is emitted.
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> fastiou.iou_from_confusion([[1, 0, 0], [0, 1, 1], [0, 0, 0]])
+    array([1. , 0.5, 0. ])
+    """
+    matrix = as_confusion_matrix(cm)
+    return _iou(matrix, np.zeros(matrix.shape[0]))
+
+
+def _iou(matrix, miss):
+    """Per-class IoU with `miss` (out-of-range predictions) added to the false negatives."""
+    tp = np.diag(matrix).astype(np.float64)
+    denominator = matrix.sum(axis=0) + matrix.sum(axis=1) + miss - tp
+    iou = np.full(tp.shape, np.nan)
+    np.divide(tp, denominator, out=iou, where=denominator > 0)
+    return iou
+
+
+def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
+                  n_threads=None, out_of_range="raise"):
+    """Per-class IoU of two label arrays (one counting pass, then :func:`iou_from_confusion`).
+
+    Takes the same arguments as :func:`confusion_matrix`. Under ``out_of_range="miss"`` a
+    prediction outside ``[0, C)`` counts as a false negative of its true class.
+
+    Returns
+    -------
+    ndarray of shape (num_classes,), float64
+        NaN for classes absent from both truth and prediction.
+
+    Examples
+    --------
+    >>> import numpy as np, fastiou
+    >>> fastiou.per_class_iou(np.array([0, 1, 1]), np.array([0, 1, 0]), 2)
+    array([0.5, 0.5])
+    """
+    counts = count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
+                         sample_weight=sample_weight, n_threads=n_threads,
+                         out_of_range=out_of_range)
+    miss = counts.miss if out_of_range == "miss" else np.zeros(counts.miss.shape)
+    return _iou(counts.matrix, miss)
+
+
+def mean_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
+             n_threads=None, out_of_range="raise"):
+    """Mean IoU: the mean of :func:`per_class_iou` over classes whose IoU is not NaN.
+
+    A class absent from both truth and prediction (0 / 0) is left out of the mean, as in
+    torchmetrics' macro average, Keras ``MeanIoU``, mmseg and cityscapesScripts. When no
+    class is present at all the result is NaN. Same arguments as :func:`confusion_matrix`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, fastiou
+    >>> fastiou.mean_iou(np.array([0, 1, 1]), np.array([0, 1, 0]), num_classes=2)
+    0.5
+    """
+    iou = per_class_iou(y_true, y_pred, num_classes, ignore_index=ignore_index,
+                        sample_weight=sample_weight, n_threads=n_threads,
+                        out_of_range=out_of_range)
+    present = iou[~np.isnan(iou)]
+    return float(present.mean()) if present.size else float("nan")

@@ -1,0 +1,183 @@
+"""Input checks and one-time conversions shared by the public wrappers.
+
+Everything here either returns arrays the kernels can take as they are (native byte order,
+one integer dtype for both label arrays, 1-D contiguous, flattened in the same element
+order) or raises a ``TypeError``/``ValueError`` that names the argument, says what was
+expected and what arrived. Input arrays are never written to.
+"""
+
+import numbers
+import os
+
+import numpy as np
+
+INT64_MAX = np.iinfo(np.int64).max
+
+
+def check_num_classes(num_classes, name="num_classes"):
+    """Return `num_classes` as a positive Python int."""
+    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be a positive int, got {type(num_classes).__name__} {num_classes!r}"
+        )
+    if num_classes <= 0:
+        raise ValueError(f"`{name}` must be a positive int, got {num_classes}")
+    return int(num_classes)
+
+
+def available_memory_bytes():
+    """Memory this process can still get, from /proc/meminfo (MemAvailable), else physical RAM."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _format_bytes(n):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+
+
+def check_matrix_fits(num_classes, n_threads, itemsize=8):
+    """Return the number of threads whose private tables fit in memory with the result.
+
+    Raise ``ValueError`` (saying how much it would need) when not even the result matrix
+    and one private table fit.
+    """
+    matrix_bytes = num_classes * num_classes * itemsize
+    available = available_memory_bytes()
+    if available is None:
+        return n_threads
+    if 2 * matrix_bytes > available:
+        raise ValueError(
+            f"`num_classes`={num_classes} needs a {num_classes}x{num_classes} matrix of "
+            f"{_format_bytes(matrix_bytes)} plus a working copy of the same size "
+            f"({_format_bytes(2 * matrix_bytes)} in all), but only {_format_bytes(available)} "
+            "of memory is available"
+        )
+    fitting = (available // 2 - matrix_bytes) // max(matrix_bytes, 1)
+    return int(max(1, min(n_threads, fitting)))
+
+
+def as_label_array(values, name):
+    """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an array of integer labels; could not convert it: {exc}") from exc
+    if array.dtype.kind not in "biu":
+        raise TypeError(
+            f"`{name}` must hold integer or bool labels, got dtype {array.dtype}"
+            + (" (round or cast your labels explicitly)" if array.dtype.kind in "fc" else "")
+        )
+    if array.ndim == 0:
+        raise ValueError(f"`{name}` must be an array with at least one dimension, got a 0-d array")
+    if array.dtype.kind == "b":
+        return array.view(np.uint8)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array
+
+
+def check_same_shape(first, second, first_name="y_true", second_name="y_pred"):
+    if first.shape != second.shape:
+        raise ValueError(
+            f"`{second_name}` has shape {second.shape} but `{first_name}` has shape {first.shape}; "
+            "they must be equal"
+        )
+
+
+def common_label_dtype(first, second):
+    """Cast two integer label arrays to one dtype (a copy only of the one that changes).
+
+    ``np.result_type`` gives float64 for uint64 with a signed type: then the signed array
+    goes to uint64 when it holds no negative value, otherwise uint64 values above the int64
+    range (out of range for any feasible class count) are clipped into int64.
+    """
+    if first.dtype == second.dtype:
+        return first, second
+    common = np.result_type(first.dtype, second.dtype)
+    if common.kind == "f":
+        unsigned, signed = (first, second) if first.dtype.kind == "u" else (second, first)
+        if signed.size == 0 or signed.min() >= 0:
+            signed = signed.astype(np.uint64)
+        else:
+            unsigned = np.minimum(unsigned, np.uint64(INT64_MAX)).astype(np.int64)
+            signed = signed.astype(np.int64)
+        return (unsigned, signed) if first.dtype.kind == "u" else (signed, unsigned)
+    return first.astype(common, copy=False), second.astype(common, copy=False)
+
+
+def ignore_values(ignore_index, dtype):
+    """Return the ignore values representable in `dtype` as a 1-D array of it.
+
+    A value the label dtype cannot hold (255 for int8, -1 for uint8) can match no label,
+    so it is left out rather than wrapped around.
+    """
+    if ignore_index is None:
+        values = []
+    elif isinstance(ignore_index, numbers.Integral) and not isinstance(ignore_index, (bool, np.bool_)):
+        values = [int(ignore_index)]
+    else:
+        try:
+            values = list(ignore_index)
+        except TypeError:
+            raise TypeError(
+                "`ignore_index` must be None, an int or a sequence of ints, "
+                f"got {type(ignore_index).__name__} {ignore_index!r}"
+            ) from None
+        for value in values:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                raise TypeError(
+                    "`ignore_index` must be None, an int or a sequence of ints, "
+                    f"got an element {value!r} of type {type(value).__name__}"
+                )
+        values = [int(v) for v in values]
+    info = np.iinfo(dtype)
+    kept = sorted({v for v in values if info.min <= v <= info.max})
+    return np.array(kept, dtype=dtype)
+
+
+def as_sample_weight(sample_weight, shape, name="sample_weight"):
+    """Return float64 weights broadcast to `shape`, checked finite and non-negative."""
+    try:
+        weights = np.asarray(sample_weight)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an array of real numbers; could not convert it: {exc}") from exc
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers, got dtype {weights.dtype}")
+    try:
+        weights = np.broadcast_to(weights, shape)
+    except ValueError:
+        raise ValueError(
+            f"`{name}` has shape {weights.shape}, which does not broadcast to the labels' shape {shape}"
+        ) from None
+    weights = weights.astype(np.float64, copy=False)
+    if weights.size:
+        if not np.isfinite(weights).all():
+            bad = weights[~np.isfinite(weights)].flat[0]
+            raise ValueError(f"`{name}` must be finite, got a value {bad}")
+        if weights.min() < 0:
+            raise ValueError(f"`{name}` must be non-negative, got a value {weights.min()}")
+    return weights
+
+
+def flatten_together(*arrays):
+    """Flatten arrays of one shape to contiguous 1-D arrays whose elements stay paired.
+
+    All arrays are transposed by the permutation that puts the first one's strides in
+    memory order, then raveled: a view (no copy) for every array laid out like the first
+    (C order, Fortran order, transposed), a copy only for one that is not.
+    """
+    first = arrays[0]
+    order = np.argsort([-abs(s) for s in first.strides], kind="stable")
+    return tuple(np.ascontiguousarray(np.transpose(a, order)).reshape(-1) for a in arrays)

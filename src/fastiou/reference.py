@@ -1,0 +1,55 @@
+"""Pure-NumPy reference implementations: the test oracle and the benchmark baseline.
+
+Written for clarity, not speed: ``np.bincount`` of ``num_classes * t + p`` over the kept
+pairs, the formula every NumPy snippet uses. They take already valid input and do not
+check it; the public functions in :mod:`fastiou` are what users call.
+"""
+
+import numpy as np
+
+
+def confusion_counts(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+    """Return ``(matrix, miss, n_bad_true, n_bad_pred)`` as the compiled kernels do.
+
+    Pairs whose truth is in `ignore_index` are dropped; of the rest, a truth outside
+    ``[0, num_classes)`` is counted in `n_bad_true`, a prediction outside it (with a valid
+    truth) in `n_bad_pred` and in ``miss[truth]``; all other pairs go to ``matrix``.
+    """
+    t = np.asarray(y_true).astype(np.int64).ravel()
+    p = np.asarray(y_pred).astype(np.int64).ravel()
+    w = None if sample_weight is None else np.broadcast_to(
+        np.asarray(sample_weight, dtype=np.float64), np.shape(y_true)).ravel()
+    kept = ~np.isin(t, np.asarray(list(ignore_index), dtype=np.int64))
+    valid_t = kept & (t >= 0) & (t < num_classes)
+    valid_p = (p >= 0) & (p < num_classes)
+    pair = valid_t & valid_p
+    miss_mask = valid_t & ~valid_p
+    cc = num_classes * num_classes
+    matrix = np.bincount(num_classes * t[pair] + p[pair],
+                         weights=None if w is None else w[pair], minlength=cc)
+    miss = np.bincount(t[miss_mask], weights=None if w is None else w[miss_mask],
+                       minlength=num_classes)
+    dtype = np.int64 if w is None else np.float64
+    return (matrix.reshape(num_classes, num_classes).astype(dtype), miss.astype(dtype),
+            int((kept & ~valid_t).sum()), int(miss_mask.sum()))
+
+
+def confusion_matrix(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+    """The ``(num_classes, num_classes)`` matrix of :func:`confusion_counts`."""
+    return confusion_counts(y_true, y_pred, num_classes, ignore_index, sample_weight)[0]
+
+
+def iou_from_confusion(cm):
+    """Per-class ``tp / (tp + fp + fn)``; NaN where the denominator is 0."""
+    cm = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(cm)
+    denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, tp / denominator, np.nan)
+
+
+def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+    """Mean of the per-class IoU over the classes whose IoU is not NaN (NaN if none)."""
+    iou = iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index, sample_weight))
+    present = iou[~np.isnan(iou)]
+    return float(present.mean()) if present.size else float("nan")
