@@ -27,6 +27,257 @@ import numpy as np
 
 from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
 
+cdef extern from *:
+    """
+    /* Run-aware SIMD counting loops, compiled for AVX2 and AVX-512 with GCC/Clang target
+       attributes and chosen at run time; elsewhere every entry point returns 0 and the
+       Cython scalar loops run instead. */
+    #include <stdint.h>
+
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #define FIOU_X86 1
+    #include <immintrin.h>
+    #define FIOU_AVX2 __attribute__((target("avx2,bmi,popcnt")))
+    #define FIOU_AVX512 __attribute__((target("avx512f,avx512bw,avx2,bmi,popcnt")))
+    #endif
+
+    /* 0: scalar only, 1: AVX2, 2: AVX-512 (F + BW) */
+    static int fiou_simd_detected = -1;
+    static int fiou_simd_cap = 2;
+
+    static int fiou_detect_simd(void) {
+    #ifdef FIOU_X86
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return 2;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")
+                && __builtin_cpu_supports("popcnt")) return 1;
+    #endif
+        return 0;
+    }
+
+    static int fiou_simd_level(void) {
+        if (fiou_simd_detected < 0) fiou_simd_detected = fiou_detect_simd();
+        return fiou_simd_detected < fiou_simd_cap ? fiou_simd_detected : fiou_simd_cap;
+    }
+
+    #ifdef FIOU_X86
+    /* eq64_ISA_W(ptr, v): bit k set when the k-th W-bit element at ptr equals v (64 elements) */
+    FIOU_AVX512 static inline uint64_t eq64_avx512_8(const void* ptr, uint64_t v) {
+        return _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(ptr), _mm512_set1_epi8((char)v));
+    }
+    FIOU_AVX512 static inline uint64_t eq64_avx512_16(const void* ptr, uint64_t v) {
+        const __m512i* x = (const __m512i*)ptr;
+        __m512i b = _mm512_set1_epi16((short)v);
+        return (uint64_t)_mm512_cmpeq_epi16_mask(_mm512_loadu_si512(x), b)
+             | ((uint64_t)_mm512_cmpeq_epi16_mask(_mm512_loadu_si512(x + 1), b) << 32);
+    }
+    FIOU_AVX512 static inline uint64_t eq64_avx512_32(const void* ptr, uint64_t v) {
+        const __m512i* x = (const __m512i*)ptr;
+        __m512i b = _mm512_set1_epi32((int)v);
+        uint64_t m = 0;
+        for (int k = 0; k < 4; k++)
+            m |= (uint64_t)_mm512_cmpeq_epi32_mask(_mm512_loadu_si512(x + k), b) << (16 * k);
+        return m;
+    }
+    FIOU_AVX512 static inline uint64_t eq64_avx512_64(const void* ptr, uint64_t v) {
+        const __m512i* x = (const __m512i*)ptr;
+        __m512i b = _mm512_set1_epi64((long long)v);
+        uint64_t m = 0;
+        for (int k = 0; k < 8; k++)
+            m |= (uint64_t)_mm512_cmpeq_epi64_mask(_mm512_loadu_si512(x + k), b) << (8 * k);
+        return m;
+    }
+    FIOU_AVX2 static inline uint64_t eq64_avx2_8(const void* ptr, uint64_t v) {
+        const __m256i* x = (const __m256i*)ptr;
+        __m256i b = _mm256_set1_epi8((char)v);
+        uint32_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x), b));
+        uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x + 1), b));
+        return (uint64_t)lo | ((uint64_t)hi << 32);
+    }
+    FIOU_AVX2 static inline uint64_t eq64_avx2_16(const void* ptr, uint64_t v) {
+        const __m256i* x = (const __m256i*)ptr;
+        __m256i b = _mm256_set1_epi16((short)v);
+        uint64_t m = 0;
+        for (int k = 0; k < 2; k++) {
+            /* two compares of 16 lanes -> 32 bytes, lane order restored across 128-bit halves */
+            __m256i packed = _mm256_packs_epi16(_mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k), b),
+                                                _mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k + 1), b));
+            packed = _mm256_permute4x64_epi64(packed, 0xD8);
+            m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(packed) << (32 * k);
+        }
+        return m;
+    }
+    FIOU_AVX2 static inline uint64_t eq64_avx2_32(const void* ptr, uint64_t v) {
+        const __m256i* x = (const __m256i*)ptr;
+        __m256i b = _mm256_set1_epi32((int)v);
+        uint64_t m = 0;
+        for (int k = 0; k < 8; k++)
+            m |= (uint64_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+                     _mm256_cmpeq_epi32(_mm256_loadu_si256(x + k), b))) << (8 * k);
+        return m;
+    }
+    FIOU_AVX2 static inline uint64_t eq64_avx2_64(const void* ptr, uint64_t v) {
+        const __m256i* x = (const __m256i*)ptr;
+        __m256i b = _mm256_set1_epi64x((long long)v);
+        uint64_t m = 0;
+        for (int k = 0; k < 16; k++)
+            m |= (uint64_t)_mm256_movemask_pd(_mm256_castsi256_pd(
+                     _mm256_cmpeq_epi64(_mm256_loadu_si256(x + k), b))) << (4 * k);
+        return m;
+    }
+
+    /* One-byte labels into a 65536-bin uint32 table of pair codes (t << 8) | p; the caller
+       keeps end - start below 2**32 between flushes. Per block of 64 pairs, the pairs equal to
+       the block's first pair, then those equal to its last, are added with one popcount each;
+       the other lanes are counted one by one. */
+    #define FIOU_DEFINE_BYTE_KERNEL(ISA, ATTR)                                                    \
+    ATTR static void fiou_bytes_##ISA(const uint8_t* t, const uint8_t* p, Py_ssize_t start,        \
+                                      Py_ssize_t end, uint32_t* table) {                           \
+        Py_ssize_t i = start;                                                                      \
+        for (; i + 64 <= end; i += 64) {                                                          \
+            uint64_t m = eq64_##ISA##_8(t + i, t[i]) & eq64_##ISA##_8(p + i, p[i]);               \
+            uint64_t rest = ~m;                                                                   \
+            table[((unsigned)t[i] << 8) | p[i]] += (uint32_t)__builtin_popcountll(m);             \
+            if (rest >> 63) {                                                                     \
+                m = eq64_##ISA##_8(t + i, t[i + 63]) & eq64_##ISA##_8(p + i, p[i + 63]) & rest;    \
+                rest &= ~m;                                                                       \
+                table[((unsigned)t[i + 63] << 8) | p[i + 63]] += (uint32_t)__builtin_popcountll(m);\
+            }                                                                                     \
+            while (rest) {                                                                        \
+                Py_ssize_t k = i + __builtin_ctzll(rest);                                          \
+                rest &= rest - 1;                                                                 \
+                table[((unsigned)t[k] << 8) | p[k]] += 1;                                         \
+            }                                                                                     \
+        }                                                                                         \
+        for (; i < end; i++) table[((unsigned)t[i] << 8) | p[i]] += 1;                            \
+    }
+    FIOU_DEFINE_BYTE_KERNEL(avx2, FIOU_AVX2)
+    FIOU_DEFINE_BYTE_KERNEL(avx512, FIOU_AVX512)
+    #endif
+
+    static int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
+                                Py_ssize_t end, uint32_t* table) {
+    #ifdef FIOU_X86
+        if (level >= 2) { fiou_bytes_avx512(t, p, start, end, table); return 1; }
+        if (level >= 1) { fiou_bytes_avx2(t, p, start, end, table); return 1; }
+    #endif
+        return 0;
+    }
+
+    /* Labels of any integer type T into an int64 (C, C) histogram, with range checks: a
+       block's reference pair is used only when it lies in [0, C), so every pair matched to it
+       does too; the other lanes go through the checked one-by-one path. */
+    #define FIOU_ONE_PAIR(T)                                                                      \
+        do {                                                                                      \
+            uint64_t tv = (uint64_t)t[k], pv = (uint64_t)p[k];                                     \
+            if ((tv < n_classes) & (pv < n_classes)) hist[tv * n_classes + pv] += 1;              \
+            else {                                                                                \
+                int ignored = 0;                                                                  \
+                for (Py_ssize_t g = 0; g < n_ignore; g++) ignored |= (t[k] == ignore[g]);          \
+                if (!ignored) {                                                                   \
+                    if (tv >= n_classes) bad[0] += 1;                                             \
+                    else { bad[1] += 1; miss[tv] += 1; }                                          \
+                }                                                                                 \
+            }                                                                                     \
+        } while (0)
+
+    #define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                             \
+    ATTR static void fiou_count_##NAME##_##ISA(const T* t, const T* p, Py_ssize_t start,           \
+            Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
+            int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
+        Py_ssize_t i = start, k;                                                                   \
+        for (; i + 64 <= end; i += 64) {                                                          \
+            uint64_t rest = ~(uint64_t)0, m, tv, pv;                                              \
+            tv = (uint64_t)t[i]; pv = (uint64_t)p[i];                                             \
+            if ((tv < n_classes) & (pv < n_classes)) {                                            \
+                m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]); \
+                rest = ~m;                                                                        \
+                hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
+            }                                                                                     \
+            tv = (uint64_t)t[i + 63]; pv = (uint64_t)p[i + 63];                                   \
+            if ((rest >> 63) & (tv < n_classes) & (pv < n_classes)) {                             \
+                m = eq64_##ISA##_##W(t + i, (uint64_t)t[i + 63])                                  \
+                  & eq64_##ISA##_##W(p + i, (uint64_t)p[i + 63]) & rest;                          \
+                rest &= ~m;                                                                       \
+                hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
+            }                                                                                     \
+            while (rest) {                                                                        \
+                k = i + __builtin_ctzll(rest);                                                    \
+                rest &= rest - 1;                                                                 \
+                FIOU_ONE_PAIR(T);                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        for (k = i; k < end; k++) FIOU_ONE_PAIR(T);                                               \
+    }
+
+    #define FIOU_DEFINE_TYPE(NAME, T, W)                                                          \
+        FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, W)                                           \
+        FIOU_DEFINE_KERNEL(avx512, FIOU_AVX512, NAME, T, W)                                       \
+    static int fiou_count_##NAME(int level, const T* t, const T* p, Py_ssize_t start,              \
+            Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
+            int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
+        if (level >= 2) fiou_count_##NAME##_avx512(t, p, start, end, n_classes, ignore, n_ignore, \
+                                                   hist, miss, bad);                              \
+        else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,        \
+                                                      n_ignore, hist, miss, bad);                 \
+        else return 0;                                                                            \
+        return 1;                                                                                 \
+    }
+    #define FIOU_NO_SIMD_TYPE(NAME, T)                                                            \
+    static int fiou_count_##NAME(int level, const T* t, const T* p, Py_ssize_t start,              \
+            Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
+            int64_t* hist, int64_t* miss, int64_t* bad) { return 0; }
+
+    #ifdef FIOU_X86
+    FIOU_DEFINE_TYPE(u8, uint8_t, 8)
+    FIOU_DEFINE_TYPE(i8, int8_t, 8)
+    FIOU_DEFINE_TYPE(u16, uint16_t, 16)
+    FIOU_DEFINE_TYPE(i16, int16_t, 16)
+    FIOU_DEFINE_TYPE(u32, uint32_t, 32)
+    FIOU_DEFINE_TYPE(i32, int32_t, 32)
+    FIOU_DEFINE_TYPE(u64, uint64_t, 64)
+    FIOU_DEFINE_TYPE(i64, int64_t, 64)
+    #else
+    FIOU_NO_SIMD_TYPE(u8, uint8_t)
+    FIOU_NO_SIMD_TYPE(i8, int8_t)
+    FIOU_NO_SIMD_TYPE(u16, uint16_t)
+    FIOU_NO_SIMD_TYPE(i16, int16_t)
+    FIOU_NO_SIMD_TYPE(u32, uint32_t)
+    FIOU_NO_SIMD_TYPE(i32, int32_t)
+    FIOU_NO_SIMD_TYPE(u64, uint64_t)
+    FIOU_NO_SIMD_TYPE(i64, int64_t)
+    #endif
+    """
+    int fiou_simd_level() noexcept nogil
+    int fiou_simd_detected
+    int fiou_simd_cap
+    int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
+                         Py_ssize_t end, uint32_t* table) noexcept nogil
+    int fiou_count_u8(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
+                      Py_ssize_t end, uint64_t n_classes, const uint8_t* ignore,
+                      Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_i8(int level, const int8_t* t, const int8_t* p, Py_ssize_t start,
+                      Py_ssize_t end, uint64_t n_classes, const int8_t* ignore,
+                      Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_u16(int level, const uint16_t* t, const uint16_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const uint16_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_i16(int level, const int16_t* t, const int16_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const int16_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_u32(int level, const uint32_t* t, const uint32_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const uint32_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_i32(int level, const int32_t* t, const int32_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const int32_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_u64(int level, const uint64_t* t, const uint64_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const uint64_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_i64(int level, const int64_t* t, const int64_t* p, Py_ssize_t start,
+                       Py_ssize_t end, uint64_t n_classes, const int64_t* ignore,
+                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+
 ctypedef fused label_t:
     uint8_t
     int8_t
@@ -53,6 +304,37 @@ cdef enum:
     BYTE_TABLE_COPIES = 2
     # below this many pairs the byte table costs more (zeroing, folding) than it saves
     BYTE_TABLE_MIN_PAIRS = 1 << 19
+
+
+# uint32 byte tables are flushed into int64 at least this often (a private test hook,
+# `_set_byte_flush_interval`, lowers it); it must stay below 2**32
+cdef Py_ssize_t byte_flush_interval = (1 << 32) - 1
+
+
+def _set_byte_flush_interval(Py_ssize_t pairs):
+    """Test hook: flush the uint32 byte tables every `pairs` pairs; returns the old value."""
+    global byte_flush_interval
+    if not 0 < pairs < (1 << 32):
+        raise ValueError(f"`pairs` must lie in [1, 2**32), got {pairs}")
+    old, byte_flush_interval = byte_flush_interval, pairs
+    return old
+
+
+def _simd_levels():
+    """The SIMD levels this machine can run: 0 = scalar, 1 = AVX2, 2 = AVX-512."""
+    global fiou_simd_cap
+    cdef int cap = fiou_simd_cap
+    fiou_simd_cap = 2
+    levels = list(range(fiou_simd_level() + 1))
+    fiou_simd_cap = cap
+    return levels
+
+
+def _set_simd_cap(int level):
+    """Test hook: use at most SIMD `level` (see `_simd_levels`); returns the old cap."""
+    global fiou_simd_cap
+    old, fiou_simd_cap = fiou_simd_cap, level
+    return old
 
 
 cdef inline Py_ssize_t padded(Py_ssize_t size) noexcept nogil:
@@ -149,10 +431,11 @@ cdef void count_range_weighted(const label_t* y_true, const label_t* y_pred,
 
 
 cdef void count_bytes(const uint8_t* y_true, const uint8_t* y_pred,
-                      Py_ssize_t start, Py_ssize_t end, int64_t* table) noexcept nogil:
-    """Count the 16-bit pair codes (t << 8) | p of [start, end): no compare at all."""
-    cdef int64_t* t0 = table
-    cdef int64_t* t1 = table + BYTE_TABLE
+                      Py_ssize_t start, Py_ssize_t end, uint32_t* table) noexcept nogil:
+    """Count the 16-bit pair codes (t << 8) | p of [start, end) into two interleaved
+    uint32 tables: no compare at all (the scalar path)."""
+    cdef uint32_t* t0 = table
+    cdef uint32_t* t1 = table + BYTE_TABLE
     cdef Py_ssize_t i = start
     while i + 2 <= end:
         t0[(<Py_ssize_t>y_true[i] << 8) | y_pred[i]] += 1
@@ -160,6 +443,54 @@ cdef void count_bytes(const uint8_t* y_true, const uint8_t* y_pred,
         i += 2
     if i < end:
         t0[(<Py_ssize_t>y_true[i] << 8) | y_pred[i]] += 1
+
+
+cdef void flush_byte_table(uint32_t* table, Py_ssize_t copies, int64_t* total) noexcept nogil:
+    """Add `copies` uint32 tables into the int64 `total` and zero them."""
+    cdef Py_ssize_t copy, j
+    cdef uint32_t* part
+    for copy in range(copies):
+        part = table + copy * BYTE_TABLE
+        for j in range(BYTE_TABLE):
+            total[j] += part[j]
+            part[j] = 0
+
+
+cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y_pred,
+                              Py_ssize_t start, Py_ssize_t end, Py_ssize_t flush_every,
+                              Py_ssize_t copies, uint32_t* table, int64_t* total) noexcept nogil:
+    """Count [start, end) into `total` through uint32 `table`s flushed every `flush_every`
+    pairs, so that no uint32 counter can overflow."""
+    cdef Py_ssize_t chunk_end
+    while start < end:
+        chunk_end = end if end - start <= flush_every else start + flush_every
+        if not fiou_count_bytes(level, y_true, y_pred, start, chunk_end, table):
+            count_bytes(y_true, y_pred, start, chunk_end, table)
+        flush_byte_table(table, copies, total)
+        start = chunk_end
+
+
+cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
+                                  Py_ssize_t start, Py_ssize_t end, uint64_t n_classes,
+                                  const label_t* ignore, Py_ssize_t n_ignore, int64_t* hist,
+                                  int64_t* miss, int64_t* bad) noexcept nogil:
+    """The run-aware SIMD loop for `label_t`; False when this machine has none."""
+    if label_t is uint8_t:
+        return fiou_count_u8(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is int8_t:
+        return fiou_count_i8(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is uint16_t:
+        return fiou_count_u16(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is int16_t:
+        return fiou_count_i16(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is uint32_t:
+        return fiou_count_u32(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is int32_t:
+        return fiou_count_i32(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    elif label_t is uint64_t:
+        return fiou_count_u64(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    else:
+        return fiou_count_i64(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
 
 
 cdef void sum_rows(acc_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
@@ -237,31 +568,42 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef int64_t[:, ::1] scratch_v
     cdef int64_t[::1] table_v
     cdef int64_t* rows
-    cdef Py_ssize_t stride, copies, copy, copy_stride, tid, team, start, end
+    cdef uint32_t[:, ::1] narrow_v
+    cdef uint32_t* narrow_rows
+    cdef Py_ssize_t stride, table_stride, copies, copy, copy_stride, tid, team, start, end
+    cdef Py_ssize_t flush_every = byte_flush_interval
+    cdef int level = fiou_simd_level()
     cdef label_t sample = 0
 
     if (label_t is uint8_t or label_t is int8_t) and n >= BYTE_TABLE_MIN_PAIRS:
-        stride = padded(BYTE_TABLE_COPIES * BYTE_TABLE)
+        copies = 1 if level > 0 else BYTE_TABLE_COPIES
+        stride = padded(BYTE_TABLE)
+        table_stride = 2 * padded(copies * BYTE_TABLE // 2)
         scratch = np.zeros((n_threads, stride), dtype=np.int64)
+        narrow = np.zeros((n_threads, table_stride), dtype=np.uint32)
         table = np.zeros(BYTE_TABLE, dtype=np.int64)
         scratch_v = scratch
+        narrow_v = narrow
         table_v = table
         rows = &scratch_v[0, 0]
+        narrow_rows = &narrow_v[0, 0]
         with nogil:
             with parallel(num_threads=n_threads):
                 tid = omp_get_thread_num()
                 team = omp_get_num_threads()
                 start = n * tid // team
                 end = n * (tid + 1) // team
-                count_bytes(<const uint8_t*>t_ptr, <const uint8_t*>p_ptr, start, end,
-                            rows + tid * stride)
-            for copy in range(BYTE_TABLE_COPIES):
-                sum_rows(rows + copy * BYTE_TABLE, n_threads, stride, BYTE_TABLE,
-                         &table_v[0], n_threads)
+                count_bytes_flushed(level, <const uint8_t*>t_ptr, <const uint8_t*>p_ptr,
+                                    start, end, flush_every, copies,
+                                    narrow_rows + tid * table_stride, rows + tid * stride)
+            sum_rows(rows, n_threads, stride, BYTE_TABLE, &table_v[0], n_threads)
             fold_byte_table(&table_v[0], sample, n_classes, ig_ptr, n_ignore,
                             &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
     else:
-        copies = COPIES if COPIES * cc * 8 <= SMALL_TABLE_BYTES else 1
+        if level > 0:
+            copies = 1
+        else:
+            copies = COPIES if COPIES * cc * 8 <= SMALL_TABLE_BYTES else 1
         copy_stride = cc if copies > 1 else 0
         stride = padded(copies * cc + num_classes)
         scratch = np.zeros((n_threads, stride), dtype=np.int64)
@@ -273,9 +615,12 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 team = omp_get_num_threads()
                 start = n * tid // team
                 end = n * (tid + 1) // team
-                count_range(t_ptr, p_ptr, start, end, n_classes, ig_ptr, n_ignore,
-                            rows + tid * stride, copy_stride,
-                            rows + tid * stride + copies * cc, &bad_v[tid, 0])
+                if not count_range_simd(level, t_ptr, p_ptr, start, end, n_classes, ig_ptr,
+                                        n_ignore, rows + tid * stride,
+                                        rows + tid * stride + copies * cc, &bad_v[tid, 0]):
+                    count_range(t_ptr, p_ptr, start, end, n_classes, ig_ptr, n_ignore,
+                                rows + tid * stride, copy_stride,
+                                rows + tid * stride + copies * cc, &bad_v[tid, 0])
             for copy in range(copies):
                 sum_rows(rows + copy * cc, n_threads, stride, cc, &matrix_v[0, 0], n_threads)
             sum_rows(rows + copies * cc, n_threads, stride, num_classes, &miss_v[0], 1)

@@ -1,0 +1,186 @@
+"""Every code path of the confusion-matrix kernel against the naive kernel and the NumPy
+reference: each SIMD level this machine has (scalar, AVX2, AVX-512), runs that straddle
+the 64-pair blocks, tails shorter than a block, the uint32 byte tables near their flush
+point, every label dtype, ignore values inside and outside the class range, negative and
+out-of-range labels."""
+
+import numpy as np
+import pytest
+
+from fastiou import _confusion, reference
+
+DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
+LEVELS = _confusion._simd_levels()
+BYTE_TABLE_MIN_PAIRS = 2 ** 19
+
+
+@pytest.fixture(params=LEVELS, ids=lambda level: f"simd{level}")
+def simd_level(request):
+    old = _confusion._set_simd_cap(request.param)
+    yield request.param
+    _confusion._set_simd_cap(old)
+
+
+@pytest.fixture
+def flush_every(request):
+    old = _confusion._set_byte_flush_interval(request.param)
+    yield request.param
+    _confusion._set_byte_flush_interval(old)
+
+
+def run_lengths_labels(rng, dtype, size, num_classes, lengths, specials=()):
+    """Runs of one label with lengths drawn from `lengths`; some runs take a value from
+    `specials` (out of range, negative, ignore values) instead of a class."""
+    values = []
+    total = 0
+    choices = list(range(num_classes)) + list(specials)
+    while total < size:
+        length = int(rng.choice(lengths))
+        values.append(np.full(length, choices[rng.integers(len(choices))], dtype=dtype))
+        total += length
+    return np.concatenate(values)[:size] if values else np.zeros(0, dtype)
+
+
+def specials_for(dtype, num_classes):
+    info = np.iinfo(dtype)
+    values = [num_classes, info.max, min(255, info.max)]
+    if info.min < 0:
+        values += [-1, info.min]
+    return values
+
+
+def as_int64(labels):
+    """Labels as int64 for the reference; uint64 values above the int64 range (out of range
+    for any class count) clamp to its maximum, which no test uses otherwise."""
+    if labels.dtype.kind == "u":
+        return np.minimum(labels.astype(np.uint64), np.iinfo(np.int64).max).astype(np.int64)
+    return labels.astype(np.int64)
+
+
+def expected_counts(truth, pred, num_classes, ignore):
+    return reference.confusion_counts(as_int64(truth), as_int64(pred), num_classes,
+                                      as_int64(ignore).tolist())
+
+
+def assert_same(actual, expected):
+    np.testing.assert_array_equal(actual[0], expected[0])
+    np.testing.assert_array_equal(actual[1], expected[1])
+    assert actual[0].dtype == np.int64 and actual[1].dtype == np.int64
+    assert tuple(actual[2:]) == tuple(expected[2:])
+
+
+def check(truth, pred, num_classes, ignore, threads=(1, 2, 3)):
+    ignore = np.array(ignore, dtype=truth.dtype)
+    expected = expected_counts(truth, pred, num_classes, ignore)
+    assert_same(_confusion.naive_confusion_counts(truth, pred, num_classes, ignore), expected)
+    for n_threads in threads:
+        assert_same(_confusion.confusion_counts(truth, pred, num_classes, ignore, n_threads), expected)
+
+
+# sizes: tails shorter than a block, exact blocks, blocks plus a tail
+SIZES = [0, 1, 31, 63, 64, 65, 127, 128, 129, 200, 64 * 7 + 13]
+RUNS = {"noise": [1], "short": [1, 2, 3, 5], "block": [63, 64, 65], "long": [100, 500, 3000]}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("runs", list(RUNS), ids=str)
+def test_runs_straddling_blocks(simd_level, dtype, runs):
+    rng = np.random.default_rng(DTYPES.index(dtype) * 10 + len(runs))
+    num_classes = 6
+    specials = specials_for(dtype, num_classes)
+    for size in SIZES:
+        truth = run_lengths_labels(rng, dtype, size, num_classes, RUNS[runs], specials)
+        pred = truth.copy()
+        noisy = rng.random(size) < 0.05
+        pred[noisy] = run_lengths_labels(rng, dtype, int(noisy.sum()), num_classes, [1], specials)
+        for ignore in ([], [1], [num_classes, 2], specials[-2:]):
+            check(truth, pred, num_classes, ignore, threads=(1, 2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_lane_of_a_block_can_differ(simd_level, dtype):
+    """A block that matches its first and last pair except in one lane, for each lane."""
+    num_classes = 5
+    for lane in range(64):
+        truth = np.full(64 * 3 + 7, 2, dtype=dtype)
+        pred = np.full(truth.shape, 3, dtype=dtype)
+        truth[64 + lane] = 4
+        pred[lane] = 1
+        pred[128 + lane] = num_classes  # out of range
+        check(truth, pred, num_classes, [], threads=(1,))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_first_and_last_pair_out_of_range_or_ignored(simd_level, dtype):
+    num_classes = 4
+    specials = specials_for(dtype, num_classes)
+    for special in specials:
+        truth = np.full(64 * 4, 1, dtype=dtype)
+        pred = np.full(truth.shape, 2, dtype=dtype)
+        truth[0] = truth[63] = special           # block 0: truth refs out of range
+        pred[64] = pred[127] = special           # block 1: prediction refs out of range
+        truth[128:192] = special                  # block 2: all out of range
+        for ignore in ([], [special], [1]):
+            check(truth, pred, num_classes, ignore, threads=(1, 2))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+@pytest.mark.parametrize("flush_every", [4093, 2 ** 18 + 1], indirect=True)
+def test_byte_tables_across_flushes(simd_level, flush_every, dtype):
+    """Large one-byte inputs take the 65536-bin uint32 tables; flushing them every few pairs
+    (a test hook) must not change a count."""
+    rng = np.random.default_rng(flush_every)
+    size = BYTE_TABLE_MIN_PAIRS + 77
+    info = np.iinfo(dtype)
+    truth = run_lengths_labels(rng, dtype, size, 19, [1, 40, 64, 700], [info.min, info.max, 19])
+    pred = truth.copy()
+    noisy = rng.random(size) < 0.1
+    pred[noisy] = rng.integers(info.min, info.max + 1, int(noisy.sum()))
+    check(truth, pred, 19, [info.max, 3], threads=(1, 3))
+
+
+def test_one_counter_reaches_the_flush_interval(simd_level):
+    """A single pair repeated exactly `flush interval` times and then more, per thread."""
+    old = _confusion._set_byte_flush_interval(2 ** 19)
+    try:
+        for size in (2 ** 19, 2 ** 20, 2 ** 20 + 1):
+            truth = np.full(size, 7, dtype=np.uint8)
+            pred = np.full(size, 7, dtype=np.uint8)
+            check(truth, pred, 8, [], threads=(1, 2))
+    finally:
+        _confusion._set_byte_flush_interval(old)
+
+
+def test_flush_interval_hook_rejects_values_that_could_overflow():
+    with pytest.raises(ValueError, match="pairs"):
+        _confusion._set_byte_flush_interval(2 ** 32)
+    with pytest.raises(ValueError, match="pairs"):
+        _confusion._set_byte_flush_interval(0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_many_classes_and_all_labels_distinct(simd_level, dtype):
+    rng = np.random.default_rng(5)
+    num_classes = 300 if np.iinfo(dtype).max >= 300 else 100
+    size = 5000
+    truth = rng.integers(0, num_classes + 3, size).astype(dtype)
+    pred = rng.integers(0, num_classes + 3, size).astype(dtype)
+    check(truth, pred, num_classes, [num_classes + 1, 0])
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_one_thread_counts_past_the_uint32_range(dtype):
+    """More than 2**32 equal pairs on one thread: the uint32 tables must be flushed before
+    they wrap (lazily allocated zero pages keep this cheap)."""
+    n = 2 ** 32 + 1000
+    truth = np.zeros(n, dtype=dtype)
+    pred = np.zeros(n, dtype=dtype)
+    truth[-1] = 1
+    pred[2 ** 32 - 1] = 2
+    matrix, miss, n_bad_true, n_bad_pred = _confusion.confusion_counts(
+        truth, pred, 3, np.zeros(0, dtype=dtype), 1)
+    expected = np.zeros((3, 3), dtype=np.int64)
+    expected[0, 0] = n - 2
+    expected[0, 2] = expected[1, 0] = 1
+    np.testing.assert_array_equal(matrix, expected)
+    assert (miss.sum(), n_bad_true, n_bad_pred) == (0, 0, 0)
