@@ -19,6 +19,7 @@ No label is ever used as an index unless it lies in ``[0, C)``.
 """
 
 from cython.parallel cimport parallel, prange
+from libc.string cimport memset
 from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
 )
@@ -126,6 +127,10 @@ cdef extern from *:
         return m;
     }
 
+    /* after the first and last pair of a block, this many unmatched lanes are taken as a
+       sign of another run: the lowest of them is tried as one more reference pair */
+    #define FIOU_RUN_GUESS 12
+
     /* One-byte labels into a 65536-bin uint32 table of pair codes (t << 8) | p; the caller
        keeps end - start below 2**32 between flushes. Per block of 64 pairs, the pairs equal to
        the block's first pair, then those equal to its last, are added with one popcount each;
@@ -142,6 +147,15 @@ cdef extern from *:
                 m = eq64_##ISA##_8(t + i, t[i + 63]) & eq64_##ISA##_8(p + i, p[i + 63]) & rest;    \
                 rest &= ~m;                                                                       \
                 table[((unsigned)t[i + 63] << 8) | p[i + 63]] += (uint32_t)__builtin_popcountll(m);\
+            }                                                                                     \
+            while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
+                Py_ssize_t k = i + __builtin_ctzll(rest);                                          \
+                uint32_t found;                                                                   \
+                m = eq64_##ISA##_8(t + i, t[k]) & eq64_##ISA##_8(p + i, p[k]) & rest;              \
+                rest &= ~m;                                                                       \
+                found = (uint32_t)__builtin_popcountll(m);                                        \
+                table[((unsigned)t[k] << 8) | p[k]] += found;                                     \
+                if (found < FIOU_RUN_GUESS / 2) break;                                            \
             }                                                                                     \
             while (rest) {                                                                        \
                 Py_ssize_t k = i + __builtin_ctzll(rest);                                          \
@@ -459,15 +473,31 @@ cdef void flush_byte_table(uint32_t* table, Py_ssize_t copies, int64_t* total) n
 cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y_pred,
                               Py_ssize_t start, Py_ssize_t end, Py_ssize_t flush_every,
                               Py_ssize_t copies, uint32_t* table, int64_t* total) noexcept nogil:
-    """Count [start, end) into `total` through uint32 `table`s flushed every `flush_every`
-    pairs, so that no uint32 counter can overflow."""
+    """Count [start, end) into the zeroed uint32 `table`s, flushing them into the int64
+    `total` every `flush_every` pairs so that no counter can overflow (`total` is only
+    touched when `end - start > flush_every`); the last chunk stays in `table`."""
     cdef Py_ssize_t chunk_end
-    while start < end:
+    memset(table, 0, copies * BYTE_TABLE * sizeof(uint32_t))
+    while True:
         chunk_end = end if end - start <= flush_every else start + flush_every
         if not fiou_count_bytes(level, y_true, y_pred, start, chunk_end, table):
             count_bytes(y_true, y_pred, start, chunk_end, table)
+        if chunk_end == end:
+            return
         flush_byte_table(table, copies, total)
         start = chunk_end
+
+
+cdef void sum_byte_tables(const uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t stride,
+                          int64_t* out, int n_threads) noexcept nogil:
+    """out[j] += sum over tables r of tables[r * stride + j], for the 65536 codes j."""
+    cdef Py_ssize_t row, j, r
+    cdef const uint32_t* part
+    for row in prange(256, num_threads=n_threads, schedule="static"):
+        for r in range(n_tables):
+            part = tables + r * stride + row * 256
+            for j in range(256):
+                out[row * 256 + j] += part[j]
 
 
 cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
@@ -513,26 +543,33 @@ cdef void sum_rows(acc_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
 cdef void fold_byte_table(const int64_t* table, label_t sample, uint64_t n_classes,
                           const label_t* ignore, Py_ssize_t n_ignore,
                           int64_t* matrix, int64_t* miss, int64_t* bad) noexcept nogil:
-    """Apply ignore and range rules to a 65536-bin table of one-byte pair codes.
-    `sample` only selects the label type (how a byte decodes: signed or not)."""
-    cdef Py_ssize_t code
-    cdef int64_t count
-    cdef label_t t, p
-    for code in range(BYTE_TABLE):
-        count = table[code]
-        if count == 0:
-            continue
-        t = <label_t>(<uint8_t>(code >> 8))
-        p = <label_t>(<uint8_t>(code & 0xFF))
+    """Apply ignore and range rules to a 65536-bin table of one-byte pair codes (t << 8) | p.
+    `sample` only selects the label type (how a byte decodes: signed or not). The labels in
+    [0, C) are the bytes [0, valid_bytes), so a truth row is a row total plus C copies."""
+    cdef Py_ssize_t tb, pb
+    cdef Py_ssize_t valid_bytes = <Py_ssize_t>(n_classes if n_classes < 256 else 256)
+    cdef int64_t row_total, kept
+    cdef const int64_t* row
+    cdef label_t t
+    if label_t is int8_t:
+        valid_bytes = valid_bytes if valid_bytes < 128 else 128
+    for tb in range(256):
+        t = <label_t>(<uint8_t>tb)
         if is_ignored(t, ignore, n_ignore):
             continue
-        if <uint64_t>t >= n_classes:
-            bad[0] += count
-        elif <uint64_t>p >= n_classes:
-            bad[1] += count
-            miss[<uint64_t>t] += count
-        else:
-            matrix[<uint64_t>t * n_classes + <uint64_t>p] += count
+        row = table + (tb << 8)
+        row_total = 0
+        for pb in range(256):
+            row_total += row[pb]
+        if tb >= valid_bytes:
+            bad[0] += row_total
+            continue
+        kept = 0
+        for pb in range(valid_bytes):
+            matrix[tb * <Py_ssize_t>n_classes + pb] = row[pb]
+            kept += row[pb]
+        bad[1] += row_total - kept
+        miss[tb] = row_total - kept
 
 
 cdef void drop_ignored_rows(const label_t* ignore, Py_ssize_t n_ignore,
@@ -577,16 +614,17 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
 
     if (label_t is uint8_t or label_t is int8_t) and n >= BYTE_TABLE_MIN_PAIRS:
         copies = 1 if level > 0 else BYTE_TABLE_COPIES
-        stride = padded(BYTE_TABLE)
         table_stride = 2 * padded(copies * BYTE_TABLE // 2)
-        scratch = np.zeros((n_threads, stride), dtype=np.int64)
-        narrow = np.zeros((n_threads, table_stride), dtype=np.uint32)
+        narrow = np.empty((n_threads, table_stride), dtype=np.uint32)
         table = np.zeros(BYTE_TABLE, dtype=np.int64)
-        scratch_v = scratch
         narrow_v = narrow
         table_v = table
-        rows = &scratch_v[0, 0]
         narrow_rows = &narrow_v[0, 0]
+        # int64 rows only when some thread has more pairs than a uint32 table may count
+        stride = padded(BYTE_TABLE) if n > flush_every else 0
+        scratch = np.zeros((n_threads if stride else 1, stride if stride else 1), dtype=np.int64)
+        scratch_v = scratch
+        rows = &scratch_v[0, 0]
         with nogil:
             with parallel(num_threads=n_threads):
                 tid = omp_get_thread_num()
@@ -596,7 +634,11 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 count_bytes_flushed(level, <const uint8_t*>t_ptr, <const uint8_t*>p_ptr,
                                     start, end, flush_every, copies,
                                     narrow_rows + tid * table_stride, rows + tid * stride)
-            sum_rows(rows, n_threads, stride, BYTE_TABLE, &table_v[0], n_threads)
+            for copy in range(copies):
+                sum_byte_tables(narrow_rows + copy * BYTE_TABLE, n_threads, table_stride,
+                                &table_v[0], n_threads)
+            if stride:
+                sum_rows(rows, n_threads, stride, BYTE_TABLE, &table_v[0], n_threads)
             fold_byte_table(&table_v[0], sample, n_classes, ig_ptr, n_ignore,
                             &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
     else:
