@@ -166,6 +166,7 @@ cdef extern from *:
         for (; i < end; i++) table[((unsigned)t[i] << 8) | p[i]] += 1;                            \
     }
     FIOU_DEFINE_BYTE_KERNEL(avx2, FIOU_AVX2)
+
     FIOU_DEFINE_BYTE_KERNEL(avx512, FIOU_AVX512)
     #endif
 
@@ -605,6 +606,10 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef int64_t[:, ::1] scratch_v
     cdef int64_t[::1] table_v
     cdef int64_t* rows
+    cdef int64_t* hist
+    cdef int64_t* hist_miss
+    cdef bint direct
+    cdef Py_ssize_t n_rows
     cdef uint32_t[:, ::1] narrow_v
     cdef uint32_t* narrow_rows
     cdef Py_ssize_t stride, table_stride, copies, copy, copy_stride, tid, team, start, end
@@ -648,7 +653,11 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
             copies = COPIES if COPIES * cc * 8 <= SMALL_TABLE_BYTES else 1
         copy_stride = cc if copies > 1 else 0
         stride = padded(copies * cc + num_classes)
-        scratch = np.zeros((n_threads, stride), dtype=np.int64)
+        # with one histogram copy, thread 0 counts straight into `matrix` and `miss`; the
+        # other threads zero their own scratch rows (in parallel, first touch)
+        direct = copies == 1
+        n_rows = n_threads - direct
+        scratch = np.empty((n_rows if n_rows else 1, stride), dtype=np.int64)
         scratch_v = scratch
         rows = &scratch_v[0, 0]
         with nogil:
@@ -657,15 +666,21 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 team = omp_get_num_threads()
                 start = n * tid // team
                 end = n * (tid + 1) // team
+                if direct and tid == 0:
+                    hist = &matrix_v[0, 0]
+                    hist_miss = &miss_v[0]
+                else:
+                    hist = rows + (tid - direct) * stride
+                    hist_miss = hist + copies * cc
+                    memset(hist, 0, stride * sizeof(int64_t))
                 if not count_range_simd(level, t_ptr, p_ptr, start, end, n_classes, ig_ptr,
-                                        n_ignore, rows + tid * stride,
-                                        rows + tid * stride + copies * cc, &bad_v[tid, 0]):
+                                        n_ignore, hist, hist_miss, &bad_v[tid, 0]):
                     count_range(t_ptr, p_ptr, start, end, n_classes, ig_ptr, n_ignore,
-                                rows + tid * stride, copy_stride,
-                                rows + tid * stride + copies * cc, &bad_v[tid, 0])
-            for copy in range(copies):
-                sum_rows(rows + copy * cc, n_threads, stride, cc, &matrix_v[0, 0], n_threads)
-            sum_rows(rows + copies * cc, n_threads, stride, num_classes, &miss_v[0], 1)
+                                hist, copy_stride, hist_miss, &bad_v[tid, 0])
+            if n_rows:
+                for copy in range(copies):
+                    sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)
+                sum_rows(rows + copies * cc, n_rows, stride, num_classes, &miss_v[0], 1)
             drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])
     totals = bad.sum(axis=0)
     return matrix, miss, int(totals[0]), int(totals[1])
