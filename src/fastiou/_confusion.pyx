@@ -130,6 +130,10 @@ cdef extern from *:
     /* after the first and last pair of a block, this many unmatched lanes are taken as a
        sign of another run: the lowest of them is tried as one more reference pair */
     #define FIOU_RUN_GUESS 12
+    /* a block with more lanes than this left after its reference pairs has short runs or none
+       (noise, random labels): the next FIOU_PLAIN_BLOCKS blocks are counted lane by lane */
+    #define FIOU_FEW_RUNS 40
+    #define FIOU_PLAIN_BLOCKS 32
 
     /* One-byte labels into a 65536-bin uint32 table of pair codes (t << 8) | p; the caller
        keeps end - start below 2**32 between flushes. Per block of 64 pairs, the pairs equal to
@@ -138,10 +142,16 @@ cdef extern from *:
     #define FIOU_DEFINE_BYTE_KERNEL(ISA, ATTR)                                                    \
     ATTR static void fiou_bytes_##ISA(const uint8_t* t, const uint8_t* p, Py_ssize_t start,        \
                                       Py_ssize_t end, uint32_t* table) {                           \
-        Py_ssize_t i = start;                                                                      \
+        Py_ssize_t i = start, k, plain_blocks = 0;                                                 \
         for (; i + 64 <= end; i += 64) {                                                          \
-            uint64_t m = eq64_##ISA##_8(t + i, t[i]) & eq64_##ISA##_8(p + i, p[i]);               \
-            uint64_t rest = ~m;                                                                   \
+            uint64_t m, rest;                                                                     \
+            if (plain_blocks > 0) {                                                               \
+                plain_blocks--;                                                                   \
+                for (k = i; k < i + 64; k++) table[((unsigned)t[k] << 8) | p[k]] += 1;            \
+                continue;                                                                         \
+            }                                                                                     \
+            m = eq64_##ISA##_8(t + i, t[i]) & eq64_##ISA##_8(p + i, p[i]);                        \
+            rest = ~m;                                                                            \
             table[((unsigned)t[i] << 8) | p[i]] += (uint32_t)__builtin_popcountll(m);             \
             if (rest >> 63) {                                                                     \
                 m = eq64_##ISA##_8(t + i, t[i + 63]) & eq64_##ISA##_8(p + i, p[i + 63]) & rest;    \
@@ -149,16 +159,17 @@ cdef extern from *:
                 table[((unsigned)t[i + 63] << 8) | p[i + 63]] += (uint32_t)__builtin_popcountll(m);\
             }                                                                                     \
             while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
-                Py_ssize_t k = i + __builtin_ctzll(rest);                                          \
                 uint32_t found;                                                                   \
+                k = i + __builtin_ctzll(rest);                                                    \
                 m = eq64_##ISA##_8(t + i, t[k]) & eq64_##ISA##_8(p + i, p[k]) & rest;              \
                 rest &= ~m;                                                                       \
                 found = (uint32_t)__builtin_popcountll(m);                                        \
                 table[((unsigned)t[k] << 8) | p[k]] += found;                                     \
                 if (found < FIOU_RUN_GUESS / 2) break;                                            \
             }                                                                                     \
+            if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;     \
             while (rest) {                                                                        \
-                Py_ssize_t k = i + __builtin_ctzll(rest);                                          \
+                k = i + __builtin_ctzll(rest);                                                    \
                 rest &= rest - 1;                                                                 \
                 table[((unsigned)t[k] << 8) | p[k]] += 1;                                         \
             }                                                                                     \
@@ -200,9 +211,14 @@ cdef extern from *:
     ATTR static void fiou_count_##NAME##_##ISA(const T* t, const T* p, Py_ssize_t start,           \
             Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
             int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
-        Py_ssize_t i = start, k;                                                                   \
+        Py_ssize_t i = start, k, plain_blocks = 0;                                                 \
         for (; i + 64 <= end; i += 64) {                                                          \
             uint64_t rest = ~(uint64_t)0, m, tv, pv;                                              \
+            if (plain_blocks > 0) {                                                               \
+                plain_blocks--;                                                                   \
+                for (k = i; k < i + 64; k++) FIOU_ONE_PAIR(T);                                    \
+                continue;                                                                         \
+            }                                                                                     \
             tv = (uint64_t)t[i]; pv = (uint64_t)p[i];                                             \
             if ((tv < n_classes) & (pv < n_classes)) {                                            \
                 m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]); \
@@ -216,6 +232,7 @@ cdef extern from *:
                 rest &= ~m;                                                                       \
                 hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
             }                                                                                     \
+            if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;     \
             while (rest) {                                                                        \
                 k = i + __builtin_ctzll(rest);                                                    \
                 rest &= rest - 1;                                                                 \
