@@ -699,8 +699,10 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                     sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)
                 sum_rows(rows + copies * cc, n_rows, stride, num_classes, &miss_v[0], 1)
             drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])
-    totals = bad.sum(axis=0)
-    return matrix, miss, int(totals[0]), int(totals[1])
+    for tid in range(1, n_threads):
+        bad_v[0, 0] += bad_v[tid, 0]
+        bad_v[0, 1] += bad_v[tid, 1]
+    return matrix, miss, int(bad_v[0, 0]), int(bad_v[0, 1])
 
 
 def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,

@@ -26,13 +26,19 @@ def check_num_classes(num_classes, name="num_classes"):
 
 
 def available_memory_bytes():
-    """Memory this process can still get, from /proc/meminfo (MemAvailable), else physical RAM."""
+    """Memory this process can still get, from /proc/meminfo (MemAvailable), else physical RAM.
+
+    Called on every counting call, so it reads only the head of the file, as bytes."""
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+        fd = os.open("/proc/meminfo", os.O_RDONLY)
+        try:
+            head = os.read(fd, 1024)
+        finally:
+            os.close(fd)
+        start = head.find(b"MemAvailable:")
+        if start >= 0:
+            return int(head[start + len(b"MemAvailable:"):head.index(b"kB", start)]) * 1024
+    except (OSError, ValueError):
         pass
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -179,5 +185,7 @@ def flatten_together(*arrays):
     (C order, Fortran order, transposed), a copy only for one that is not.
     """
     first = arrays[0]
+    if first.flags.c_contiguous:  # memory order is C order: no transpose needed
+        return tuple(np.ascontiguousarray(a).reshape(-1) for a in arrays)
     order = np.argsort([-abs(s) for s in first.strides], kind="stable")
     return tuple(np.ascontiguousarray(np.transpose(a, order)).reshape(-1) for a in arrays)
