@@ -232,6 +232,18 @@ cdef extern from *:
                 rest &= ~m;                                                                       \
                 hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
             }                                                                                     \
+            while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
+                int found;                                                                        \
+                k = i + __builtin_ctzll(rest);                                                    \
+                tv = (uint64_t)t[k]; pv = (uint64_t)p[k];                                         \
+                if (!((tv < n_classes) & (pv < n_classes))) break;                                \
+                m = eq64_##ISA##_##W(t + i, (uint64_t)t[k]) & eq64_##ISA##_##W(p + i, (uint64_t)p[k]) \
+                  & rest;                                                                         \
+                rest &= ~m;                                                                       \
+                found = __builtin_popcountll(m);                                                  \
+                hist[tv * n_classes + pv] += found;                                               \
+                if (found < FIOU_RUN_GUESS / 2) break;                                            \
+            }                                                                                     \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;     \
             while (rest) {                                                                        \
                 k = i + __builtin_ctzll(rest);                                                    \
