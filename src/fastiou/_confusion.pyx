@@ -16,6 +16,22 @@ the thread count and call these. Every kernel returns the same four things:
 
 Pairs whose truth is an ignore value are dropped before anything else is looked at.
 No label is ever used as an index unless it lies in ``[0, C)``.
+
+How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
+
+- Each thread takes one contiguous slice of the pairs, in blocks of 64. A block is compared
+  (AVX2 or AVX-512, picked at run time from what the CPU has; the C loops are in the verbatim
+  block below) against its first pair, its last pair and, while many lanes remain, the lowest
+  lane left; each match adds a popcount to one counter. Only a reference pair inside
+  ``[0, C)`` is used, so every lane it matches is inside too; the lanes left over go through
+  the checked one-by-one path. After a block without runs the next blocks are counted lane
+  by lane. Without SIMD (another CPU or compiler) the Cython loops further down do all of it.
+- One-byte labels from ``BYTE_TABLE_MIN_PAIRS`` pairs on: the 16-bit code ``(t << 8) | p``
+  indexes a per-thread uint32 table with no compare at all; it is flushed into int64 before
+  it could wrap, and ignore and range rules are applied to the summed table afterwards.
+- Other inputs: thread 0 counts into the result itself, the others into private int64 rows
+  (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
+  at the end. Integer sums in any order: the result never depends on the thread count.
 """
 
 from cython.parallel cimport parallel, prange
@@ -56,9 +72,14 @@ cdef extern from *:
         return 0;
     }
 
-    static int fiou_simd_level(void) {
+    static int fiou_simd_available(void) {
         if (fiou_simd_detected < 0) fiou_simd_detected = fiou_detect_simd();
-        return fiou_simd_detected < fiou_simd_cap ? fiou_simd_detected : fiou_simd_cap;
+        return fiou_simd_detected;
+    }
+
+    static int fiou_simd_level(void) {
+        int available = fiou_simd_available();
+        return available < fiou_simd_cap ? available : fiou_simd_cap;
     }
 
     #ifdef FIOU_X86
@@ -301,8 +322,8 @@ cdef extern from *:
     FIOU_NO_SIMD_TYPE(i64, int64_t)
     #endif
     """
+    int fiou_simd_available() noexcept nogil
     int fiou_simd_level() noexcept nogil
-    int fiou_simd_detected
     int fiou_simd_cap
     int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
                          Py_ssize_t end, uint32_t* table) noexcept nogil
@@ -375,12 +396,7 @@ def _set_byte_flush_interval(Py_ssize_t pairs):
 
 def _simd_levels():
     """The SIMD levels this machine can run: 0 = scalar, 1 = AVX2, 2 = AVX-512."""
-    global fiou_simd_cap
-    cdef int cap = fiou_simd_cap
-    fiou_simd_cap = 2
-    levels = list(range(fiou_simd_level() + 1))
-    fiou_simd_cap = cap
-    return levels
+    return list(range(fiou_simd_available() + 1))
 
 
 def _set_simd_cap(int level):
