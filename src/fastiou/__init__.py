@@ -1,7 +1,8 @@
 """fastiou: fast, exact confusion matrices and IoU (Jaccard) metrics.
 
 A Cython/OpenMP kernel counts two integer label arrays into an exact int64 confusion
-matrix in one pass; the functions here derive IoU and mean IoU from it.
+matrix in one pass; the functions here derive IoU and mean IoU from it. Box IoU (axis
+aligned and rotated) and instance-mask IoU come from fused pairwise kernels.
 """
 
 from fastiou._config import show_config
@@ -13,13 +14,22 @@ from fastiou._core import (
 )
 from fastiou._openmp_info import openmp_enabled
 from fastiou._version import __version__
+from fastiou.boxes import box_area, box_convert, box_iou, rotated_box_iou
+from fastiou.masks import mask_iou, rle_decode, rle_encode
 
 __all__ = [
     "__version__",
+    "box_area",
+    "box_convert",
+    "box_iou",
     "confusion_matrix",
     "iou_from_confusion",
+    "mask_iou",
     "mean_iou",
     "openmp_enabled",
     "per_class_iou",
+    "rle_decode",
+    "rle_encode",
+    "rotated_box_iou",
     "show_config",
 ]

@@ -1,0 +1,317 @@
+"""Axis-aligned box overlap kernels (IoU, IoF, GIoU, DIoU, CIoU) over batches of boxes.
+
+Private: ``fastiou.boxes`` validates the input, converts it once to C-contiguous
+``(B, N, 4)`` float32 or float64 arrays of one dtype, resolves the thread count and calls
+``box_overlaps``. Nothing here checks its input.
+
+Each box is first turned into a row of ``FIELDS`` numbers (corners, area, centre, shape
+angle) kept column by column, so the pair loop reads contiguous memory and the compiler
+can vectorise it. Threads split the ``B * N`` rows of the result; every value depends on
+one pair only, so the result does not depend on the thread count.
+
+A box with a NaN or infinite coordinate gives NaN in all its pairs (``_pairs.pxd``).
+
+Division rule: a quotient whose denominator is 0 (or negative through rounding) is 0.
+Every such denominator is 0 only when its numerator is 0 too (an empty union means an
+empty intersection, an empty enclosing box an empty union, ...), so the kernels divide by
+``d if d > 0 else 1``, which keeps the loops free of branches.
+"""
+
+from cython.parallel cimport prange
+from libc.math cimport atan
+from libc.stdint cimport uint8_t
+
+import numpy as np
+
+cdef extern from *:
+    """
+    /* The pair loops are selects, min/max and one division: GCC vectorises them only when
+       it may assume that floating-point comparisons do not trap. Values are unchanged. */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC optimize ("no-trapping-math")
+    #endif
+    """
+
+from fastiou._pairs cimport fill_nan_pairs, flag_non_finite, real
+
+cdef enum:
+    X1 = 0
+    Y1 = 1
+    X2 = 2
+    Y2 = 3
+    AREA = 4
+    CX = 5
+    CY = 6
+    SHAPE = 7
+    FIELDS = 8
+
+# box formats and modes, as the wrapper numbers them
+cdef enum:
+    FMT_XYXY = 0
+    FMT_XYWH = 1
+    FMT_CXCYWH = 2
+
+cdef enum:
+    MODE_IOU = 0
+    MODE_IOF = 1
+    MODE_GIOU = 2
+    MODE_DIOU = 3
+    MODE_CIOU = 4
+
+cdef double HALF_PI = 1.5707963267948966
+cdef double FOUR_OVER_PI_SQUARED = 0.40528473456935108578
+
+
+cdef inline real smaller(real a, real b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline real larger(real a, real b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline real positive_part(real a) noexcept nogil:
+    return a if a > 0 else 0
+
+
+cdef inline real safe_denominator(real d) noexcept nogil:
+    return d if d > 0 else 1
+
+
+cdef void fill_columns(const real* boxes, Py_ssize_t n, int fmt, real offset,
+                       bint shape_angles, real* columns) noexcept nogil:
+    """Write the FIELDS columns (each `n` long) of `n` boxes given in `fmt`.
+
+    Corners are xyxy; the area comes from the format's own width and height (as
+    pycocotools does for xywh), widths and heights clamped at 0 after adding `offset`;
+    centres are the corner midpoints (as torchvision); the shape angle is atan(w / h)
+    of the clamped sizes, pi/2 for h == 0 < w and 0 for an empty box."""
+    cdef Py_ssize_t k
+    cdef real a, b, c, d, x1, y1, x2, y2, w, h, half
+    for k in range(n):
+        a = boxes[4 * k]
+        b = boxes[4 * k + 1]
+        c = boxes[4 * k + 2]
+        d = boxes[4 * k + 3]
+        if fmt == FMT_XYXY:
+            x1 = a
+            y1 = b
+            x2 = c
+            y2 = d
+            w = c - a
+            h = d - b
+        elif fmt == FMT_XYWH:
+            x1 = a
+            y1 = b
+            x2 = a + c
+            y2 = b + d
+            w = c
+            h = d
+        else:
+            half = 0.5
+            x1 = a - half * c
+            y1 = b - half * d
+            x2 = a + half * c
+            y2 = b + half * d
+            w = c
+            h = d
+        w = positive_part(w + offset)
+        h = positive_part(h + offset)
+        columns[X1 * n + k] = x1
+        columns[Y1 * n + k] = y1
+        columns[X2 * n + k] = x2
+        columns[Y2 * n + k] = y2
+        columns[AREA * n + k] = w * h
+        columns[CX * n + k] = (x1 + x2) / 2
+        columns[CY * n + k] = (y1 + y2) / 2
+        if shape_angles:
+            w = positive_part(x2 - x1 + offset)
+            h = positive_part(y2 - y1 + offset)
+            if h > 0:
+                columns[SHAPE * n + k] = <real>atan(w / h)
+            else:
+                columns[SHAPE * n + k] = <real>(HALF_PI if w > 0 else 0.0)
+        else:
+            columns[SHAPE * n + k] = 0
+
+
+cdef void iou_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_ssize_t stride,
+                  Py_ssize_t m, real offset, real* out) noexcept nogil:
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = row[AREA * row_stride]
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef const real* areas = cols + AREA * stride
+    cdef real inter, union
+    cdef Py_ssize_t j
+    for j in range(m):
+        inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                 * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+        union = area + areas[j] - inter
+        out[j] = inter / safe_denominator(union)
+
+
+cdef void crowd_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                        Py_ssize_t stride, const uint8_t* crowd, Py_ssize_t m, real offset,
+                        real* out) noexcept nogil:
+    """IoU, except that a crowd column divides by the row box's own area (pycocotools)."""
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = row[AREA * row_stride]
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef const real* areas = cols + AREA * stride
+    cdef real inter, union
+    cdef Py_ssize_t j
+    for j in range(m):
+        inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                 * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+        union = area if crowd[j] else area + areas[j] - inter
+        out[j] = inter / safe_denominator(union)
+
+
+cdef void iof_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_ssize_t stride,
+                  Py_ssize_t m, real offset, real* out) noexcept nogil:
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = safe_denominator(row[AREA * row_stride])
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef real inter
+    cdef Py_ssize_t j
+    for j in range(m):
+        inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                 * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+        out[j] = inter / area
+
+
+cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                           Py_ssize_t stride, Py_ssize_t m, int mode, real offset, real eps,
+                           real* out) noexcept nogil:
+    """GIoU, DIoU or CIoU (torchvision's formulas) of one row box against `m` boxes."""
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = row[AREA * row_stride]
+    cdef real acx = row[CX * row_stride], acy = row[CY * row_stride]
+    cdef real ashape = row[SHAPE * row_stride]
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef const real* areas = cols + AREA * stride
+    cdef const real* cx = cols + CX * stride
+    cdef const real* cy = cols + CY * stride
+    cdef const real* shape = cols + SHAPE * stride
+    cdef real inter, union, iou, ew, eh, enclosing, dx, dy, diou, v, alpha
+    cdef real k = <real>FOUR_OVER_PI_SQUARED
+    cdef Py_ssize_t j
+    if mode == MODE_GIOU:
+        for j in range(m):
+            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+            union = area + areas[j] - inter
+            iou = inter / safe_denominator(union)
+            enclosing = (positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
+                         * positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset))
+            out[j] = iou - (enclosing - union) / safe_denominator(enclosing)
+    elif mode == MODE_DIOU:
+        for j in range(m):
+            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+            union = area + areas[j] - inter
+            iou = inter / safe_denominator(union)
+            ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
+            eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
+            dx = acx - cx[j]
+            dy = acy - cy[j]
+            out[j] = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
+    else:
+        for j in range(m):
+            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
+                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+            union = area + areas[j] - inter
+            iou = inter / safe_denominator(union)
+            ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
+            eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
+            dx = acx - cx[j]
+            dy = acy - cy[j]
+            diou = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
+            v = k * (ashape - shape[j]) * (ashape - shape[j])
+            alpha = v / safe_denominator(1 - iou + v + eps)
+            out[j] = diou - alpha * v
+
+
+cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                      Py_ssize_t stride, const uint8_t* crowd, bint use_crowd, Py_ssize_t m,
+                      int mode, real offset, real eps, real* out) noexcept nogil:
+    if mode == MODE_IOU:
+        if use_crowd:
+            crowd_iou_row(row, row_stride, cols, stride, crowd, m, offset, out)
+        else:
+            iou_row(row, row_stride, cols, stride, m, offset, out)
+    elif mode == MODE_IOF:
+        iof_row(row, row_stride, cols, stride, m, offset, out)
+    else:
+        distance_iou_row(row, row_stride, cols, stride, m, mode, offset, eps, out)
+
+
+def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int fmt, int mode,
+                 double offset, double eps, const uint8_t[:, ::1] crowd, bint use_crowd,
+                 bint aligned, real[::1] out, int n_threads):
+    """Fill `out` (flat) with the overlap of every pair (or aligned pair) of each batch.
+
+    ``boxes1`` is ``(B, N, 4)``, ``boxes2`` ``(B, M, 4)`` (``M == N`` when aligned),
+    ``crowd`` ``(B, M)`` (read only when `use_crowd`), ``out`` holds ``B * N * M``
+    values (``B * N`` when aligned) in C order.
+    """
+    cdef Py_ssize_t n_batches = boxes1.shape[0]
+    cdef Py_ssize_t n = boxes1.shape[1]
+    cdef Py_ssize_t m = boxes2.shape[1]
+    cdef Py_ssize_t n_rows = n_batches * n
+    if n_rows == 0 or m == 0:
+        return
+    dtype = np.float32 if real is float else np.float64
+    rows = np.empty((n_batches, FIELDS, n), dtype=dtype)
+    cols = np.empty((n_batches, FIELDS, m), dtype=dtype)
+    cdef real[:, :, ::1] rows_v = rows
+    cdef real[:, :, ::1] cols_v = cols
+    flags1 = np.empty((n_batches, n), dtype=np.uint8)
+    flags2 = np.empty((n_batches, m), dtype=np.uint8)
+    cdef uint8_t[:, ::1] flags1_v = flags1
+    cdef uint8_t[:, ::1] flags2_v = flags2
+    cdef Py_ssize_t n_non_finite = 0
+    cdef bint shape_angles = mode == MODE_CIOU
+    cdef Py_ssize_t b, r, i
+    cdef real off = <real>offset
+    cdef real tolerance = <real>eps
+    with nogil:
+        for b in range(n_batches):
+            fill_columns(&boxes1[b, 0, 0], n, fmt, off, shape_angles, &rows_v[b, 0, 0])
+            fill_columns(&boxes2[b, 0, 0], m, fmt, off, shape_angles, &cols_v[b, 0, 0])
+            n_non_finite += flag_non_finite(&boxes1[b, 0, 0], n, 4, &flags1_v[b, 0])
+            n_non_finite += flag_non_finite(&boxes2[b, 0, 0], m, 4, &flags2_v[b, 0])
+        if aligned:
+            for r in prange(n_rows, num_threads=n_threads, schedule="static"):
+                b = r // n
+                i = r - b * n
+                overlap_row(&rows_v[b, 0, i], n, &cols_v[b, 0, i], m,
+                            &crowd[b, i] if use_crowd else NULL, use_crowd,
+                            1, mode, off, tolerance, &out[r])
+        else:
+            for r in prange(n_rows, num_threads=n_threads, schedule="static"):
+                b = r // n
+                i = r - b * n
+                overlap_row(&rows_v[b, 0, i], n, &cols_v[b, 0, 0], m,
+                            &crowd[b, 0] if use_crowd else NULL, use_crowd,
+                            m, mode, off, tolerance, &out[r * m])
+        if n_non_finite:
+            for b in range(n_batches):
+                fill_nan_pairs(&out[b * n * (1 if aligned else m)], &flags1_v[b, 0],
+                               &flags2_v[b, 0], n, m, aligned)
