@@ -11,6 +11,10 @@ one pair only, so the result does not depend on the thread count.
 
 A box with a NaN or infinite coordinate gives NaN in all its pairs (``_pairs.pxd``).
 
+Ratios of an intersection to an area are capped at 1: with xywh or cxcywh boxes the area
+comes from the given size (as pycocotools) while the intersection comes from the corners,
+which can differ in the last bit.
+
 Division rule: a quotient whose denominator is 0 (or negative through rounding) is 0.
 Every such denominator is 0 only when its numerator is 0 too (an empty union means an
 empty intersection, an empty enclosing box an empty union, ...), so the kernels divide by
@@ -151,7 +155,7 @@ cdef void iou_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_s
         inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                  * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
         union = area + areas[j] - inter
-        out[j] = inter / safe_denominator(union)
+        out[j] = smaller(inter / safe_denominator(union), <real>1)
 
 
 cdef void crowd_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
@@ -172,7 +176,7 @@ cdef void crowd_iou_row(const real* row, Py_ssize_t row_stride, const real* cols
         inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                  * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
         union = area if crowd[j] else area + areas[j] - inter
-        out[j] = inter / safe_denominator(union)
+        out[j] = smaller(inter / safe_denominator(union), <real>1)
 
 
 cdef void iof_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_ssize_t stride,
@@ -189,7 +193,7 @@ cdef void iof_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_s
     for j in range(m):
         inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                  * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
-        out[j] = inter / area
+        out[j] = smaller(inter / area, <real>1)
 
 
 cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
@@ -217,7 +221,7 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
             inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                      * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
             union = area + areas[j] - inter
-            iou = inter / safe_denominator(union)
+            iou = smaller(inter / safe_denominator(union), <real>1)
             enclosing = (positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
                          * positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset))
             out[j] = iou - (enclosing - union) / safe_denominator(enclosing)
@@ -226,7 +230,7 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
             inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                      * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
             union = area + areas[j] - inter
-            iou = inter / safe_denominator(union)
+            iou = smaller(inter / safe_denominator(union), <real>1)
             ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
             eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
             dx = acx - cx[j]
@@ -237,7 +241,7 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
             inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
                      * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
             union = area + areas[j] - inter
-            iou = inter / safe_denominator(union)
+            iou = smaller(inter / safe_denominator(union), <real>1)
             ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
             eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
             dx = acx - cx[j]

@@ -53,3 +53,175 @@ def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
     iou = iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index, sample_weight))
     present = iou[~np.isnan(iou)]
     return float(present.mean()) if present.size else float("nan")
+
+
+# ---------------------------------------------------------------------------------------
+# Boxes and instance masks: NumPy broadcasting versions of torchvision's box formulas, the
+# ``(a & b).sum() / (a | b).sum()`` mask IoU and a pure-Python COCO RLE codec. They build
+# the full (N, M) temporaries the compiled kernels avoid.
+# ---------------------------------------------------------------------------------------
+
+BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+
+def box_corners(boxes, fmt):
+    """``(x1, y1, x2, y2, w, h)`` of ``(..., 4)`` boxes; w and h as the format gives them."""
+    boxes = np.asarray(boxes)
+    a, b, c, d = (boxes[..., k] for k in range(4))
+    if fmt == "xyxy":
+        return a, b, c, d, c - a, d - b
+    if fmt == "xywh":
+        return a, b, a + c, b + d, c, d
+    return a - 0.5 * c, b - 0.5 * d, a + 0.5 * c, b + 0.5 * d, c, d
+
+
+def box_area(boxes, fmt="xyxy", offset=0):
+    """Area from the format's own width and height, each clamped at 0."""
+    *_, w, h = box_corners(boxes, fmt)
+    return np.maximum(w + offset, 0) * np.maximum(h + offset, 0)
+
+
+def box_convert(boxes, in_fmt, out_fmt):
+    x1, y1, x2, y2, _, _ = box_corners(boxes, in_fmt)
+    if out_fmt == "xyxy":
+        return np.stack([x1, y1, x2, y2], axis=-1)
+    if out_fmt == "xywh":
+        return np.stack([x1, y1, x2 - x1, y2 - y1], axis=-1)
+    return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=-1)
+
+
+def _divide_or_zero(numerator, denominator):
+    """``numerator / denominator``, 0 where the denominator is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), 0)
+
+
+def box_iou(boxes1, boxes2, fmt="xyxy", mode="iou", aligned=False, offset=0, eps=1e-7,
+            iscrowd=None):
+    """IoU / IoF / GIoU / DIoU / CIoU of ``(N, 4)`` and ``(M, 4)`` boxes by broadcasting.
+
+    torchvision's formulas (``_box_inter_union``, ``generalized_box_iou``,
+    ``distance_box_iou``, ``complete_box_iou``) with fastiou's rules: sizes clamped at 0,
+    areas from the format's own sizes (as pycocotools), IoU and IoF capped at 1, ``offset`` added to every size, 0 for a zero
+    denominator, NaN for a pair with a non-finite box. The dtype of the input is kept.
+    """
+    boxes1, boxes2 = np.asarray(boxes1), np.asarray(boxes2)
+    dtype = boxes1.dtype.type
+    c1 = box_corners(boxes1, fmt)
+    c2 = box_corners(boxes2, fmt)
+    if aligned:
+        a = [v for v in c1]
+        b = [v for v in c2]
+    else:
+        a = [v[:, None] for v in c1]
+        b = [v[None, :] for v in c2]
+    ax1, ay1, ax2, ay2, _, _ = a
+    bx1, by1, bx2, by2, _, _ = b
+    area1 = box_area(boxes1, fmt, offset)
+    area2 = box_area(boxes2, fmt, offset)
+    if not aligned:
+        area1, area2 = area1[:, None], area2[None, :]
+    off = dtype(offset)
+    iw = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1) + off, 0)
+    ih = np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1) + off, 0)
+    inter = iw * ih
+    union = area1 + area2 - inter
+    if mode == "iof":
+        union = np.broadcast_to(area1, inter.shape)
+    elif iscrowd is not None:
+        crowd = np.asarray(iscrowd, dtype=bool)
+        union = np.where(crowd if aligned else crowd[None, :], area1, union)
+    iou = np.minimum(_divide_or_zero(inter, union), 1)
+    if mode in ("giou", "diou", "ciou"):
+        ew = np.maximum(np.maximum(ax2, bx2) - np.minimum(ax1, bx1) + off, 0)
+        eh = np.maximum(np.maximum(ay2, by2) - np.minimum(ay1, by1) + off, 0)
+    if mode == "giou":
+        enclosing = ew * eh
+        result = iou - _divide_or_zero(enclosing - union, enclosing)
+    elif mode in ("diou", "ciou"):
+        diagonal = ew ** 2 + eh ** 2 + dtype(eps)
+        dx = (ax1 + ax2) / 2 - (bx1 + bx2) / 2
+        dy = (ay1 + ay2) / 2 - (by1 + by2) / 2
+        result = iou - _divide_or_zero(dx ** 2 + dy ** 2, diagonal)
+        if mode == "ciou":
+            def shape_angle(x1, y1, x2, y2):
+                w = np.maximum(x2 - x1 + off, 0)
+                h = np.maximum(y2 - y1 + off, 0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return np.where(h > 0, np.arctan(w / np.where(h > 0, h, 1)),
+                                    np.where(w > 0, np.pi / 2, 0)).astype(dtype)
+            v = dtype(4 / np.pi ** 2) * (shape_angle(*a[:4]) - shape_angle(*b[:4])) ** 2
+            alpha = _divide_or_zero(v, 1 - iou + v + dtype(eps))
+            result = result - alpha * v
+    else:
+        result = iou
+    bad1 = ~np.isfinite(boxes1).all(axis=-1)
+    bad2 = ~np.isfinite(boxes2).all(axis=-1)
+    bad = (bad1 | bad2) if aligned else (bad1[:, None] | bad2[None, :])
+    return np.where(bad, np.nan, result).astype(dtype)
+
+
+def mask_iou(masks1, masks2, iscrowd=None):
+    """``(a & b).sum() / (a | b).sum()`` for every pair of ``(N, H, W)`` and ``(M, H, W)``
+    masks (0 when both are empty); a crowd mask of `masks2` divides by ``a.sum()``."""
+    a = np.asarray(masks1).astype(bool)
+    b = np.asarray(masks2).astype(bool)
+    out = np.zeros((a.shape[0], b.shape[0]))
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            inter = (a[i] & b[j]).sum()
+            union = a[i].sum() if iscrowd is not None and iscrowd[j] else (a[i] | b[j]).sum()
+            out[i, j] = inter / union if union else 0.0
+    return out
+
+
+def rle_runs(mask):
+    """COCO run lengths of one ``(H, W)`` mask: column-major, background run first."""
+    flat = np.asarray(mask).astype(bool).T.ravel()
+    changes = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    edges = np.concatenate([[0], changes, [flat.size]])
+    runs = np.diff(edges).tolist()
+    if flat.size and flat[0]:
+        runs.insert(0, 0)
+    return runs
+
+
+def rle_string(runs):
+    """COCO's compressed counts string: run k > 2 stored as the difference to run k - 2,
+    each value in 5-bit groups (low first) with a continuation bit, offset by 48."""
+    out = bytearray()
+    for k, run in enumerate(runs):
+        value = run - runs[k - 2] if k > 2 else run
+        while True:
+            group = value & 0x1F
+            value >>= 5
+            last = value == (-1 if group & 0x10 else 0)
+            out.append(group + 48 + (0 if last else 0x20))
+            if last:
+                break
+    return bytes(out)
+
+
+def rle_runs_from_string(text):
+    """Inverse of :func:`rle_string`."""
+    runs, value, shift = [], 0, 0
+    for byte in bytes(text):
+        group = byte - 48
+        value |= (group & 0x1F) << shift
+        shift += 5
+        if not group & 0x20:
+            if group & 0x10:
+                value -= 1 << shift
+            runs.append(value + runs[-2] if len(runs) > 2 else value)
+            value, shift = 0, 0
+    return runs
+
+
+def rle_decode(rle):
+    """``(H, W)`` bool mask of one COCO RLE dict (compressed or list counts)."""
+    height, width = rle["size"]
+    counts = rle["counts"]
+    runs = counts if isinstance(counts, list) else rle_runs_from_string(
+        counts.encode() if isinstance(counts, str) else counts)
+    flat = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
+    return flat.reshape(width, height).T
