@@ -107,7 +107,7 @@ def _pack_array(masks, threads, column_major):
     """Packed words and stats of ``(N, H, W)`` uint8 masks."""
     if column_major:
         masks = np.ascontiguousarray(masks.transpose(0, 2, 1))
-    flat = masks.reshape(masks.shape[0], -1)
+    flat = masks.reshape(masks.shape[0], masks.shape[1] * masks.shape[2])
     packed = np.empty((flat.shape[0], (flat.shape[1] + 63) // 64), dtype=np.uint64)
     stats = np.empty((flat.shape[0], 3), dtype=np.int64)
     _masks.pack_masks(flat, packed, stats,
