@@ -26,7 +26,7 @@ ANGLE_UNITS = ("degrees", "radians")
 # Below these many pairs per thread a thread team costs more than it saves (2-core Xeon,
 # see benchmarks/bench_boxes.py): a pair of axis-aligned boxes takes ~1 ns, a rotated
 # pair ~100 ns when they overlap.
-MIN_BOX_PAIRS_PER_THREAD = 1 << 15
+MIN_BOX_PAIRS_PER_THREAD = 1 << 14
 MIN_ROTATED_PAIRS_PER_THREAD = 1 << 9
 
 
