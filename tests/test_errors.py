@@ -82,12 +82,14 @@ def test_iou_from_confusion_rejects_bad_matrices(cm, exception, message):
 
 
 def test_memory_check_reports_the_size_it_needs(monkeypatch):
+    monkeypatch.setattr(_validation, "UNCHECKED_TABLE_BYTES", 0)
     monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 10 * 2 ** 20)
     with pytest.raises(ValueError, match=r"needs a 2000x2000 matrix of 30\.5 MiB .* 10\.0 MiB"):
         fastiou.confusion_matrix([0], [0], 2000)
 
 
 def test_memory_check_lowers_threads_instead_of_failing(monkeypatch):
+    monkeypatch.setattr(_validation, "UNCHECKED_TABLE_BYTES", 0)
     monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 5 * 8 * 100 * 100)
     assert _validation.check_matrix_fits(100, 8) == 1
     result = fastiou.confusion_matrix(np.arange(100), np.arange(100), 100, n_threads=8)
