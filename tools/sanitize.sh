@@ -27,6 +27,7 @@ export LD_PRELOAD
 # CPython frees little at exit, so leak reports would be noise; errors abort the process.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export FASTIOU_SANITIZER_RUN=1   # tests that measure RSS skip: ASan's quarantine holds freed memory
 python -c "import fastiou; fastiou.show_config(); assert fastiou.openmp_enabled(), 'OpenMP lost'"
 cd "$work"
 python -m pytest -p no:cacheprovider -q tests "$@"
