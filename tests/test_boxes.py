@@ -346,3 +346,14 @@ def test_bad_input_area_and_convert():
         box_convert(np.ones((2, 4)), "xyxy", "yxyx")
     with pytest.raises(ValueError, match="`in_fmt` must be one of"):
         box_convert(np.ones((2, 4)), "XYXY", "xyxy")
+
+
+def test_docstring_examples():
+    import doctest
+
+    import fastiou.boxes
+    import fastiou.masks
+
+    for module in (fastiou.boxes, fastiou.masks):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

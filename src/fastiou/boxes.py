@@ -181,7 +181,7 @@ def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, 
     >>> box_iou(a, b)
     array([[0.14285715, 0.        ]], dtype=float32)
     >>> box_iou(a, b, mode="giou").round(4)
-    array([[-0.0794, -0.88  ]], dtype=float32)
+    array([[-0.0794, -0.8   ]], dtype=float32)
     >>> box_iou([[0, 0, 2, 2]], [[1, 1, 2, 2]], fmt="xywh", iscrowd=[True])
     array([[0.25]])
     """
