@@ -9,32 +9,11 @@ how many times slower than fastiou it is. Peers that are not installed are skipp
 import argparse
 import os
 import platform
-import time
 
 import numpy as np
 
 import fastiou
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def median_time(function, repeat):
-    function()  # warm-up: thread pool start, caches
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+from fastiou._bench import cpu_model, median_seconds
 
 
 def detection_boxes(rng, n, image=1000.0):
@@ -78,12 +57,12 @@ def bench_boxes(n, threads, repeat):
     a, b = detection_boxes(rng, n), detection_boxes(rng, n)
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     rows = [(f"fastiou.box_iou float32 ({threads} threads)",
-             median_time(lambda: fastiou.box_iou(a, b, n_threads=threads), repeat))]
+             median_seconds(lambda: fastiou.box_iou(a, b, n_threads=threads), repeat))]
     if n <= 2000:
-        rows.append(("NumPy broadcasting float32", median_time(lambda: numpy_broadcast_iou(a, b), repeat)))
+        rows.append(("NumPy broadcasting float32", median_seconds(lambda: numpy_broadcast_iou(a, b), repeat)))
     try:
         import cython_bbox
-        rows.append(("cython_bbox.bbox_overlaps float64", median_time(lambda: cython_bbox.bbox_overlaps(a64, b64), repeat)))
+        rows.append(("cython_bbox.bbox_overlaps float64", median_seconds(lambda: cython_bbox.bbox_overlaps(a64, b64), repeat)))
     except ImportError:
         pass
     try:
@@ -91,7 +70,7 @@ def bench_boxes(n, threads, repeat):
         torch.set_num_threads(threads)
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         rows.append((f"torch broadcasting float32 ({threads} threads)",
-                     median_time(lambda: torch_broadcast_iou(torch, ta, tb), repeat)))
+                     median_seconds(lambda: torch_broadcast_iou(torch, ta, tb), repeat)))
     except ImportError:
         pass
     try:
@@ -100,7 +79,7 @@ def bench_boxes(n, threads, repeat):
         xywh_b = fastiou.box_convert(b64, "xyxy", "xywh")
         crowd = [0] * n
         rows.append(("pycocotools mask.iou (xywh float64)",
-                     median_time(lambda: mask_utils.iou(xywh_a, xywh_b, crowd), repeat)))
+                     median_seconds(lambda: mask_utils.iou(xywh_a, xywh_b, crowd), repeat)))
     except ImportError:
         pass
     overlapping = float((fastiou.box_iou(a, b) > 0).mean())
@@ -122,7 +101,7 @@ def bench_masks(n, size, threads, repeat):
     rng = np.random.default_rng(1)
     a, b = instance_masks(rng, n, size), instance_masks(rng, n, size)
     rows = [(f"fastiou.mask_iou bool arrays ({threads} threads)",
-             median_time(lambda: fastiou.mask_iou(a, b, n_threads=threads), repeat))]
+             median_seconds(lambda: fastiou.mask_iou(a, b, n_threads=threads), repeat))]
 
     def numpy_matmul():
         fa = a.reshape(n, -1).astype(np.float32)
@@ -131,7 +110,7 @@ def bench_masks(n, size, threads, repeat):
         union = fa.sum(1)[:, None] + fb.sum(1)[None, :] - inter
         return inter / np.maximum(union, 1)
 
-    rows.append(("NumPy float32 matmul of flattened masks", median_time(numpy_matmul, repeat)))
+    rows.append(("NumPy float32 matmul of flattened masks", median_seconds(numpy_matmul, repeat)))
     try:
         from pycocotools import mask as mask_utils
 
@@ -140,11 +119,11 @@ def bench_masks(n, size, threads, repeat):
             rb = mask_utils.encode(np.asfortranarray(b.transpose(1, 2, 0).astype(np.uint8)))
             return mask_utils.iou(ra, rb, [0] * n)
 
-        rows.append(("pycocotools encode + iou", median_time(coco, repeat)))
+        rows.append(("pycocotools encode + iou", median_seconds(coco, repeat)))
         ra = mask_utils.encode(np.asfortranarray(a.transpose(1, 2, 0).astype(np.uint8)))
         rb = mask_utils.encode(np.asfortranarray(b.transpose(1, 2, 0).astype(np.uint8)))
-        rle_time = median_time(lambda: fastiou.mask_iou(ra, rb, n_threads=threads), repeat)
-        coco_iou_time = median_time(lambda: mask_utils.iou(ra, rb, [0] * n), repeat)
+        rle_time = median_seconds(lambda: fastiou.mask_iou(ra, rb, n_threads=threads), repeat)
+        coco_iou_time = median_seconds(lambda: mask_utils.iou(ra, rb, [0] * n), repeat)
         print(f"\n  (RLE input: fastiou.mask_iou {rle_time * 1e3:.3f} ms, pycocotools mask.iou "
               f"{coco_iou_time * 1e3:.3f} ms: {coco_iou_time / rle_time:.2f}x)")
     except ImportError:
@@ -161,7 +140,7 @@ def bench_rotated(n, threads, repeat):
     rng = np.random.default_rng(2)
     a, b = rotated_boxes(rng, n), rotated_boxes(rng, n)
     rows = [(f"fastiou.rotated_box_iou ({threads} threads)",
-             median_time(lambda: fastiou.rotated_box_iou(a, b, n_threads=threads), repeat))]
+             median_seconds(lambda: fastiou.rotated_box_iou(a, b, n_threads=threads), repeat))]
     try:
         import shapely
     except ImportError:
@@ -182,7 +161,7 @@ def bench_rotated(n, threads, repeat):
             area_a, area_b = shapely.area(pa[:rows_subset]), shapely.area(pb)
             return inter / (area_a[:, None] + area_b[None, :] - inter)
 
-        seconds = median_time(shapely_vectorised, max(3, repeat // 5)) * (n / rows_subset)
+        seconds = median_seconds(shapely_vectorised, max(3, repeat // 5)) * (n / rows_subset)
         rows.append((f"shapely 2 vectorised (timed on {rows_subset} rows, scaled)", seconds))
 
         def shapely_loop():
@@ -191,7 +170,7 @@ def bench_rotated(n, threads, repeat):
                     inter = p.intersection(q).area
                     inter / (p.area + q.area - inter)
 
-        seconds = median_time(shapely_loop, 3) * (n / max(1, rows_subset // 4))
+        seconds = median_seconds(shapely_loop, 3) * (n / max(1, rows_subset // 4))
         rows.append((f"shapely Python loop (timed on {max(1, rows_subset // 4)} rows, scaled)", seconds))
     overlapping = float((fastiou.rotated_box_iou(a, b) > 0).mean())
     report(f"rotated_box_iou {n}x{n} ({overlapping:.1%} of pairs overlap)", rows, repeat)

@@ -69,7 +69,7 @@ cdef extern from *:
                              const double* y2, const double* areas, Py_ssize_t m,
                              double offset, double* out) noexcept nogil
 
-from fastiou._pairs cimport fill_nan_pairs, flag_non_finite, real
+from fastiou._pairs cimport mark_non_finite_pairs, real
 
 cdef enum:
     X1 = 0
@@ -113,6 +113,20 @@ cdef inline real positive_part(real a) noexcept nogil:
 
 cdef inline real safe_denominator(real d) noexcept nogil:
     return d if d > 0 else 1
+
+
+cdef inline real overlap(real a1, real a2, real b1, real b2, real offset) noexcept nogil:
+    """Length of the overlap of [a1, a2] and [b1, b2] (plus `offset`), at least 0."""
+    return positive_part(smaller(a2, b2) - larger(a1, b1) + offset)
+
+
+cdef inline real span(real a1, real a2, real b1, real b2, real offset) noexcept nogil:
+    """Length of the smallest interval holding [a1, a2] and [b1, b2] (plus `offset`), at least 0."""
+    return positive_part(larger(a2, b2) - smaller(a1, b1) + offset)
+
+
+cdef inline real capped_ratio(real inter, real denominator) noexcept nogil:
+    return smaller(inter / safe_denominator(denominator), <real>1)
 
 
 cdef void fill_columns(const real* boxes, Py_ssize_t n, int fmt, real offset,
@@ -186,10 +200,11 @@ cdef inline void iou_row(const real* row, Py_ssize_t row_stride, const real* col
                             cols + AREA * stride, m, offset, out)
 
 
-cdef void crowd_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
-                        Py_ssize_t stride, const uint8_t* crowd, Py_ssize_t m, real offset,
-                        real* out) noexcept nogil:
-    """IoU, except that a crowd column divides by the row box's own area (pycocotools)."""
+cdef void area_ratio_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                         Py_ssize_t stride, const uint8_t* crowd, Py_ssize_t m, real offset,
+                         real* out) noexcept nogil:
+    """IoF (`crowd` NULL): intersection over the row box's area. Otherwise IoU, except that
+    a crowd column divides by the row box's area (pycocotools' iscrowd)."""
     cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
     cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
     cdef real area = row[AREA * row_stride]
@@ -198,30 +213,16 @@ cdef void crowd_iou_row(const real* row, Py_ssize_t row_stride, const real* cols
     cdef const real* x2 = cols + X2 * stride
     cdef const real* y2 = cols + Y2 * stride
     cdef const real* areas = cols + AREA * stride
-    cdef real inter, union
-    cdef Py_ssize_t j
-    for j in range(m):
-        inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
-                 * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
-        union = area if crowd[j] else area + areas[j] - inter
-        out[j] = smaller(inter / safe_denominator(union), <real>1)
-
-
-cdef void iof_row(const real* row, Py_ssize_t row_stride, const real* cols, Py_ssize_t stride,
-                  Py_ssize_t m, real offset, real* out) noexcept nogil:
-    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
-    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
-    cdef real area = safe_denominator(row[AREA * row_stride])
-    cdef const real* x1 = cols + X1 * stride
-    cdef const real* y1 = cols + Y1 * stride
-    cdef const real* x2 = cols + X2 * stride
-    cdef const real* y2 = cols + Y2 * stride
     cdef real inter
     cdef Py_ssize_t j
-    for j in range(m):
-        inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
-                 * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
-        out[j] = smaller(inter / area, <real>1)
+    if crowd == NULL:
+        for j in range(m):
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+            out[j] = capped_ratio(inter, area)
+    else:
+        for j in range(m):
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+            out[j] = capped_ratio(inter, area if crowd[j] else area + areas[j] - inter)
 
 
 cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
@@ -241,43 +242,30 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
     cdef const real* cx = cols + CX * stride
     cdef const real* cy = cols + CY * stride
     cdef const real* shape = cols + SHAPE * stride
-    cdef real inter, union, iou, ew, eh, enclosing, dx, dy, diou, v, alpha
+    cdef real inter, union, iou, ew, eh, dx, dy, v, value
     cdef real k = <real>FOUR_OVER_PI_SQUARED
+    cdef bint complete = mode == MODE_CIOU
     cdef Py_ssize_t j
     if mode == MODE_GIOU:
         for j in range(m):
-            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
-                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
             union = area + areas[j] - inter
-            iou = smaller(inter / safe_denominator(union), <real>1)
-            enclosing = (positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
-                         * positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset))
-            out[j] = iou - (enclosing - union) / safe_denominator(enclosing)
-    elif mode == MODE_DIOU:
-        for j in range(m):
-            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
-                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
-            union = area + areas[j] - inter
-            iou = smaller(inter / safe_denominator(union), <real>1)
-            ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
-            eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
-            dx = acx - cx[j]
-            dy = acy - cy[j]
-            out[j] = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
-    else:
-        for j in range(m):
-            inter = (positive_part(smaller(ax2, x2[j]) - larger(ax1, x1[j]) + offset)
-                     * positive_part(smaller(ay2, y2[j]) - larger(ay1, y1[j]) + offset))
-            union = area + areas[j] - inter
-            iou = smaller(inter / safe_denominator(union), <real>1)
-            ew = positive_part(larger(ax2, x2[j]) - smaller(ax1, x1[j]) + offset)
-            eh = positive_part(larger(ay2, y2[j]) - smaller(ay1, y1[j]) + offset)
-            dx = acx - cx[j]
-            dy = acy - cy[j]
-            diou = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
+            iou = capped_ratio(inter, union)
+            ew = span(ax1, ax2, x1[j], x2[j], offset) * span(ay1, ay2, y1[j], y2[j], offset)
+            out[j] = iou - (ew - union) / safe_denominator(ew)
+        return
+    for j in range(m):
+        inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+        iou = capped_ratio(inter, area + areas[j] - inter)
+        ew = span(ax1, ax2, x1[j], x2[j], offset)
+        eh = span(ay1, ay2, y1[j], y2[j], offset)
+        dx = acx - cx[j]
+        dy = acy - cy[j]
+        value = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
+        if complete:
             v = k * (ashape - shape[j]) * (ashape - shape[j])
-            alpha = v / safe_denominator(1 - iou + v + eps)
-            out[j] = diou - alpha * v
+            value = value - v / safe_denominator(1 - iou + v + eps) * v
+        out[j] = value
 
 
 cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
@@ -285,11 +273,11 @@ cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
                       int mode, real offset, real eps, real* out) noexcept nogil:
     if mode == MODE_IOU:
         if use_crowd:
-            crowd_iou_row(row, row_stride, cols, stride, crowd, m, offset, out)
+            area_ratio_row(row, row_stride, cols, stride, crowd, m, offset, out)
         else:
             iou_row(row, row_stride, cols, stride, m, offset, out)
     elif mode == MODE_IOF:
-        iof_row(row, row_stride, cols, stride, m, offset, out)
+        area_ratio_row(row, row_stride, cols, stride, <const uint8_t*>NULL, m, offset, out)
     else:
         distance_iou_row(row, row_stride, cols, stride, m, mode, offset, eps, out)
 
@@ -314,11 +302,7 @@ def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int
     cols = np.empty((n_batches, FIELDS, m), dtype=dtype)
     cdef real[:, :, ::1] rows_v = rows
     cdef real[:, :, ::1] cols_v = cols
-    flags1 = np.empty((n_batches, n), dtype=np.uint8)
-    flags2 = np.empty((n_batches, m), dtype=np.uint8)
-    cdef uint8_t[:, ::1] flags1_v = flags1
-    cdef uint8_t[:, ::1] flags2_v = flags2
-    cdef Py_ssize_t n_non_finite = 0
+    cdef int status
     cdef bint shape_angles = mode == MODE_CIOU
     cdef Py_ssize_t b, r, i
     cdef real off = <real>offset
@@ -327,8 +311,6 @@ def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int
         for b in range(n_batches):
             fill_columns(&boxes1[b, 0, 0], n, fmt, off, shape_angles, &rows_v[b, 0, 0])
             fill_columns(&boxes2[b, 0, 0], m, fmt, off, shape_angles, &cols_v[b, 0, 0])
-            n_non_finite += flag_non_finite(&boxes1[b, 0, 0], n, 4, &flags1_v[b, 0])
-            n_non_finite += flag_non_finite(&boxes2[b, 0, 0], m, 4, &flags2_v[b, 0])
         if aligned:
             for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=1024):
                 b = r // n
@@ -345,7 +327,7 @@ def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int
                 overlap_row(&rows_v[b, 0, i], n, &cols_v[b, 0, 0], m,
                             &crowd[b, 0] if use_crowd else NULL, use_crowd,
                             m, mode, off, tolerance, &out[r * m])
-        if n_non_finite:
-            for b in range(n_batches):
-                fill_nan_pairs(&out[b * n * (1 if aligned else m)], &flags1_v[b, 0],
-                               &flags2_v[b, 0], n, m, aligned)
+        status = mark_non_finite_pairs(&boxes1[0, 0, 0], &boxes2[0, 0, 0], n_batches, n, m,
+                                       4, aligned, &out[0])
+    if status != 0:
+        raise MemoryError("no memory for the non-finite box flags")

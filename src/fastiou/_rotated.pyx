@@ -18,9 +18,8 @@ nothing. A box with a NaN or infinite value gives NaN in all its pairs. A pair w
 
 from cython.parallel cimport prange
 from libc.math cimport cos, fabs, sin
-from libc.stdint cimport uint8_t
 
-from fastiou._pairs cimport fill_nan_pairs, flag_non_finite
+from fastiou._pairs cimport mark_non_finite_pairs
 
 import numpy as np
 
@@ -165,18 +164,12 @@ def rotated_overlaps(const double[:, :, ::1] boxes1, const double[:, :, ::1] box
     frames2 = np.empty((n_batches, m, FIELDS), dtype=np.float64)
     cdef double[:, :, ::1] f1 = frames1
     cdef double[:, :, ::1] f2 = frames2
-    flags1 = np.empty((n_batches, n), dtype=np.uint8)
-    flags2 = np.empty((n_batches, m), dtype=np.uint8)
-    cdef uint8_t[:, ::1] flags1_v = flags1
-    cdef uint8_t[:, ::1] flags2_v = flags2
-    cdef Py_ssize_t n_non_finite = 0
+    cdef int status
     cdef Py_ssize_t b, r, i, j
     with nogil:
         for b in range(n_batches):
             fill_frames(&boxes1[b, 0, 0], n, to_radians, &f1[b, 0, 0])
             fill_frames(&boxes2[b, 0, 0], m, to_radians, &f2[b, 0, 0])
-            n_non_finite += flag_non_finite(&boxes1[b, 0, 0], n, 5, &flags1_v[b, 0])
-            n_non_finite += flag_non_finite(&boxes2[b, 0, 0], m, 5, &flags2_v[b, 0])
         if aligned:
             for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=64):
                 b = r // n
@@ -188,7 +181,7 @@ def rotated_overlaps(const double[:, :, ::1] boxes1, const double[:, :, ::1] box
                 i = r - b * n
                 for j in range(m):
                     out[r * m + j] = pair_iou(&f1[b, i, 0], &f2[b, j, 0])
-        if n_non_finite:
-            for b in range(n_batches):
-                fill_nan_pairs(&out[b * n * (1 if aligned else m)], &flags1_v[b, 0],
-                               &flags2_v[b, 0], n, m, aligned)
+        status = mark_non_finite_pairs(&boxes1[0, 0, 0], &boxes2[0, 0, 0], n_batches, n, m,
+                                       5, aligned, &out[0])
+    if status != 0:
+        raise MemoryError("no memory for the non-finite box flags")

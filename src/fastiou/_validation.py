@@ -187,3 +187,23 @@ def flatten_together(*arrays):
     first = arrays[0]
     order = np.argsort([-abs(s) for s in first.strides], kind="stable")
     return tuple(np.ascontiguousarray(np.transpose(a, order)).reshape(-1) for a in arrays)
+
+
+def as_array(values, name, expected):
+    """``np.asarray(values)``, or a ``TypeError`` saying `expected` when it cannot convert."""
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be {expected}; could not convert it: {exc}") from exc
+
+
+def as_flag_array(values, name, shape, expected):
+    """Bools or integers (non-zero = True) broadcast to `shape`, as C-contiguous uint8 0/1."""
+    array = as_array(values, name, "an array of bools")
+    if array.dtype.kind not in "biu":
+        raise TypeError(f"`{name}` must hold bools or 0/1 integers, got dtype {array.dtype}")
+    try:
+        array = np.broadcast_to(array, shape)
+    except ValueError:
+        raise ValueError(f"`{name}` must have {expected} (shape {shape}), got shape {array.shape}") from None
+    return np.ascontiguousarray(array != 0, dtype=np.uint8)

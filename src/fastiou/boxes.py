@@ -18,6 +18,7 @@ import numpy as np
 
 from fastiou import _boxes, _rotated
 from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._validation import as_array, as_flag_array
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -56,10 +57,7 @@ def _check_real(value, name, minimum=None):
 
 def _as_boxes(values, name, width):
     """Return `values` as an ndarray of a real dtype with shape ``(..., N, width)``."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of box coordinates; could not convert it: {exc}") from exc
+    array = as_array(values, name, "an array of box coordinates")
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"`{name}` must hold real numbers (float or integer coordinates), got dtype {array.dtype}"
@@ -104,24 +102,6 @@ def _check_aligned(first, second, names):
             f"`aligned=True` pairs box i of `{names[0]}` with box i of `{names[1]}`, so they need "
             f"the same number of boxes; got {first.shape[1]} and {second.shape[1]}"
         )
-
-
-def _as_crowd(iscrowd, batch, n_boxes):
-    """``iscrowd`` as a C-contiguous ``(B, M)`` uint8 array of 0/1."""
-    try:
-        array = np.asarray(iscrowd)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`iscrowd` must be an array of bools; could not convert it: {exc}") from exc
-    if array.dtype.kind not in "biu":
-        raise TypeError(f"`iscrowd` must hold bools or 0/1 integers, got dtype {array.dtype}")
-    try:
-        array = np.broadcast_to(array, batch + (n_boxes,))
-    except ValueError:
-        raise ValueError(
-            f"`iscrowd` must have one value per box of `boxes2` (shape {batch + (n_boxes,)}), "
-            f"got shape {array.shape}"
-        ) from None
-    return np.ascontiguousarray(array != 0, dtype=np.uint8).reshape(-1, n_boxes)
 
 
 def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, eps=1e-7,
@@ -201,7 +181,8 @@ def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, 
     if use_crowd:
         if mode != "iou":
             raise ValueError(f"`iscrowd` follows pycocotools and needs mode='iou', got mode={mode!r}")
-        crowd = _as_crowd(iscrowd, batch, m)
+        crowd = as_flag_array(iscrowd, "iscrowd", batch + (m,),
+                              "one value per box of `boxes2`").reshape(-1, m)
     else:
         crowd = np.zeros((1, 1), dtype=np.uint8)
     n_pairs = first.shape[0] * n * (1 if aligned else m)

@@ -15,6 +15,7 @@ import numpy as np
 
 from fastiou import _masks
 from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._validation import as_array, as_flag_array
 
 # one mask pair costs at least a few hundred ns; packing one mask many microseconds
 MIN_MASK_PAIRS_PER_THREAD = 64
@@ -23,11 +24,7 @@ MIN_MASKS_PER_PACKING_THREAD = 2
 
 def _as_mask_array(values, name):
     """``(N, H, W)`` masks as a C-contiguous uint8 array (bool viewed, non-zero = foreground)."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an (N, H, W) array of masks or a list of COCO RLE dicts; "
-                        f"could not convert it: {exc}") from exc
+    array = as_array(values, name, "an (N, H, W) array of masks or a list of COCO RLE dicts")
     if array.dtype.kind not in "biu":
         raise TypeError(
             f"`{name}` must hold bool or integer masks (non-zero = foreground), got dtype {array.dtype}"
@@ -115,19 +112,6 @@ def _pack_array(masks, threads, column_major):
     return packed, stats
 
 
-def _as_crowd(iscrowd, n_masks):
-    try:
-        array = np.asarray(iscrowd)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`iscrowd` must be an array of bools; could not convert it: {exc}") from exc
-    if array.dtype.kind not in "biu":
-        raise TypeError(f"`iscrowd` must hold bools or 0/1 integers, got dtype {array.dtype}")
-    if array.shape != (n_masks,):
-        raise ValueError(f"`iscrowd` must have one value per mask of `masks2` (shape ({n_masks},)), "
-                         f"got shape {array.shape}")
-    return np.ascontiguousarray(array != 0, dtype=np.uint8)
-
-
 def mask_iou(masks1, masks2, *, iscrowd=None, n_threads=None):
     """IoU of every mask of `masks1` with every mask of `masks2`.
 
@@ -184,7 +168,8 @@ def mask_iou(masks1, masks2, *, iscrowd=None, n_threads=None):
     if iscrowd is None:
         crowd, use_crowd = np.zeros(1, dtype=np.uint8), False
     else:
-        crowd, use_crowd = _as_crowd(iscrowd, m), True
+        crowd = as_flag_array(iscrowd, "iscrowd", (m,), "one value per mask of `masks2`")
+        use_crowd = True
     out = np.zeros((n, m), dtype=np.float64)
     if n and m and packed1.shape[1] == packed2.shape[1]:
         _masks.packed_iou(packed1, stats1, packed2, stats2, crowd, use_crowd, out,
