@@ -59,10 +59,12 @@ def bench_boxes(n, threads, repeat):
     rows = [(f"fastiou.box_iou float32 ({threads} threads)",
              median_seconds(lambda: fastiou.box_iou(a, b, n_threads=threads), repeat))]
     if n <= 2000:
-        rows.append(("NumPy broadcasting float32", median_seconds(lambda: numpy_broadcast_iou(a, b), repeat)))
+        rows.append(("NumPy broadcasting float32",
+                     median_seconds(lambda: numpy_broadcast_iou(a, b), repeat)))
     try:
         import cython_bbox
-        rows.append(("cython_bbox.bbox_overlaps float64", median_seconds(lambda: cython_bbox.bbox_overlaps(a64, b64), repeat)))
+        rows.append(("cython_bbox.bbox_overlaps float64",
+                     median_seconds(lambda: cython_bbox.bbox_overlaps(a64, b64), repeat)))
     except ImportError:
         pass
     try:

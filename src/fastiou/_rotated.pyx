@@ -13,7 +13,8 @@ plane. The intersection is box A clipped successively by the four edge half-plan
 B (Sutherland-Hodgman, exact for convex polygons), computed in coordinates centred on
 A so that large coordinates lose no precision; its area is the shoelace sum, clamped to
 ``[0, min(area A, area B)]``. A box with ``w <= 0`` or ``h <= 0`` has area 0 and meets
-nothing. A box with a NaN or infinite value gives NaN in all its pairs. A pair whose axis-aligned extents do not overlap is 0 without clipping.
+nothing. A box with a NaN or infinite value gives NaN in all its pairs. A pair whose
+axis-aligned extents do not overlap is 0 without clipping.
 """
 
 from cython.parallel cimport prange

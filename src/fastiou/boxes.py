@@ -5,8 +5,8 @@ Conventions shared by every function here:
 
 * Boxes are the last axis: ``(..., N, 4)`` (``(..., N, 5)`` for rotated boxes); the
   leading axes of the two inputs broadcast against each other.
-* float32 input computes and returns float32, everything else (float64, integers,
-  float16 is widened to float32) float64 as the table in the README says.
+* float32 input (and float16, widened) computes and returns float32; float64 and integer
+  input compute and return float64 (rotated boxes always compute in float64).
 * Widths and heights are clamped at 0; a quotient with a zero denominator is 0 (an empty
   box overlaps nothing); a box with a NaN or infinite coordinate gives NaN in every pair
   it belongs to.
@@ -80,7 +80,8 @@ def _batched(first, second, dtype, names):
     """Broadcast the leading axes; return ``(batch_shape, (B, N, k), (B, M, k))`` arrays."""
     dtype = dtype.newbyteorder("=")
     if first.ndim == 2 and second.ndim == 2:
-        return (), np.ascontiguousarray(first, dtype=dtype)[None], np.ascontiguousarray(second, dtype=dtype)[None]
+        return ((), np.ascontiguousarray(first, dtype=dtype)[None],
+                np.ascontiguousarray(second, dtype=dtype)[None])
     try:
         batch = np.broadcast_shapes(first.shape[:-2], second.shape[:-2])
     except ValueError:

@@ -42,7 +42,8 @@ def _as_mask_array(values, name):
 def _rle_counts(rle, name):
     """Validate one COCO RLE dict; return ``((height, width), counts as uint32)``."""
     if not isinstance(rle, dict):
-        raise TypeError(f"`{name}` must be a COCO RLE dict with 'size' and 'counts', got {type(rle).__name__}")
+        raise TypeError(
+            f"`{name}` must be a COCO RLE dict with 'size' and 'counts', got {type(rle).__name__}")
     missing = [key for key in ("size", "counts") if key not in rle]
     if missing:
         raise ValueError(f"`{name}` is missing the key {missing[0]!r} of a COCO RLE dict")
