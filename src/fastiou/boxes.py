@@ -12,6 +12,7 @@ Conventions shared by every function here:
   it belongs to.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -48,7 +49,7 @@ def _check_real(value, name, minimum=None):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(f"`{name}` must be finite, got {value}")
     if minimum is not None and value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}, got {value}")
@@ -70,6 +71,8 @@ def _as_boxes(values, name, width):
 
 def _result_dtype(first, second):
     """float32 when both inputs are float32 or narrower floats, float64 otherwise."""
+    if first.dtype == second.dtype and first.dtype.char in "fd":
+        return first.dtype.newbyteorder("=")
     common = np.result_type(first.dtype, second.dtype)
     if common.kind == "f" and common.itemsize <= 4:
         return np.dtype(np.float32)
