@@ -181,6 +181,8 @@ def test_iscrowd_matches_reference(rng):
     crowd = rng.random(9) < 0.5
     np.testing.assert_allclose(box_iou(a, b, fmt="xywh", iscrowd=crowd),
                                ref.box_iou(a, b, "xywh", iscrowd=crowd), rtol=1e-12)
+    np.testing.assert_allclose(box_iou(a[:9], b, fmt="xywh", iscrowd=crowd, aligned=True),
+                               ref.box_iou(a[:9], b, "xywh", iscrowd=crowd, aligned=True), rtol=1e-12)
     np.testing.assert_array_equal(box_iou(a, b, fmt="xywh", iscrowd=np.zeros(9, bool)),
                                   box_iou(a, b, fmt="xywh"))
     np.testing.assert_array_equal(box_iou(a, b, fmt="xywh", iscrowd=np.ones(9, int)),

@@ -174,6 +174,7 @@ def test_properties(a, data):
     (np.ones((1, 2, 2), bool), [{"size": [2, 2], "counts": [2, -1, 3]}], {}, ValueError, "negative run length"),
     (np.ones((1, 2, 2), bool), [{"size": [2, 2], "counts": b"0 "}], {}, ValueError, "not a valid compressed"),
     (np.ones((1, 2, 2), bool), [{"size": [2, 2], "counts": b"4c"}], {}, ValueError, "ends inside a run"),
+    (np.ones((1, 2, 2), bool), [{"size": [2, 2], "counts": "04é"}], {}, ValueError, "non-ASCII"),
     (np.ones((1, 2, 2), bool), [{"size": "2x2", "counts": b"04"}], {}, ValueError, r"\['size'\]` must be"),
     (np.ones((1, 2, 2), bool), [{"size": [2, -2], "counts": b"04"}], {}, ValueError, "non-negative ints"),
     (np.ones((1, 2, 2), bool), [{"size": [2, 2], "counts": [[1, 3]]}], {}, ValueError, "flat list of ints"),

@@ -58,7 +58,11 @@ def _rle_counts(rle, name):
     height, width = int(height), int(width)
     counts = rle["counts"]
     if isinstance(counts, str):
-        counts = counts.encode("ascii", errors="replace")
+        try:
+            counts = counts.encode("ascii")
+        except UnicodeEncodeError:
+            raise ValueError(f"`{name}['counts']` is not a valid compressed COCO RLE string: "
+                             "it holds non-ASCII characters") from None
     if isinstance(counts, (bytes, bytearray)):
         runs, error = _masks.string_to_counts(np.frombuffer(bytes(counts), dtype=np.uint8))
         if error is not None:
