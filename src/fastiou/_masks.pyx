@@ -139,7 +139,7 @@ def pack_masks(const uint8_t[:, ::1] masks, uint64_t[:, ::1] packed, int64_t[:, 
     cdef const uint8_t* src
     cdef uint64_t* dst
     with nogil:
-        for i in prange(n, num_threads=n_threads, schedule="static"):
+        for i in prange(n, num_threads=n_threads, schedule="dynamic"):
             src = &masks[i, 0] if n_pixels > 0 else NULL
             dst = &packed[i, 0] if n_words > 0 else NULL
             for k in range(full):
