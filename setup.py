@@ -45,6 +45,7 @@ CYTHON_DIRECTIVES = {
     "nonecheck": False,
     "embedsignature": True,
     "freethreading_compatible": True,
+    "autotestdict": False,  # no __test__ dict of docstrings: the .pyi stubs stay exact
 }
 
 
