@@ -78,6 +78,26 @@ def test_angle_conventions():
     np.testing.assert_allclose(rotated_box_iou(flipped, squares), cw, atol=1e-12)
 
 
+def test_mmcv_published_values():
+    """The boxes and expected IoUs of mmcv's tests/test_ops/test_box_iou_rotated.py (4 decimals):
+    radians, mmcv's default clockwise=True, and the same with negated angles and clockwise=False."""
+    boxes1 = np.array([[1.0, 1.0, 3.0, 4.0, 0.5], [2.0, 2.0, 3.0, 4.0, 0.6], [7.0, 7.0, 8.0, 8.0, 0.4]],
+                      dtype=np.float32)
+    boxes2 = np.array([[0.0, 2.0, 2.0, 5.0, 0.3], [2.0, 1.0, 3.0, 3.0, 0.5], [5.0, 5.0, 6.0, 7.0, 0.4]],
+                      dtype=np.float32)
+    expected = [[0.3708, 0.4351, 0.0000], [0.1104, 0.4487, 0.0424], [0.0000, 0.0000, 0.3622]]
+    got = rotated_box_iou(boxes1, boxes2, angle_unit="radians", clockwise=True)
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    np.testing.assert_allclose(rotated_box_iou(boxes1, boxes2, angle_unit="radians", clockwise=True,
+                                               aligned=True), np.diag(expected), atol=1e-4)
+    negated1, negated2 = boxes1.copy(), boxes2.copy()
+    negated1[:, 4] *= -1
+    negated2[:, 4] *= -1
+    np.testing.assert_allclose(rotated_box_iou(negated1, negated2, angle_unit="radians"), expected, atol=1e-4)
+    # the default (detectron2's direction) is a different geometry for these boxes
+    assert np.abs(rotated_box_iou(boxes1, boxes2, angle_unit="radians") - expected).max() > 0.05
+
+
 def test_quarter_turn_swaps_width_and_height(rng):
     a = random_rotated(rng, 15)
     turned = a.copy()

@@ -283,9 +283,9 @@ def rotated_box_iou(boxes1, boxes2, *, aligned=False, angle_unit="degrees", cloc
 
     The defaults match detectron2's ``pairwise_iou_rotated`` (and torchvision's rotated
     boxes): angles in degrees, counter-clockwise on screen in image coordinates (y points
-    down). mmcv's ``box_iou_rotated`` (radians, ``clockwise=True``) is matched with
-    ``angle_unit="radians"`` and the default ``clockwise=False``: both describe the same
-    rotation, mmcv in y-up terms; mmcv's ``clockwise=False`` is ``clockwise=True`` here.
+    down). mmcv's ``box_iou_rotated`` defaults (radians, ``clockwise=True``: a positive
+    angle turns the box clockwise on screen) are matched with ``angle_unit="radians",
+    clockwise=True``; mmcv's ``clockwise=False`` with ``angle_unit="radians"``.
 
     Parameters
     ----------
