@@ -32,11 +32,9 @@ def _as_mask_array(values, name):
         )
     if array.ndim != 3:
         raise ValueError(f"`{name}` must have shape (N, H, W), got shape {array.shape}")
-    if array.dtype.kind == "b":
+    if array.dtype.itemsize == 1:  # bool, uint8, int8: the kernels test bytes against 0
         return np.ascontiguousarray(array).view(np.uint8)
-    if array.dtype.itemsize == 1:
-        return np.ascontiguousarray(array).view(np.uint8)
-    return (array != 0).view(np.uint8)
+    return np.ascontiguousarray(array != 0).view(np.uint8)
 
 
 def _rle_counts(rle, name):
