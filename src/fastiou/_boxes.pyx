@@ -37,9 +37,10 @@ cdef extern from *:
     #endif
 
     /* The plain IoU row, the hot path, is C so that GCC can also build an AVX2 copy,
-       picked at load time on CPUs that have it (x86-64 Linux); elsewhere one baseline
-       build. Same operations in the same order as the Cython rows. */
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+       picked at load time on CPUs that have it (GCC, x86-64, glibc: the pick is an ifunc);
+       elsewhere one baseline build. Same operations in the same order as the Cython rows. */
+    #include <stdlib.h>
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
     #define FASTIOU_CLONES __attribute__((target_clones("avx2", "default")))
     #else
     #define FASTIOU_CLONES
