@@ -245,7 +245,6 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
     cdef const real* shape = cols + SHAPE * stride
     cdef real inter, union, iou, ew, eh, dx, dy, v, value
     cdef real k = <real>FOUR_OVER_PI_SQUARED
-    cdef bint complete = mode == MODE_CIOU
     cdef Py_ssize_t j
     if mode == MODE_GIOU:
         for j in range(m):
@@ -263,10 +262,11 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
         dx = acx - cx[j]
         dy = acy - cy[j]
         value = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
-        if complete:
-            v = k * (ashape - shape[j]) * (ashape - shape[j])
-            value = value - v / safe_denominator(1 - iou + v + eps) * v
-        out[j] = value
+        # DIoU: every shape angle is 0, so v = 0 and the CIoU term subtracts exactly 0;
+        # one loop without a branch, which the compiler vectorises (with `<real>1`: a
+        # double constant would widen the float loop)
+        v = k * (ashape - shape[j]) * (ashape - shape[j])
+        out[j] = value - v / safe_denominator(<real>1 - iou + v + eps) * v
 
 
 cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
