@@ -214,7 +214,7 @@ cdef void area_ratio_row(const real* row, Py_ssize_t row_stride, const real* col
     cdef const real* x2 = cols + X2 * stride
     cdef const real* y2 = cols + Y2 * stride
     cdef const real* areas = cols + AREA * stride
-    cdef real inter
+    cdef real inter, union
     cdef Py_ssize_t j
     if crowd == NULL:
         for j in range(m):
@@ -223,7 +223,9 @@ cdef void area_ratio_row(const real* row, Py_ssize_t row_stride, const real* col
     else:
         for j in range(m):
             inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
-            out[j] = capped_ratio(inter, area if crowd[j] else area + areas[j] - inter)
+            # both denominators first, then a select: no branch on the crowd flags
+            union = area + areas[j] - inter
+            out[j] = capped_ratio(inter, area if crowd[j] != 0 else union)
 
 
 cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
