@@ -12,10 +12,28 @@ from fastiou._core import (
     per_class_iou,
 )
 from fastiou._openmp_info import openmp_enabled
+from fastiou import metrics
+from fastiou.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    dice_score,
+    fbeta_score,
+    jaccard_score,
+    precision_score,
+    recall_score,
+)
 from fastiou._version import __version__
 
 __all__ = [
     "__version__",
+    "accuracy_score",
+    "cohen_kappa_score",
+    "dice_score",
+    "fbeta_score",
+    "jaccard_score",
+    "metrics",
+    "precision_score",
+    "recall_score",
     "confusion_matrix",
     "iou_from_confusion",
     "mean_iou",
