@@ -47,6 +47,10 @@ def _format_bytes(n):
         n /= 1024
 
 
+# Tables smaller than this in all need no look at free memory (reading it costs ~30 us).
+UNCHECKED_TABLE_BYTES = 1 << 28
+
+
 def check_matrix_fits(num_classes, n_threads, itemsize=8):
     """Return the number of threads whose private tables fit in memory with the result.
 
@@ -54,6 +58,8 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
     and one private table fit.
     """
     matrix_bytes = num_classes * num_classes * itemsize
+    if matrix_bytes * (n_threads + 1) <= UNCHECKED_TABLE_BYTES:
+        return n_threads
     available = available_memory_bytes()
     if available is None:
         return n_threads
@@ -64,7 +70,7 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
             f"({_format_bytes(2 * matrix_bytes)} in all), but only {_format_bytes(available)} "
             "of memory is available"
         )
-    fitting = (available // 2 - matrix_bytes) // max(matrix_bytes, 1)
+    fitting = (available // 2 - matrix_bytes) // matrix_bytes
     return int(max(1, min(n_threads, fitting)))
 
 

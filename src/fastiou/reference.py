@@ -39,6 +39,21 @@ def confusion_matrix(y_true, y_pred, num_classes, ignore_index=(), sample_weight
     return confusion_counts(y_true, y_pred, num_classes, ignore_index, sample_weight)[0]
 
 
+def bincount_confusion_matrix(y_true, y_pred, num_classes, ignore_index=()):
+    """The classic NumPy snippet (FCN's ``fast_hist``): the benchmark baseline.
+
+    Keeps pairs whose truth is a valid, non-ignored class and counts ``num_classes * t + p``
+    with one ``np.bincount``. Assumes predictions in ``[0, num_classes)``.
+    """
+    t = np.asarray(y_true).ravel()
+    p = np.asarray(y_pred).ravel()
+    keep = (t >= 0) & (t < num_classes)
+    for value in ignore_index:
+        keep &= t != value
+    codes = num_classes * t[keep].astype(np.int64) + p[keep]
+    return np.bincount(codes, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
 def iou_from_confusion(cm):
     """Per-class ``tp / (tp + fp + fn)``; NaN where the denominator is 0."""
     cm = np.asarray(cm, dtype=np.float64)
