@@ -145,18 +145,24 @@ cdef void decode_argmax(const score_t* data, const Source* src, Py_ssize_t q, Py
     cdef const score_t* row
     cdef score_t v, top
     cdef int64_t arg
+    cdef int32_t index[BLOCK]
+    cdef bint take
     if stride == 1:
+        # branch-free over a row of pixels, so that the compiler vectorises it
         row = data + start
         for j in range(n):
             best[j] = score_key(row[j])
-            out[j] = 0
+            index[j] = 0
         for k in range(1, src.channels):
             row = data + start + k * src.inner
             for j in range(n):
                 v = score_key(row[j])
-                if beats(v, best[j]):
-                    best[j] = v
-                    out[j] = k
+                top = best[j]
+                take = beats(v, top)
+                best[j] = v if take else top
+                index[j] = <int32_t>k if take else index[j]
+        for j in range(n):
+            out[j] = index[j]
     else:
         for j in range(n):
             row = data + start + j * stride
