@@ -238,3 +238,51 @@ def test_property_argmax_any_axis(scores, seed):
     matrix = fastiou.confusion_matrix(truth, scores, None, axis=axis)
     np.testing.assert_array_equal(matrix, reference.confusion_matrix(truth, np.argmax(scores, axis), num_classes))
     assert matrix.sum() == truth.size
+
+
+_S = np.zeros((2, 3, 4), np.float32)   # scores (N, C, W)
+_T = np.zeros((2, 4), np.int64)       # labels (N, W)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(y_true=_T, y_pred=_T, num_classes=3, threshold=0.5), "`threshold` was given but `y_pred` holds labels"),
+    (dict(y_true=_T, y_pred=_S, num_classes=3, axis=1, threshold=0.5), "`threshold` applies to binary or multilabel"),
+    (dict(y_true=_T, y_pred=_S, num_classes=3, axis=3), r"`axis`=3 is out of range for `y_pred` with 3"),
+    (dict(y_true=_T, y_pred=_S, num_classes=3), "pass the class `axis`"),
+    (dict(y_true=_T, y_pred=_S, num_classes=4, axis=1), "`num_classes`=4 but `y_pred` has 3 entries"),
+    (dict(y_true=_T[:, :3], y_pred=_S, num_classes=3, axis=1), r"`y_true` has shape \(2, 3\)"),
+    (dict(y_true=_T, y_pred=_S[:, :1], num_classes=None, axis=1), "class scores need at least 2"),
+    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=3), "binary probabilities .2 classes."),
+    (dict(y_true=_T, y_pred=_T[:, :3].astype(float), num_classes=2), "binary probabilities need"),
+    (dict(y_true=_T, y_pred=_T, num_classes=3, axis=1), "`axis` was given but `y_pred` holds labels"),
+    (dict(y_true=_T, y_pred=_T, num_classes=3, per_image=True, sample_weight=np.ones((2, 4))),
+     "`sample_weight` is not supported with `per_image=True`"),
+    (dict(y_true=_S, y_pred=_S, num_classes=3, multilabel=True, sample_weight=np.ones((2, 3, 4))),
+     "`sample_weight` is not supported with `multilabel=True`"),
+    (dict(y_true=_S.astype(int), y_pred=_S, num_classes=3, axis=1, ignore_index=0), "`ignore_index` needs integer"),
+    (dict(y_true=_T[0], y_pred=_S[:, :, 0], num_classes=2, axis=0, per_image=True), "cannot be 0"),
+    (dict(y_true=_T[0], y_pred=_T[0], num_classes=3, per_image=True), "needs a batch axis"),
+    (dict(y_true=_S.astype(int), y_pred=_S[:, :2], num_classes=3, multilabel=True), "must be equal"),
+    (dict(y_true=_S.astype(int), y_pred=_S.astype(int), num_classes=3, multilabel=True, threshold=0.2),
+     "`threshold` was given"),
+    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=2, threshold=float("nan")), "`threshold` must be finite"),
+    (dict(y_true=_T, y_pred=_T, num_classes=3, out_of_range="drop"), "`out_of_range` must be one of"),
+])
+def test_option_combinations_that_make_no_sense_raise_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fastiou.confusion_matrix(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(y_true=_T, y_pred=_S, num_classes=3, axis=1.0), "`axis` must be an int"),
+    (dict(y_true=_T, y_pred=_S, num_classes=3, axis=1, per_image="yes"), "`per_image` must be a bool"),
+    (dict(y_true=_T, y_pred=_T, num_classes=3, multilabel=1), "`multilabel` must be a bool"),
+    (dict(y_true=_T, y_pred=_T, num_classes=None), "`num_classes` is required"),
+    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=2, threshold="0.5"), "`threshold` must be a real"),
+    (dict(y_true=np.array(["a", "b"]), y_pred=np.ones((2, 2)), num_classes=2, axis=1),
+     "one-hot `y_true` must hold numbers"),
+    (dict(y_true=_T.astype(float), y_pred=_T, num_classes=3), "`y_true` must hold integer"),
+])
+def test_bad_option_types_raise_type_error(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        fastiou.confusion_matrix(**kwargs)

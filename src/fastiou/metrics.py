@@ -106,10 +106,10 @@ def select_classes(labels, n_classes, name="labels"):
         raise TypeError(f"`{name}` must be a sequence of class indices: {exc}") from exc
     if selected.ndim == 0:
         selected = selected.reshape(1)
-    if selected.ndim != 1 or selected.dtype.kind not in "iu":
-        raise TypeError(f"`{name}` must be a 1-D sequence of int class indices, got {labels!r}")
     if selected.size == 0:
         raise ValueError(f"`{name}` must name at least one class")
+    if selected.ndim != 1 or selected.dtype.kind not in "iu":
+        raise TypeError(f"`{name}` must be a 1-D sequence of int class indices, got {labels!r}")
     if selected.min() < 0 or selected.max() >= n_classes:
         raise ValueError(f"`{name}` must lie in [0, {n_classes}), got {labels!r}")
     if np.unique(selected).size != selected.size:
