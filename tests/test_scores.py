@@ -260,7 +260,7 @@ _T = np.zeros((2, 4), np.int64)       # labels (N, W)
     (dict(y_true=_S, y_pred=_S, num_classes=3, multilabel=True, sample_weight=np.ones((2, 3, 4))),
      "`sample_weight` is not supported with `multilabel=True`"),
     (dict(y_true=_S.astype(int), y_pred=_S, num_classes=3, axis=1, ignore_index=0), "`ignore_index` needs integer"),
-    (dict(y_true=_T[0], y_pred=_S[:, :, 0], num_classes=2, axis=0, per_image=True), "cannot be 0"),
+    (dict(y_true=_T[0, :3], y_pred=_S[:, :, 0], num_classes=2, axis=0, per_image=True), "cannot be 0"),
     (dict(y_true=_T[0], y_pred=_T[0], num_classes=3, per_image=True), "needs a batch axis"),
     (dict(y_true=_S.astype(int), y_pred=_S[:, :2], num_classes=3, multilabel=True), "must be equal"),
     (dict(y_true=_S.astype(int), y_pred=_S.astype(int), num_classes=3, multilabel=True, threshold=0.2),
