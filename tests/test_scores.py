@@ -279,7 +279,7 @@ def test_option_combinations_that_make_no_sense_raise_value_error(kwargs, match)
     (dict(y_true=_T, y_pred=_T, num_classes=3, multilabel=1), "`multilabel` must be a bool"),
     (dict(y_true=_T, y_pred=_T, num_classes=None), "`num_classes` is required"),
     (dict(y_true=_T, y_pred=_T.astype(float), num_classes=2, threshold="0.5"), "`threshold` must be a real"),
-    (dict(y_true=np.array(["a", "b"]), y_pred=np.ones((2, 2)), num_classes=2, axis=1),
+    (dict(y_true=np.array([["a", "b"]] * 2), y_pred=np.ones((2, 2)), num_classes=2, axis=1),
      "one-hot `y_true` must hold numbers"),
     (dict(y_true=_T.astype(float), y_pred=_T, num_classes=3), "`y_true` must hold integer"),
 ])
