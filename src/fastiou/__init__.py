@@ -4,6 +4,7 @@ A Cython/OpenMP kernel counts two integer label arrays into an exact int64 confu
 matrix in one pass; the functions here derive IoU and mean IoU from it.
 """
 
+from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
 from fastiou._config import show_config
 from fastiou._core import (
     confusion_matrix,
@@ -25,6 +26,8 @@ from fastiou.metrics import (
 from fastiou._version import __version__
 
 __all__ = [
+    "ConfusionMatrix",
+    "SegmentationMetrics",
     "__version__",
     "accuracy_score",
     "cohen_kappa_score",
