@@ -4,6 +4,7 @@ A Cython/OpenMP kernel counts two integer label arrays into an exact int64 confu
 matrix in one pass; the functions here derive IoU and mean IoU from it.
 """
 
+from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
 from fastiou._config import show_config
 from fastiou._core import (
     confusion_matrix,
@@ -12,10 +13,30 @@ from fastiou._core import (
     per_class_iou,
 )
 from fastiou._openmp_info import openmp_enabled
+from fastiou import metrics
+from fastiou.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    dice_score,
+    fbeta_score,
+    jaccard_score,
+    precision_score,
+    recall_score,
+)
 from fastiou._version import __version__
 
 __all__ = [
+    "ConfusionMatrix",
+    "SegmentationMetrics",
     "__version__",
+    "accuracy_score",
+    "cohen_kappa_score",
+    "dice_score",
+    "fbeta_score",
+    "jaccard_score",
+    "metrics",
+    "precision_score",
+    "recall_score",
     "confusion_matrix",
     "iou_from_confusion",
     "mean_iou",
