@@ -32,8 +32,11 @@ RGB_MODES = {"RGB", "RGBA"}
 LISTED_NAMES = 20
 
 
-class EvalError(Exception):
-    """A user-facing failure of ``fastiou eval``: a message and the exit status to return."""
+class EvalError(ValueError):
+    """A user-facing failure of ``fastiou eval``: a message and the exit status to return.
+
+    A ``ValueError``, so library callers (``fastiou.dask.evaluate_files``) can catch it as one.
+    """
 
     def __init__(self, message, exit_code=EXIT_USAGE):
         super().__init__(message, exit_code)
@@ -254,20 +257,26 @@ def _as_int(value, origin, what):
     return number
 
 
+def _mapping_from_items(raw, origin, colours):
+    if not raw:
+        raise EvalError(f"{origin} maps nothing", EXIT_USAGE)
+    if colours:
+        source = np.array([_parse_colour(k, origin) for k in raw], dtype=np.int64)
+    else:
+        source = np.array([_as_int(k, origin, "a source value") for k in raw], dtype=np.int64)
+    target = np.array([_as_int(v, origin, "a class id") for v in raw.values()], dtype=np.int64)
+    order = np.argsort(source, kind="stable")
+    return LabelMapping(source[order], target[order])
+
+
 def parse_label_map(spec, option="--label-map"):
     """A :class:`LabelMapping` from ``cityscapes``, inline ``7:0,8:1`` or a JSON/text file."""
     if spec is None:
         return None
     if spec in BUILTIN_LABEL_MAPS:
-        raw, origin = BUILTIN_LABEL_MAPS[spec], f"{option} {spec}"
-    else:
-        text, origin = _mapping_source(spec, option)
-        raw = _parse_mapping_text(text, origin)
-    if not raw:
-        raise EvalError(f"{origin} maps nothing", EXIT_USAGE)
-    source = np.array([_as_int(k, origin, "a source value") for k in raw], dtype=np.int64)
-    target = np.array([_as_int(v, origin, "a class id") for v in raw.values()], dtype=np.int64)
-    return LabelMapping(source, target)
+        return _mapping_from_items(BUILTIN_LABEL_MAPS[spec], f"{option} {spec}", colours=False)
+    text, origin = _mapping_source(spec, option)
+    return _mapping_from_items(_parse_mapping_text(text, origin), origin, colours=False)
 
 
 def _parse_colour(key, origin):
@@ -302,17 +311,23 @@ def parse_colour_map(spec, option="--color-map"):
         raw = _parse_mapping_text(text, origin)
     else:
         raw = {}
-        for item in text.replace("\n", ";").replace(";", " ").split():
+        for item in text.replace(";", " ").split():
             if ":" not in item:
                 raise EvalError(f"{origin}: expected '#rrggbb:class' items, got {item!r}", EXIT_USAGE)
             key, value = item.rsplit(":", 1)
             raw[key] = value
-    if not raw:
-        raise EvalError(f"{origin} maps nothing", EXIT_USAGE)
-    source = np.array([_parse_colour(k, origin) for k in raw], dtype=np.int64)
-    target = np.array([_as_int(v, origin, "a class id") for v in raw.values()], dtype=np.int64)
-    order = np.argsort(source, kind="stable")
-    return LabelMapping(source[order], target[order])
+    return _mapping_from_items(raw, origin, colours=True)
+
+
+def as_label_mapping(value, name, colours=False):
+    """None, a :class:`LabelMapping`, a dict or a spec string -> a :class:`LabelMapping`."""
+    if value is None or isinstance(value, LabelMapping):
+        return value
+    if isinstance(value, str):
+        return (parse_colour_map if colours else parse_label_map)(value, f"`{name}`")
+    if isinstance(value, dict):
+        return _mapping_from_items(value, f"`{name}`", colours)
+    raise TypeError(f"`{name}` must be None, a dict or a str, got {type(value).__name__}")
 
 
 def apply_label_map(labels, mapping):
