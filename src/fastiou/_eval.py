@@ -151,7 +151,7 @@ def iter_counts(pairs, options, jobs, kernel_threads):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def check_missing(pairing, on_missing, stderr=sys.stderr):
+def check_missing(pairing, on_missing):
     """Apply ``--on-missing``: raise listing the unmatched names, or warn and go on."""
     gt_only, pred_only = pairing.gt_only, pairing.pred_only
     if not gt_only and not pred_only:
@@ -165,7 +165,7 @@ def check_missing(pairing, on_missing, stderr=sys.stderr):
         hint = " (--on-missing skip evaluates the matched pairs)" if pairing.pairs else \
             " (no pair matched: check --gt-suffix / --pred-suffix)"
         raise EvalError("missing pairs: " + "; ".join(parts) + hint, EXIT_MISSING)
-    print("fastiou eval: skipping " + "; ".join(parts), file=stderr)
+    print("fastiou eval: skipping " + "; ".join(parts), file=sys.stderr)
     return len(gt_only) + len(pred_only)
 
 
@@ -250,7 +250,8 @@ def default_class_names(num_classes):
 def read_class_names(path, num_classes):
     """One name a line (blank lines and ``#`` comments skipped), or a JSON list."""
     try:
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalError(f"cannot read --class-names file {path}: {exc}") from None
     if text.lstrip().startswith("["):

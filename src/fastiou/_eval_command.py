@@ -9,6 +9,7 @@ import time
 from fastiou._format import FORMATS
 
 ON_MISSING = ("error", "skip")
+DASK_CONNECT_TIMEOUT = "10s"
 
 
 def add_eval_arguments(parser):
@@ -230,7 +231,7 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
     from fastiou.dask import stream_batches
 
     try:
-        client = Client(args.dask_scheduler, timeout="10s", set_as_default=False)
+        client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise EvalError(f"cannot connect to the Dask scheduler {args.dask_scheduler}: {exc}") from None
     total = new_total(options)
