@@ -359,3 +359,38 @@ def test_memory_does_not_grow_with_the_number_of_images(tmp_path, capsys):
     print(f"peak with 20 images {peak_few} B, with 200 images {peak_many} B")
     # 10x the images: the peak may grow by the file listing (~1 KB a pair), not by the pixels
     assert peak_many < peak_few + 180 * 1024 + 0.25 * peak_few
+
+
+@pytest.mark.parametrize("mapping", [["--label-map", "1:0,2:1,3:2,0:255"],
+                                     ["--label-map", "1:0,2:1,3:2,0:255", "--pred-label-map", "0:2,9:1"],
+                                     ["--reduce-zero-label"],
+                                     ["--pred-label-map", "4:0", "--reduce-zero-label"]])
+def test_mapping_uint8_counts_equals_mapping_every_pixel(tmp_path, capsys, mapping):
+    """8-bit maps are counted raw and folded through the mapping; 16-bit ones are mapped pixel
+    by pixel: both must give the same report, and the reference on mapped arrays."""
+    rng = np.random.default_rng(21)
+    pairs = [(rng.integers(0, 4, (9, 13)).astype(np.uint8), rng.integers(0, 5, (9, 13)).astype(np.uint8))
+             for _ in range(3)]
+    pairs[0][1][0, :4] = 9
+    reports = []
+    for dtype in (np.uint8, np.uint16):
+        gt, pred = write_folders(str(tmp_path / np.dtype(dtype).name),
+                                 [(t.astype(dtype), p.astype(dtype)) for t, p in pairs])
+        code, out, err = run([gt, pred, "-n", "3", "--gt-suffix", "_gt", "--ignore-index", "255",
+                              "--format", "json", *mapping], capsys)
+        reports.append((code, err, json.loads(out) if out else None))
+    (code8, err8, report8), (code16, err16, report16) = reports
+    assert code8 == code16 and err8 == err16.replace("uint16", "uint8")
+    if code8 == 0:
+        assert report8["confusion_matrix"] == report16["confusion_matrix"]
+    else:
+        assert code8 == 6 and "outside [0, 3)" in err8
+
+
+def test_mapping_errors_name_the_mapped_value(tmp_path, capsys):
+    truth = np.array([[0, 1], [2, 3]], dtype=np.uint8)
+    gt, pred = write_folders(str(tmp_path), [(truth, truth % 2)])
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt", "--label-map", "3:7"], capsys)
+    assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 2, 7" in err
+    code, _, err = run([gt, pred, "-n", "4", "--gt-suffix", "_gt", "--pred-label-map", "1:9"], capsys)
+    assert code == 6 and "img000.png: 2 pixel(s) with label(s) outside [0, 4): 9" in err

@@ -1,8 +1,8 @@
-"""The engine of ``fastiou eval``: stream label-map pairs through a thread pool into one
-:class:`fastiou.ConfusionMatrix`, then report.
+"""The engine of ``fastiou eval``: stream label-map pairs through a thread pool into one exact
+int64 confusion matrix, then report its metrics through :class:`fastiou.ConfusionMatrix`.
 
 Each task decodes one pair (Pillow and the counting kernel both release the GIL) and counts
-it into its own small accumulator; the main thread merges them in order. At most
+it into its own int64 matrix; the main thread adds them up in order. At most
 ``2 * jobs`` pairs are in flight, so memory does not grow with the number of images.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
+from fastiou._core import count_pairs
 from fastiou._io import (
     EXIT_MISSING,
     EXIT_OUT_OF_RANGE,
@@ -59,9 +60,9 @@ class EvalOptions(NamedTuple):
 
 
 class ImageResult(NamedTuple):
-    """One pair's counts: its accumulator and how many pixels it had."""
+    """One pair's counts: its int64 (C, C) matrix and how many pixels it had."""
 
-    counts: ConfusionMatrix
+    matrix: np.ndarray
     pixels: int
 
 
@@ -85,20 +86,34 @@ def thread_budget(jobs, cores=None):
     return jobs, max(1, cores // jobs)
 
 
-def load_pair(pair, options):
-    """Decode one pair, check the sizes and apply the label mappings."""
+def read_pair(pair, options):
+    """Decode one pair and check that the sizes agree."""
     truth = read_label_map(pair.gt, options.colour_map)
     pred = read_label_map(pair.pred, options.colour_map)
     if truth.shape != pred.shape:
         raise EvalError(f"size mismatch: {pair.gt} has shape {truth.shape} but {pair.pred} has "
                         f"shape {pred.shape}", EXIT_SIZE_MISMATCH)
-    if options.label_map is not None:
-        truth = apply_label_map(truth, options.label_map)
-    if options.pred_label_map is not None:
-        pred = apply_label_map(pred, options.pred_label_map)
-    if options.reduce_zero_label:
-        truth = reduce_zero_label(truth)
     return truth, pred
+
+
+def _map_truth(values, options):
+    if options.label_map is not None:
+        values = apply_label_map(values, options.label_map)
+    return reduce_zero_label(values) if options.reduce_zero_label else values
+
+
+def _map_pred(values, options):
+    return values if options.pred_label_map is None else apply_label_map(values, options.pred_label_map)
+
+
+GT_HINT = "add it to --ignore-index, map it with --label-map, or raise --num-classes"
+PRED_HINT = "map it with --pred-label-map or raise --num-classes"
+
+
+def _range_error(path, values, count, num_classes, hint):
+    shown = ", ".join(str(v) for v in values[:10].tolist()) + (" ..." if values.size > 10 else "")
+    return EvalError(f"{path}: {count} pixel(s) with label(s) outside [0, {num_classes}): {shown} "
+                     f"({hint})", EXIT_OUT_OF_RANGE)
 
 
 def _out_of_range_error(pair, truth, pred, options):
@@ -107,31 +122,65 @@ def _out_of_range_error(pair, truth, pred, options):
     kept = ~np.isin(truth, options.ignore_index)
     bad_truth = kept & ((truth < 0) | (truth >= num_classes))
     if bad_truth.any():
-        path, values, count = pair.gt, np.unique(truth[bad_truth]), int(bad_truth.sum())
-        hint = "add it to --ignore-index, map it with --label-map, or raise --num-classes"
-    else:
-        bad_pred = kept & ((pred < 0) | (pred >= num_classes))
-        path, values, count = pair.pred, np.unique(pred[bad_pred]), int(bad_pred.sum())
-        hint = "map it with --pred-label-map or raise --num-classes"
-    shown = ", ".join(str(v) for v in values[:10].tolist()) + (" ..." if values.size > 10 else "")
-    return EvalError(f"{path}: {count} pixel(s) with label(s) outside [0, {num_classes}): {shown} "
-                     f"({hint})", EXIT_OUT_OF_RANGE)
+        return _range_error(pair.gt, np.unique(truth[bad_truth]), int(bad_truth.sum()), num_classes,
+                            GT_HINT)
+    bad_pred = kept & ((pred < 0) | (pred >= num_classes))
+    return _range_error(pair.pred, np.unique(pred[bad_pred]), int(bad_pred.sum()), num_classes,
+                        PRED_HINT)
+
+
+def _count_folded(pair, truth, pred, options, n_threads):
+    """Count raw uint8 values into a 256x256 matrix, then fold it through the mappings.
+
+    Exact and equal to mapping every pixel first, at the cost of mapping 256 values instead
+    of millions of pixels (a table lookup per pixel costs as much as decoding the PNG).
+    """
+    num_classes = options.num_classes
+    raw = count_pairs(truth, pred, 256, n_threads=n_threads).matrix
+    every_value = np.arange(256)
+    rows, cols = np.nonzero(raw)
+    counts = raw[rows, cols]
+    mapped_truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)[rows]
+    mapped_pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)[cols]
+    kept = ~np.isin(mapped_truth, options.ignore_index)
+    bad_truth = kept & ((mapped_truth < 0) | (mapped_truth >= num_classes))
+    if bad_truth.any():
+        raise _range_error(pair.gt, np.unique(mapped_truth[bad_truth]), int(counts[bad_truth].sum()),
+                           num_classes, GT_HINT)
+    bad_pred = kept & ((mapped_pred < 0) | (mapped_pred >= num_classes))
+    if bad_pred.any():
+        raise _range_error(pair.pred, np.unique(mapped_pred[bad_pred]), int(counts[bad_pred].sum()),
+                           num_classes, PRED_HINT)
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (mapped_truth[kept], mapped_pred[kept]), counts[kept])
+    return matrix
 
 
 def count_pair(pair, options, n_threads=1):
-    """Decode and count one pair into a fresh accumulator (raises :class:`EvalError`)."""
-    truth, pred = load_pair(pair, options)
-    counts = ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
-                             out_of_range="ignore", n_threads=n_threads)
-    counts.update(truth, pred)
-    if any(counts.n_out_of_range):
+    """Decode and count one pair: an int64 ``(C, C)`` matrix (raises :class:`EvalError`)."""
+    truth, pred = read_pair(pair, options)
+    mapped = options.label_map is not None or options.pred_label_map is not None or \
+        options.reduce_zero_label
+    if mapped and truth.dtype == pred.dtype == np.uint8:
+        return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))
+    truth, pred = _map_truth(truth, options), _map_pred(pred, options)
+    counts = count_pairs(truth, pred, options.num_classes, ignore_index=list(options.ignore_index),
+                         n_threads=n_threads, out_of_range="ignore")
+    if counts.n_bad_true or counts.n_bad_pred:
         raise _out_of_range_error(pair, truth, pred, options)
-    return ImageResult(counts, int(truth.size))
+    return ImageResult(counts.matrix, int(truth.size))
+
+
+def as_accumulator(matrix, options):
+    """A :class:`fastiou.ConfusionMatrix` holding `matrix` (for its metrics)."""
+    state = ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
+                            out_of_range="ignore").to_dict()
+    state["matrix"] = matrix.tolist()
+    return ConfusionMatrix.from_dict(state)
 
 
 def new_total(options):
-    return ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
-                           out_of_range="ignore")
+    return np.zeros((options.num_classes, options.num_classes), dtype=np.int64)
 
 
 def iter_counts(pairs, options, jobs, kernel_threads):
@@ -178,12 +227,12 @@ def per_image_header(metric_names, class_names):
     return columns
 
 
-def per_image_row(pair, result, metric_names):
+def per_image_row(pair, result, metric_names, options):
     """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
-    scores = result.counts.compute()
+    scores = as_accumulator(result.matrix, options).compute()
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
-    row = [pair.name, pair.gt, pair.pred, result.pixels, int(result.counts.matrix.sum())]
+    row = [pair.name, pair.gt, pair.pred, result.pixels, int(result.matrix.sum())]
     row += [_mean(getattr(scores, PER_CLASS_METRICS[m][1])) for m in per_class]
     row += [getattr(scores, OVERALL_METRICS[m][1]) for m in overall]
     for m in per_class:
@@ -277,12 +326,12 @@ def evaluate_local(pairs, options, *, jobs=None, per_image_writer=None, metric_n
     total = new_total(options)
     n_pixels = 0
     for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
-        total.merge(result.counts)
+        total += result.matrix
         n_pixels += result.pixels
         if per_image_writer is not None:
-            per_image_writer.writerow(per_image_row(pair, result, metric_names))
+            per_image_writer.writerow(per_image_row(pair, result, metric_names, options))
         if progress is not None:
             progress.update(1)
     threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
                "dask_scheduler": None}
-    return total, n_pixels, threads
+    return as_accumulator(total, options), n_pixels, threads

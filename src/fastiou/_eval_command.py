@@ -226,7 +226,7 @@ def _open_output(path, option):
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
     from distributed import Client
 
-    from fastiou._eval import new_total
+    from fastiou._eval import as_accumulator, new_total
     from fastiou._io import EvalError
     from fastiou.dask import stream_batches
 
@@ -241,7 +241,7 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         for counts, pixels, n_images, rows in stream_batches(
                 pairs, options, client, batch_size=args.batch_size,
                 metric_names=metric_names if writer is not None else None):
-            total.merge(counts)
+            total += counts
             n_pixels += pixels
             if writer is not None:
                 writer.writerows(rows)
@@ -251,4 +251,4 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         client.close()
     threads = {"cores": sum(workers.values()), "decode_threads": len(workers),
                "kernel_threads": 1, "dask_scheduler": args.dask_scheduler}
-    return total, n_pixels, threads
+    return as_accumulator(total, options), n_pixels, threads

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
-from fastiou._eval import EvalOptions, count_pair, new_total, per_image_row
+from fastiou._eval import EvalOptions, as_accumulator, count_pair, new_total, per_image_row
 from fastiou._io import LabelPair, as_label_mapping
 from fastiou._threads import available_cpus
 from fastiou._validation import check_num_classes, ignore_values
@@ -122,17 +122,17 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, n_thread
 def _count_batch(batch, options, n_threads, metric_names):
     """One task: read and count a batch of pairs on the worker.
 
-    Returns ``(accumulator, pixels, number of pairs, per-image rows or None)``.
+    Returns ``(int64 matrix, pixels, number of pairs, per-image rows or None)``.
     """
     total = new_total(options)
     pixels = 0
     rows = [] if metric_names is not None else None
     for pair in batch:
         result = count_pair(pair, options, n_threads)
-        total.merge(result.counts)
+        total += result.matrix
         pixels += result.pixels
         if rows is not None:
-            rows.append(per_image_row(pair, result, metric_names))
+            rows.append(per_image_row(pair, result, metric_names, options))
     return total, pixels, len(batch), rows
 
 
@@ -245,7 +245,7 @@ def evaluate_files(pairs, num_classes, *, ignore_index=None, label_map=None, pre
         counts = client.compute(total).result()
     else:
         (counts,) = dask.compute(total)
-    return counts.matrix
+    return counts
 
 
 def stream_batches(pairs, options, client, *, batch_size=None, n_threads=1, metric_names=None):
