@@ -58,9 +58,8 @@ def _paired_masks(y_pred, y_true):
                          "they must be equal up to a channel axis 1 of length 1")
     if pred.ndim < 2:
         raise ValueError(f"masks must have a batch axis 0 and at least one more axis, got shape {pred.shape}")
-    batch = pred.shape[0]
-    return (np.ascontiguousarray(pred).reshape(batch, -1),
-            np.ascontiguousarray(true).reshape(batch, -1))
+    flat = (pred.shape[0], int(np.prod(pred.shape[1:])))
+    return np.ascontiguousarray(pred).reshape(flat), np.ascontiguousarray(true).reshape(flat)
 
 
 def _intersection_union(y_pred, y_true, n_threads):
@@ -173,12 +172,13 @@ def _hard_sums(y_true, y_prob, axis, threshold, n_threads):
     """Per image and class intersection and union of the argmax (or thresholded) masks."""
     classes = y_prob.shape[axis]
     if classes == 1:
-        true = (np.take(y_true, 0, axis=axis) > threshold)
-        prob = (np.take(y_prob, 0, axis=axis) > threshold)
-        matrices = confusion_matrix(true, prob, 2, per_image=True, n_threads=n_threads)[:, 1:, 1:]
-    else:
-        matrices = confusion_matrix(np.argmax(y_true, axis=axis), y_prob, classes, axis=axis,
-                                    per_image=True, n_threads=n_threads)
+        true = np.take(y_true, 0, axis=axis) > threshold
+        prob = np.take(y_prob, 0, axis=axis) > threshold
+        matrices = confusion_matrix(true, prob, 2, per_image=True, n_threads=n_threads)
+        inter = matrices[:, 1, 1].astype(np.float64)
+        return inter[:, None], (matrices[:, 1, :].sum(-1) + matrices[:, 0, 1])[:, None].astype(np.float64)
+    matrices = confusion_matrix(np.argmax(y_true, axis=axis), y_prob, classes, axis=axis,
+                                per_image=True, n_threads=n_threads)
     inter = np.diagonal(matrices, axis1=-2, axis2=-1).astype(np.float64)
     union = matrices.sum(axis=-1) + matrices.sum(axis=-2) - inter
     return inter, union
