@@ -114,3 +114,22 @@ def test_torch_tensors_are_accepted_without_copy():
     p = torch.randint(0, 6, (3, 17, 19))
     np.testing.assert_array_equal(fastiou.confusion_matrix(t, p, 6),
                                   reference.confusion_matrix(t.numpy(), p.numpy(), 6))
+
+
+@pytest.mark.parametrize("dtype,layout", [("uint8", "C"), ("int32", "F"), ("bool", "C"), ("int64", "C")])
+def test_no_temporary_the_size_of_the_input(dtype, layout):
+    """Contiguous input of a supported dtype is counted in place (NumPy allocations are traced)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    shape = (16, 1024, 1024)   # fixed-size scratch (the 65,536-bin pair tables) stays far below this
+    t = np.asarray(rng.integers(0, 2, shape).astype(dtype), order=layout)
+    p = np.asarray(rng.integers(0, 2, shape).astype(dtype), order=layout)
+    fastiou.confusion_matrix(t, p, 2)
+    tracemalloc.start()
+    try:
+        fastiou.confusion_matrix(t, p, 2, ignore_index=[1, 255])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < t.nbytes // 2, f"peak allocation {peak} bytes for {t.nbytes}-byte inputs"
