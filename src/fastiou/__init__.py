@@ -5,6 +5,7 @@ matrix in one pass; the functions here derive IoU and mean IoU from it.
 """
 
 from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
+from fastiou.binary import binary_iou, soft_iou, thresholded_iou
 from fastiou._config import show_config
 from fastiou._core import (
     confusion_matrix,
@@ -29,6 +30,9 @@ __all__ = [
     "ConfusionMatrix",
     "SegmentationMetrics",
     "__version__",
+    "binary_iou",
+    "soft_iou",
+    "thresholded_iou",
     "accuracy_score",
     "cohen_kappa_score",
     "dice_score",

@@ -55,7 +55,7 @@ ctypedef fused onehot_t:
     double
 
 cdef enum:
-    BLOCK = 512
+    BLOCK = 256
     LINE = 8
     # what a source holds (see DTYPE_CODES in fastiou._core for the dtype codes)
     KIND_LABELS = 0

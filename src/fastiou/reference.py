@@ -114,8 +114,10 @@ def cohen_kappa(cm):
 
 def binary_iou(y_pred, y_true, smooth=0.0):
     """Per-image IoU of two (B, ...) masks: the NumPy snippet with `smooth`."""
-    pred = np.asarray(y_pred).astype(bool).reshape(len(y_pred), -1)
-    true = np.asarray(y_true).astype(bool).reshape(len(y_true), -1)
+    pred = np.asarray(y_pred).astype(bool)
+    true = np.asarray(y_true).astype(bool)
+    pred = pred.reshape(len(pred), int(np.prod(pred.shape[1:])))
+    true = true.reshape(len(true), int(np.prod(true.shape[1:])))
     intersection = (pred & true).sum(axis=1)
     union = (pred | true).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
