@@ -394,3 +394,13 @@ def test_mapping_errors_name_the_mapped_value(tmp_path, capsys):
     assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 2, 7" in err
     code, _, err = run([gt, pred, "-n", "4", "--gt-suffix", "_gt", "--pred-label-map", "1:9"], capsys)
     assert code == 6 and "img000.png: 2 pixel(s) with label(s) outside [0, 4): 9" in err
+
+
+def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(base_args(dataset), capsys)
+    assert code == 0 and "fastiou eval" in err and "6/6" in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(base_args(dataset, "--no-progress"), capsys)
+    assert code == 0 and err == ""

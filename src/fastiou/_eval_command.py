@@ -119,7 +119,7 @@ def _run_demo(args):
             cleanup.cleanup()
 
 
-def _check_plot_dependencies(args):
+def _check_optional_dependencies(args):
     if args.plot:
         from fastiou.plot import _matplotlib
 
@@ -171,7 +171,7 @@ def _evaluate(args):
                            args.pred_label_map, args.reduce_zero_label, args.color_map)
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
-    _check_plot_dependencies(args)
+    _check_optional_dependencies(args)
     pairing = find_pairs(args.gt, args.pred, args.gt_suffix, args.pred_suffix)
     skipped = check_missing(pairing, args.on_missing)
     if not pairing.pairs:

@@ -196,7 +196,8 @@ def _pair_name(path, suffix):
 # Value mappings
 
 class LabelMapping(NamedTuple):
-    """A raw value -> class id mapping (values not listed are kept as they are)."""
+    """A raw value -> class id mapping (values not listed are kept as they are), sorted by
+    source value."""
 
     source: np.ndarray
     target: np.ndarray
@@ -338,8 +339,7 @@ def apply_label_map(labels, mapping):
         table[mapping.source[inside]] = mapping.target[inside]
         out_dtype = _smallest_dtype(table.min(), table.max())
         return table.astype(out_dtype)[labels]
-    order = np.argsort(mapping.source, kind="stable")
-    source, target = mapping.source[order], mapping.target[order]
+    source, target = mapping.source, mapping.target
     position = np.searchsorted(source, labels).clip(0, source.size - 1)
     hit = source[position] == labels
     low = min(int(labels.min()), int(target.min()))

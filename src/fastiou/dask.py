@@ -221,9 +221,11 @@ def evaluate_files(pairs, num_classes, *, ignore_index=None, label_map=None, pre
 
     Raises
     ------
-    fastiou._io.EvalError
+    ValueError
         A missing or unreadable file, a size mismatch or an out-of-range label, with the
-        file named (raised from the worker).
+        file named (raised on the worker, re-raised here); bad arguments.
+    TypeError
+        `pairs` items that are not pairs, a mapping of the wrong type.
 
     Examples
     --------
