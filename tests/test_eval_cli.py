@@ -404,3 +404,17 @@ def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, _, err = run(base_args(dataset, "--no-progress"), capsys)
     assert code == 0 and err == ""
+
+
+def test_missing_pillow_exits_7_naming_the_extra(dataset, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    code, _, err = run(base_args(dataset), capsys)
+    assert code == 7 and "needs Pillow: pip install 'fastiou[cli]'" in err
+
+
+def test_eval_runs_without_dask_installed(dataset, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert run(base_args(dataset), capsys)[0] == 0
+    code, _, err = run(base_args(dataset, "--dask-scheduler", "tcp://127.0.0.1:9"), capsys)
+    assert code == 7 and "pip install 'fastiou[dask]'" in err
