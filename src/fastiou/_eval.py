@@ -6,6 +6,7 @@ it into its own int64 matrix; the main thread adds them up in order. At most
 ``2 * jobs`` pairs are in flight, so memory does not grow with the number of images.
 """
 
+import json
 import math
 import sys
 from collections import deque
@@ -32,7 +33,7 @@ from fastiou._version import __version__
 
 SCHEMA = "fastiou.eval/1"
 
-# name on the command line -> (column title, SegmentationMetrics field or None, summary key)
+# name on the command line -> (column title, field of ConfusionMatrix.compute())
 PER_CLASS_METRICS = {
     "iou": ("IoU", "iou"),
     "dice": ("Dice", "dice"),
@@ -245,11 +246,7 @@ def _mean(values):
 
 
 def _plain(value):
-    """JSON-ready: NaN -> None, NumPy scalars -> Python numbers."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
+    """A JSON-ready number: NaN -> None, NumPy scalars -> Python numbers."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -304,8 +301,6 @@ def read_class_names(path, num_classes):
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalError(f"cannot read --class-names file {path}: {exc}") from None
     if text.lstrip().startswith("["):
-        import json
-
         try:
             names = [str(n) for n in json.loads(text)]
         except (ValueError, TypeError) as exc:

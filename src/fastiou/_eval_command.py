@@ -154,7 +154,7 @@ def _evaluate(args):
         read_class_names,
     )
     from fastiou._format import FORMATTERS
-    from fastiou._io import EvalError, find_pairs
+    from fastiou._io import EXIT_MISSING, EvalError, find_pairs
     from fastiou.dask import make_options
 
     started = time.perf_counter()
@@ -175,7 +175,7 @@ def _evaluate(args):
     pairing = find_pairs(args.gt, args.pred, args.gt_suffix, args.pred_suffix)
     skipped = check_missing(pairing, args.on_missing)
     if not pairing.pairs:
-        raise EvalError("no ground-truth / prediction pair to evaluate", 3)
+        raise EvalError("no ground-truth / prediction pair to evaluate", EXIT_MISSING)
 
     per_image_file = _open_output(args.per_image, "--per-image") if args.per_image else None
     progress = _progress_bar(len(pairing.pairs), args)
