@@ -418,3 +418,13 @@ def test_eval_runs_without_dask_installed(dataset, capsys, monkeypatch):
     assert run(base_args(dataset), capsys)[0] == 0
     code, _, err = run(base_args(dataset, "--dask-scheduler", "tcp://127.0.0.1:9"), capsys)
     assert code == 7 and "pip install 'fastiou[dask]'" in err
+
+
+def test_class_names_as_a_json_list(dataset, capsys, tmp_path):
+    names = tmp_path / "names.json"
+    names.write_text(json.dumps([f"c{i}" for i in range(NUM_CLASSES)]))
+    report = json_report(dataset, capsys, "--class-names", str(names))
+    assert [c["name"] for c in report["classes"]] == [f"c{i}" for i in range(NUM_CLASSES)]
+    names.write_text("[not json")
+    code, _, err = run(base_args(dataset, "--class-names", str(names)), capsys)
+    assert code == 2 and "is not a JSON list" in err

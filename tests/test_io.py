@@ -5,8 +5,11 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
 
-from fastiou import _io
+from fastiou import _io, reference
+from fastiou._eval import EvalOptions, _count_folded
 from fastiou._io import EvalError
 
 from labelmaps import save, write_folders
@@ -246,3 +249,30 @@ def test_written_folders_round_trip(tmp_path, rng):
     gt, pred = write_folders(str(tmp_path), [(labels, labels)])
     pairing = _io.find_pairs(gt, pred, gt_suffix="_gt")
     np.testing.assert_array_equal(_io.read_label_map(pairing.pairs[0].gt), labels)
+
+
+# The fold used for 8-bit maps under a mapping must equal mapping every pixel, then counting.
+_maps = st.dictionaries(st.integers(0, 12), st.integers(-1, 6), max_size=6)
+
+
+@given(truth=hnp.arrays(np.uint8, st.integers(1, 60), elements=st.integers(0, 12)),
+       data=st.data(), gt_map=_maps, pred_map=_maps, reduce=st.booleans(),
+       ignore=st.lists(st.integers(-1, 255), max_size=2))
+def test_folding_the_raw_matrix_equals_mapping_every_pixel(truth, data, gt_map, pred_map, reduce, ignore):
+    pred = data.draw(hnp.arrays(np.uint8, truth.shape, elements=st.integers(0, 12)))
+    options = EvalOptions(5, tuple(ignore), _io.as_label_mapping(gt_map or None, "label_map"),
+                          _io.as_label_mapping(pred_map or None, "pred_label_map"), reduce, None)
+    mapped_truth = np.array([gt_map.get(int(v), int(v)) for v in truth], dtype=np.int64)
+    if reduce:
+        mapped_truth = np.where((mapped_truth == 0) | (mapped_truth == 255), 255, mapped_truth - 1)
+    mapped_pred = np.array([pred_map.get(int(v), int(v)) for v in pred], dtype=np.int64)
+    _, _, bad_truth, bad_pred = reference.confusion_counts(mapped_truth, mapped_pred, 5, ignore)
+    pair = _io.LabelPair("x", "gt.png", "pred.png")
+    if bad_truth or bad_pred:
+        with pytest.raises(EvalError, match=r"(gt|pred)\.png: \d+ pixel\(s\)") as info:
+            _count_folded(pair, truth, pred, options, 1)
+        assert info.value.exit_code == _io.EXIT_OUT_OF_RANGE
+        assert ("gt.png" in str(info.value)) == bool(bad_truth)
+    else:
+        np.testing.assert_array_equal(_count_folded(pair, truth, pred, options, 1),
+                                      reference.confusion_matrix(mapped_truth, mapped_pred, 5, ignore))
