@@ -23,6 +23,14 @@ class SegmentationMetrics:
     pixels per class); means leave NaN out. For a multilabel accumulator the "classes" are
     the labels (their positive class), and ``frequency_weighted_iou`` and ``cohen_kappa``
     are NaN.
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> cm = fastiou.ConfusionMatrix(2)
+    >>> cm.update([0, 1, 1], [0, 1, 0])
+    >>> cm.compute().as_dict()["iou"]
+    [0.5, 0.5]
     """
 
     iou: np.ndarray
