@@ -135,13 +135,12 @@ def test_rows_that_are_not_one_hot_raise(bad_row):
 
 
 @pytest.mark.parametrize("dtype", SCORE_DTYPES)
-@pytest.mark.parametrize("threshold", [None, 0.3, 0.5, 0.75])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.75])
 def test_binary_probabilities_threshold(dtype, threshold):
     rng = np.random.default_rng(5)
     probabilities = np.round(rng.random((6, 33)), 2).astype(dtype)
     truth = rng.integers(0, 2, size=(6, 33)).astype(bool)
-    cut = 0.5 if threshold is None else threshold
-    expected = reference.confusion_matrix(truth, probabilities > np.asarray(cut, dtype), 2)
+    expected = reference.confusion_matrix(truth, probabilities > np.asarray(threshold, dtype), 2)
     got = fastiou.confusion_matrix(truth, probabilities, 2, threshold=threshold)
     np.testing.assert_array_equal(got, expected)
     per_image = fastiou.confusion_matrix(truth, probabilities, None, threshold=threshold, per_image=True)
@@ -252,8 +251,8 @@ _T = np.zeros((2, 4), np.int64)       # labels (N, W)
     (dict(y_true=_T, y_pred=_S, num_classes=4, axis=1), "`num_classes`=4 but `y_pred` has 3 entries"),
     (dict(y_true=_T[:, :3], y_pred=_S, num_classes=3, axis=1), r"`y_true` has shape \(2, 3\)"),
     (dict(y_true=_T, y_pred=_S[:, :1], num_classes=None, axis=1), "class scores need at least 2"),
-    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=3), "binary probabilities .2 classes."),
-    (dict(y_true=_T, y_pred=_T[:, :3].astype(float), num_classes=2), "binary probabilities need"),
+    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=3, threshold=0.5), "binary probabilities .2 classes."),
+    (dict(y_true=_T, y_pred=_T[:, :3].astype(float), num_classes=2, threshold=0.5), "binary probabilities need"),
     (dict(y_true=_T, y_pred=_T, num_classes=3, axis=1), "`axis` was given but `y_pred` holds labels"),
     (dict(y_true=_T, y_pred=_T, num_classes=3, per_image=True, sample_weight=np.ones((2, 4))),
      "`sample_weight` is not supported with `per_image=True`"),
@@ -282,6 +281,7 @@ def test_option_combinations_that_make_no_sense_raise_value_error(kwargs, match)
     (dict(y_true=np.array([["a", "b"]] * 2), y_pred=np.ones((2, 2)), num_classes=2, axis=1),
      "one-hot `y_true` must hold numbers"),
     (dict(y_true=_T.astype(float), y_pred=_T, num_classes=3), "`y_true` must hold integer"),
+    (dict(y_true=_T, y_pred=_T.astype(float), num_classes=2), "pass `threshold=`"),
 ])
 def test_bad_option_types_raise_type_error(kwargs, match):
     with pytest.raises(TypeError, match=match):

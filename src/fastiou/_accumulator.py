@@ -23,6 +23,14 @@ class SegmentationMetrics:
     pixels per class); means leave NaN out. For a multilabel accumulator the "classes" are
     the labels (their positive class), and ``frequency_weighted_iou`` and ``cohen_kappa``
     are NaN.
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> cm = fastiou.ConfusionMatrix(2)
+    >>> cm.update([0, 1, 1], [0, 1, 0])
+    >>> cm.compute().as_dict()["iou"]
+    [0.5, 0.5]
     """
 
     iou: np.ndarray
@@ -152,12 +160,15 @@ class ConfusionMatrix:
         array([[1.  , 0.  ],
                [0.25, 0.5 ]])
         """
-        counts = count_pairs(y_true, y_pred, self.num_classes, ignore_index=self.ignore_index,
+        counts = count_pairs(y_true, y_pred, self.num_classes, ignore_index=self.ignore_index or None,
                              sample_weight=sample_weight, n_threads=self.n_threads,
                              out_of_range=self.out_of_range, axis=self.axis,
                              threshold=self.threshold, multilabel=self.multilabel)
         with self._lock:
-            self._add(counts.matrix, counts.miss, counts.n_bad_true, counts.n_bad_pred)
+            if self.out_of_range == "raise" and counts.matrix.dtype == self._matrix.dtype:
+                self._matrix += counts.matrix  # nothing was out of range: miss and bad are 0
+            else:
+                self._add(counts.matrix, counts.miss, counts.n_bad_true, counts.n_bad_pred)
 
     # ----------------------------------------------------------------- merging
     def _config(self):

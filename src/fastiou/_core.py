@@ -168,8 +168,8 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
         Predicted labels of `y_true`'s shape; or float16/32/64 class scores, logits or
         probabilities with one more axis, the class `axis` (the argmax is taken inside the
         counting pass, ties go to the lowest class as in ``np.argmax``, NaN wins as in
-        ``np.argmax``); or, without `axis`, float binary probabilities of `y_true`'s shape,
-        predicted positive where ``y_pred > threshold``.
+        ``np.argmax``); or, with `threshold` and without `axis`, float binary probabilities
+        of `y_true`'s shape, predicted positive where ``y_pred > threshold``.
     num_classes : int or None
         Number of classes ``C``; valid labels are ``0 .. C-1``. With a class `axis` it
         must equal the length of that axis, or be None to take it from there.
@@ -192,8 +192,9 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
         ``(N, C, H, W)`` layout, -1 for channels-last); with `multilabel` the label axis
         (default 1).
     threshold : float, optional
-        Binary or multilabel probabilities count as positive where ``y_pred > threshold``
-        (default 0.5). An error with integer labels or class scores.
+        Read float `y_pred` of `y_true`'s shape as binary probabilities, positive where
+        ``y_pred > threshold``; with `multilabel` it defaults to 0.5. An error with integer
+        labels or class scores.
     per_image : bool
         Count each image (axis 0 is the batch) on its own: returns ``(B, C, C)`` from the
         same single pass.

@@ -156,8 +156,9 @@ def plan_counting(y_true, y_pred, num_classes, *, ignore_index=None, axis=None,
         option = "per_image=True" if per_image else "multilabel=True"
         raise ValueError(f"`sample_weight` is not supported with `{option}`; "
                          "count without weights or weight whole images yourself")
-    if pred.ndim == 0 or truth.ndim == 0:
-        raise ValueError("`y_true` and `y_pred` must be arrays with at least one dimension")
+    for name, array in (("y_true", truth), ("y_pred", pred)):
+        if array.ndim == 0:
+            raise ValueError(f"`{name}` must be an array with at least one dimension, got a 0-d array")
     if multilabel:
         return _plan_multilabel(truth, pred, num_classes, ignore_index, axis, threshold, per_image)
     if _is_float(pred) and axis is None and pred.ndim == truth.ndim + 1:
@@ -167,6 +168,11 @@ def plan_counting(y_true, y_pred, num_classes, *, ignore_index=None, axis=None,
             "channels-last)"
         )
     if _is_float(pred) and axis is None:
+        if threshold is None:
+            raise TypeError(
+                f"`y_pred` holds {pred.dtype} values, not integer labels: pass `threshold=` to read "
+                "them as binary probabilities, `axis=` for class scores, or cast your labels"
+            )
         return _plan_binary(truth, pred, num_classes, ignore_index, threshold, per_image)
     if threshold is not None:
         if _is_float(pred):

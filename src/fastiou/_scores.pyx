@@ -25,17 +25,8 @@ from libc.stdint cimport (
 
 import numpy as np
 
+from fastiou._fused cimport label_t
 from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
-
-ctypedef fused label_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    uint32_t
-    int32_t
-    uint64_t
-    int64_t
 
 # uint16_t here always means IEEE float16 bits
 ctypedef fused score_t:

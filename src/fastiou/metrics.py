@@ -177,13 +177,15 @@ def reduce_ratio(numerator, denominator, support, *, average, zero_division, lab
     return scalar(result)
 
 
-def _ratio_metric(cm, miss, multilabel, parts, options):
+def _ratio_metric(cm, parts, *, average, zero_division, labels, classes_in_truth_only, miss, multilabel):
+    """Reduce the per-class ratio ``parts(tp, fp, fn) = (numerator, denominator)`` of counts."""
     counts, miss = as_counts(cm, miss, multilabel=multilabel)
     tp, fp, fn = class_counts(counts, miss, multilabel)
     numerator, denominator = parts(tp, fp, fn)
     per_image = counts.ndim == (4 if multilabel else 3)
-    return reduce_ratio(numerator, denominator, tp + fn, per_image=per_image,
-                        multilabel=multilabel, **options)
+    return reduce_ratio(numerator, denominator, tp + fn, average=average, zero_division=zero_division,
+                        labels=labels, classes_in_truth_only=classes_in_truth_only,
+                        per_image=per_image, multilabel=multilabel)
 
 
 # --------------------------------------------------------------------------- from counts
@@ -218,105 +220,74 @@ _SHARED_DOC = """
     -------
     float or ndarray of float64
         A float for a single average; ``(C,)`` for ``"none"``; a leading image axis with
-        per-image counts (except the imagewise modes)."""
-
-
-def iou(cm, *, average="macro", zero_division=np.nan, labels=None, classes_in_truth_only=False,
-        miss=None, multilabel=False):
-    """Intersection over union (Jaccard index) ``tp / (tp + fp + fn)`` from counts.
-    {shared}
+        per-image counts (except the imagewise modes).
 
     Examples
     --------
     >>> from fastiou import metrics
+"""
+
+
+def _ratio_function(name, parts, summary, examples):
+    """A public from-counts metric for one ``(numerator, denominator)`` formula."""
+    def metric(cm, *, average="macro", zero_division=np.nan, labels=None, classes_in_truth_only=False,
+               miss=None, multilabel=False):
+        return _ratio_metric(cm, parts, average=average, zero_division=zero_division, labels=labels,
+                             classes_in_truth_only=classes_in_truth_only, miss=miss, multilabel=multilabel)
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = summary + "\n" + _SHARED_DOC + examples
+    return metric
+
+
+iou = _ratio_function(
+    "iou", lambda tp, fp, fn: (tp, tp + fp + fn),
+    "Intersection over union (Jaccard index) ``tp / (tp + fp + fn)`` from counts.", """\
     >>> cm = [[2, 1, 0], [0, 3, 0], [0, 0, 0]]
     >>> metrics.iou(cm, average="none")
     array([0.66666667, 0.75      ,        nan])
     >>> metrics.iou(cm)  # class 2 (0 / 0) is left out of the mean
     0.7083333333333333
-    """
-    return _ratio_metric(cm, miss, multilabel, lambda tp, fp, fn: (tp, tp + fp + fn), dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
-
-
-def dice(cm, *, average="macro", zero_division=np.nan, labels=None, classes_in_truth_only=False,
-         miss=None, multilabel=False):
-    """Dice coefficient / F1 score ``2 tp / (2 tp + fp + fn)`` from counts.
-    {shared}
-
-    Examples
-    --------
-    >>> from fastiou import metrics
+    """)
+dice = _ratio_function(
+    "dice", lambda tp, fp, fn: (2 * tp, 2 * tp + fp + fn),
+    "Dice coefficient / F1 score ``2 tp / (2 tp + fp + fn)`` from counts.", """\
     >>> metrics.dice([[2, 1], [0, 3]], average="none")
     array([0.8       , 0.85714286])
-    """
-    return _ratio_metric(cm, miss, multilabel, lambda tp, fp, fn: (2 * tp, 2 * tp + fp + fn), dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
+    """)
+precision = _ratio_function(
+    "precision", lambda tp, fp, fn: (tp, tp + fp),
+    "Precision ``tp / (tp + fp)`` from counts.", """\
+    >>> metrics.precision([[2, 1], [0, 3]], average="none")
+    array([1.  , 0.75])
+    """)
+recall = _ratio_function(
+    "recall", lambda tp, fp, fn: (tp, tp + fn),
+    "Recall (per-class accuracy, sensitivity) ``tp / (tp + fn)`` from counts.", """\
+    >>> metrics.recall([[2, 1], [0, 3]], average="none")
+    array([0.66666667, 1.        ])
+    """)
 
 
 def fbeta(cm, beta, *, average="macro", zero_division=np.nan, labels=None,
           classes_in_truth_only=False, miss=None, multilabel=False):
-    """F-beta score ``(1 + b²) tp / ((1 + b²) tp + b² fn + fp)`` from counts.
-
-    `beta` (> 0) weighs recall `beta` times as much as precision; ``beta=1`` is Dice / F1.
-    {shared}
-
-    Examples
-    --------
-    >>> from fastiou import metrics
-    >>> metrics.fbeta([[2, 1], [0, 3]], beta=2.0, average="none")
-    array([0.71428571, 0.9375    ])
-    """
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
         raise TypeError(f"`beta` must be a positive number, got {type(beta).__name__} {beta!r}")
     if not (np.isfinite(beta) and beta > 0):
         raise ValueError(f"`beta` must be a positive finite number, got {beta}")
     b2 = float(beta) ** 2
-
-    def parts(tp, fp, fn):
-        return (1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp
-
-    return _ratio_metric(cm, miss, multilabel, parts, dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
+    return _ratio_metric(cm, lambda tp, fp, fn: ((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp),
+                         average=average, zero_division=zero_division, labels=labels,
+                         classes_in_truth_only=classes_in_truth_only, miss=miss, multilabel=multilabel)
 
 
-def precision(cm, *, average="macro", zero_division=np.nan, labels=None,
-              classes_in_truth_only=False, miss=None, multilabel=False):
-    """Precision ``tp / (tp + fp)`` from counts.
-    {shared}
+fbeta.__doc__ = """F-beta score ``(1 + b²) tp / ((1 + b²) tp + b² fn + fp)`` from counts.
 
-    Examples
-    --------
-    >>> from fastiou import metrics
-    >>> metrics.precision([[2, 1], [0, 3]], average="none")
-    array([1.  , 0.75])
+    `beta` (> 0) weighs recall `beta` times as much as precision; ``beta=1`` is Dice / F1.
+""" + _SHARED_DOC + """\
+    >>> metrics.fbeta([[2, 1], [0, 3]], beta=2.0, average="none")
+    array([0.71428571, 0.9375    ])
     """
-    return _ratio_metric(cm, miss, multilabel, lambda tp, fp, fn: (tp, tp + fp), dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
-
-
-def recall(cm, *, average="macro", zero_division=np.nan, labels=None,
-           classes_in_truth_only=False, miss=None, multilabel=False):
-    """Recall (per-class accuracy, sensitivity) ``tp / (tp + fn)`` from counts.
-    {shared}
-
-    Examples
-    --------
-    >>> from fastiou import metrics
-    >>> metrics.recall([[2, 1], [0, 3]], average="none")
-    array([0.66666667, 1.        ])
-    """
-    return _ratio_metric(cm, miss, multilabel, lambda tp, fp, fn: (tp, tp + fn), dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
-
-
-for _function in (iou, dice, fbeta, precision, recall):
-    _function.__doc__ = _function.__doc__.replace("{shared}", _SHARED_DOC.strip("\n"))
 
 
 def mean_class_accuracy(cm, *, zero_division=np.nan, labels=None, miss=None):
@@ -493,87 +464,61 @@ _ONE_SHOT_DOC = """
 
     Returns
     -------
-    float or ndarray of float64"""
-
-
-def jaccard_score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan,
-                  labels=None, classes_in_truth_only=False, **count_options):
-    """IoU / Jaccard index from label arrays, scores or probabilities.
-    {doc}
+    float or ndarray of float64
 
     Examples
     --------
     >>> import numpy as np, fastiou
+"""
+
+
+def _one_shot_function(name, metric, summary, examples):
+    """A public one-shot ``*_score`` function for a from-counts `metric`."""
+    def score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan, labels=None,
+              classes_in_truth_only=False, **count_options):
+        return _one_shot(metric, y_true, y_pred, num_classes, count_options, dict(
+            average=average, zero_division=zero_division, labels=labels,
+            classes_in_truth_only=classes_in_truth_only))
+
+    score.__name__ = score.__qualname__ = name
+    score.__doc__ = summary + "\n" + _ONE_SHOT_DOC.format(name=metric.__name__, extra="") + examples
+    return score
+
+
+jaccard_score = _one_shot_function(
+    "jaccard_score", iou, "IoU / Jaccard index from label arrays, scores or probabilities.", """\
     >>> fastiou.jaccard_score(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3, average="none")
     array([1. , 0.5, 0.5])
-    """
-    return _one_shot(iou, y_true, y_pred, num_classes, count_options, dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
-
-
-def dice_score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan,
-               labels=None, classes_in_truth_only=False, **count_options):
-    """Dice coefficient / F1 score from label arrays, scores or probabilities.
-    {doc}
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
+    """)
+dice_score = _one_shot_function(
+    "dice_score", dice, "Dice coefficient / F1 score from label arrays, scores or probabilities.", """\
     >>> fastiou.dice_score(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
     0.7777777777777777
-    """
-    return _one_shot(dice, y_true, y_pred, num_classes, count_options, dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
+    """)
+precision_score = _one_shot_function(
+    "precision_score", precision, "Precision from label arrays, scores or probabilities.", """\
+    >>> fastiou.precision_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, average="none")
+    array([0.5, 1. ])
+    """)
+recall_score = _one_shot_function(
+    "recall_score", recall, "Recall (class accuracy) from label arrays, scores or probabilities.", """\
+    >>> fastiou.recall_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, average="none")
+    array([1. , 0.5])
+    """)
 
 
 def fbeta_score(y_true, y_pred, num_classes, *, beta, average="macro", zero_division=np.nan,
                 labels=None, classes_in_truth_only=False, **count_options):
-    """F-beta score from label arrays, scores or probabilities.
-    {doc}
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
-    >>> fastiou.fbeta_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, beta=1.0, average="micro")
-    0.6666666666666666
-    """
     return _one_shot(lambda cm, **kw: fbeta(cm, beta, **kw), y_true, y_pred, num_classes,
                      count_options, dict(average=average, zero_division=zero_division,
                                          labels=labels, classes_in_truth_only=classes_in_truth_only))
 
 
-def precision_score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan,
-                    labels=None, classes_in_truth_only=False, **count_options):
-    """Precision from label arrays, scores or probabilities.
-    {doc}
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
-    >>> fastiou.precision_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, average="none")
-    array([0.5, 1. ])
+fbeta_score.__doc__ = "F-beta score from label arrays, scores or probabilities.\n" + _ONE_SHOT_DOC.format(
+    name="fbeta", extra="beta : float\n        Recall weight (> 0).\n    ") + """\
+    >>> fastiou.fbeta_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, beta=1.0, average="micro")
+    0.6666666666666666
     """
-    return _one_shot(precision, y_true, y_pred, num_classes, count_options, dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
-
-
-def recall_score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan,
-                 labels=None, classes_in_truth_only=False, **count_options):
-    """Recall (class accuracy) from label arrays, scores or probabilities.
-    {doc}
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
-    >>> fastiou.recall_score(np.array([0, 1, 1]), np.array([0, 1, 0]), 2, average="none")
-    array([1. , 0.5])
-    """
-    return _one_shot(recall, y_true, y_pred, num_classes, count_options, dict(
-        average=average, zero_division=zero_division, labels=labels,
-        classes_in_truth_only=classes_in_truth_only))
 
 
 def accuracy_score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count_options):
@@ -614,10 +559,3 @@ def cohen_kappa_score(y_true, y_pred, num_classes, *, zero_division=np.nan, **co
     """
     return _one_shot(cohen_kappa, y_true, y_pred, num_classes, count_options,
                      dict(zero_division=zero_division))
-
-
-for _function, _name, _extra in ((jaccard_score, "iou", ""), (dice_score, "dice", ""),
-                                 (fbeta_score, "fbeta", "beta : float\n        Recall weight (> 0).\n    "),
-                                 (precision_score, "precision", ""), (recall_score, "recall", "")):
-    _function.__doc__ = _function.__doc__.replace(
-        "{doc}", _ONE_SHOT_DOC.strip("\n").format(name=_name, extra=_extra))
