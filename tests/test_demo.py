@@ -73,3 +73,11 @@ def test_readme_first_command_runs():
     result = subprocess.run([sys.executable, "-m", "fastiou", "eval", "--demo"], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "mean" in result.stdout
+
+
+def test_demo_needs_numpy_only(capsys, monkeypatch):
+    """`pip install . && fastiou eval --demo` works without the [cli] extra."""
+    for name in ("PIL", "tqdm", "matplotlib", "dask", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["eval", "--demo", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["images"] == 24

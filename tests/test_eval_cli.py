@@ -406,9 +406,14 @@ def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
     assert code == 0 and err == ""
 
 
-def test_missing_pillow_exits_7_naming_the_extra(dataset, capsys, monkeypatch):
+def test_without_pillow_palette_pngs_still_evaluate_and_tiffs_exit_7(dataset, capsys, monkeypatch,
+                                                                     tmp_path):
+    expected = json_report(dataset, capsys)["confusion_matrix"]
+    pairs = dataset["pairs"][:2]
+    gt, pred = write_folders(str(tmp_path), pairs, gt_ext=".tif")
     monkeypatch.setitem(sys.modules, "PIL", None)
-    code, _, err = run(base_args(dataset), capsys)
+    assert json_report(dataset, capsys)["confusion_matrix"] == expected
+    code, _, err = run([gt, pred, "-n", "5", "--gt-suffix", "_gt"], capsys)
     assert code == 7 and "needs Pillow: pip install 'fastiou[cli]'" in err
 
 

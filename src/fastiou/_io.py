@@ -367,13 +367,32 @@ def reduce_zero_label(labels):
 # ---------------------------------------------------------------------------------------------
 # Decoding
 
-def _pillow():
+def _pillow(path):
+    """Pillow's Image module, or None (for a PNG, which :mod:`fastiou._png` can then read)."""
     try:
         from PIL import Image
     except ImportError:
-        raise EvalError("reading PNG/TIFF label maps needs Pillow: pip install 'fastiou[cli]'",
+        if path.lower().endswith(".png"):
+            return None
+        raise EvalError(f"reading {path} needs Pillow: pip install 'fastiou[cli]'",
                         EXIT_MISSING_DEPENDENCY) from None
     return Image
+
+
+def _read_png_without_pillow(path):
+    from fastiou._png import PngError, read_png
+
+    try:
+        return read_png(path)
+    except FileNotFoundError:
+        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
+    except OSError as exc:
+        raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
+    except PngError as exc:
+        if exc.needs_pillow:
+            raise EvalError(f"{exc}: reading it needs Pillow: pip install 'fastiou[cli]'",
+                            EXIT_MISSING_DEPENDENCY) from None
+        raise EvalError(f"cannot decode {exc}", EXIT_UNREADABLE) from None
 
 
 def _colours_to_ids(rgb, colour_map, path):
@@ -394,7 +413,8 @@ def read_label_map(path, colour_map=None):
     """Decode one label map into an integer array of class ids.
 
     PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values;
-    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools.
+    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. Without
+    Pillow, grayscale and palette PNGs are read by :mod:`fastiou._png`.
     """
     lower = path.lower()
     if lower.endswith(".npy"):
@@ -402,7 +422,9 @@ def read_label_map(path, colour_map=None):
     if not lower.endswith(IMAGE_EXTENSIONS):
         raise EvalError(f"{path}: unsupported file type; label maps are "
                         f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
-    Image = _pillow()
+    Image = _pillow(path)
+    if Image is None:
+        return _read_png_without_pillow(path)
     try:
         with Image.open(path) as image:
             mode = image.mode
@@ -454,9 +476,8 @@ def _read_npy(path):
 
 
 def write_label_png(path, labels, palette=None):
-    """Save a uint8 label map as a palette PNG (the pixel values stay the class ids)."""
-    Image = _pillow()
-    image = Image.fromarray(np.ascontiguousarray(labels, dtype=np.uint8))
-    if palette is not None:
-        image.putpalette(palette)  # an "L" image becomes "P": same bytes, coloured display
-    image.save(path, optimize=False)
+    """Save a uint8 label map as a PNG (palette PNG with `palette`); the pixel values stay
+    the class ids. Needs no Pillow (see :mod:`fastiou._png`)."""
+    from fastiou._png import write_png
+
+    write_png(path, labels, palette)
