@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from fastiou import demo
-from fastiou._io import CITYSCAPES_TRAIN_IDS, write_label_png
+from fastiou._io import CITYSCAPES_TRAIN_IDS
 from fastiou._threads import available_cpus
 from fastiou.cli import main
 
@@ -51,7 +51,13 @@ def cpu_model():
 
 
 def write_dataset(folder, n_pairs, n_unique, seed=0):
-    """Cityscapes-named label-id PNGs: gt/<name>_gtFine_labelIds.png, pred/<name>_pred.png."""
+    """Cityscapes-named label-id PNGs: gt/<name>_gtFine_labelIds.png, pred/<name>_pred.png.
+
+    Written as 8-bit grayscale PNGs by Pillow, as cityscapesScripts' json2labelImg writes the
+    real ``*_labelIds.png`` files (Pillow picks a filter per row, Paeth among them).
+    """
+    from PIL import Image
+
     rng = np.random.default_rng(seed)
     gt_dir, pred_dir = os.path.join(folder, "gt"), os.path.join(folder, "pred")
     os.makedirs(gt_dir), os.makedirs(pred_dir)
@@ -63,8 +69,8 @@ def write_dataset(folder, n_pairs, n_unique, seed=0):
         if index < n_unique:
             truth = demo.make_scene(rng, HEIGHT, WIDTH)
             prediction = demo.make_prediction(rng, truth)
-            write_label_png(gt, TRAIN_TO_LABEL_ID[truth])
-            write_label_png(pred, TRAIN_TO_LABEL_ID[prediction])
+            Image.fromarray(TRAIN_TO_LABEL_ID[truth]).save(gt)
+            Image.fromarray(TRAIN_TO_LABEL_ID[prediction]).save(pred)
         else:
             shutil.copyfile(pairs[index % n_unique][0], gt)
             shutil.copyfile(pairs[index % n_unique][1], pred)
