@@ -433,3 +433,31 @@ def test_class_names_as_a_json_list(dataset, capsys, tmp_path):
     names.write_text("[not json")
     code, _, err = run(base_args(dataset, "--class-names", str(names)), capsys)
     assert code == 2 and "is not a JSON list" in err
+
+
+_PEAK_RSS = """
+import resource, sys
+from fastiou.cli import main
+code = main(["eval", sys.argv[1], "-n", "5", "--ignore-index", "255", "--jobs", "2", "--out", sys.argv[2]])
+print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in KiB on Linux only")
+def test_peak_rss_does_not_grow_with_the_number_of_images(tmp_path):
+    """Pillow's buffers are invisible to tracemalloc: compare the peak RSS of two fresh
+    processes, one evaluating 16 pairs and one 160 (holding them would add ~40 MiB)."""
+    pairs = random_maps(np.random.default_rng(6), 16, (256, 512), 5, void=VOID)
+    gt, pred = write_folders(str(tmp_path), pairs)
+    listing = [(os.path.join(gt, f"sub{i % 2}", f"img{i:03d}_gt.png"), os.path.join(pred, f"img{i:03d}.png"))
+               for i in range(16)]
+    peaks = []
+    for repeat in (1, 10):
+        pairs_file = tmp_path / f"pairs{repeat}.tsv"
+        pairs_file.write_text("".join(f"{g}\t{p}\n" for _ in range(repeat) for g, p in listing))
+        out = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(pairs_file), str(tmp_path / "out.txt")],
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == "0"
+        peaks.append(int(out[1]))  # KiB on Linux
+    print(f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160")
+    assert peaks[1] < peaks[0] + 12 * 1024, f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160"
