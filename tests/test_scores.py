@@ -303,3 +303,11 @@ def test_thread_count_does_not_change_one_hot_multilabel_threshold(n_threads):
     ]
     for call in calls:
         np.testing.assert_array_equal(call(n_threads), call(1))
+
+
+def test_per_image_tables_that_do_not_fit_in_memory_raise(monkeypatch):
+    from fastiou import _validation
+    monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 1 << 20)
+    labels = np.zeros((1000, 2), np.int64)
+    with pytest.raises(ValueError, match=r"`per_image=True` needs 1000 tables of 40200 counts"):
+        fastiou.confusion_matrix(labels, labels, 200, per_image=True)
