@@ -286,3 +286,28 @@ def test_option_combinations_that_make_no_sense_raise_value_error(kwargs, match)
 def test_bad_option_types_raise_type_error(kwargs, match):
     with pytest.raises(TypeError, match=match):
         fastiou.confusion_matrix(**kwargs)
+
+
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_thread_count_does_not_change_one_hot_multilabel_threshold(n_threads):
+    rng = np.random.default_rng(9)
+    labels = rng.integers(0, 4, (3, 90, 80))
+    one_hot = np.moveaxis(np.eye(4, dtype=np.uint8)[labels], -1, 1)
+    scores = _scores(rng, one_hot.shape, np.float32)
+    probabilities = rng.random(one_hot.shape)
+    calls = [
+        lambda n: fastiou.confusion_matrix(one_hot, scores, 4, axis=1, n_threads=n),
+        lambda n: fastiou.confusion_matrix(one_hot, probabilities, 4, multilabel=True, n_threads=n),
+        lambda n: fastiou.confusion_matrix(labels > 1, probabilities[:, 0], 2, threshold=0.4, n_threads=n,
+                                           per_image=True),
+    ]
+    for call in calls:
+        np.testing.assert_array_equal(call(n_threads), call(1))
+
+
+def test_per_image_tables_that_do_not_fit_in_memory_raise(monkeypatch):
+    from fastiou import _validation
+    monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 1 << 20)
+    labels = np.zeros((1000, 2), np.int64)
+    with pytest.raises(ValueError, match=r"`per_image=True` needs 1000 tables of 40200 counts"):
+        fastiou.confusion_matrix(labels, labels, 200, per_image=True)

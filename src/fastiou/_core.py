@@ -12,6 +12,7 @@ from fastiou._validation import (
     as_sample_weight,
     check_matrix_fits,
     check_num_classes,
+    check_per_image_fits,
     check_same_shape,
     common_label_dtype,
     flatten_together,
@@ -135,6 +136,7 @@ def _count_plan(plan, threads, out_of_range):
     threads = threads_for_size(threads, plan.n_pixels * plan.channels, MIN_PAIRS_PER_THREAD)
     if plan.n_images:
         threads = min(threads, plan.n_images)
+        check_per_image_fits(plan.n_images, plan.groups * (plan.num_classes + 1) * plan.num_classes)
     matrix, miss, n_bad_true, n_bad_pred, n_not_one_hot = _scores.tile_counts(
         plan.truth, plan.truth_kind, plan.pred, plan.pred_kind, plan.channels, plan.inner,
         plan.n_pixels, plan.num_classes, plan.groups, plan.multilabel, plan.n_images,

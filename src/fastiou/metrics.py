@@ -521,11 +521,16 @@ fbeta_score.__doc__ = "F-beta score from label arrays, scores or probabilities.\
     """
 
 
-def accuracy_score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count_options):
-    """Overall pixel accuracy from label arrays, scores or probabilities.
+def _whole_matrix_function(name, metric, summary, examples):
+    """A public one-shot function for a from-counts `metric` with one value per matrix."""
+    def score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count_options):
+        return _one_shot(metric, y_true, y_pred, num_classes, count_options, dict(zero_division=zero_division))
+
+    score.__name__ = score.__qualname__ = name
+    score.__doc__ = f"""{summary}
 
     Counts with :func:`fastiou.confusion_matrix` (same keywords, `**count_options`) and
-    applies :func:`fastiou.metrics.pixel_accuracy`.
+    applies :func:`fastiou.metrics.{metric.__name__}` (`zero_division` as there).
 
     Returns
     -------
@@ -534,28 +539,17 @@ def accuracy_score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count
     Examples
     --------
     >>> import numpy as np, fastiou
+""" + examples
+    return score
+
+
+accuracy_score = _whole_matrix_function(
+    "accuracy_score", pixel_accuracy, "Overall pixel accuracy from label arrays, scores or probabilities.", """\
     >>> fastiou.accuracy_score(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
     0.75
-    """
-    return _one_shot(pixel_accuracy, y_true, y_pred, num_classes, count_options,
-                     dict(zero_division=zero_division))
-
-
-def cohen_kappa_score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count_options):
-    """Cohen's kappa from label arrays, scores or probabilities.
-
-    Counts with :func:`fastiou.confusion_matrix` (same keywords, `**count_options`) and
-    applies :func:`fastiou.metrics.cohen_kappa`.
-
-    Returns
-    -------
-    float, or ndarray of shape (B,) with ``per_image=True``
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
+    """)
+cohen_kappa_score = _whole_matrix_function(
+    "cohen_kappa_score", cohen_kappa, "Cohen's kappa from label arrays, scores or probabilities.", """\
     >>> round(fastiou.cohen_kappa_score(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), 2), 4)
     0.5
-    """
-    return _one_shot(cohen_kappa, y_true, y_pred, num_classes, count_options,
-                     dict(zero_division=zero_division))
+    """)
