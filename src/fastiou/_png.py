@@ -22,12 +22,8 @@ class PngError(ValueError):
     """A PNG this codec cannot read; ``needs_pillow`` when Pillow could read it."""
 
     def __init__(self, message, needs_pillow=False):
-        super().__init__(message, needs_pillow)
-        self.message = message
+        super().__init__(message)
         self.needs_pillow = needs_pillow
-
-    def __str__(self):
-        return self.message
 
 
 def _chunk(kind, data):
