@@ -5,6 +5,8 @@ matrix in one pass; the functions here derive IoU and mean IoU from it. Box IoU 
 aligned and rotated) and instance-mask IoU come from fused pairwise kernels.
 """
 
+from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
+from fastiou.binary import binary_iou, soft_iou, thresholded_iou
 from fastiou._config import show_config
 from fastiou._core import (
     confusion_matrix,
@@ -13,12 +15,35 @@ from fastiou._core import (
     per_class_iou,
 )
 from fastiou._openmp_info import openmp_enabled
+from fastiou import metrics
+from fastiou.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    dice_score,
+    fbeta_score,
+    jaccard_score,
+    precision_score,
+    recall_score,
+)
 from fastiou._version import __version__
 from fastiou.boxes import box_area, box_convert, box_iou, rotated_box_iou
 from fastiou.masks import mask_iou, rle_decode, rle_encode
 
 __all__ = [
+    "ConfusionMatrix",
+    "SegmentationMetrics",
     "__version__",
+    "binary_iou",
+    "soft_iou",
+    "thresholded_iou",
+    "accuracy_score",
+    "cohen_kappa_score",
+    "dice_score",
+    "fbeta_score",
+    "jaccard_score",
+    "metrics",
+    "precision_score",
+    "recall_score",
     "box_area",
     "box_convert",
     "box_iou",

@@ -74,6 +74,21 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
     return int(max(1, min(n_threads, fitting)))
 
 
+def check_per_image_fits(n_images, table_entries, itemsize=8):
+    """Raise ``ValueError`` when `n_images` result tables of `table_entries` counts each do
+    not fit in the memory available."""
+    needed = n_images * table_entries * itemsize
+    if needed <= UNCHECKED_TABLE_BYTES:
+        return
+    available = available_memory_bytes()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"`per_image=True` needs {n_images} tables of {table_entries} counts "
+            f"({_format_bytes(needed)}), but only {_format_bytes(available)} of memory is available; "
+            "count fewer images at a time"
+        )
+
+
 def as_label_array(values, name):
     """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
     try:

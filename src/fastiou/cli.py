@@ -48,6 +48,26 @@ def _run_config():
     return 0
 
 
+def _add_eval(subparsers):
+    from fastiou._eval_command import add_eval_arguments
+
+    parser = subparsers.add_parser(
+        "eval", help="evaluate a folder of predicted label maps against ground truth",
+        description="Count every ground-truth / prediction pair of label maps into one exact "
+                    "confusion matrix and print per-class IoU, Dice, accuracy and their means. "
+                    "Exit codes: 0 ok, 2 usage, 3 missing pairs, 4 size mismatch, "
+                    "5 unreadable file, 6 label out of range, 7 optional dependency missing, "
+                    "130 interrupted.")
+    add_eval_arguments(parser)
+    parser.set_defaults(handler=_run_eval)
+
+
+def _run_eval(args):
+    from fastiou._eval_command import run_eval
+
+    return run_eval(args)
+
+
 def build_parser():
     """The argument parser of the ``fastiou`` command."""
     parser = argparse.ArgumentParser(
@@ -56,6 +76,7 @@ def build_parser():
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_bench(subparsers)
     _add_config(subparsers)
+    _add_eval(subparsers)
     return parser
 
 

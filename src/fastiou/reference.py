@@ -70,6 +70,79 @@ def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
     return float(present.mean()) if present.size else float("nan")
 
 
+# --------------------------------------------------------------------------------------
+# Metrics surface (scores, derived metrics, binary / thresholded / soft IoU): written the
+# plain way, one class or one image at a time, as oracles for fastiou.metrics,
+# fastiou.binary and fastiou.ConfusionMatrix.
+
+def class_ratios(cm, metric, beta=1.0):
+    """Per-class values of `metric` ("iou", "dice", "fbeta", "precision", "recall") from a
+    (C, C) matrix, NaN where the denominator is 0, looping over classes."""
+    cm = np.asarray(cm, dtype=np.float64)
+    values = []
+    for c in range(cm.shape[0]):
+        tp = cm[c, c]
+        fp = cm[:, c].sum() - tp
+        fn = cm[c, :].sum() - tp
+        numerator, denominator = {
+            "iou": (tp, tp + fp + fn),
+            "dice": (2 * tp, 2 * tp + fp + fn),
+            "fbeta": ((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
+            "precision": (tp, tp + fp),
+            "recall": (tp, tp + fn),
+        }[metric]
+        values.append(numerator / denominator if denominator > 0 else np.nan)
+    return np.array(values)
+
+
+def frequency_weighted_iou(cm):
+    """sum_c (row_c / total) * IoU_c over classes with ground truth."""
+    cm = np.asarray(cm, dtype=np.float64)
+    iou = class_ratios(cm, "iou")
+    rows = cm.sum(axis=1)
+    return float(sum(rows[c] / rows.sum() * iou[c] for c in range(len(rows)) if rows[c] > 0))
+
+
+def cohen_kappa(cm):
+    """(p_o - p_e) / (1 - p_e) from a (C, C) matrix."""
+    cm = np.asarray(cm, dtype=np.float64)
+    total = cm.sum()
+    observed = np.trace(cm) / total
+    expected = float((cm.sum(axis=1) * cm.sum(axis=0)).sum()) / total**2
+    return (observed - expected) / (1 - expected)
+
+
+def binary_iou(y_pred, y_true, smooth=0.0):
+    """Per-image IoU of two (B, ...) masks: the NumPy snippet with `smooth`."""
+    pred = np.asarray(y_pred).astype(bool)
+    true = np.asarray(y_true).astype(bool)
+    pred = pred.reshape(len(pred), int(np.prod(pred.shape[1:])))
+    true = true.reshape(len(true), int(np.prod(true.shape[1:])))
+    intersection = (pred & true).sum(axis=1)
+    union = (pred | true).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (intersection + smooth) / (union + smooth)
+
+
+def thresholded_score(iou_values, thresholds=np.arange(0.5, 1.0, 0.05)):
+    """Mean over `thresholds` of ``iou > t`` for each value (thresholds as decimals)."""
+    cuts = [float(f"{t:.2f}") for t in thresholds]
+    return np.array([np.mean([v > t for t in cuts]) for v in np.asarray(iou_values, dtype=float)])
+
+
+def soft_iou_per_image(y_true, y_prob, axis=-1):
+    """(B, C) of sum(p t) / (sum p + sum t - sum(p t)) per image and class (NaN for 0/0)."""
+    t = np.moveaxis(np.asarray(y_true, dtype=np.float64), axis, -1)
+    p = np.moveaxis(np.asarray(y_prob, dtype=np.float64), axis, -1)
+    out = np.full((t.shape[0], t.shape[-1]), np.nan)
+    for b in range(t.shape[0]):
+        for c in range(t.shape[-1]):
+            inter = (t[b, ..., c] * p[b, ..., c]).sum()
+            union = t[b, ..., c].sum() + p[b, ..., c].sum() - inter
+            if union > 0:
+                out[b, c] = inter / union
+    return out
+
 # ---------------------------------------------------------------------------------------
 # Boxes and instance masks: NumPy broadcasting versions of torchvision's box formulas, the
 # ``(a & b).sum() / (a | b).sum()`` mask IoU and a pure-Python COCO RLE codec. They build
