@@ -45,6 +45,7 @@ CYTHON_DIRECTIVES = {
     "nonecheck": False,
     "embedsignature": True,
     "freethreading_compatible": True,
+    "autotestdict": False,  # no __test__ dict of docstrings: the .pyi stubs stay exact
 }
 
 
@@ -60,7 +61,9 @@ def _compiler_links_openmp(compiler):
         with open(src, "w") as fh:
             fh.write(PROBE_SOURCE)
         objects = compiler.compile([src], output_dir=tmp, extra_postargs=[OPENMP_FLAG])
-        compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=[OPENMP_FLAG])
+        # link_executable ignores $LDFLAGS, which the extensions do get (e.g. -fsanitize=...)
+        link_flags = os.environ.get("LDFLAGS", "").split() + [OPENMP_FLAG]
+        compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=link_flags)
         return True
     except Exception:  # any compile or link failure means: no usable OpenMP
         return False

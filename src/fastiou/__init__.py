@@ -1,9 +1,12 @@
 """fastiou: fast, exact confusion matrices and IoU (Jaccard) metrics.
 
 A Cython/OpenMP kernel counts two integer label arrays into an exact int64 confusion
-matrix in one pass; the functions here derive IoU and mean IoU from it.
+matrix in one pass; the functions here derive IoU and mean IoU from it. Box IoU (axis
+aligned and rotated) and instance-mask IoU come from fused pairwise kernels.
 """
 
+from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
+from fastiou.binary import binary_iou, soft_iou, thresholded_iou
 from fastiou._config import show_config
 from fastiou._core import (
     confusion_matrix,
@@ -12,14 +15,46 @@ from fastiou._core import (
     per_class_iou,
 )
 from fastiou._openmp_info import openmp_enabled
+from fastiou import metrics
+from fastiou.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    dice_score,
+    fbeta_score,
+    jaccard_score,
+    precision_score,
+    recall_score,
+)
 from fastiou._version import __version__
+from fastiou.boxes import box_area, box_convert, box_iou, rotated_box_iou
+from fastiou.masks import mask_iou, rle_decode, rle_encode
 
 __all__ = [
+    "ConfusionMatrix",
+    "SegmentationMetrics",
     "__version__",
+    "binary_iou",
+    "soft_iou",
+    "thresholded_iou",
+    "accuracy_score",
+    "cohen_kappa_score",
+    "dice_score",
+    "fbeta_score",
+    "jaccard_score",
+    "metrics",
+    "precision_score",
+    "recall_score",
+    "box_area",
+    "box_convert",
+    "box_iou",
     "confusion_matrix",
     "iou_from_confusion",
+    "mask_iou",
     "mean_iou",
     "openmp_enabled",
     "per_class_iou",
+    "rle_decode",
+    "rle_encode",
+    "rotated_box_iou",
     "show_config",
 ]

@@ -4,13 +4,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fastiou import _confusion
+from fastiou import _confusion, _scores
+from fastiou._inputs import decode_for_weights, not_one_hot_error, plan_counting
 from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou._validation import (
     as_label_array,
     as_sample_weight,
     check_matrix_fits,
     check_num_classes,
+    check_per_image_fits,
     check_same_shape,
     common_label_dtype,
     flatten_together,
@@ -19,9 +21,10 @@ from fastiou._validation import (
 
 OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 
-# Below this many label pairs per thread, starting a thread team costs more than it saves
-# (measured on a 2-core Xeon: see benchmarks/README.md).
-MIN_PAIRS_PER_THREAD = 1 << 16
+# Below this many label pairs per thread, starting a thread team costs more than it saves.
+# Measured on a 2-core Xeon (median of 200 calls, 19 classes): at 2**13 pairs 2 threads take
+# 1.2x the time of one, at 2**14 they break even, at 2**15 they are 1.3-1.5x faster.
+MIN_PAIRS_PER_THREAD = 1 << 14
 
 
 class Counts(NamedTuple):
@@ -65,23 +68,25 @@ def _check_policy(out_of_range):
 
 
 def _out_of_range_error(pairs, num_classes, counts):
-    """The ValueError for labels outside [0, num_classes), with a count and an example."""
+    """The ValueError for labels outside [0, num_classes), with a count and an example
+    (`pairs.y_true` / `pairs.y_pred` may be None for inputs that are not label maps)."""
     truth, pred, ignore = pairs.y_true, pairs.y_pred, pairs.ignore
-    kept = ~np.isin(truth, ignore)
-    truth_bad = kept & ((truth < 0) | (truth >= num_classes))
     parts = []
     if counts.n_bad_true:
-        example = truth[truth_bad][0]
+        kept = ~np.isin(truth, ignore)
+        example = truth[kept & ((truth < 0) | (truth >= num_classes))][0]
         parts.append(
             f"`y_true` has {counts.n_bad_true} label(s) outside [0, {num_classes}) that are not "
             f"in `ignore_index` (e.g. {example})"
         )
     if counts.n_bad_pred:
-        pred_bad = kept & ~truth_bad & ((pred < 0) | (pred >= num_classes))
-        example = pred[pred_bad][0]
+        example = ""
+        if truth is not None and pred is not None:
+            kept = ~np.isin(truth, ignore) & (truth >= 0) & (truth < num_classes)
+            example = f" (e.g. {pred[kept & ((pred < 0) | (pred >= num_classes))][0]})"
         parts.append(
             f"`y_pred` has {counts.n_bad_pred} label(s) outside [0, {num_classes}) on pairs with a "
-            f"valid `y_true` (e.g. {example})"
+            f"valid `y_true`{example}"
         )
     return ValueError(
         "; ".join(parts)
@@ -91,14 +96,27 @@ def _out_of_range_error(pairs, num_classes, counts):
 
 
 def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                n_threads=None, out_of_range="raise"):
+                n_threads=None, out_of_range="raise", axis=None, threshold=None,
+                per_image=False, multilabel=False):
     """Validate, convert once and count: the shared body of every public counting function.
 
     Returns a :class:`Counts`; raises for out-of-range labels when ``out_of_range="raise"``.
+    Two integer label maps go to the label kernels of ``fastiou._confusion``; scores,
+    probabilities, one-hot truth, multilabel masks and per-image counting go to
+    ``fastiou._scores`` (see ``fastiou._inputs`` for how the options are read).
     """
-    num_classes = check_num_classes(num_classes)
     _check_policy(out_of_range)
     threads = resolve_n_threads(n_threads)
+    plan = plan_counting(y_true, y_pred, num_classes, ignore_index=ignore_index, axis=axis,
+                         threshold=threshold, per_image=per_image, multilabel=multilabel,
+                         weighted=sample_weight is not None)
+    if plan is not None and sample_weight is None:
+        return _count_plan(plan, threads, out_of_range)
+    if plan is not None:
+        num_classes = plan.num_classes
+        y_true, y_pred = decode_for_weights(plan)
+        sample_weight = as_sample_weight(sample_weight, plan.label_shape).reshape(-1)
+    num_classes = check_num_classes(num_classes)
     pairs = prepare_pairs(y_true, y_pred, ignore_index, sample_weight)
     threads = threads_for_size(threads, pairs.y_true.size, MIN_PAIRS_PER_THREAD)
     threads = check_matrix_fits(num_classes, threads)
@@ -113,23 +131,56 @@ def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight
     return counts
 
 
+def _count_plan(plan, threads, out_of_range):
+    """Run ``_scores.tile_counts`` on a :class:`fastiou._inputs.CountingPlan`."""
+    threads = threads_for_size(threads, plan.n_pixels * plan.channels, MIN_PAIRS_PER_THREAD)
+    if plan.n_images:
+        threads = min(threads, plan.n_images)
+        check_per_image_fits(plan.n_images, plan.groups * (plan.num_classes + 1) * plan.num_classes)
+    matrix, miss, n_bad_true, n_bad_pred, n_not_one_hot = _scores.tile_counts(
+        plan.truth, plan.truth_kind, plan.pred, plan.pred_kind, plan.channels, plan.inner,
+        plan.n_pixels, plan.num_classes, plan.groups, plan.multilabel, plan.n_images,
+        plan.ignore, plan.threshold, threads)
+    if n_not_one_hot:
+        raise not_one_hot_error(n_not_one_hot)
+    if not plan.multilabel:  # drop the group axis of length 1
+        matrix, miss = matrix[..., 0, :, :], miss[..., 0, :]
+    counts = Counts(matrix, miss, n_bad_true, n_bad_pred)
+    if out_of_range == "raise" and (n_bad_true or n_bad_pred):
+        labels_only = plan.truth_kind == plan.pred_kind == 0
+        pairs = PreparedPairs(plan.truth.reshape(-1) if plan.truth_kind == 0 else None,
+                              plan.pred.reshape(-1) if labels_only else None,
+                              plan.ignore, None)
+        raise _out_of_range_error(pairs, plan.num_classes, counts)
+    return counts
+
+
 def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                     n_threads=None, out_of_range="raise"):
+                     n_threads=None, out_of_range="raise", axis=None, threshold=None,
+                     per_image=False, multilabel=False):
     """Count label pairs into a confusion matrix in one multithreaded pass.
 
     Parameters
     ----------
-    y_true, y_pred : array_like of int or bool
-        Ground-truth and predicted class labels of the same shape (any number of
-        dimensions, any memory layout; lists and CPU torch tensors work).
-    num_classes : int
-        Number of classes ``C``; valid labels are ``0 .. C-1``.
+    y_true : array_like of int or bool
+        Ground-truth class labels (any number of dimensions, any memory layout; lists and
+        CPU torch tensors work), or one-hot rows along `axis` (same shape as scores in
+        `y_pred`; each row must hold exactly one 1 and zeros).
+    y_pred : array_like
+        Predicted labels of `y_true`'s shape; or float16/32/64 class scores, logits or
+        probabilities with one more axis, the class `axis` (the argmax is taken inside the
+        counting pass, ties go to the lowest class as in ``np.argmax``, NaN wins as in
+        ``np.argmax``); or, with `threshold` and without `axis`, float binary probabilities
+        of `y_true`'s shape, predicted positive where ``y_pred > threshold``.
+    num_classes : int or None
+        Number of classes ``C``; valid labels are ``0 .. C-1``. With a class `axis` it
+        must equal the length of that axis, or be None to take it from there.
     ignore_index : int or sequence of int, optional
         Truth values whose pairs are dropped (their prediction is not looked at). Values
         may lie inside or outside ``[0, C)``.
     sample_weight : array_like of float, optional
-        Non-negative finite weights of ``y_true``'s shape or broadcastable to it; the
-        matrix is then float64 sums of weights.
+        Non-negative finite weights of the label map's shape or broadcastable to it; the
+        matrix is then float64 sums of weights. Not with `per_image` or `multilabel`.
     n_threads : int, optional
         ``None`` (default): the OpenMP default at call time (``OMP_NUM_THREADS``,
         threadpoolctl); ``-1``: all CPUs; ``-k``: all but ``k - 1``; ``0`` is an error.
@@ -138,19 +189,38 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
         What to do with a pair whose truth (not ignored) or prediction lies outside
         ``[0, C)``: raise a ``ValueError`` (default), or leave it out of the matrix (the
         metric functions count a bad prediction as a false negative under ``"miss"``).
+    axis : int, optional
+        The class axis of scores in `y_pred` or of a one-hot `y_true` (1 for the PyTorch
+        ``(N, C, H, W)`` layout, -1 for channels-last); with `multilabel` the label axis
+        (default 1).
+    threshold : float, optional
+        Read float `y_pred` of `y_true`'s shape as binary probabilities, positive where
+        ``y_pred > threshold``; with `multilabel` it defaults to 0.5. An error with integer
+        labels or class scores.
+    per_image : bool
+        Count each image (axis 0 is the batch) on its own: returns ``(B, C, C)`` from the
+        same single pass.
+    multilabel : bool
+        `y_true` and `y_pred` are 0/1 masks (or probabilities in `y_pred`) of one shape
+        with labels along `axis`; returns per-label 2x2 counts ``(L, 2, 2)``
+        (``[[tn, fp], [fn, tp]]``), `num_classes` being the number of labels ``L``.
 
     Returns
     -------
-    ndarray of shape (C, C)
+    ndarray of shape (C, C), (B, C, C), (L, 2, 2) or (B, L, 2, 2)
         Rows are ground truth, columns prediction; int64 counts, or float64 with weights.
 
     Raises
     ------
     TypeError
-        Labels that are not integers or bools, a non-integer `num_classes` or `n_threads`.
+        Labels that are not integers or bools, a non-integer `num_classes`, `n_threads` or
+        `axis`.
     ValueError
         Shapes that differ, 0-d input, out-of-range labels (with ``"raise"``), bad weights,
-        ``n_threads=0``, or a `num_classes` whose matrix would not fit in memory.
+        ``n_threads=0``, a `num_classes` whose matrix would not fit in memory, and options
+        that do not fit the arrays: `threshold` with labels or class scores, `axis` out of
+        range, float scores without `axis`, one-hot rows that are not one-hot, weights with
+        `per_image`.
 
     Examples
     --------
@@ -159,10 +229,18 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
     array([[1, 0, 0],
            [0, 1, 1],
            [0, 0, 1]])
+
+    Class scores of shape ``(N, C, H, W)``: the argmax is fused into the count.
+
+    >>> scores = np.array([[[[0.1, 0.7]], [[0.9, 0.2]]]])  # N=1, C=2, H=1, W=2
+    >>> fastiou.confusion_matrix(np.array([[[1, 0]]]), scores, 2, axis=1)
+    array([[1, 0],
+           [0, 1]])
     """
     return count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
                        sample_weight=sample_weight, n_threads=n_threads,
-                       out_of_range=out_of_range).matrix
+                       out_of_range=out_of_range, axis=axis, threshold=threshold,
+                       per_image=per_image, multilabel=multilabel).matrix
 
 
 def as_confusion_matrix(cm, name="cm"):
@@ -204,16 +282,18 @@ def iou_from_confusion(cm):
 
 
 def _iou(matrix, miss):
-    """Per-class IoU with `miss` (out-of-range predictions) added to the false negatives."""
-    tp = np.diag(matrix).astype(np.float64)
-    denominator = matrix.sum(axis=0) + matrix.sum(axis=1) + miss - tp
+    """Per-class IoU with `miss` (out-of-range predictions) added to the false negatives;
+    any leading axes (images, labels) are kept."""
+    tp = np.diagonal(matrix, axis1=-2, axis2=-1).astype(np.float64)
+    denominator = matrix.sum(axis=-2) + matrix.sum(axis=-1) + miss - tp
     iou = np.full(tp.shape, np.nan)
     np.divide(tp, denominator, out=iou, where=denominator > 0)
     return iou
 
 
 def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                  n_threads=None, out_of_range="raise"):
+                  n_threads=None, out_of_range="raise", axis=None, threshold=None,
+                  per_image=False, multilabel=False):
     """Per-class IoU of two label arrays (one counting pass, then :func:`iou_from_confusion`).
 
     Takes the same arguments as :func:`confusion_matrix`. Under ``out_of_range="miss"`` a
@@ -221,8 +301,9 @@ def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weig
 
     Returns
     -------
-    ndarray of shape (num_classes,), float64
-        NaN for classes absent from both truth and prediction.
+    ndarray of shape (C,), float64
+        NaN for classes absent from both truth and prediction; ``(B, C)`` with
+        `per_image`; with `multilabel` the IoU of the positive class of each label ``(L,)``.
 
     Examples
     --------
@@ -232,13 +313,16 @@ def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weig
     """
     counts = count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
                          sample_weight=sample_weight, n_threads=n_threads,
-                         out_of_range=out_of_range)
+                         out_of_range=out_of_range, axis=axis, threshold=threshold,
+                         per_image=per_image, multilabel=multilabel)
     miss = counts.miss if out_of_range == "miss" else np.zeros(counts.miss.shape)
-    return _iou(counts.matrix, miss)
+    iou = _iou(counts.matrix, miss)
+    return iou[..., 1] if multilabel else iou
 
 
 def mean_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-             n_threads=None, out_of_range="raise"):
+             n_threads=None, out_of_range="raise", axis=None, threshold=None,
+             per_image=False, multilabel=False):
     """Mean IoU: the mean of :func:`per_class_iou` over classes whose IoU is not NaN.
 
     A class absent from both truth and prediction (0 / 0) is left out of the mean, as in
@@ -247,7 +331,7 @@ def mean_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=No
 
     Returns
     -------
-    float
+    float, or ndarray of shape (B,) with `per_image`
 
     Examples
     --------
@@ -257,6 +341,11 @@ def mean_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=No
     """
     iou = per_class_iou(y_true, y_pred, num_classes, ignore_index=ignore_index,
                         sample_weight=sample_weight, n_threads=n_threads,
-                        out_of_range=out_of_range)
-    present = iou[~np.isnan(iou)]
-    return float(present.mean()) if present.size else float("nan")
+                        out_of_range=out_of_range, axis=axis, threshold=threshold,
+                        per_image=per_image, multilabel=multilabel)
+    present = ~np.isnan(iou)
+    n_present = present.sum(axis=-1)
+    total = np.where(present, iou, 0.0).sum(axis=-1)
+    means = np.full(n_present.shape, np.nan)
+    np.divide(total, n_present, out=means, where=n_present > 0)
+    return float(means) if means.ndim == 0 else means

@@ -8,7 +8,20 @@ from fastiou._openmp cimport (
 
 
 def openmp_enabled():
-    """Return True when the extensions were compiled with OpenMP."""
+    """Tell whether fastiou's kernels were compiled with OpenMP (multithreaded).
+
+    Returns
+    -------
+    bool
+        False for a serial build (no OpenMP found at build time, or
+        ``FASTIOU_DISABLE_OPENMP=1``): every kernel then runs on one thread.
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> fastiou.openmp_enabled()  # doctest: +SKIP
+    True
+    """
     return bool(FASTIOU_OPENMP_ENABLED)
 
 

@@ -2,8 +2,58 @@
 
 import numbers
 import os
+import sys
+import warnings
 
-from fastiou._openmp_info import openmp_max_threads
+from fastiou._openmp_info import openmp_enabled, openmp_max_threads
+
+
+class ForkedThreadsWarning(RuntimeWarning):
+    """fastiou runs on one thread in a process forked after it used OpenMP threads."""
+
+
+class _ForkState:
+    """GNU OpenMP's thread pool does not survive ``fork()``: a child that starts a thread team
+    after its parent used one hangs. So a child forked after fastiou asked for more than one
+    thread runs every kernel on one thread, and says so once."""
+
+    team_used = False        # this process asked for more than one thread
+    forked_after_team = False
+    warned = False
+
+    @classmethod
+    def after_fork_in_child(cls):
+        cls.forked_after_team = cls.team_used
+        cls.warned = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ForkState.after_fork_in_child)
+
+
+def _caller_stacklevel():
+    """The `stacklevel` that points a warning at the first frame outside fastiou."""
+    package_dir = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == package_dir:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _single_thread_after_fork(n_threads):
+    if n_threads > 1 and _ForkState.forked_after_team:
+        if not _ForkState.warned:
+            _ForkState.warned = True
+            warnings.warn(
+                "fastiou: this process was forked after fastiou used OpenMP threads, and the "
+                "OpenMP runtime cannot start threads in such a child; running on one thread. "
+                "Use the 'spawn' or 'forkserver' start method to keep multithreading.",
+                ForkedThreadsWarning, stacklevel=_caller_stacklevel(),
+            )
+        return 1
+    if n_threads > 1 and openmp_enabled():
+        _ForkState.team_used = True
+    return n_threads
 
 
 def available_cpus():
@@ -25,7 +75,7 @@ def resolve_n_threads(n_threads):
     of them (at least one), a positive value is used as given, and ``0`` is an error.
     """
     if n_threads is None:
-        return max(1, openmp_max_threads())
+        return _single_thread_after_fork(max(1, openmp_max_threads()))
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
         raise TypeError(
             f"`n_threads` must be None or an int, got {type(n_threads).__name__} {n_threads!r}"
@@ -36,8 +86,8 @@ def resolve_n_threads(n_threads):
             "`n_threads` must be None, a positive int, or a negative int (-1 = all CPUs), got 0"
         )
     if n_threads < 0:
-        return max(1, available_cpus() + 1 + n_threads)
-    return n_threads
+        n_threads = max(1, available_cpus() + 1 + n_threads)
+    return _single_thread_after_fork(n_threads)
 
 
 def threads_for_size(n_threads, n_items, min_items_per_thread):

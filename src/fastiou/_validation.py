@@ -53,6 +53,10 @@ def _format_bytes(n):
         n /= 1024
 
 
+# Tables smaller than this in all need no look at free memory (reading it costs ~30 us).
+UNCHECKED_TABLE_BYTES = 1 << 28
+
+
 def check_matrix_fits(num_classes, n_threads, itemsize=8):
     """Return the number of threads whose private tables fit in memory with the result.
 
@@ -60,6 +64,8 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
     and one private table fit.
     """
     matrix_bytes = num_classes * num_classes * itemsize
+    if matrix_bytes * (n_threads + 1) <= UNCHECKED_TABLE_BYTES:
+        return n_threads
     available = available_memory_bytes()
     if available is None:
         return n_threads
@@ -70,8 +76,23 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
             f"({_format_bytes(2 * matrix_bytes)} in all), but only {_format_bytes(available)} "
             "of memory is available"
         )
-    fitting = (available // 2 - matrix_bytes) // max(matrix_bytes, 1)
+    fitting = (available // 2 - matrix_bytes) // matrix_bytes
     return int(max(1, min(n_threads, fitting)))
+
+
+def check_per_image_fits(n_images, table_entries, itemsize=8):
+    """Raise ``ValueError`` when `n_images` result tables of `table_entries` counts each do
+    not fit in the memory available."""
+    needed = n_images * table_entries * itemsize
+    if needed <= UNCHECKED_TABLE_BYTES:
+        return
+    available = available_memory_bytes()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"`per_image=True` needs {n_images} tables of {table_entries} counts "
+            f"({_format_bytes(needed)}), but only {_format_bytes(available)} of memory is available; "
+            "count fewer images at a time"
+        )
 
 
 def as_label_array(values, name):
@@ -189,3 +210,23 @@ def flatten_together(*arrays):
         return tuple(np.ascontiguousarray(a).reshape(-1) for a in arrays)
     order = np.argsort([-abs(s) for s in first.strides], kind="stable")
     return tuple(np.ascontiguousarray(np.transpose(a, order)).reshape(-1) for a in arrays)
+
+
+def as_array(values, name, expected):
+    """``np.asarray(values)``, or a ``TypeError`` saying `expected` when it cannot convert."""
+    try:
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be {expected}; could not convert it: {exc}") from exc
+
+
+def as_flag_array(values, name, shape, expected):
+    """Bools or integers (non-zero = True) broadcast to `shape`, as C-contiguous uint8 0/1."""
+    array = as_array(values, name, "an array of bools")
+    if array.dtype.kind not in "biu":
+        raise TypeError(f"`{name}` must hold bools or 0/1 integers, got dtype {array.dtype}")
+    try:
+        array = np.broadcast_to(array, shape)
+    except ValueError:
+        raise ValueError(f"`{name}` must have {expected} (shape {shape}), got shape {array.shape}") from None
+    return np.ascontiguousarray(array != 0, dtype=np.uint8)

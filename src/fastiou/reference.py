@@ -39,6 +39,21 @@ def confusion_matrix(y_true, y_pred, num_classes, ignore_index=(), sample_weight
     return confusion_counts(y_true, y_pred, num_classes, ignore_index, sample_weight)[0]
 
 
+def bincount_confusion_matrix(y_true, y_pred, num_classes, ignore_index=()):
+    """The classic NumPy snippet (FCN's ``fast_hist``): the benchmark baseline.
+
+    Keeps pairs whose truth is a valid, non-ignored class and counts ``num_classes * t + p``
+    with one ``np.bincount``. Assumes predictions in ``[0, num_classes)``.
+    """
+    t = np.asarray(y_true).ravel()
+    p = np.asarray(y_pred).ravel()
+    keep = (t >= 0) & (t < num_classes)
+    for value in ignore_index:
+        keep &= t != value
+    codes = num_classes * t[keep].astype(np.int64) + p[keep]
+    return np.bincount(codes, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
 def iou_from_confusion(cm):
     """Per-class ``tp / (tp + fp + fn)``; NaN where the denominator is 0."""
     cm = np.asarray(cm, dtype=np.float64)
@@ -53,3 +68,248 @@ def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
     iou = iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index, sample_weight))
     present = iou[~np.isnan(iou)]
     return float(present.mean()) if present.size else float("nan")
+
+
+# --------------------------------------------------------------------------------------
+# Metrics surface (scores, derived metrics, binary / thresholded / soft IoU): written the
+# plain way, one class or one image at a time, as oracles for fastiou.metrics,
+# fastiou.binary and fastiou.ConfusionMatrix.
+
+def class_ratios(cm, metric, beta=1.0):
+    """Per-class values of `metric` ("iou", "dice", "fbeta", "precision", "recall") from a
+    (C, C) matrix, NaN where the denominator is 0, looping over classes."""
+    cm = np.asarray(cm, dtype=np.float64)
+    values = []
+    for c in range(cm.shape[0]):
+        tp = cm[c, c]
+        fp = cm[:, c].sum() - tp
+        fn = cm[c, :].sum() - tp
+        numerator, denominator = {
+            "iou": (tp, tp + fp + fn),
+            "dice": (2 * tp, 2 * tp + fp + fn),
+            "fbeta": ((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
+            "precision": (tp, tp + fp),
+            "recall": (tp, tp + fn),
+        }[metric]
+        values.append(numerator / denominator if denominator > 0 else np.nan)
+    return np.array(values)
+
+
+def frequency_weighted_iou(cm):
+    """sum_c (row_c / total) * IoU_c over classes with ground truth."""
+    cm = np.asarray(cm, dtype=np.float64)
+    iou = class_ratios(cm, "iou")
+    rows = cm.sum(axis=1)
+    return float(sum(rows[c] / rows.sum() * iou[c] for c in range(len(rows)) if rows[c] > 0))
+
+
+def cohen_kappa(cm):
+    """(p_o - p_e) / (1 - p_e) from a (C, C) matrix."""
+    cm = np.asarray(cm, dtype=np.float64)
+    total = cm.sum()
+    observed = np.trace(cm) / total
+    expected = float((cm.sum(axis=1) * cm.sum(axis=0)).sum()) / total**2
+    return (observed - expected) / (1 - expected)
+
+
+def binary_iou(y_pred, y_true, smooth=0.0):
+    """Per-image IoU of two (B, ...) masks: the NumPy snippet with `smooth`."""
+    pred = np.asarray(y_pred).astype(bool)
+    true = np.asarray(y_true).astype(bool)
+    pred = pred.reshape(len(pred), int(np.prod(pred.shape[1:])))
+    true = true.reshape(len(true), int(np.prod(true.shape[1:])))
+    intersection = (pred & true).sum(axis=1)
+    union = (pred | true).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (intersection + smooth) / (union + smooth)
+
+
+def thresholded_score(iou_values, thresholds=np.arange(0.5, 1.0, 0.05)):
+    """Mean over `thresholds` of ``iou > t`` for each value (thresholds as decimals)."""
+    cuts = [float(f"{t:.2f}") for t in thresholds]
+    return np.array([np.mean([v > t for t in cuts]) for v in np.asarray(iou_values, dtype=float)])
+
+
+def soft_iou_per_image(y_true, y_prob, axis=-1):
+    """(B, C) of sum(p t) / (sum p + sum t - sum(p t)) per image and class (NaN for 0/0)."""
+    t = np.moveaxis(np.asarray(y_true, dtype=np.float64), axis, -1)
+    p = np.moveaxis(np.asarray(y_prob, dtype=np.float64), axis, -1)
+    out = np.full((t.shape[0], t.shape[-1]), np.nan)
+    for b in range(t.shape[0]):
+        for c in range(t.shape[-1]):
+            inter = (t[b, ..., c] * p[b, ..., c]).sum()
+            union = t[b, ..., c].sum() + p[b, ..., c].sum() - inter
+            if union > 0:
+                out[b, c] = inter / union
+    return out
+
+# ---------------------------------------------------------------------------------------
+# Boxes and instance masks: NumPy broadcasting versions of torchvision's box formulas, the
+# ``(a & b).sum() / (a | b).sum()`` mask IoU and a pure-Python COCO RLE codec. They build
+# the full (N, M) temporaries the compiled kernels avoid.
+# ---------------------------------------------------------------------------------------
+
+BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+
+def box_corners(boxes, fmt):
+    """``(x1, y1, x2, y2, w, h)`` of ``(..., 4)`` boxes; w and h as the format gives them."""
+    boxes = np.asarray(boxes)
+    a, b, c, d = (boxes[..., k] for k in range(4))
+    if fmt == "xyxy":
+        return a, b, c, d, c - a, d - b
+    if fmt == "xywh":
+        return a, b, a + c, b + d, c, d
+    return a - 0.5 * c, b - 0.5 * d, a + 0.5 * c, b + 0.5 * d, c, d
+
+
+def box_area(boxes, fmt="xyxy", offset=0):
+    """Area from the format's own width and height, each clamped at 0."""
+    *_, w, h = box_corners(boxes, fmt)
+    return np.maximum(w + offset, 0) * np.maximum(h + offset, 0)
+
+
+def box_convert(boxes, in_fmt, out_fmt):
+    x1, y1, x2, y2, _, _ = box_corners(boxes, in_fmt)
+    if out_fmt == "xyxy":
+        return np.stack([x1, y1, x2, y2], axis=-1)
+    if out_fmt == "xywh":
+        return np.stack([x1, y1, x2 - x1, y2 - y1], axis=-1)
+    return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=-1)
+
+
+def _divide_or_zero(numerator, denominator):
+    """``numerator / denominator``, 0 where the denominator is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), 0)
+
+
+def box_iou(boxes1, boxes2, fmt="xyxy", mode="iou", aligned=False, offset=0, eps=1e-7,
+            iscrowd=None):
+    """IoU / IoF / GIoU / DIoU / CIoU of ``(N, 4)`` and ``(M, 4)`` boxes by broadcasting.
+
+    torchvision's formulas (``_box_inter_union``, ``generalized_box_iou``,
+    ``distance_box_iou``, ``complete_box_iou``) with fastiou's rules: sizes clamped at 0,
+    areas from the format's own sizes (as pycocotools), IoU and IoF capped at 1, ``offset`` added to every size, 0 for a zero
+    denominator, NaN for a pair with a non-finite box. The dtype of the input is kept.
+    """
+    boxes1, boxes2 = np.asarray(boxes1), np.asarray(boxes2)
+    dtype = boxes1.dtype.type
+    c1 = box_corners(boxes1, fmt)
+    c2 = box_corners(boxes2, fmt)
+    if aligned:
+        a = [v for v in c1]
+        b = [v for v in c2]
+    else:
+        a = [v[:, None] for v in c1]
+        b = [v[None, :] for v in c2]
+    ax1, ay1, ax2, ay2, _, _ = a
+    bx1, by1, bx2, by2, _, _ = b
+    area1 = box_area(boxes1, fmt, offset)
+    area2 = box_area(boxes2, fmt, offset)
+    if not aligned:
+        area1, area2 = area1[:, None], area2[None, :]
+    off = dtype(offset)
+    iw = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1) + off, 0)
+    ih = np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1) + off, 0)
+    inter = iw * ih
+    union = area1 + area2 - inter
+    if mode == "iof":
+        union = np.broadcast_to(area1, inter.shape)
+    elif iscrowd is not None:
+        crowd = np.asarray(iscrowd, dtype=bool)
+        union = np.where(crowd if aligned else crowd[None, :], area1, union)
+    iou = np.minimum(_divide_or_zero(inter, union), 1)
+    if mode in ("giou", "diou", "ciou"):
+        ew = np.maximum(np.maximum(ax2, bx2) - np.minimum(ax1, bx1) + off, 0)
+        eh = np.maximum(np.maximum(ay2, by2) - np.minimum(ay1, by1) + off, 0)
+    if mode == "giou":
+        enclosing = ew * eh
+        result = iou - _divide_or_zero(enclosing - union, enclosing)
+    elif mode in ("diou", "ciou"):
+        diagonal = ew ** 2 + eh ** 2 + dtype(eps)
+        dx = (ax1 + ax2) / 2 - (bx1 + bx2) / 2
+        dy = (ay1 + ay2) / 2 - (by1 + by2) / 2
+        result = iou - _divide_or_zero(dx ** 2 + dy ** 2, diagonal)
+        if mode == "ciou":
+            def shape_angle(x1, y1, x2, y2):
+                w = np.maximum(x2 - x1 + off, 0)
+                h = np.maximum(y2 - y1 + off, 0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return np.where(h > 0, np.arctan(w / np.where(h > 0, h, 1)),
+                                    np.where(w > 0, np.pi / 2, 0)).astype(dtype)
+            v = dtype(4 / np.pi ** 2) * (shape_angle(*a[:4]) - shape_angle(*b[:4])) ** 2
+            alpha = _divide_or_zero(v, 1 - iou + v + dtype(eps))
+            result = result - alpha * v
+    else:
+        result = iou
+    bad1 = ~np.isfinite(boxes1).all(axis=-1)
+    bad2 = ~np.isfinite(boxes2).all(axis=-1)
+    bad = (bad1 | bad2) if aligned else (bad1[:, None] | bad2[None, :])
+    return np.where(bad, np.nan, result).astype(dtype)
+
+
+def mask_iou(masks1, masks2, iscrowd=None):
+    """``(a & b).sum() / (a | b).sum()`` for every pair of ``(N, H, W)`` and ``(M, H, W)``
+    masks (0 when both are empty); a crowd mask of `masks2` divides by ``a.sum()``."""
+    a = np.asarray(masks1).astype(bool)
+    b = np.asarray(masks2).astype(bool)
+    out = np.zeros((a.shape[0], b.shape[0]))
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            inter = (a[i] & b[j]).sum()
+            union = a[i].sum() if iscrowd is not None and iscrowd[j] else (a[i] | b[j]).sum()
+            out[i, j] = inter / union if union else 0.0
+    return out
+
+
+def rle_runs(mask):
+    """COCO run lengths of one ``(H, W)`` mask: column-major, background run first."""
+    flat = np.asarray(mask).astype(bool).T.ravel()
+    changes = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    edges = np.concatenate([[0], changes, [flat.size]])
+    runs = np.diff(edges).tolist()
+    if flat.size and flat[0]:
+        runs.insert(0, 0)
+    return runs
+
+
+def rle_string(runs):
+    """COCO's compressed counts string: run k > 2 stored as the difference to run k - 2,
+    each value in 5-bit groups (low first) with a continuation bit, offset by 48."""
+    out = bytearray()
+    for k, run in enumerate(runs):
+        value = run - runs[k - 2] if k > 2 else run
+        while True:
+            group = value & 0x1F
+            value >>= 5
+            last = value == (-1 if group & 0x10 else 0)
+            out.append(group + 48 + (0 if last else 0x20))
+            if last:
+                break
+    return bytes(out)
+
+
+def rle_runs_from_string(text):
+    """Inverse of :func:`rle_string`."""
+    runs, value, shift = [], 0, 0
+    for byte in bytes(text):
+        group = byte - 48
+        value |= (group & 0x1F) << shift
+        shift += 5
+        if not group & 0x20:
+            if group & 0x10:
+                value -= 1 << shift
+            runs.append(value + runs[-2] if len(runs) > 2 else value)
+            value, shift = 0, 0
+    return runs
+
+
+def rle_decode(rle):
+    """``(H, W)`` bool mask of one COCO RLE dict (compressed or list counts)."""
+    height, width = rle["size"]
+    counts = rle["counts"]
+    runs = counts if isinstance(counts, list) else rle_runs_from_string(
+        counts.encode() if isinstance(counts, str) else counts)
+    flat = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
+    return flat.reshape(width, height).T

@@ -1,0 +1,5 @@
+import sys
+
+from fastiou.cli import main
+
+sys.exit(main())

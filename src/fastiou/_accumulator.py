@@ -1,0 +1,398 @@
+"""``fastiou.ConfusionMatrix``: a streaming, thread-safe, mergeable confusion-matrix state."""
+
+import math
+import numbers
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastiou import metrics
+from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
+from fastiou._inputs import check_threshold
+from fastiou._validation import check_num_classes, ignore_values
+
+STATE_FORMAT = "fastiou.ConfusionMatrix/1"
+
+
+@dataclass(frozen=True)
+class SegmentationMetrics:
+    """What :meth:`ConfusionMatrix.compute` returns: per-class arrays and their summaries.
+
+    Per-class arrays (float64, NaN where a ratio is 0 / 0) and ``support`` (ground-truth
+    pixels per class); means leave NaN out. For a multilabel accumulator the "classes" are
+    the labels (their positive class), and ``frequency_weighted_iou`` and ``cohen_kappa``
+    are NaN.
+
+    Examples
+    --------
+    >>> import fastiou
+    >>> cm = fastiou.ConfusionMatrix(2)
+    >>> cm.update([0, 1, 1], [0, 1, 0])
+    >>> cm.compute().as_dict()["iou"]
+    [0.5, 0.5]
+    """
+
+    iou: np.ndarray
+    dice: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    support: np.ndarray
+    mean_iou: float
+    mean_dice: float
+    pixel_accuracy: float
+    mean_accuracy: float
+    frequency_weighted_iou: float
+    cohen_kappa: float
+
+    def as_dict(self):
+        """Plain Python values (lists and floats, NaN as None): ready for ``json.dumps``."""
+        def plain(value):
+            if isinstance(value, np.ndarray):
+                return [plain(v) for v in value.tolist()]
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            return value
+        return {name: plain(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+class ConfusionMatrix:
+    """Accumulate a confusion matrix over many batches; derive every metric at the end.
+
+    Parameters
+    ----------
+    num_classes : int
+        Number of classes ``C`` (or of labels with `multilabel`).
+    ignore_index, out_of_range, axis, threshold, multilabel, n_threads
+        As in :func:`fastiou.confusion_matrix`, applied to every :meth:`update`. Under
+        ``out_of_range="miss"`` the out-of-range predictions are kept (:attr:`miss`) and
+        count as false negatives in :meth:`compute`.
+
+    Notes
+    -----
+    :meth:`update` may be called from several Python threads at once: the counting runs
+    without the lock (and without the GIL), only the final addition is locked, so no count
+    is lost. States are exact int64 (float64 once a weighted update arrived) and merge
+    exactly across workers (:meth:`merge`, ``+``, pickling, :meth:`to_dict`).
+
+    Examples
+    --------
+    >>> import numpy as np, fastiou
+    >>> cm = fastiou.ConfusionMatrix(3)
+    >>> cm.update(np.array([0, 1, 2]), np.array([0, 1, 1]))
+    >>> cm.update(np.array([2, 2]), np.array([2, 2]))
+    >>> cm.matrix
+    array([[1, 0, 0],
+           [0, 1, 0],
+           [0, 1, 2]])
+    >>> round(cm.compute().mean_iou, 4)
+    0.7222
+    """
+
+    def __init__(self, num_classes, *, ignore_index=None, out_of_range="raise", axis=None,
+                 threshold=None, multilabel=False, n_threads=None):
+        self.num_classes = check_num_classes(num_classes)
+        self.ignore_index = tuple(int(v) for v in ignore_values(ignore_index, np.int64))
+        if out_of_range not in OUT_OF_RANGE_POLICIES:
+            raise ValueError(f"`out_of_range` must be one of {', '.join(map(repr, OUT_OF_RANGE_POLICIES))}, "
+                             f"got {out_of_range!r}")
+        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, numbers.Integral)):
+            raise TypeError(f"`axis` must be None or an int, got {type(axis).__name__} {axis!r}")
+        if not isinstance(multilabel, (bool, np.bool_)):
+            raise TypeError(f"`multilabel` must be a bool, got {type(multilabel).__name__}")
+        self.out_of_range = out_of_range
+        self.axis = None if axis is None else int(axis)
+        self.threshold = None if threshold is None else check_threshold(threshold)
+        self.multilabel = bool(multilabel)
+        self.n_threads = n_threads
+        self._lock = threading.Lock()
+        self.reset()
+
+    # ----------------------------------------------------------------- state
+    def _shape(self):
+        return (self.num_classes, 2, 2) if self.multilabel else (self.num_classes, self.num_classes)
+
+    def reset(self):
+        """Forget every count (the configuration stays)."""
+        with self._lock:
+            self._matrix = np.zeros(self._shape(), dtype=np.int64)
+            self._miss = np.zeros(self._shape()[:-1], dtype=np.int64)
+            self._bad = [0, 0]
+
+    @property
+    def matrix(self):
+        """A copy of the counts: ``(C, C)`` (rows truth) or ``(L, 2, 2)``; int64, or float64
+        after a weighted update."""
+        with self._lock:
+            return self._matrix.copy()
+
+    @property
+    def miss(self):
+        """Out-of-range predictions per true class (counted, not in :attr:`matrix`)."""
+        with self._lock:
+            return self._miss.copy()
+
+    @property
+    def n_out_of_range(self):
+        """``(n_bad_true, n_bad_pred)``: pairs left out for an out-of-range label so far."""
+        with self._lock:
+            return tuple(self._bad)
+
+    def _add(self, matrix, miss, n_bad_true, n_bad_pred):
+        # caller holds the lock
+        if matrix.dtype != self._matrix.dtype:
+            self._matrix = self._matrix.astype(np.float64)
+            self._miss = self._miss.astype(np.float64)
+        self._matrix += matrix
+        self._miss += miss
+        self._bad[0] += n_bad_true
+        self._bad[1] += n_bad_pred
+
+    def update(self, y_true, y_pred, sample_weight=None):
+        """Count one batch (same inputs as :func:`fastiou.confusion_matrix`) into the state.
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 1, 1], [0, 1, 0], sample_weight=[1.0, 0.5, 0.25])
+        >>> cm.matrix
+        array([[1.  , 0.  ],
+               [0.25, 0.5 ]])
+        """
+        counts = count_pairs(y_true, y_pred, self.num_classes, ignore_index=self.ignore_index or None,
+                             sample_weight=sample_weight, n_threads=self.n_threads,
+                             out_of_range=self.out_of_range, axis=self.axis,
+                             threshold=self.threshold, multilabel=self.multilabel)
+        with self._lock:
+            if self.out_of_range == "raise" and counts.matrix.dtype == self._matrix.dtype:
+                self._matrix += counts.matrix  # nothing was out of range: miss and bad are 0
+            else:
+                self._add(counts.matrix, counts.miss, counts.n_bad_true, counts.n_bad_pred)
+
+    # ----------------------------------------------------------------- merging
+    def _config(self):
+        return {"num_classes": self.num_classes, "ignore_index": self.ignore_index,
+                "out_of_range": self.out_of_range, "multilabel": self.multilabel}
+
+    def _snapshot(self):
+        with self._lock:
+            return self._matrix.copy(), self._miss.copy(), tuple(self._bad)
+
+    def merge(self, *others):
+        """Add the counts of other accumulators (same `num_classes`, `ignore_index`,
+        `out_of_range`, `multilabel`) to this one, exactly; returns self.
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> a, b = fastiou.ConfusionMatrix(2), fastiou.ConfusionMatrix(2)
+        >>> a.update([0, 1], [0, 1]); b.update([1], [0])
+        >>> a.merge(b).matrix
+        array([[1, 0],
+               [1, 1]])
+        """
+        mine = self._config()
+        snapshots = []
+        for position, other in enumerate(others):
+            if not isinstance(other, ConfusionMatrix):
+                raise TypeError(f"`merge` takes ConfusionMatrix objects; argument {position} is "
+                                f"a {type(other).__name__}")
+            theirs = other._config()
+            different = [key for key in mine if mine[key] != theirs[key]]
+            if different:
+                detail = ", ".join(f"`{k}` {mine[k]!r} vs {theirs[k]!r}" for k in different)
+                raise ValueError(f"cannot merge accumulator {position}: its {detail} differ from this one's")
+            snapshots.append(other._snapshot())
+        with self._lock:
+            for matrix, miss, bad in snapshots:
+                self._add(matrix, miss, *bad)
+        return self
+
+    def copy(self):
+        """An independent accumulator with the same configuration and counts."""
+        clone = ConfusionMatrix.__new__(ConfusionMatrix)
+        clone.__setstate__(self.__getstate__())
+        return clone
+
+    def __add__(self, other):
+        if not isinstance(other, ConfusionMatrix):
+            return NotImplemented
+        return self.copy().merge(other)
+
+    def __radd__(self, other):
+        if isinstance(other, numbers.Number) and other == 0:  # sum([...]) starts at 0
+            return self.copy()
+        return NotImplemented
+
+    def __getstate__(self):
+        matrix, miss, bad = self._snapshot()
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_matrix", "_miss", "_bad")}
+        state.update(_matrix=matrix, _miss=miss, _bad=list(bad))
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __eq__(self, other):
+        if not isinstance(other, ConfusionMatrix):
+            return NotImplemented
+        return (self._config() == other._config() and np.array_equal(self.matrix, other.matrix)
+                and np.array_equal(self.miss, other.miss)
+                and self.n_out_of_range == other.n_out_of_range)
+
+    __hash__ = None
+
+    def __repr__(self):
+        counted = self.matrix.sum()
+        return (f"ConfusionMatrix(num_classes={self.num_classes}, ignore_index={list(self.ignore_index)}, "
+                f"out_of_range={self.out_of_range!r}, multilabel={self.multilabel}, counted={counted})")
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self):
+        """The configuration and counts as plain Python values (ints stay exact ints).
+
+        Examples
+        --------
+        >>> import json, fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 1], [1, 1])
+        >>> fastiou.ConfusionMatrix.from_dict(json.loads(json.dumps(cm.to_dict()))) == cm
+        True
+        """
+        matrix, miss, bad = self._snapshot()
+        return {"format": STATE_FORMAT, "num_classes": self.num_classes,
+                "ignore_index": list(self.ignore_index), "out_of_range": self.out_of_range,
+                "axis": self.axis, "threshold": self.threshold, "multilabel": self.multilabel,
+                "matrix": matrix.tolist(), "miss": miss.tolist(), "n_bad_true": bad[0],
+                "n_bad_pred": bad[1]}
+
+    @classmethod
+    def from_dict(cls, state):
+        """Rebuild an accumulator from :meth:`to_dict` output (checked)."""
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(f"`state` must be a dict from ConfusionMatrix.to_dict() with "
+                             f"format {STATE_FORMAT!r}")
+        missing = {"num_classes", "ignore_index", "out_of_range", "axis", "threshold", "multilabel",
+                   "matrix", "miss", "n_bad_true", "n_bad_pred"} - set(state)
+        if missing:
+            raise ValueError(f"`state` lacks {sorted(missing)}")
+        accumulator = cls(state["num_classes"], ignore_index=state["ignore_index"],
+                          out_of_range=state["out_of_range"], axis=state["axis"],
+                          threshold=state["threshold"], multilabel=state["multilabel"])
+        matrix = np.array(state["matrix"])
+        miss = np.array(state["miss"])
+        if matrix.shape != accumulator._shape() or miss.shape != accumulator._shape()[:-1]:
+            raise ValueError(f"`state` holds a matrix of shape {matrix.shape} and miss of shape "
+                             f"{miss.shape}; expected {accumulator._shape()} and {accumulator._shape()[:-1]}")
+        for name, values in (("matrix", matrix), ("miss", miss)):
+            if values.dtype.kind not in "iuf" or (values.size and values.min() < 0) or \
+                    not np.isfinite(values).all():
+                raise ValueError(f"`state['{name}']` must hold finite, non-negative counts")
+        dtype = np.int64 if matrix.dtype.kind in "iu" and miss.dtype.kind in "iu" else np.float64
+        accumulator._matrix = matrix.astype(dtype)
+        accumulator._miss = miss.astype(dtype)
+        accumulator._bad = [int(state["n_bad_true"]), int(state["n_bad_pred"])]
+        return accumulator
+
+    # ----------------------------------------------------------------- metrics
+    def compute(self, *, zero_division=np.nan):
+        """Every metric from the counts so far (see :class:`SegmentationMetrics`).
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 0, 1, 1], [0, 1, 1, 1])
+        >>> result = cm.compute()
+        >>> result.iou
+        array([0.5       , 0.66666667])
+        >>> result.pixel_accuracy
+        0.75
+        """
+        matrix, miss, _ = self._snapshot()
+        if self.out_of_range != "miss":
+            miss = np.zeros_like(miss)
+        shared = dict(miss=miss, multilabel=self.multilabel, zero_division=zero_division)
+        per_class = {name: function(matrix, average="none", **shared)
+                     for name, function in (("iou", metrics.iou), ("dice", metrics.dice),
+                                            ("precision", metrics.precision), ("recall", metrics.recall))}
+        if self.multilabel:
+            extra = {"frequency_weighted_iou": math.nan, "cohen_kappa": math.nan}
+        else:
+            extra = {"frequency_weighted_iou": metrics.frequency_weighted_iou(matrix, miss=miss),
+                     "cohen_kappa": metrics.cohen_kappa(matrix, miss=miss, zero_division=zero_division)}
+        return SegmentationMetrics(
+            **per_class,
+            support=metrics.support(matrix, miss=miss, multilabel=self.multilabel),
+            mean_iou=metrics.nan_mean(per_class["iou"]).item(),
+            mean_dice=metrics.nan_mean(per_class["dice"]).item(),
+            pixel_accuracy=metrics.pixel_accuracy(matrix, **shared),
+            mean_accuracy=metrics.nan_mean(per_class["recall"]).item(),
+            **extra)
+
+    def report(self, *, format="text", class_names=None, digits=4, zero_division=np.nan):
+        """A per-class table (IoU, Dice, precision, recall, support) and the summaries.
+
+        Parameters
+        ----------
+        format : {"text", "markdown"}
+        class_names : sequence of str, optional
+            One name per class (default: the class indices).
+        digits : int
+            Decimals of the printed values.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 0, 1, 1], [0, 1, 1, 1])
+        >>> print(cm.report(format="markdown", class_names=["road", "car"]))
+        | class | IoU | Dice | precision | recall | support |
+        |---|---|---|---|---|---|
+        | road | 0.5000 | 0.6667 | 1.0000 | 0.5000 | 2 |
+        | car | 0.6667 | 0.8000 | 0.6667 | 1.0000 | 2 |
+        | **mean** | 0.5833 | 0.7333 | 0.8333 | 0.7500 | 4 |
+        <BLANKLINE>
+        pixel accuracy 0.7500, frequency-weighted IoU 0.5833, Cohen's kappa 0.5000
+        """
+        if format not in ("text", "markdown"):
+            raise ValueError(f"`format` must be 'text' or 'markdown', got {format!r}")
+        if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 0:
+            raise ValueError(f"`digits` must be a non-negative int, got {digits!r}")
+        names = [str(c) for c in range(self.num_classes)] if class_names is None else [str(n) for n in class_names]
+        if len(names) != self.num_classes:
+            raise ValueError(f"`class_names` has {len(names)} names for {self.num_classes} classes")
+        result = self.compute(zero_division=zero_division)
+
+        def number(value):
+            return "nan" if np.isnan(value) else f"{value:.{digits}f}"
+
+        def count(value):
+            return f"{value:g}" if isinstance(value, float) else str(value)
+
+        header = ["class", "IoU", "Dice", "precision", "recall", "support"]
+        rows = [[names[c], number(result.iou[c]), number(result.dice[c]), number(result.precision[c]),
+                 number(result.recall[c]), count(result.support[c].item())] for c in range(self.num_classes)]
+        means = [number(result.mean_iou), number(result.mean_dice),
+                 number(metrics.nan_mean(result.precision).item()), number(result.mean_accuracy),
+                 count(result.support.sum().item())]
+        summary = (f"pixel accuracy {number(result.pixel_accuracy)}, frequency-weighted IoU "
+                   f"{number(result.frequency_weighted_iou)}, Cohen's kappa {number(result.cohen_kappa)}")
+        if format == "markdown":
+            lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
+            lines.append("| **mean** | " + " | ".join(means) + " |")
+            return "\n".join(lines) + "\n\n" + summary
+        table = [header] + rows + [["mean"] + means]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+                 for row in table]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.insert(len(lines) - 1, "-" * len(lines[0]))
+        return "\n".join(lines) + "\n" + summary

@@ -1,0 +1,336 @@
+"""Axis-aligned box overlap kernels (IoU, IoF, GIoU, DIoU, CIoU) over batches of boxes.
+
+Private: ``fastiou.boxes`` validates the input, converts it once to C-contiguous
+``(B, N, 4)`` float32 or float64 arrays of one dtype, resolves the thread count and calls
+``box_overlaps``. Nothing here checks its input.
+
+Each box is first turned into a row of ``FIELDS`` numbers (corners, area, centre, shape
+angle) kept column by column, so the pair loop reads contiguous memory and the compiler
+can vectorise it. Threads split the ``B * N`` rows of the result; every value depends on
+one pair only, so the result does not depend on the thread count.
+
+A box with a NaN or infinite coordinate gives NaN in all its pairs (``_pairs.pxd``).
+
+Ratios of an intersection to an area are capped at 1: with xywh or cxcywh boxes the area
+comes from the given size (as pycocotools) while the intersection comes from the corners,
+which can differ in the last bit.
+
+Division rule: a quotient whose denominator is 0 (or negative through rounding) is 0.
+Every such denominator is 0 only when its numerator is 0 too (an empty union means an
+empty intersection, an empty enclosing box an empty union, ...), so the kernels divide by
+``d if d > 0 else 1``, which keeps the loops free of branches.
+"""
+
+from cython.parallel cimport prange
+from libc.math cimport atan
+from libc.stdint cimport uint8_t
+
+import numpy as np
+
+cdef extern from *:
+    """
+    #include <stddef.h>
+    /* The pair loops are selects, min/max and one division: GCC vectorises them only when
+       it may assume that floating-point comparisons do not trap. Values are unchanged. */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC optimize ("no-trapping-math")
+    #endif
+
+    /* The plain IoU row, the hot path, is C so that GCC can also build an AVX2 copy,
+       picked at load time on CPUs that have it (GCC, x86-64, glibc: the pick is an ifunc);
+       elsewhere one baseline build. Same operations in the same order as the Cython rows. */
+    #include <stdlib.h>
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+    #define FASTIOU_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define FASTIOU_CLONES
+    #endif
+    #define FASTIOU_IOU_ROW(NAME, T)                                                        \
+    FASTIOU_CLONES static void NAME(T ax1, T ay1, T ax2, T ay2, T area, const T* x1,       \
+                                    const T* y1, const T* x2, const T* y2, const T* areas, \
+                                    ptrdiff_t m, T offset, T* out) {                       \
+        for (ptrdiff_t j = 0; j < m; j++) {                                                \
+            T w = (ax2 < x2[j] ? ax2 : x2[j]) - (ax1 > x1[j] ? ax1 : x1[j]) + offset;       \
+            T h = (ay2 < y2[j] ? ay2 : y2[j]) - (ay1 > y1[j] ? ay1 : y1[j]) + offset;       \
+            T inter = (w > 0 ? w : 0) * (h > 0 ? h : 0);                                    \
+            T uni = area + areas[j] - inter;                                                \
+            T iou = inter / (uni > 0 ? uni : 1);                                            \
+            out[j] = iou < 1 ? iou : 1;                                                     \
+        }                                                                                   \
+    }
+    FASTIOU_IOU_ROW(fastiou_iou_row_f32, float)
+    FASTIOU_IOU_ROW(fastiou_iou_row_f64, double)
+    """
+    void fastiou_iou_row_f32(float ax1, float ay1, float ax2, float ay2, float area,
+                             const float* x1, const float* y1, const float* x2, const float* y2,
+                             const float* areas, Py_ssize_t m, float offset,
+                             float* out) noexcept nogil
+    void fastiou_iou_row_f64(double ax1, double ay1, double ax2, double ay2, double area,
+                             const double* x1, const double* y1, const double* x2,
+                             const double* y2, const double* areas, Py_ssize_t m,
+                             double offset, double* out) noexcept nogil
+
+from fastiou._pairs cimport mark_non_finite_pairs, real
+
+cdef enum:
+    X1 = 0
+    Y1 = 1
+    X2 = 2
+    Y2 = 3
+    AREA = 4
+    CX = 5
+    CY = 6
+    SHAPE = 7
+    FIELDS = 8
+
+# box formats and modes, as the wrapper numbers them
+cdef enum:
+    FMT_XYXY = 0
+    FMT_XYWH = 1
+    FMT_CXCYWH = 2
+
+cdef enum:
+    MODE_IOU = 0
+    MODE_IOF = 1
+    MODE_GIOU = 2
+    MODE_DIOU = 3
+    MODE_CIOU = 4
+
+cdef double HALF_PI = 1.5707963267948966
+cdef double FOUR_OVER_PI_SQUARED = 0.40528473456935108578
+
+
+cdef inline real smaller(real a, real b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline real larger(real a, real b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline real positive_part(real a) noexcept nogil:
+    return a if a > 0 else 0
+
+
+cdef inline real safe_denominator(real d) noexcept nogil:
+    return d if d > 0 else 1
+
+
+cdef inline real overlap(real a1, real a2, real b1, real b2, real offset) noexcept nogil:
+    """Length of the overlap of [a1, a2] and [b1, b2] (plus `offset`), at least 0."""
+    return positive_part(smaller(a2, b2) - larger(a1, b1) + offset)
+
+
+cdef inline real span(real a1, real a2, real b1, real b2, real offset) noexcept nogil:
+    """Length of the smallest interval holding [a1, a2] and [b1, b2] (plus `offset`), at least 0."""
+    return positive_part(larger(a2, b2) - smaller(a1, b1) + offset)
+
+
+cdef inline real capped_ratio(real inter, real denominator) noexcept nogil:
+    return smaller(inter / safe_denominator(denominator), <real>1)
+
+
+cdef void fill_columns(const real* boxes, Py_ssize_t n, int fmt, real offset,
+                       bint shape_angles, real* columns) noexcept nogil:
+    """Write the FIELDS columns (each `n` long) of `n` boxes given in `fmt`.
+
+    Corners are xyxy; the area comes from the format's own width and height (as
+    pycocotools does for xywh), widths and heights clamped at 0 after adding `offset`;
+    centres are the corner midpoints (as torchvision); the shape angle is atan(w / h)
+    of the clamped sizes, pi/2 for h == 0 < w and 0 for an empty box."""
+    cdef Py_ssize_t k
+    cdef real a, b, c, d, x1, y1, x2, y2, w, h, half
+    for k in range(n):
+        a = boxes[4 * k]
+        b = boxes[4 * k + 1]
+        c = boxes[4 * k + 2]
+        d = boxes[4 * k + 3]
+        if fmt == FMT_XYXY:
+            x1 = a
+            y1 = b
+            x2 = c
+            y2 = d
+            w = c - a
+            h = d - b
+        elif fmt == FMT_XYWH:
+            x1 = a
+            y1 = b
+            x2 = a + c
+            y2 = b + d
+            w = c
+            h = d
+        else:
+            half = 0.5
+            x1 = a - half * c
+            y1 = b - half * d
+            x2 = a + half * c
+            y2 = b + half * d
+            w = c
+            h = d
+        w = positive_part(w + offset)
+        h = positive_part(h + offset)
+        columns[X1 * n + k] = x1
+        columns[Y1 * n + k] = y1
+        columns[X2 * n + k] = x2
+        columns[Y2 * n + k] = y2
+        columns[AREA * n + k] = w * h
+        columns[CX * n + k] = (x1 + x2) / 2
+        columns[CY * n + k] = (y1 + y2) / 2
+        if shape_angles:
+            w = positive_part(x2 - x1 + offset)
+            h = positive_part(y2 - y1 + offset)
+            if h > 0:
+                columns[SHAPE * n + k] = <real>atan(w / h)
+            else:
+                columns[SHAPE * n + k] = <real>(HALF_PI if w > 0 else 0.0)
+        else:
+            columns[SHAPE * n + k] = 0
+
+
+cdef inline void iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                         Py_ssize_t stride, Py_ssize_t m, real offset, real* out) noexcept nogil:
+    if real is float:
+        fastiou_iou_row_f32(row[X1 * row_stride], row[Y1 * row_stride], row[X2 * row_stride],
+                            row[Y2 * row_stride], row[AREA * row_stride], cols + X1 * stride,
+                            cols + Y1 * stride, cols + X2 * stride, cols + Y2 * stride,
+                            cols + AREA * stride, m, offset, out)
+    else:
+        fastiou_iou_row_f64(row[X1 * row_stride], row[Y1 * row_stride], row[X2 * row_stride],
+                            row[Y2 * row_stride], row[AREA * row_stride], cols + X1 * stride,
+                            cols + Y1 * stride, cols + X2 * stride, cols + Y2 * stride,
+                            cols + AREA * stride, m, offset, out)
+
+
+cdef void area_ratio_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                         Py_ssize_t stride, const uint8_t* crowd, Py_ssize_t m, real offset,
+                         real* out) noexcept nogil:
+    """IoF (`crowd` NULL): intersection over the row box's area. Otherwise IoU, except that
+    a crowd column divides by the row box's area (pycocotools' iscrowd)."""
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = row[AREA * row_stride]
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef const real* areas = cols + AREA * stride
+    cdef real inter, union
+    cdef Py_ssize_t j
+    if crowd == NULL:
+        for j in range(m):
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+            out[j] = capped_ratio(inter, area)
+    else:
+        for j in range(m):
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+            # both denominators first, then a select: no branch on the crowd flags
+            union = area + areas[j] - inter
+            out[j] = capped_ratio(inter, area if crowd[j] != 0 else union)
+
+
+cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                           Py_ssize_t stride, Py_ssize_t m, int mode, real offset, real eps,
+                           real* out) noexcept nogil:
+    """GIoU, DIoU or CIoU (torchvision's formulas) of one row box against `m` boxes."""
+    cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
+    cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
+    cdef real area = row[AREA * row_stride]
+    cdef real acx = row[CX * row_stride], acy = row[CY * row_stride]
+    cdef real ashape = row[SHAPE * row_stride]
+    cdef const real* x1 = cols + X1 * stride
+    cdef const real* y1 = cols + Y1 * stride
+    cdef const real* x2 = cols + X2 * stride
+    cdef const real* y2 = cols + Y2 * stride
+    cdef const real* areas = cols + AREA * stride
+    cdef const real* cx = cols + CX * stride
+    cdef const real* cy = cols + CY * stride
+    cdef const real* shape = cols + SHAPE * stride
+    cdef real inter, union, iou, ew, eh, dx, dy, v, value
+    cdef real k = <real>FOUR_OVER_PI_SQUARED
+    cdef Py_ssize_t j
+    if mode == MODE_GIOU:
+        for j in range(m):
+            inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+            union = area + areas[j] - inter
+            iou = capped_ratio(inter, union)
+            ew = span(ax1, ax2, x1[j], x2[j], offset) * span(ay1, ay2, y1[j], y2[j], offset)
+            out[j] = iou - (ew - union) / safe_denominator(ew)
+        return
+    for j in range(m):
+        inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
+        iou = capped_ratio(inter, area + areas[j] - inter)
+        ew = span(ax1, ax2, x1[j], x2[j], offset)
+        eh = span(ay1, ay2, y1[j], y2[j], offset)
+        dx = acx - cx[j]
+        dy = acy - cy[j]
+        value = iou - (dx * dx + dy * dy) / safe_denominator(ew * ew + eh * eh + eps)
+        # DIoU: every shape angle is 0, so v = 0 and the CIoU term subtracts exactly 0;
+        # one loop without a branch, which the compiler vectorises (with `<real>1`: a
+        # double constant would widen the float loop)
+        v = k * (ashape - shape[j]) * (ashape - shape[j])
+        out[j] = value - v / safe_denominator(<real>1 - iou + v + eps) * v
+
+
+cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
+                      Py_ssize_t stride, const uint8_t* crowd, bint use_crowd, Py_ssize_t m,
+                      int mode, real offset, real eps, real* out) noexcept nogil:
+    if mode == MODE_IOU:
+        if use_crowd:
+            area_ratio_row(row, row_stride, cols, stride, crowd, m, offset, out)
+        else:
+            iou_row(row, row_stride, cols, stride, m, offset, out)
+    elif mode == MODE_IOF:
+        area_ratio_row(row, row_stride, cols, stride, <const uint8_t*>NULL, m, offset, out)
+    else:
+        distance_iou_row(row, row_stride, cols, stride, m, mode, offset, eps, out)
+
+
+def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int fmt, int mode,
+                 double offset, double eps, const uint8_t[:, ::1] crowd, bint use_crowd,
+                 bint aligned, real[::1] out, int n_threads):
+    """Fill `out` (flat) with the overlap of every pair (or aligned pair) of each batch.
+
+    ``boxes1`` is ``(B, N, 4)``, ``boxes2`` ``(B, M, 4)`` (``M == N`` when aligned),
+    ``crowd`` ``(B, M)`` (read only when `use_crowd`), ``out`` holds ``B * N * M``
+    values (``B * N`` when aligned) in C order.
+    """
+    cdef Py_ssize_t n_batches = boxes1.shape[0]
+    cdef Py_ssize_t n = boxes1.shape[1]
+    cdef Py_ssize_t m = boxes2.shape[1]
+    cdef Py_ssize_t n_rows = n_batches * n
+    if n_rows == 0 or m == 0:
+        return
+    dtype = np.float32 if real is float else np.float64
+    rows = np.empty((n_batches, FIELDS, n), dtype=dtype)
+    cols = np.empty((n_batches, FIELDS, m), dtype=dtype)
+    cdef real[:, :, ::1] rows_v = rows
+    cdef real[:, :, ::1] cols_v = cols
+    cdef int status
+    cdef bint shape_angles = mode == MODE_CIOU
+    cdef Py_ssize_t b, r, i
+    cdef real off = <real>offset
+    cdef real tolerance = <real>eps
+    with nogil:
+        for b in range(n_batches):
+            fill_columns(&boxes1[b, 0, 0], n, fmt, off, shape_angles, &rows_v[b, 0, 0])
+            fill_columns(&boxes2[b, 0, 0], m, fmt, off, shape_angles, &cols_v[b, 0, 0])
+        if aligned:
+            for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=1024):
+                b = r // n
+                i = r - b * n
+                overlap_row(&rows_v[b, 0, i], n, &cols_v[b, 0, i], m,
+                            &crowd[b, i] if use_crowd else NULL, use_crowd,
+                            1, mode, off, tolerance, &out[r])
+        else:
+            # rows in small dynamic chunks: on a busy machine a descheduled thread then
+            # delays the others by one chunk, not by its whole static share
+            for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=8):
+                b = r // n
+                i = r - b * n
+                overlap_row(&rows_v[b, 0, i], n, &cols_v[b, 0, 0], m,
+                            &crowd[b, 0] if use_crowd else NULL, use_crowd,
+                            m, mode, off, tolerance, &out[r * m])
+        status = mark_non_finite_pairs(&boxes1[0, 0, 0], &boxes2[0, 0, 0], n_batches, n, m,
+                                       4, aligned, &out[0])
+    if status != 0:
+        raise MemoryError("no memory for the non-finite box flags")

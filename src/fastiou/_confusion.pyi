@@ -1,0 +1,30 @@
+"""Type stubs for the private confusion-matrix kernels (``_confusion.pyx``)."""
+
+import numpy as np
+import numpy.typing as npt
+
+_Counts = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]
+_WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int]
+
+def confusion_counts(
+    y_true: npt.NDArray[np.integer],
+    y_pred: npt.NDArray[np.integer],
+    num_classes: int,
+    ignore: npt.NDArray[np.integer],
+    n_threads: int,
+) -> _Counts: ...
+def weighted_confusion_counts(
+    y_true: npt.NDArray[np.integer],
+    y_pred: npt.NDArray[np.integer],
+    weights: npt.NDArray[np.float64],
+    num_classes: int,
+    ignore: npt.NDArray[np.integer],
+    n_threads: int,
+) -> _WeightedCounts: ...
+def naive_confusion_counts(
+    y_true: npt.NDArray[np.integer],
+    y_pred: npt.NDArray[np.integer],
+    num_classes: int,
+    ignore: npt.NDArray[np.integer],
+    weights: npt.NDArray[np.float64] | None = None,
+) -> _Counts | _WeightedCounts: ...

@@ -1,0 +1,332 @@
+"""The engine of ``fastiou eval``: stream label-map pairs through a thread pool into one exact
+int64 confusion matrix, then report its metrics through :class:`fastiou.ConfusionMatrix`.
+
+Each task decodes one pair (Pillow and the counting kernel both release the GIL) and counts
+it into its own int64 matrix; the main thread adds them up in order. At most
+``2 * jobs`` pairs are in flight, so memory does not grow with the number of images.
+"""
+
+import json
+import math
+import sys
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numpy as np
+
+from fastiou import metrics
+from fastiou._accumulator import ConfusionMatrix
+from fastiou._core import count_pairs
+from fastiou._io import (
+    EXIT_MISSING,
+    EXIT_OUT_OF_RANGE,
+    EXIT_SIZE_MISMATCH,
+    EvalError,
+    apply_label_map,
+    listed,
+    read_label_map,
+    reduce_zero_label,
+)
+from fastiou._threads import available_cpus
+from fastiou._version import __version__
+
+SCHEMA = "fastiou.eval/1"
+
+# name on the command line -> (column title, field of ConfusionMatrix.compute())
+PER_CLASS_METRICS = {
+    "iou": ("IoU", "iou"),
+    "dice": ("Dice", "dice"),
+    "precision": ("Precision", "precision"),
+    "recall": ("Recall", "recall"),
+    "acc": ("Acc", "recall"),
+}
+OVERALL_METRICS = {
+    "pixel_acc": ("pixel accuracy", "pixel_accuracy"),
+    "fwiou": ("frequency-weighted IoU", "frequency_weighted_iou"),
+    "kappa": ("Cohen's kappa", "cohen_kappa"),
+}
+DEFAULT_METRICS = ("iou", "dice", "acc", "pixel_acc")
+
+
+class EvalOptions(NamedTuple):
+    """How every pair is read and counted (picklable: Dask workers receive it)."""
+
+    num_classes: int
+    ignore_index: tuple = ()
+    label_map: object = None
+    pred_label_map: object = None
+    reduce_zero_label: bool = False
+    colour_map: object = None
+
+
+class ImageResult(NamedTuple):
+    """One pair's counts: its int64 (C, C) matrix and how many pixels it had."""
+
+    matrix: np.ndarray
+    pixels: int
+
+
+def parse_metrics(text):
+    """Split ``iou,dice,...`` and check every name; returns a tuple in the given order."""
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    known = {**PER_CLASS_METRICS, **OVERALL_METRICS}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise EvalError(f"--metrics: unknown metric(s) {', '.join(unknown) or '(none given)'}; "
+                        f"choose from {', '.join(known)}")
+    return tuple(dict.fromkeys(names))
+
+
+def thread_budget(jobs, cores=None):
+    """``(decode threads, kernel threads per task)`` whose product stays within the cores."""
+    cores = available_cpus() if cores is None else cores
+    jobs = cores if jobs is None else jobs
+    if jobs < 1:
+        raise EvalError(f"--jobs must be at least 1, got {jobs}")
+    return jobs, max(1, cores // jobs)
+
+
+def read_pair(pair, options):
+    """Decode one pair and check that the sizes agree."""
+    truth = read_label_map(pair.gt, options.colour_map)
+    pred = read_label_map(pair.pred, options.colour_map)
+    if truth.shape != pred.shape:
+        raise EvalError(f"size mismatch: {pair.gt} has shape {truth.shape} but {pair.pred} has "
+                        f"shape {pred.shape}", EXIT_SIZE_MISMATCH)
+    return truth, pred
+
+
+def _map_truth(values, options):
+    if options.label_map is not None:
+        values = apply_label_map(values, options.label_map)
+    return reduce_zero_label(values) if options.reduce_zero_label else values
+
+
+def _map_pred(values, options):
+    return values if options.pred_label_map is None else apply_label_map(values, options.pred_label_map)
+
+
+GT_HINT = "add it to --ignore-index, map it with --label-map, or raise --num-classes"
+PRED_HINT = "map it with --pred-label-map or raise --num-classes"
+
+
+def _range_error(path, values, count, num_classes, hint):
+    shown = ", ".join(str(v) for v in values[:10].tolist()) + (" ..." if values.size > 10 else "")
+    return EvalError(f"{path}: {count} pixel(s) with label(s) outside [0, {num_classes}): {shown} "
+                     f"({hint})", EXIT_OUT_OF_RANGE)
+
+
+def _out_of_range_error(pair, truth, pred, options):
+    """Name the file and the offending values (only run once something was out of range)."""
+    num_classes = options.num_classes
+    kept = ~np.isin(truth, options.ignore_index)
+    bad_truth = kept & ((truth < 0) | (truth >= num_classes))
+    if bad_truth.any():
+        return _range_error(pair.gt, np.unique(truth[bad_truth]), int(bad_truth.sum()), num_classes,
+                            GT_HINT)
+    bad_pred = kept & ((pred < 0) | (pred >= num_classes))
+    return _range_error(pair.pred, np.unique(pred[bad_pred]), int(bad_pred.sum()), num_classes,
+                        PRED_HINT)
+
+
+def _count_folded(pair, truth, pred, options, n_threads):
+    """Count raw uint8 values into a 256x256 matrix, then fold it through the mappings.
+
+    Exact and equal to mapping every pixel first, at the cost of mapping 256 values instead
+    of millions of pixels (a table lookup per pixel costs as much as decoding the PNG).
+    """
+    num_classes = options.num_classes
+    raw = count_pairs(truth, pred, 256, n_threads=n_threads).matrix
+    every_value = np.arange(256)
+    rows, cols = np.nonzero(raw)
+    counts = raw[rows, cols]
+    mapped_truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)[rows]
+    mapped_pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)[cols]
+    kept = ~np.isin(mapped_truth, options.ignore_index)
+    bad_truth = kept & ((mapped_truth < 0) | (mapped_truth >= num_classes))
+    if bad_truth.any():
+        raise _range_error(pair.gt, np.unique(mapped_truth[bad_truth]), int(counts[bad_truth].sum()),
+                           num_classes, GT_HINT)
+    bad_pred = kept & ((mapped_pred < 0) | (mapped_pred >= num_classes))
+    if bad_pred.any():
+        raise _range_error(pair.pred, np.unique(mapped_pred[bad_pred]), int(counts[bad_pred].sum()),
+                           num_classes, PRED_HINT)
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (mapped_truth[kept], mapped_pred[kept]), counts[kept])
+    return matrix
+
+
+def count_pair(pair, options, n_threads=1):
+    """Decode and count one pair: an int64 ``(C, C)`` matrix (raises :class:`EvalError`)."""
+    truth, pred = read_pair(pair, options)
+    mapped = options.label_map is not None or options.pred_label_map is not None or \
+        options.reduce_zero_label
+    if mapped and truth.dtype == pred.dtype == np.uint8:
+        return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))
+    truth, pred = _map_truth(truth, options), _map_pred(pred, options)
+    counts = count_pairs(truth, pred, options.num_classes, ignore_index=list(options.ignore_index),
+                         n_threads=n_threads, out_of_range="ignore")
+    if counts.n_bad_true or counts.n_bad_pred:
+        raise _out_of_range_error(pair, truth, pred, options)
+    return ImageResult(counts.matrix, int(truth.size))
+
+
+def as_accumulator(matrix, options):
+    """A :class:`fastiou.ConfusionMatrix` holding `matrix` (for its metrics)."""
+    state = ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
+                            out_of_range="ignore").to_dict()
+    state["matrix"] = matrix.tolist()
+    return ConfusionMatrix.from_dict(state)
+
+
+def new_total(options):
+    return np.zeros((options.num_classes, options.num_classes), dtype=np.int64)
+
+
+def iter_counts(pairs, options, jobs, kernel_threads):
+    """Yield ``(pair, ImageResult)`` in input order; at most ``2 * jobs`` pairs in flight."""
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="fastiou-eval")
+    window = deque()
+    try:
+        for pair in pairs:
+            window.append((pair, pool.submit(count_pair, pair, options, kernel_threads)))
+            if len(window) >= 2 * jobs:
+                done_pair, future = window.popleft()
+                yield done_pair, future.result()
+        while window:
+            done_pair, future = window.popleft()
+            yield done_pair, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def check_missing(pairing, on_missing):
+    """Apply ``--on-missing``: raise listing the unmatched names, or warn and go on."""
+    gt_only, pred_only = pairing.gt_only, pairing.pred_only
+    if not gt_only and not pred_only:
+        return 0
+    parts = []
+    if gt_only:
+        parts.append(f"{len(gt_only)} ground-truth file(s) without a prediction: {listed(gt_only)}")
+    if pred_only:
+        parts.append(f"{len(pred_only)} prediction(s) without a ground truth: {listed(pred_only)}")
+    if on_missing == "error" or not pairing.pairs:
+        hint = " (--on-missing skip evaluates the matched pairs)" if pairing.pairs else \
+            " (no pair matched: check --gt-suffix / --pred-suffix)"
+        raise EvalError("missing pairs: " + "; ".join(parts) + hint, EXIT_MISSING)
+    print("fastiou eval: skipping " + "; ".join(parts), file=sys.stderr)
+    return len(gt_only) + len(pred_only)
+
+
+def per_image_header(metric_names, class_names):
+    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
+    overall = [m for m in metric_names if m in OVERALL_METRICS]
+    columns = ["image", "gt", "pred", "pixels", "counted"]
+    columns += [f"mean_{m}" for m in per_class] + overall
+    columns += [f"{m}:{name}" for m in per_class for name in class_names]
+    return columns
+
+
+def per_image_row(pair, result, metric_names, options):
+    """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
+    scores = as_accumulator(result.matrix, options).compute()
+    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
+    overall = [m for m in metric_names if m in OVERALL_METRICS]
+    row = [pair.name, pair.gt, pair.pred, result.pixels, int(result.matrix.sum())]
+    row += [_mean(getattr(scores, PER_CLASS_METRICS[m][1])) for m in per_class]
+    row += [getattr(scores, OVERALL_METRICS[m][1]) for m in overall]
+    for m in per_class:
+        row += getattr(scores, PER_CLASS_METRICS[m][1]).tolist()
+    return [repr(v) if isinstance(v, float) else v for v in row]
+
+
+def _mean(values):
+    return metrics.nan_mean(values).item()
+
+
+def _plain(value):
+    """A JSON-ready number: NaN -> None, NumPy scalars -> Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skipped, options,
+                 threads, elapsed):
+    """The result as plain Python values: the documented JSON schema ``fastiou.eval/1``."""
+    scores = total.compute()
+    matrix = total.matrix
+    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
+    overall = [m for m in metric_names if m in OVERALL_METRICS]
+    support = scores.support.tolist()
+    predicted = matrix.sum(axis=0).tolist()
+    classes = []
+    for index, name in enumerate(class_names):
+        entry = {"id": index, "name": name}
+        for m in per_class:
+            entry[m] = _plain(getattr(scores, PER_CLASS_METRICS[m][1])[index])
+        entry["gt_pixels"] = support[index]
+        entry["pred_pixels"] = predicted[index]
+        classes.append(entry)
+    counted = int(matrix.sum())
+    return {
+        "schema": SCHEMA,
+        "fastiou_version": __version__,
+        "num_classes": options.num_classes,
+        "ignore_index": list(options.ignore_index),
+        "metrics": list(metric_names),
+        "classes": classes,
+        "mean": {m: _plain(_mean(getattr(scores, PER_CLASS_METRICS[m][1]))) for m in per_class},
+        "overall": {m: _plain(getattr(scores, OVERALL_METRICS[m][1])) for m in overall},
+        "counts": {"images": n_images, "pixels": n_pixels, "counted_pixels": counted,
+                   "ignored_pixels": n_pixels - counted, "skipped_unpaired": n_skipped},
+        "confusion_matrix": matrix.tolist(),
+        "threads": threads,
+        "elapsed_seconds": elapsed,
+    }
+
+
+def default_class_names(num_classes):
+    return [str(c) for c in range(num_classes)]
+
+
+def read_class_names(path, num_classes):
+    """One name a line (blank lines and ``#`` comments skipped), or a JSON list."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read --class-names file {path}: {exc}") from None
+    if text.lstrip().startswith("["):
+        try:
+            names = [str(n) for n in json.loads(text)]
+        except (ValueError, TypeError) as exc:
+            raise EvalError(f"--class-names file {path} is not a JSON list: {exc}") from None
+    else:
+        names = [line.strip() for line in text.splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+    if len(names) != num_classes:
+        raise EvalError(f"--class-names file {path} has {len(names)} names but --num-classes is "
+                        f"{num_classes}")
+    return names
+
+
+def evaluate_local(pairs, options, *, jobs=None, per_image_writer=None, metric_names=(),
+                   progress=None):
+    """Count every pair in this process; returns ``(total, n_pixels, threads)``."""
+    jobs, kernel_threads = thread_budget(jobs)
+    total = new_total(options)
+    n_pixels = 0
+    for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
+        total += result.matrix
+        n_pixels += result.pixels
+        if per_image_writer is not None:
+            per_image_writer.writerow(per_image_row(pair, result, metric_names, options))
+        if progress is not None:
+            progress.update(1)
+    threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
+               "dask_scheduler": None}
+    return as_accumulator(total, options), n_pixels, threads

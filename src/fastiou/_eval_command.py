@@ -1,0 +1,254 @@
+"""``fastiou eval``: its options, and the run that ties discovery, counting and output together."""
+
+import csv
+import os
+import sys
+import tempfile
+import time
+
+from fastiou._format import FORMATS
+
+ON_MISSING = ("error", "skip")
+DASK_CONNECT_TIMEOUT = "10s"
+
+
+def add_eval_arguments(parser):
+    parser.add_argument("gt", nargs="?", metavar="GT",
+                        help="ground-truth folder, or a list file (one path a line; or two columns "
+                             "GT<tab>PRED, then PRED is not needed)")
+    parser.add_argument("pred", nargs="?", metavar="PRED", help="prediction folder or list file")
+    parser.add_argument("--num-classes", "-n", type=int, metavar="N",
+                        help="number of classes; valid labels are 0..N-1")
+    parser.add_argument("--ignore-index", type=int, nargs="+", action="extend", default=None,
+                        metavar="V", help="ground-truth value(s) to leave out, e.g. 255")
+    parser.add_argument("--gt-suffix", default="", metavar="S",
+                        help="ending of ground-truth file names, removed before matching "
+                             "(e.g. _gtFine_labelTrainIds)")
+    parser.add_argument("--pred-suffix", default="", metavar="S",
+                        help="ending of prediction file names, removed before matching")
+    parser.add_argument("--on-missing", choices=ON_MISSING, default="error",
+                        help="a file without its partner: fail (exit 3, default) or skip it with "
+                             "a warning")
+    parser.add_argument("--class-names", metavar="FILE",
+                        help="class names, one a line (or a JSON list)")
+    parser.add_argument("--label-map", metavar="MAP",
+                        help="ground-truth value -> class id: 'cityscapes' (label ids -> train "
+                             "ids), inline '7:0,8:1', or a JSON/text file; values not listed stay")
+    parser.add_argument("--pred-label-map", metavar="MAP",
+                        help="the same for the predictions")
+    parser.add_argument("--color-map", "--colour-map", dest="color_map", metavar="MAP",
+                        help="colour -> class id for RGB label images: JSON {\"#804080\": 0, ...}, "
+                             "a JSON list of [r, g, b] in class order, or '#rrggbb:id' items")
+    parser.add_argument("--reduce-zero-label", action="store_true",
+                        help="mmseg convention for the ground truth: 0 -> 255 (ignored), "
+                             "v -> v-1 (adds 255 to --ignore-index)")
+    parser.add_argument("--metrics", default=None, metavar="LIST",
+                        help="comma-separated: iou, dice, precision, recall, acc (per class); "
+                             "pixel_acc, fwiou, kappa (overall). Default: iou,dice,acc,pixel_acc")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    parser.add_argument("--out", metavar="FILE", help="write the result here instead of stdout")
+    parser.add_argument("--per-image", metavar="FILE.csv",
+                        help="also write a CSV of per-image scores")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="save the row-normalised confusion matrix and per-class IoU bars")
+    parser.add_argument("--jobs", "-j", type=int, metavar="K",
+                        help="decoding threads (default: one per core); the counting kernel gets "
+                             "cores // K threads so the total stays within the cores")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (it is shown only on a terminal anyway)")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="run on a Dask cluster (e.g. tcp://10.0.0.1:8786): workers read the "
+                             "files and return matrices")
+    parser.add_argument("--batch-size", type=int, metavar="B",
+                        help="pairs per Dask task (default: about 4 tasks per worker thread)")
+    parser.add_argument("--demo", action="store_true",
+                        help="generate a small Cityscapes-like dataset in a temporary folder and "
+                             "evaluate it")
+    parser.add_argument("--demo-dir", metavar="DIR",
+                        help="with --demo: write the dataset here and keep it")
+
+
+def _fail(message, code):
+    print(f"fastiou eval: error: {message}", file=sys.stderr)
+    return code
+
+
+def run_eval(args):
+    """Run ``fastiou eval``; return the exit status (see the README's "Exit codes")."""
+    from fastiou._io import EXIT_MISSING_DEPENDENCY, EvalError
+
+    try:
+        if args.demo:
+            return _run_demo(args)
+        return _evaluate(args)
+    except EvalError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except ImportError as exc:
+        return _fail(str(exc), EXIT_MISSING_DEPENDENCY)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _run_demo(args):
+    from fastiou._io import EvalError
+    from fastiou.demo import make_dataset
+
+    if args.gt or args.pred:
+        raise EvalError("--demo makes its own data: give no GT or PRED")
+    if args.demo_dir:
+        folder, cleanup = args.demo_dir, None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="fastiou-demo-")
+        folder = cleanup.name
+    try:
+        data = make_dataset(folder)
+        names_file = os.path.join(folder, "class_names.txt")
+        with open(names_file, "w") as fh:
+            fh.write("\n".join(data.class_names) + "\n")
+        print(f"fastiou eval --demo: {data.n_images} Cityscapes-like ground-truth / prediction PNG "
+              f"pairs ({data.num_classes} classes, 255 = void) in {folder}"
+              + ("" if args.demo_dir else " (deleted afterwards)"), file=sys.stderr)
+        args.gt, args.pred = data.gt_dir, data.pred_dir
+        args.gt_suffix, args.pred_suffix = data.gt_suffix, data.pred_suffix
+        args.num_classes = args.num_classes or data.num_classes
+        args.ignore_index = args.ignore_index or [data.ignore_index]
+        args.class_names = args.class_names or names_file
+        return _evaluate(args)
+    finally:
+        if cleanup is not None:
+            cleanup.cleanup()
+
+
+def _check_optional_dependencies(args):
+    if args.plot:
+        from fastiou.plot import _matplotlib
+
+        _matplotlib()
+    if args.dask_scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ImportError("--dask-scheduler needs dask.distributed: "
+                              "pip install 'fastiou[dask]'") from None
+
+
+def _progress_bar(total, args):
+    if args.no_progress or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="img", desc="fastiou eval", file=sys.stderr)
+
+
+def _evaluate(args):
+    from fastiou._eval import (
+        DEFAULT_METRICS,
+        build_report,
+        check_missing,
+        default_class_names,
+        evaluate_local,
+        parse_metrics,
+        per_image_header,
+        read_class_names,
+    )
+    from fastiou._format import FORMATTERS
+    from fastiou._io import EXIT_MISSING, EvalError, find_pairs
+    from fastiou.dask import make_options
+
+    started = time.perf_counter()
+    if args.gt is None:
+        raise EvalError("give GT and PRED (folders or list files), or --demo")
+    if args.num_classes is None:
+        raise EvalError("--num-classes is required")
+    if args.num_classes < 1:
+        raise EvalError(f"--num-classes must be at least 1, got {args.num_classes}")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise EvalError(f"--batch-size must be at least 1, got {args.batch_size}")
+    metric_names = parse_metrics(args.metrics) if args.metrics else DEFAULT_METRICS
+    options = make_options(args.num_classes, args.ignore_index, args.label_map,
+                           args.pred_label_map, args.reduce_zero_label, args.color_map)
+    class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
+                   else default_class_names(args.num_classes))
+    _check_optional_dependencies(args)
+    pairing = find_pairs(args.gt, args.pred, args.gt_suffix, args.pred_suffix)
+    skipped = check_missing(pairing, args.on_missing)
+    if not pairing.pairs:
+        raise EvalError("no ground-truth / prediction pair to evaluate", EXIT_MISSING)
+
+    per_image_file = _open_output(args.per_image, "--per-image") if args.per_image else None
+    progress = _progress_bar(len(pairing.pairs), args)
+    try:
+        writer = None
+        if per_image_file is not None:
+            writer = csv.writer(per_image_file, lineterminator="\n")
+            writer.writerow(per_image_header(metric_names, class_names))
+        if args.dask_scheduler:
+            total, n_pixels, threads = _evaluate_on_dask(args, pairing.pairs, options, writer,
+                                                         metric_names, progress)
+        else:
+            total, n_pixels, threads = evaluate_local(
+                pairing.pairs, options, jobs=args.jobs, per_image_writer=writer,
+                metric_names=metric_names, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+        if per_image_file is not None:
+            per_image_file.close()
+    report = build_report(total, metric_names=metric_names, class_names=class_names,
+                          n_images=len(pairing.pairs), n_pixels=n_pixels, n_skipped=skipped,
+                          options=options, threads=threads,
+                          elapsed=time.perf_counter() - started)
+    text = FORMATTERS[args.format](report)
+    if args.out:
+        with _open_output(args.out, "--out") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    if args.plot:
+        from fastiou.plot import eval_figure
+
+        scores = total.compute()
+        eval_figure(args.plot, total.matrix, scores.iou, class_names)
+    return 0
+
+
+def _open_output(path, option):
+    from fastiou._io import EvalError
+
+    try:
+        return open(path, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise EvalError(f"cannot write {option} {path}: {exc}") from None
+
+
+def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
+    from distributed import Client
+
+    from fastiou._eval import as_accumulator, new_total
+    from fastiou._io import EvalError
+    from fastiou.dask import stream_batches
+
+    try:
+        client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EvalError(f"cannot connect to the Dask scheduler {args.dask_scheduler}: {exc}") from None
+    total = new_total(options)
+    n_pixels = 0
+    try:
+        workers = client.nthreads()
+        for counts, pixels, n_images, rows in stream_batches(
+                pairs, options, client, batch_size=args.batch_size,
+                metric_names=metric_names if writer is not None else None):
+            total += counts
+            n_pixels += pixels
+            if writer is not None:
+                writer.writerows(rows)
+            if progress is not None:
+                progress.update(n_images)
+    finally:
+        client.close()
+    threads = {"cores": sum(workers.values()), "decode_threads": len(workers),
+               "kernel_threads": 1, "dask_scheduler": args.dask_scheduler}
+    return as_accumulator(total, options), n_pixels, threads

@@ -1,0 +1,14 @@
+# Fused types shared by the kernels (``cimport`` them; _confusion.pyx may switch to these).
+
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+# every integer label dtype the wrappers pass (bool arrives viewed as uint8)
+ctypedef fused label_t:
+    uint8_t
+    int8_t
+    uint16_t
+    int16_t
+    uint32_t
+    int32_t
+    uint64_t
+    int64_t

@@ -1,0 +1,483 @@
+"""Finding, pairing and decoding label-map files for ``fastiou eval`` and ``fastiou.dask``.
+
+Every failure raises :class:`EvalError`, whose ``exit_code`` is the documented exit status
+of ``fastiou eval`` and whose message names the file (and the value) at fault.
+"""
+
+import json
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+# Exit statuses of `fastiou eval` (README, "Exit codes"). 2 is argparse's own usage error.
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_MISSING = 3
+EXIT_SIZE_MISMATCH = 4
+EXIT_UNREADABLE = 5
+EXIT_OUT_OF_RANGE = 6
+EXIT_MISSING_DEPENDENCY = 7
+
+IMAGE_EXTENSIONS = (".png", ".tif", ".tiff")
+LABEL_EXTENSIONS = IMAGE_EXTENSIONS + (".npy",)
+LIST_EXTENSIONS = (".txt", ".lst", ".csv", ".tsv")
+
+# Pillow modes whose pixel values are the class ids as they are.
+INDEX_MODES = {"P", "L", "1", "I;16", "I;16B", "I;16L", "I;16N", "I"}
+RGB_MODES = {"RGB", "RGBA"}
+
+# Longest list of names an error message spells out before "... and N more".
+LISTED_NAMES = 20
+
+
+class EvalError(ValueError):
+    """A user-facing failure of ``fastiou eval``: a message and the exit status to return.
+
+    A ``ValueError``, so library callers (``fastiou.dask.evaluate_files``) can catch it as one.
+    """
+
+    def __init__(self, message, exit_code=EXIT_USAGE):
+        super().__init__(message, exit_code)
+        self.message = message
+        self.exit_code = exit_code
+
+    def __str__(self):
+        return self.message
+
+
+class LabelPair(NamedTuple):
+    """One ground-truth file, its prediction and the name they were matched by."""
+
+    name: str
+    gt: str
+    pred: str
+
+
+class Pairing(NamedTuple):
+    """Matched pairs plus the names found on one side only (sorted)."""
+
+    pairs: list
+    gt_only: list
+    pred_only: list
+
+
+def listed(names, limit=LISTED_NAMES):
+    """``a, b, c ... and 7 more``: a bounded listing for error messages."""
+    shown = ", ".join(str(n) for n in names[:limit])
+    return shown + (f" ... and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _strip_extension(name):
+    lower = name.lower()
+    for ext in LABEL_EXTENSIONS:
+        if lower.endswith(ext):
+            return name[: -len(ext)]
+    return None
+
+
+def _suffix_stem(suffix):
+    """A suffix given with an extension (``_gtFine_labelTrainIds.png``) works like one without."""
+    stem = _strip_extension(suffix)
+    return suffix if stem is None else stem
+
+
+def _index_folder(folder, suffix, side):
+    """Map match key -> path for every label file under `folder` (recursively) ending in `suffix`."""
+    suffix = _suffix_stem(suffix)
+    index = {}
+    duplicates = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for file_name in sorted(files):
+            stem = _strip_extension(file_name)
+            if stem is None or not stem.endswith(suffix) or len(stem) == len(suffix):
+                continue
+            key = stem[: len(stem) - len(suffix)] if suffix else stem
+            path = os.path.join(root, file_name)
+            if key in index:
+                duplicates.append(f"{index[key]} and {path}")
+            else:
+                index[key] = path
+    if duplicates:
+        raise EvalError(
+            f"{side} folder {folder} holds several files with the same name (matching is by file "
+            f"name, in any sub-folder): {listed(duplicates)}", EXIT_USAGE)
+    return index
+
+
+def _read_list(list_file, side):
+    """Lines of a list file as paths (relative ones are relative to the list's folder)."""
+    base = Path(list_file).parent
+    try:
+        lines = Path(list_file).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read the {side} list file {list_file}: {exc}", EXIT_UNREADABLE) from None
+    rows = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            rows.append(line)
+    return base, rows
+
+
+def _resolve(base, path):
+    return path if os.path.isabs(path) else str(base / path)
+
+
+def _split_pair_line(line, list_file, number):
+    for separator in ("\t", ",", None):
+        parts = line.split(separator) if separator else line.split()
+        if len(parts) == 2:
+            return parts[0].strip(), parts[1].strip()
+    raise EvalError(
+        f"{list_file} line {number}: expected two paths (ground truth, prediction) separated by a "
+        f"tab, a comma or spaces, got {line!r}", EXIT_USAGE)
+
+
+def is_list_file(path):
+    return os.path.isfile(path) and path.lower().endswith(LIST_EXTENSIONS)
+
+
+def find_pairs(gt, pred=None, gt_suffix="", pred_suffix=""):
+    """Match ground-truth and prediction files.
+
+    `gt` and `pred` are folders (files matched by name with the suffixes removed, searched
+    recursively) or list files (one path a line, paired by line number). A list file of two
+    columns (ground truth, prediction) may be given as `gt` alone.
+    """
+    if pred is None:
+        if not is_list_file(gt):
+            raise EvalError(f"PRED is missing: give a prediction folder or list, or make GT a list "
+                            f"file of two columns; {gt} is not a list file", EXIT_USAGE)
+        base, rows = _read_list(gt, "pairs")
+        pairs = []
+        for number, row in enumerate(rows, 1):
+            gt_path, pred_path = _split_pair_line(row, gt, number)
+            gt_path, pred_path = _resolve(base, gt_path), _resolve(base, pred_path)
+            pairs.append(LabelPair(_pair_name(gt_path, gt_suffix), gt_path, pred_path))
+        return Pairing(pairs, [], [])
+    for path, side in ((gt, "GT"), (pred, "PRED")):
+        if not os.path.exists(path):
+            raise EvalError(f"{side} {path} does not exist", EXIT_USAGE)
+    gt_is_dir, pred_is_dir = os.path.isdir(gt), os.path.isdir(pred)
+    if gt_is_dir != pred_is_dir:
+        raise EvalError(f"GT and PRED must both be folders or both be list files; got "
+                        f"{gt} ({'folder' if gt_is_dir else 'file'}) and "
+                        f"{pred} ({'folder' if pred_is_dir else 'file'})", EXIT_USAGE)
+    if not gt_is_dir:
+        gt_base, gt_rows = _read_list(gt, "GT")
+        pred_base, pred_rows = _read_list(pred, "PRED")
+        if len(gt_rows) != len(pred_rows):
+            raise EvalError(f"the list files pair by line but {gt} has {len(gt_rows)} paths and "
+                            f"{pred} has {len(pred_rows)}", EXIT_MISSING)
+        pairs = [LabelPair(_pair_name(g, gt_suffix), _resolve(gt_base, g), _resolve(pred_base, p))
+                 for g, p in zip(gt_rows, pred_rows)]
+        return Pairing(pairs, [], [])
+    gt_index = _index_folder(gt, gt_suffix, "GT")
+    pred_index = _index_folder(pred, pred_suffix, "PRED")
+    if not gt_index:
+        raise EvalError(f"GT folder {gt} holds no label file ({', '.join(LABEL_EXTENSIONS)})"
+                        + (f" whose name ends in {gt_suffix!r}" if gt_suffix else ""), EXIT_MISSING)
+    common = sorted(gt_index.keys() & pred_index.keys())
+    pairs = [LabelPair(key, gt_index[key], pred_index[key]) for key in common]
+    return Pairing(pairs, sorted(gt_index.keys() - pred_index.keys()),
+                   sorted(pred_index.keys() - gt_index.keys()))
+
+
+def _pair_name(path, suffix):
+    stem = _strip_extension(os.path.basename(path)) or os.path.basename(path)
+    suffix = _suffix_stem(suffix)
+    return stem[: len(stem) - len(suffix)] if suffix and stem.endswith(suffix) else stem
+
+
+# ---------------------------------------------------------------------------------------------
+# Value mappings
+
+class LabelMapping(NamedTuple):
+    """A raw value -> class id mapping (values not listed are kept as they are), sorted by
+    source value."""
+
+    source: np.ndarray
+    target: np.ndarray
+
+
+# Cityscapes label ids -> train ids (the 19 evaluated classes); every other id -> 255.
+CITYSCAPES_TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10,
+                        24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18}
+BUILTIN_LABEL_MAPS = {
+    "cityscapes": {**{i: 255 for i in range(-1, 34)}, **CITYSCAPES_TRAIN_IDS},
+}
+
+
+def _parse_mapping_text(text, origin):
+    text = text.strip()
+    if text.startswith("{") or text.startswith("["):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise EvalError(f"{origin} is not valid JSON: {exc}", EXIT_USAGE) from None
+        if isinstance(loaded, list):  # a list of values: position i -> class i
+            return {value if not isinstance(value, list) else tuple(value): i
+                    for i, value in enumerate(loaded)}
+        if not isinstance(loaded, dict):
+            raise EvalError(f"{origin} must be a JSON object or list, got {type(loaded).__name__}",
+                            EXIT_USAGE)
+        return loaded
+    mapping = {}
+    for item in text.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item or item.startswith("#"):
+            continue
+        if ":" not in item:
+            raise EvalError(f"{origin}: expected 'value:class' items separated by commas, got "
+                            f"{item!r}", EXIT_USAGE)
+        key, value = item.rsplit(":", 1)
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+def _mapping_source(spec, option):
+    """The text of a mapping given inline or as a file."""
+    if os.path.isfile(spec):
+        try:
+            return Path(spec).read_text(), f"{option} file {spec}"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EvalError(f"cannot read the {option} file {spec}: {exc}", EXIT_USAGE) from None
+    return spec, f"{option} {spec!r}"
+
+
+def _as_int(value, origin, what):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise EvalError(f"{origin}: {what} must be an integer, got {value!r}", EXIT_USAGE) from None
+    if str(number) != str(value).strip() and not isinstance(value, int):
+        raise EvalError(f"{origin}: {what} must be an integer, got {value!r}", EXIT_USAGE)
+    return number
+
+
+def _mapping_from_items(raw, origin, colours):
+    if not raw:
+        raise EvalError(f"{origin} maps nothing", EXIT_USAGE)
+    if colours:
+        source = np.array([_parse_colour(k, origin) for k in raw], dtype=np.int64)
+    else:
+        source = np.array([_as_int(k, origin, "a source value") for k in raw], dtype=np.int64)
+    target = np.array([_as_int(v, origin, "a class id") for v in raw.values()], dtype=np.int64)
+    order = np.argsort(source, kind="stable")
+    return LabelMapping(source[order], target[order])
+
+
+def parse_label_map(spec, option="--label-map"):
+    """A :class:`LabelMapping` from ``cityscapes``, inline ``7:0,8:1`` or a JSON/text file."""
+    if spec is None:
+        return None
+    if spec in BUILTIN_LABEL_MAPS:
+        return _mapping_from_items(BUILTIN_LABEL_MAPS[spec], f"{option} {spec}", colours=False)
+    text, origin = _mapping_source(spec, option)
+    return _mapping_from_items(_parse_mapping_text(text, origin), origin, colours=False)
+
+
+def _parse_colour(key, origin):
+    if isinstance(key, tuple):
+        parts = list(key)
+    elif isinstance(key, str) and key.startswith("#") and len(key) == 7:
+        try:
+            return int(key[1:], 16)
+        except ValueError:
+            parts = None
+    else:
+        parts = str(key).replace("(", "").replace(")", "").replace(" ", "").split(",")
+    if parts is None or len(parts) != 3:
+        raise EvalError(f"{origin}: colours are '#rrggbb', 'r,g,b' or [r, g, b], got {key!r}",
+                        EXIT_USAGE)
+    channels = [_as_int(p, origin, "a colour channel") for p in parts]
+    if any(not 0 <= c <= 255 for c in channels):
+        raise EvalError(f"{origin}: colour channels lie in 0..255, got {key!r}", EXIT_USAGE)
+    return (channels[0] << 16) | (channels[1] << 8) | channels[2]
+
+
+def parse_colour_map(spec, option="--color-map"):
+    """A colour -> class id :class:`LabelMapping` (colours packed as ``r << 16 | g << 8 | b``).
+
+    Accepts a JSON object ``{"#804080": 0, "128,64,128": 0, ...}``, a JSON list of colours in
+    class order (``[[128, 64, 128], [244, 35, 232], ...]``) or ``#rrggbb:id`` items.
+    """
+    if spec is None:
+        return None
+    text, origin = _mapping_source(spec, option)
+    if text.strip().startswith("{") or text.strip().startswith("["):
+        raw = _parse_mapping_text(text, origin)
+    else:
+        raw = {}
+        for item in text.replace(";", " ").split():
+            if ":" not in item:
+                raise EvalError(f"{origin}: expected '#rrggbb:class' items, got {item!r}", EXIT_USAGE)
+            key, value = item.rsplit(":", 1)
+            raw[key] = value
+    return _mapping_from_items(raw, origin, colours=True)
+
+
+def as_label_mapping(value, name, colours=False):
+    """None, a :class:`LabelMapping`, a dict or a spec string -> a :class:`LabelMapping`."""
+    if value is None or isinstance(value, LabelMapping):
+        return value
+    if isinstance(value, str):
+        return (parse_colour_map if colours else parse_label_map)(value, f"`{name}`")
+    if isinstance(value, dict):
+        return _mapping_from_items(value, f"`{name}`", colours)
+    raise TypeError(f"`{name}` must be None, a dict or a str, got {type(value).__name__}")
+
+
+def apply_label_map(labels, mapping):
+    """Replace listed values by their class ids (others unchanged); returns a new array."""
+    if labels.dtype.itemsize <= 2 and labels.dtype.kind in "ub":
+        table = np.arange(1 << (8 * labels.dtype.itemsize), dtype=np.int64)
+        inside = (mapping.source >= 0) & (mapping.source < table.size)
+        table[mapping.source[inside]] = mapping.target[inside]
+        out_dtype = _smallest_dtype(table.min(), table.max())
+        return table.astype(out_dtype)[labels]
+    source, target = mapping.source, mapping.target
+    position = np.searchsorted(source, labels).clip(0, source.size - 1)
+    hit = source[position] == labels
+    low = min(int(labels.min()), int(target.min()))
+    high = max(int(labels.max()), int(target.max()))
+    result = labels.astype(_smallest_dtype(low, high))
+    result[hit] = target[position[hit]]
+    return result
+
+
+def _smallest_dtype(low, high):
+    for dtype in (np.uint8, np.int16, np.uint16, np.int32, np.int64):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return dtype
+    return np.int64
+
+
+def reduce_zero_label(labels):
+    """mmseg's ``reduce_zero_label``: 0 -> 255, every other value v -> v - 1 (255 stays 255)."""
+    shifted = labels.astype(np.int16 if labels.dtype.itemsize == 1 else np.int64) - 1
+    shifted[(labels == 0) | (labels == 255)] = 255
+    return shifted if labels.dtype.itemsize > 1 else shifted.astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+
+def _pillow(path):
+    """Pillow's Image module, or None (for a PNG, which :mod:`fastiou._png` can then read)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        if path.lower().endswith(".png"):
+            return None
+        raise EvalError(f"reading {path} needs Pillow: pip install 'fastiou[cli]'",
+                        EXIT_MISSING_DEPENDENCY) from None
+    return Image
+
+
+def _read_png_without_pillow(path):
+    from fastiou._png import PngError, read_png
+
+    try:
+        return read_png(path)
+    except FileNotFoundError:
+        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
+    except OSError as exc:
+        raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
+    except PngError as exc:
+        if exc.needs_pillow:
+            raise EvalError(f"{exc}: reading it needs Pillow: pip install 'fastiou[cli]'",
+                            EXIT_MISSING_DEPENDENCY) from None
+        raise EvalError(f"cannot decode {exc}", EXIT_UNREADABLE) from None
+
+
+def _colours_to_ids(rgb, colour_map, path):
+    packed = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
+    position = np.searchsorted(colour_map.source, packed).clip(0, colour_map.source.size - 1)
+    unknown = colour_map.source[position] != packed
+    if unknown.any():
+        colour = int(packed[unknown][0])
+        raise EvalError(
+            f"{path}: {int(unknown.sum())} pixel(s) have a colour the colour map does not list "
+            f"(e.g. #{colour:06x} = ({colour >> 16}, {(colour >> 8) & 255}, {colour & 255}))",
+            EXIT_OUT_OF_RANGE)
+    return colour_map.target[position].astype(_smallest_dtype(colour_map.target.min(),
+                                                              colour_map.target.max()))
+
+
+def read_label_map(path, colour_map=None):
+    """Decode one label map into an integer array of class ids.
+
+    PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values;
+    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. Without
+    Pillow, grayscale and palette PNGs are read by :mod:`fastiou._png`.
+    """
+    lower = path.lower()
+    if lower.endswith(".npy"):
+        return _read_npy(path)
+    if not lower.endswith(IMAGE_EXTENSIONS):
+        raise EvalError(f"{path}: unsupported file type; label maps are "
+                        f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
+    Image = _pillow(path)
+    if Image is None:
+        return _read_png_without_pillow(path)
+    try:
+        with Image.open(path) as image:
+            mode = image.mode
+            if mode in INDEX_MODES:
+                labels = np.asarray(image)
+            elif mode in RGB_MODES:
+                if colour_map is None:
+                    raise EvalError(
+                        f"{path} is an {mode} colour image, not a label map of class ids; give a "
+                        f"colour -> class id mapping with --color-map, or save palette/grayscale "
+                        f"PNGs", EXIT_UNREADABLE)
+                labels = _colours_to_ids(np.asarray(image.convert("RGB")), colour_map, path)
+            elif mode == "F":
+                labels = _integral_floats(np.asarray(image), path)
+            else:
+                raise EvalError(f"{path}: image mode {mode} is not a label map (expected palette, "
+                                f"grayscale or integer pixels)", EXIT_UNREADABLE)
+    except EvalError:
+        raise
+    except FileNotFoundError:
+        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
+    except Exception as exc:  # Pillow raises many types for a corrupt or truncated file
+        raise EvalError(f"cannot decode {path}: {type(exc).__name__}: {exc}", EXIT_UNREADABLE) from None
+    if labels.dtype == bool:
+        labels = labels.view(np.uint8)
+    return labels
+
+
+def _integral_floats(values, path):
+    if not np.all(np.isfinite(values)) or not np.array_equal(values, np.round(values)):
+        raise EvalError(f"{path} holds non-integer float pixels; label maps hold class ids",
+                        EXIT_UNREADABLE)
+    return values.astype(np.int64)
+
+
+def _read_npy(path):
+    try:
+        labels = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
+    except Exception as exc:
+        raise EvalError(f"cannot read {path}: {type(exc).__name__}: {exc}", EXIT_UNREADABLE) from None
+    if labels.dtype.kind not in "biu":
+        raise EvalError(f"{path} holds dtype {labels.dtype}; label maps hold integer class ids",
+                        EXIT_UNREADABLE)
+    if labels.ndim == 0:
+        raise EvalError(f"{path} holds a 0-d array, not a label map", EXIT_UNREADABLE)
+    return labels.view(np.uint8) if labels.dtype == bool else labels
+
+
+def write_label_png(path, labels, palette=None):
+    """Save a uint8 label map as a PNG (palette PNG with `palette`); the pixel values stay
+    the class ids. Needs no Pillow (see :mod:`fastiou._png`)."""
+    from fastiou._png import write_png
+
+    write_png(path, labels, palette)

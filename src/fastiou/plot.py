@@ -1,0 +1,203 @@
+"""Plots of a confusion matrix and of per-class scores (needs ``pip install 'fastiou[plot]'``).
+
+In the style of scikit-learn's ``ConfusionMatrixDisplay``: a heat map with the counts (or
+row-normalised fractions) written in the cells, ground truth on the vertical axis and the
+prediction on the horizontal one. matplotlib is imported only when a plot is drawn.
+"""
+
+import numpy as np
+
+from fastiou._core import as_confusion_matrix
+
+NORMALIZE = (None, "true", "pred", "all")
+
+
+def _matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError("fastiou.plot needs matplotlib: pip install 'fastiou[plot]'") from None
+    from matplotlib.figure import Figure
+
+    return Figure
+
+
+def _new_axes(ax, size):
+    """`ax`, or the axes of a new figure (pyplot is used only if it is already loaded)."""
+    Figure = _matplotlib()
+    if ax is not None:
+        return ax
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        return sys.modules["matplotlib.pyplot"].subplots(figsize=size)[1]
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def _names(class_names, count, name="class_names"):
+    if class_names is None:
+        return [str(i) for i in range(count)]
+    names = [str(n) for n in class_names]
+    if len(names) != count:
+        raise ValueError(f"`{name}` has {len(names)} names but there are {count} classes")
+    return names
+
+
+def normalized(cm, normalize):
+    """`cm` as float64, divided by its row sums (``"true"``), column sums (``"pred"``) or total
+    (``"all"``); a row/column with no count stays 0 (no NumPy warning)."""
+    if normalize not in NORMALIZE:
+        raise ValueError(f"`normalize` must be one of {NORMALIZE}, got {normalize!r}")
+    matrix = as_confusion_matrix(cm)
+    if normalize is None:
+        return matrix
+    if normalize == "true":
+        total = matrix.sum(axis=1, keepdims=True)
+    elif normalize == "pred":
+        total = matrix.sum(axis=0, keepdims=True)
+    else:
+        total = np.full((1, 1), matrix.sum())
+    return np.divide(matrix, total, out=np.zeros_like(matrix), where=total > 0)
+
+
+def confusion_matrix(cm, class_names=None, normalize=None, ax=None, *, cmap="Blues",
+                     include_values=None, values_format=None, colorbar=True):
+    """Draw a confusion matrix as a heat map.
+
+    Parameters
+    ----------
+    cm : array_like of shape (C, C)
+        Counts, rows = ground truth, columns = prediction (e.g. from
+        :func:`fastiou.confusion_matrix` or ``ConfusionMatrix.matrix``).
+    class_names : sequence of str, optional
+        Tick labels (default: the class indices).
+    normalize : {None, "true", "pred", "all"}
+        As in scikit-learn: divide by the row sums (each row shows where that true class
+        went; the diagonal is the per-class recall), the column sums, or the total.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    cmap : str or Colormap
+        Colour map of the cells.
+    include_values : bool, optional
+        Write the values in the cells; by default only when ``C <= 25``.
+    values_format : str, optional
+        Format of the cell values (default ``".2f"`` when normalised, ``"d"`` otherwise).
+    colorbar : bool
+        Add a colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from fastiou import plot
+    >>> ax = plot.confusion_matrix([[5, 1], [2, 7]], class_names=["road", "car"],
+    ...                            normalize="true")  # doctest: +SKIP
+    >>> ax.figure.savefig("cm.png")  # doctest: +SKIP
+    """
+    values = normalized(cm, normalize)
+    count = values.shape[0]
+    names = _names(class_names, count)
+    ax = _new_axes(ax, (max(4.0, 0.45 * count + 2), max(3.5, 0.45 * count + 1.5)))
+    image = ax.imshow(values, cmap=cmap, interpolation="nearest",
+                      vmin=0.0, vmax=1.0 if normalize else max(1.0, values.max()))
+    if include_values is None:
+        include_values = count <= 25
+    if include_values:
+        fmt = values_format or (".2f" if normalize else "d")
+        low, high = image.cmap(0.0), image.cmap(1.0)
+        middle = (image.norm.vmin + image.norm.vmax) / 2
+        for (row, col), value in np.ndenumerate(values):
+            if value == 0 or (normalize and value < 0.005):  # keep sparse matrices readable
+                continue
+            shown = format(int(value) if fmt == "d" else value, fmt)
+            ax.text(col, row, shown, ha="center", va="center", fontsize=7 if count > 12 else 9,
+                    color=low if value > middle else high)
+    ax.set_xticks(np.arange(count), labels=names, rotation=90 if count > 6 else 0)
+    ax.set_yticks(np.arange(count), labels=names)
+    ax.set_xlabel("Predicted label")
+    ax.set_ylabel("True label")
+    title = {None: "Confusion matrix", "true": "Confusion matrix (normalised by true class)",
+             "pred": "Confusion matrix (normalised by prediction)",
+             "all": "Confusion matrix (normalised by total)"}[normalize]
+    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def per_class(metrics, class_names=None, ax=None, *, label="IoU", sort=False, color="#1f77b4"):
+    """Horizontal bars of one per-class score, with its mean (NaN classes shown as n/a).
+
+    Parameters
+    ----------
+    metrics : array_like of shape (C,)
+        Per-class values in [0, 1] (e.g. ``ConfusionMatrix.compute().iou``); NaN for a
+        class with no pixel in truth or prediction.
+    class_names : sequence of str, optional
+        Bar labels (default: the class indices).
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    label : str
+        Name of the score, for the axis and the mean line.
+    sort : bool
+        Order the bars from best to worst instead of by class index.
+    color : str
+        Bar colour.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastiou import plot
+    >>> ax = plot.per_class(np.array([0.9, 0.5, np.nan]), ["road", "car", "bus"])  # doctest: +SKIP
+    """
+    values = np.asarray(metrics, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"`metrics` must be one value per class (1-D), got shape {values.shape}")
+    names = _names(class_names, values.size)
+    order = np.arange(values.size)
+    if sort:
+        order = np.argsort(np.where(np.isnan(values), -1.0, values), kind="stable")[::-1]
+    ax = _new_axes(ax, (6.0, max(3.0, 0.3 * values.size + 1)))
+    shown = values[order]
+    positions = np.arange(values.size)
+    ax.barh(positions, np.nan_to_num(shown), color=color)
+    for position, value in zip(positions, shown):
+        text = "n/a" if np.isnan(value) else f"{100 * value:.1f}"
+        ax.text(min(np.nan_to_num(value), 1.0) + 0.01, position, text, va="center", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    present = values[~np.isnan(values)]
+    if present.size:
+        mean = present.mean()
+        ax.axvline(mean, color="black", linestyle="--", linewidth=1)
+        ax.text(mean, -0.9, f" mean {100 * mean:.1f}", fontsize=8, va="bottom")
+    ax.set_yticks(positions, labels=[names[i] for i in order])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.12)
+    ax.set_xlabel(f"{label} (per class)")
+    ax.set_title(f"Per-class {label}")
+    return ax
+
+
+def eval_figure(path, matrix, values, class_names, label="IoU"):
+    """Write the ``fastiou eval --plot`` figure: the row-normalised confusion matrix beside
+    the per-class bars."""
+    Figure = _matplotlib()
+    count = len(class_names)
+    side = max(5.0, 0.42 * count + 2.5)
+    figure = Figure(figsize=(side + 6.0, side), layout="constrained")
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [side, 5.0]})
+    confusion_matrix(matrix, class_names, normalize="true", ax=left)
+    per_class(values, class_names, ax=right, label=label)
+    figure.savefig(path, dpi=110)
+    return path

@@ -1,0 +1,463 @@
+"""``fastiou eval`` end to end on generated folders: every format, every exit code, the JSON
+schema, flat memory."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from fastiou import __version__, reference
+from fastiou._eval import PER_CLASS_METRICS
+from fastiou.cli import main
+
+from labelmaps import expected_matrix, random_maps, save, write_folders
+
+pytest.importorskip("PIL")
+
+NUM_CLASSES = 5
+VOID = 255
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """Six PNG pairs of 24x32 with void pixels, and their arrays."""
+    root = str(tmp_path_factory.mktemp("eval"))
+    pairs = random_maps(np.random.default_rng(11), 6, (24, 32), NUM_CLASSES, void=VOID)
+    gt, pred = write_folders(root, pairs)
+    names = os.path.join(root, "names.txt")
+    with open(names, "w") as fh:
+        fh.write("\n".join(f"class {c}" for c in range(NUM_CLASSES)) + "\n")
+    return {"root": root, "gt": gt, "pred": pred, "pairs": pairs, "names": names}
+
+
+def run(argv, capsys):
+    code = main(["eval"] + argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def base_args(data, *extra):
+    return [data["gt"], data["pred"], "--num-classes", str(NUM_CLASSES), "--ignore-index", "255",
+            "--gt-suffix", "_gt", *extra]
+
+
+def json_report(data, capsys, *extra):
+    code, out, err = run(base_args(data, "--format", "json", *extra), capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_json_matches_the_numpy_reference(dataset, capsys):
+    report = json_report(dataset, capsys, "--metrics", "iou,dice,precision,recall,acc,pixel_acc,fwiou,kappa")
+    matrix = expected_matrix(dataset["pairs"], NUM_CLASSES, (VOID,))
+    assert report["confusion_matrix"] == matrix.tolist()
+    for metric, (_, field) in PER_CLASS_METRICS.items():
+        expected = reference.class_ratios(matrix, field)
+        np.testing.assert_array_equal([c[metric] for c in report["classes"]], expected)
+        assert report["mean"][metric] == np.nanmean(expected)
+    assert report["overall"]["pixel_acc"] == np.trace(matrix) / matrix.sum()
+    assert report["overall"]["fwiou"] == pytest.approx(reference.frequency_weighted_iou(matrix), rel=1e-15)
+    assert report["overall"]["kappa"] == pytest.approx(reference.cohen_kappa(matrix), rel=1e-15)
+    pixels = sum(t.size for t, _ in dataset["pairs"])
+    assert report["counts"] == {"images": 6, "pixels": pixels, "counted_pixels": int(matrix.sum()),
+                                "ignored_pixels": pixels - int(matrix.sum()), "skipped_unpaired": 0}
+
+
+def test_json_schema_is_stable(dataset, capsys):
+    report = json_report(dataset, capsys, "--class-names", dataset["names"])
+    assert list(report) == ["schema", "fastiou_version", "num_classes", "ignore_index", "metrics",
+                            "classes", "mean", "overall", "counts", "confusion_matrix", "threads",
+                            "elapsed_seconds"]
+    assert report["schema"] == "fastiou.eval/1" and report["fastiou_version"] == __version__
+    assert report["num_classes"] == NUM_CLASSES and report["ignore_index"] == [VOID]
+    assert report["metrics"] == ["iou", "dice", "acc", "pixel_acc"]
+    for index, entry in enumerate(report["classes"]):
+        assert list(entry) == ["id", "name", "iou", "dice", "acc", "gt_pixels", "pred_pixels"]
+        assert entry["id"] == index and entry["name"] == f"class {index}"
+        assert all(isinstance(entry[m], float) and 0 <= entry[m] <= 1 for m in ("iou", "dice", "acc"))
+        assert isinstance(entry["gt_pixels"], int) and isinstance(entry["pred_pixels"], int)
+    assert set(report["mean"]) == {"iou", "dice", "acc"} and set(report["overall"]) == {"pixel_acc"}
+    assert all(0 <= v <= 1 for v in [*report["mean"].values(), *report["overall"].values()])
+    assert set(report["threads"]) == {"cores", "decode_threads", "kernel_threads", "dask_scheduler"}
+    assert report["threads"]["decode_threads"] * report["threads"]["kernel_threads"] <= \
+        max(report["threads"]["cores"], report["threads"]["decode_threads"])
+    assert isinstance(report["elapsed_seconds"], float) and report["elapsed_seconds"] > 0
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.shape == (NUM_CLASSES, NUM_CLASSES) and matrix.sum() == report["counts"]["counted_pixels"]
+
+
+def test_absent_classes_are_null_in_json(tmp_path, capsys):
+    labels = np.zeros((4, 4), dtype=np.uint8)
+    gt, pred = write_folders(str(tmp_path), [(labels, labels)])
+    code, out, _ = run([gt, pred, "-n", "3", "--gt-suffix", "_gt", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == 0 and [c["iou"] for c in report["classes"]] == [1.0, None, None]
+    assert report["mean"]["iou"] == 1.0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "3", "7"])
+def test_results_do_not_depend_on_jobs(dataset, capsys, jobs):
+    report = json_report(dataset, capsys, "--jobs", jobs)
+    assert report["confusion_matrix"] == expected_matrix(dataset["pairs"], NUM_CLASSES, (VOID,)).tolist()
+    assert report["threads"]["decode_threads"] == int(jobs)
+
+
+def test_table_and_markdown_list_every_class_and_the_means(dataset, capsys):
+    report = json_report(dataset, capsys, "--class-names", dataset["names"])
+    for fmt in ("table", "markdown"):
+        code, out, _ = run(base_args(dataset, "--format", fmt, "--class-names", dataset["names"]), capsys)
+        assert code == 0
+        for entry in report["classes"]:
+            assert entry["name"] in out and f"{100 * entry['iou']:.2f}" in out
+        assert f"{100 * report['mean']['iou']:.2f}" in out
+        assert "6 image(s)" in out and "pixel accuracy" in out
+    assert out.startswith("| class | IoU (%) |") and "| **mean** |" in out
+
+
+def test_csv_holds_the_json_values(dataset, capsys):
+    report = json_report(dataset, capsys)
+    code, out, _ = run(base_args(dataset, "--format", "csv"), capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and list(rows[0]) == ["scope", "class_id", "class_name", "metric", "value"]
+    values = {(r["scope"], r["class_id"], r["metric"]): r["value"] for r in rows}
+    for entry in report["classes"]:
+        assert float(values[("class", str(entry["id"]), "iou")]) == entry["iou"]
+        assert int(values[("class", str(entry["id"]), "gt_pixels")]) == entry["gt_pixels"]
+    assert float(values[("mean", "", "dice")]) == report["mean"]["dice"]
+    assert float(values[("overall", "", "pixel_acc")]) == report["overall"]["pixel_acc"]
+    assert int(values[("counts", "", "images")]) == 6
+
+
+def test_out_writes_the_file_and_nothing_to_stdout(dataset, capsys, tmp_path):
+    target = tmp_path / "result.json"
+    code, out, _ = run(base_args(dataset, "--format", "json", "--out", str(target)), capsys)
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["schema"] == "fastiou.eval/1"
+
+
+def test_per_image_csv_scores_each_image(dataset, capsys, tmp_path):
+    target = tmp_path / "per_image.csv"
+    code, _, _ = run(base_args(dataset, "--per-image", str(target), "--metrics", "iou,pixel_acc"), capsys)
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert code == 0 and len(rows) == 6
+    assert list(rows[0])[:7] == ["image", "gt", "pred", "pixels", "counted", "mean_iou", "pixel_acc"]
+    for row, (truth, pred) in zip(rows, dataset["pairs"]):
+        matrix = reference.confusion_matrix(truth, pred, NUM_CLASSES, (VOID,))
+        iou = reference.class_ratios(matrix, "iou")
+        assert row["image"] == f"img{rows.index(row):03d}" and int(row["pixels"]) == truth.size
+        assert int(row["counted"]) == matrix.sum()
+        assert float(row["mean_iou"]) == np.nanmean(iou)
+        assert [float(row[f"iou:{c}"]) for c in range(NUM_CLASSES)] == iou.tolist()
+
+
+def test_every_file_type_is_read(tmp_path, capsys):
+    pairs = random_maps(np.random.default_rng(3), 3, (10, 12), NUM_CLASSES)
+    expected = expected_matrix(pairs, NUM_CLASSES).tolist()
+    for gt_ext, pred_ext in ((".tif", ".npy"), (".npy", ".png"), (".png", ".tiff")):
+        root = tmp_path / gt_ext[1:]
+        gt, pred = write_folders(str(root), pairs, gt_ext, pred_ext)
+        code, out, err = run([gt, pred, "-n", str(NUM_CLASSES), "--gt-suffix", "_gt", "--format", "json"],
+                             capsys)
+        assert code == 0, err
+        assert json.loads(out)["confusion_matrix"] == expected
+
+
+def test_list_files_and_a_pairs_file(dataset, capsys, tmp_path):
+    gt_files = sorted(os.path.join(d, f) for d, _, fs in os.walk(dataset["gt"]) for f in fs)
+    gt_files.sort(key=os.path.basename)
+    pred_files = [os.path.join(dataset["pred"], os.path.basename(f).replace("_gt", "")) for f in gt_files]
+    (tmp_path / "gt.txt").write_text("\n".join(gt_files) + "\n")
+    (tmp_path / "pred.txt").write_text("\n".join(pred_files) + "\n")
+    (tmp_path / "pairs.tsv").write_text("".join(f"{g}\t{p}\n" for g, p in zip(gt_files, pred_files)))
+    expected = expected_matrix(dataset["pairs"], NUM_CLASSES, (VOID,)).tolist()
+    for argv in ([str(tmp_path / "gt.txt"), str(tmp_path / "pred.txt")], [str(tmp_path / "pairs.tsv")]):
+        code, out, err = run(argv + ["-n", str(NUM_CLASSES), "--ignore-index", "255", "--format", "json"],
+                             capsys)
+        assert code == 0, err
+        assert json.loads(out)["confusion_matrix"] == expected
+
+
+def test_label_map_reduce_zero_label_and_colour_map(tmp_path, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(8)
+    raw = rng.choice([0, 7, 8, 26], (12, 16)).astype(np.uint8)          # Cityscapes label ids
+    train = np.select([raw == 7, raw == 8, raw == 26], [0, 1, 13], 255)
+    pred_train = np.where(rng.random(raw.shape) < 0.8, np.where(train == 255, 0, train), 1)
+    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    gt_dir.mkdir(), pred_dir.mkdir()
+    save(str(gt_dir / "a.png"), raw)
+    save(str(pred_dir / "a.png"), pred_train.astype(np.uint8))
+    code, out, _ = run([str(gt_dir), str(pred_dir), "-n", "19", "--label-map", "cityscapes",
+                        "--ignore-index", "255", "--format", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["confusion_matrix"] == \
+        reference.confusion_matrix(train, pred_train, 19, (255,)).tolist()
+
+    zero_based = rng.integers(0, 4, (12, 16)).astype(np.uint8)            # 0 = unlabelled
+    save(str(gt_dir / "a.png"), zero_based)
+    save(str(pred_dir / "a.png"), (zero_based % 3).astype(np.uint8))
+    code, out, _ = run([str(gt_dir), str(pred_dir), "-n", "3", "--reduce-zero-label", "--format", "json"],
+                       capsys)
+    truth = np.where(zero_based == 0, 255, zero_based.astype(np.int64) - 1)
+    assert code == 0 and json.loads(out)["ignore_index"] == [255]
+    assert json.loads(out)["confusion_matrix"] == \
+        reference.confusion_matrix(truth, zero_based % 3, 3, (255,)).tolist()
+
+    colours = np.array([(128, 64, 128), (70, 70, 70)], dtype=np.uint8)
+    ids = rng.integers(0, 2, (12, 16))
+    Image.fromarray(colours[ids]).save(gt_dir / "a.png")
+    Image.fromarray(colours[1 - ids]).save(pred_dir / "a.png")
+    code, out, _ = run([str(gt_dir), str(pred_dir), "-n", "2", "--color-map", "[[128,64,128],[70,70,70]]",
+                        "--format", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["confusion_matrix"] == reference.confusion_matrix(ids, 1 - ids, 2).tolist()
+
+
+# ------------------------------------------------------------------------------ exit codes
+
+def test_missing_pairs_exit_3_and_are_listed(dataset, capsys, tmp_path):
+    pairs = dataset["pairs"][:3]
+    gt, pred = write_folders(str(tmp_path), pairs)
+    os.remove(os.path.join(pred, "img001.png"))
+    save(os.path.join(pred, "stray.png"), pairs[0][1])
+    code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt"], capsys)
+    assert code == 3 and out == ""
+    assert "1 ground-truth file(s) without a prediction: img001" in err
+    assert "1 prediction(s) without a ground truth: stray" in err and "--on-missing skip" in err
+
+    code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
+                          "--on-missing", "skip", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == 0 and "skipping" in err
+    assert report["counts"]["images"] == 2 and report["counts"]["skipped_unpaired"] == 2
+    kept = [pairs[0], pairs[2]]
+    assert report["confusion_matrix"] == expected_matrix(kept, 5, (VOID,)).tolist()
+
+
+def test_no_pair_at_all_exits_3_even_when_skipping(dataset, capsys):
+    code, _, err = run([dataset["gt"], dataset["pred"], "-n", "5", "--gt-suffix", "_nothing",
+                        "--on-missing", "skip"], capsys)
+    assert code == 3 and "holds no label file" in err
+
+
+def test_size_mismatch_exits_4_naming_both_files(tmp_path, capsys):
+    gt, pred = write_folders(str(tmp_path), [(np.zeros((4, 5), np.uint8), np.zeros((5, 4), np.uint8))])
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
+    assert code == 4 and "size mismatch" in err
+    assert "img000_gt.png has shape (4, 5)" in err and "img000.png has shape (5, 4)" in err
+
+
+def test_unreadable_and_rgb_files_exit_5(tmp_path, capsys):
+    from PIL import Image
+
+    gt, pred = write_folders(str(tmp_path), [(np.zeros((4, 5), np.uint8),) * 2])
+    Image.new("RGB", (5, 4)).save(os.path.join(pred, "img000.png"))
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
+    assert code == 5 and "img000.png is an RGB colour image" in err
+    with open(os.path.join(pred, "img000.png"), "wb") as fh:
+        fh.write(b"not a png")
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
+    assert code == 5 and "cannot decode" in err and "img000.png" in err
+
+
+def test_labels_out_of_range_exit_6_naming_file_and_value(tmp_path, capsys):
+    truth = np.array([[0, 1], [7, 255]], dtype=np.uint8)
+    gt, pred = write_folders(str(tmp_path), [(truth, np.zeros_like(truth))])
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
+    assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 7, 255" in err
+    assert "--ignore-index" in err
+    pred_bad = np.array([[0, 9], [1, 1]], dtype=np.uint8)
+    gt, pred = write_folders(str(tmp_path / "p"), [(np.zeros_like(truth), pred_bad)])
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
+    assert code == 6 and "img000.png: 1 pixel(s) with label(s) outside [0, 2): 9" in err
+
+
+@pytest.mark.parametrize("extra,message", [
+    ([], "--num-classes is required"),
+    (["-n", "0"], "--num-classes must be at least 1"),
+    (["-n", "5", "--metrics", "iou,miou"], "unknown metric(s) miou"),
+    (["-n", "5", "--jobs", "0"], "--jobs must be at least 1"),
+    (["-n", "4", "--class-names", "NAMES"], "has 5 names but --num-classes is 4"),
+    (["-n", "5", "--class-names", "/no/such/file"], "cannot read --class-names"),
+    (["-n", "5", "--label-map", "7-1"], "expected 'value:class'"),
+    (["-n", "5", "--out", "/no/such/dir/out.txt", "--ignore-index", "255"], "cannot write --out"),
+    (["-n", "5", "--batch-size", "0"], "--batch-size must be at least 1"),
+])
+def test_usage_errors_exit_2(dataset, capsys, extra, message):
+    extra = [dataset["names"] if e == "NAMES" else e for e in extra]
+    code, _, err = run([dataset["gt"], dataset["pred"], "--gt-suffix", "_gt", *extra], capsys)
+    assert code == 2 and message in err
+
+
+def test_usage_errors_without_data(capsys):
+    assert run(["-n", "3"], capsys)[0] == 2
+    assert run(["--demo", "some/dir"], capsys)[2].endswith("give no GT or PRED\n")
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "x", "y", "--format", "xml"])
+    assert info.value.code == 2
+
+
+def test_missing_matplotlib_exits_7_before_reading(dataset, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = run(base_args(dataset, "--plot", "x.png"), capsys)
+    assert code == 7 and "pip install 'fastiou[plot]'" in err
+
+
+def test_unreachable_dask_scheduler_exits_2(dataset, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("fastiou._eval_command.DASK_CONNECT_TIMEOUT", "1s")
+    code, _, err = run(base_args(dataset, "--dask-scheduler", "tcp://127.0.0.1:9", "--no-progress"),
+                       capsys)
+    assert code == 2 and "cannot connect to the Dask scheduler" in err
+
+
+def test_no_progress_bar_outside_a_terminal(dataset, capsys):
+    code, _, err = run(base_args(dataset), capsys)
+    assert code == 0 and err == ""
+
+
+def test_plot_is_written(dataset, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "eval.png"
+    code, _, _ = run(base_args(dataset, "--plot", str(target)), capsys)
+    assert code == 0 and target.stat().st_size > 20_000
+
+
+def test_python_dash_m_fastiou_eval(dataset):
+    result = subprocess.run([sys.executable, "-m", "fastiou", "eval", *base_args(dataset, "--format", "json")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["images"] == 6
+
+
+def _peak_bytes(folder_pairs, capsys):
+    gt, pred = folder_pairs
+    tracemalloc.start()
+    try:
+        code, _, _ = run([gt, pred, "-n", "5", "--gt-suffix", "_gt", "--ignore-index", "255", "--jobs", "2"],
+                         capsys)
+        return code, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_images(tmp_path, capsys):
+    pairs = random_maps(np.random.default_rng(2), 200, (64, 64), 5, void=VOID)
+    few = write_folders(str(tmp_path / "few"), pairs[:20])
+    many = write_folders(str(tmp_path / "many"), pairs)
+    _peak_bytes(few, capsys)  # warm-up: imports and first-use caches
+    code_few, peak_few = _peak_bytes(few, capsys)
+    code_many, peak_many = _peak_bytes(many, capsys)
+    assert code_few == code_many == 0
+    print(f"peak with 20 images {peak_few} B, with 200 images {peak_many} B")
+    # 10x the images: the peak may grow by the file listing (~1 KB a pair), not by the pixels
+    assert peak_many < peak_few + 180 * 1024 + 0.25 * peak_few
+
+
+@pytest.mark.parametrize("mapping", [["--label-map", "1:0,2:1,3:2,0:255"],
+                                     ["--label-map", "1:0,2:1,3:2,0:255", "--pred-label-map", "0:2,9:1"],
+                                     ["--reduce-zero-label"],
+                                     ["--pred-label-map", "4:0", "--reduce-zero-label"]])
+def test_mapping_uint8_counts_equals_mapping_every_pixel(tmp_path, capsys, mapping):
+    """8-bit maps are counted raw and folded through the mapping; 16-bit ones are mapped pixel
+    by pixel: both must give the same report, and the reference on mapped arrays."""
+    rng = np.random.default_rng(21)
+    pairs = [(rng.integers(0, 4, (9, 13)).astype(np.uint8), rng.integers(0, 5, (9, 13)).astype(np.uint8))
+             for _ in range(3)]
+    pairs[0][1][0, :4] = 9
+    reports = []
+    for dtype in (np.uint8, np.uint16):
+        gt, pred = write_folders(str(tmp_path / np.dtype(dtype).name),
+                                 [(t.astype(dtype), p.astype(dtype)) for t, p in pairs])
+        code, out, err = run([gt, pred, "-n", "3", "--gt-suffix", "_gt", "--ignore-index", "255",
+                              "--format", "json", *mapping], capsys)
+        reports.append((code, err, json.loads(out) if out else None))
+    (code8, err8, report8), (code16, err16, report16) = reports
+    assert code8 == code16 and err8 == err16.replace("uint16", "uint8")
+    if code8 == 0:
+        assert report8["confusion_matrix"] == report16["confusion_matrix"]
+    else:
+        assert code8 == 6 and "outside [0, 3)" in err8
+
+
+def test_mapping_errors_name_the_mapped_value(tmp_path, capsys):
+    truth = np.array([[0, 1], [2, 3]], dtype=np.uint8)
+    gt, pred = write_folders(str(tmp_path), [(truth, truth % 2)])
+    code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt", "--label-map", "3:7"], capsys)
+    assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 2, 7" in err
+    code, _, err = run([gt, pred, "-n", "4", "--gt-suffix", "_gt", "--pred-label-map", "1:9"], capsys)
+    assert code == 6 and "img000.png: 2 pixel(s) with label(s) outside [0, 4): 9" in err
+
+
+def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(base_args(dataset), capsys)
+    assert code == 0 and "fastiou eval" in err and "6/6" in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(base_args(dataset, "--no-progress"), capsys)
+    assert code == 0 and err == ""
+
+
+def test_without_pillow_palette_pngs_still_evaluate_and_tiffs_exit_7(dataset, capsys, monkeypatch,
+                                                                     tmp_path):
+    expected = json_report(dataset, capsys)["confusion_matrix"]
+    pairs = dataset["pairs"][:2]
+    gt, pred = write_folders(str(tmp_path), pairs, gt_ext=".tif")
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    assert json_report(dataset, capsys)["confusion_matrix"] == expected
+    code, _, err = run([gt, pred, "-n", "5", "--gt-suffix", "_gt"], capsys)
+    assert code == 7 and "needs Pillow: pip install 'fastiou[cli]'" in err
+
+
+def test_eval_runs_without_dask_installed(dataset, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert run(base_args(dataset), capsys)[0] == 0
+    code, _, err = run(base_args(dataset, "--dask-scheduler", "tcp://127.0.0.1:9"), capsys)
+    assert code == 7 and "pip install 'fastiou[dask]'" in err
+
+
+def test_class_names_as_a_json_list(dataset, capsys, tmp_path):
+    names = tmp_path / "names.json"
+    names.write_text(json.dumps([f"c{i}" for i in range(NUM_CLASSES)]))
+    report = json_report(dataset, capsys, "--class-names", str(names))
+    assert [c["name"] for c in report["classes"]] == [f"c{i}" for i in range(NUM_CLASSES)]
+    names.write_text("[not json")
+    code, _, err = run(base_args(dataset, "--class-names", str(names)), capsys)
+    assert code == 2 and "is not a JSON list" in err
+
+
+_PEAK_RSS = """
+import resource, sys
+from fastiou.cli import main
+code = main(["eval", sys.argv[1], "-n", "5", "--ignore-index", "255", "--jobs", "2", "--out", sys.argv[2]])
+print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in KiB on Linux only")
+def test_peak_rss_does_not_grow_with_the_number_of_images(tmp_path):
+    """Pillow's buffers are invisible to tracemalloc: compare the peak RSS of two fresh
+    processes, one evaluating 16 pairs and one 160 (holding them would add ~40 MiB)."""
+    pairs = random_maps(np.random.default_rng(6), 16, (256, 512), 5, void=VOID)
+    gt, pred = write_folders(str(tmp_path), pairs)
+    listing = [(os.path.join(gt, f"sub{i % 2}", f"img{i:03d}_gt.png"), os.path.join(pred, f"img{i:03d}.png"))
+               for i in range(16)]
+    peaks = []
+    for repeat in (1, 10):
+        pairs_file = tmp_path / f"pairs{repeat}.tsv"
+        pairs_file.write_text("".join(f"{g}\t{p}\n" for _ in range(repeat) for g, p in listing))
+        out = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(pairs_file), str(tmp_path / "out.txt")],
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == "0"
+        peaks.append(int(out[1]))  # KiB on Linux
+    print(f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160")
+    assert peaks[1] < peaks[0] + 12 * 1024, f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160"
