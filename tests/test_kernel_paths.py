@@ -184,3 +184,20 @@ def test_one_thread_counts_past_the_uint32_range(dtype):
     expected[0, 2] = expected[1, 0] = 1
     np.testing.assert_array_equal(matrix, expected)
     assert (miss.sum(), n_bad_true, n_bad_pred) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [64 * 9 + 5, BYTE_TABLE_MIN_PAIRS + 129])
+def test_more_ignore_values_than_the_block_compares_mask(simd_level, dtype, size):
+    """The SIMD loops drop lanes whose truth is one of the first few ignore values with a
+    block compare; the others take the one-by-one path. Runs of ignored truth come with
+    random predictions, as in void regions."""
+    rng = np.random.default_rng(size)
+    num_classes = 7
+    specials = specials_for(dtype, num_classes)
+    truth = run_lengths_labels(rng, dtype, size, num_classes, [30, 64, 90], specials)
+    pred = rng.integers(0, num_classes + 2, size).astype(dtype)
+    calm = rng.random(size) < 0.7
+    pred[calm] = truth[calm]
+    for ignore in ([0, 1, 2, 3, 4, 5], specials + [6, 2], [3, num_classes, 1, 5, 0]):
+        check(truth, pred, num_classes, ignore, threads=(1, 2))

@@ -157,7 +157,10 @@ cdef extern from *:
     /* a block with more lanes than this left after its reference pairs has short runs or none
        (noise, random labels): the next FIOU_PLAIN_BLOCKS blocks are counted lane by lane */
     #define FIOU_FEW_RUNS 40
-    #define FIOU_PLAIN_BLOCKS 32
+    #define FIOU_PLAIN_BLOCKS 8
+    /* lanes whose truth equals one of the first this-many ignore values are dropped by a block
+       compare (their pairs are never counted); further ignore values go the one-by-one way */
+    #define FIOU_MASKED_IGNORES 4
 
     /* One-byte labels into a 65536-bin uint32 table of pair codes (t << 8) | p; the caller
        keeps end - start below 2**32 between flushes. Per block of 64 pairs, the pairs equal to
@@ -165,19 +168,21 @@ cdef extern from *:
        the other lanes are counted one by one. */
     #define FIOU_DEFINE_BYTE_KERNEL(ISA, ATTR)                                                    \
     ATTR static void fiou_bytes_##ISA(const uint8_t* t, const uint8_t* p, Py_ssize_t start,        \
-                                      Py_ssize_t end, uint32_t* table) {                           \
+            Py_ssize_t end, const uint8_t* ignore, int n_ignore, uint32_t* table) {                \
         Py_ssize_t i = start, k, plain_blocks = 0;                                                 \
+        int g;                                                                                    \
         for (; i + 64 <= end; i += 64) {                                                          \
-            uint64_t m, rest;                                                                     \
+            uint64_t m, rest = ~(uint64_t)0;                                                      \
+            __builtin_prefetch(t + i + FIOU_PREFETCH_BYTES);                                      \
+            __builtin_prefetch(p + i + FIOU_PREFETCH_BYTES);                                      \
             if (plain_blocks > 0) {                                                               \
                 plain_blocks--;                                                                   \
                 for (k = i; k < i + 64; k++) table[((unsigned)t[k] << 8) | p[k]] += 1;            \
                 continue;                                                                         \
             }                                                                                     \
-            __builtin_prefetch(t + i + FIOU_PREFETCH_BYTES);                                      \
-            __builtin_prefetch(p + i + FIOU_PREFETCH_BYTES);                                      \
-            m = eq64_##ISA##_8(t + i, t[i]) & eq64_##ISA##_8(p + i, p[i]);                        \
-            rest = ~m;                                                                            \
+            for (g = 0; g < n_ignore; g++) rest &= ~eq64_##ISA##_8(t + i, ignore[g]);             \
+            m = eq64_##ISA##_8(t + i, t[i]) & eq64_##ISA##_8(p + i, p[i]) & rest;                 \
+            rest &= ~m;                                                                           \
             table[((unsigned)t[i] << 8) | p[i]] += (uint32_t)__builtin_popcountll(m);             \
             if (rest >> 63) {                                                                     \
                 m = eq64_##ISA##_8(t + i, t[i + 63]) & eq64_##ISA##_8(p + i, p[i + 63]) & rest;    \
@@ -208,10 +213,11 @@ cdef extern from *:
     #endif
 
     static int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
-                                Py_ssize_t end, uint32_t* table) {
+                                Py_ssize_t end, const uint8_t* ignore, int n_ignore,
+                                uint32_t* table) {
     #ifdef FIOU_X86
-        if (level >= 2) { fiou_bytes_avx512(t, p, start, end, table); return 1; }
-        if (level >= 1) { fiou_bytes_avx2(t, p, start, end, table); return 1; }
+        if (level >= 2) { fiou_bytes_avx512(t, p, start, end, ignore, n_ignore, table); return 1; }
+        if (level >= 1) { fiou_bytes_avx2(t, p, start, end, ignore, n_ignore, table); return 1; }
     #endif
         return 0;
     }
@@ -237,7 +243,7 @@ cdef extern from *:
     ATTR static void fiou_count_##NAME##_##ISA(const T* t, const T* p, Py_ssize_t start,           \
             Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
             int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
-        Py_ssize_t i = start, k, plain_blocks = 0;                                                 \
+        Py_ssize_t i = start, k, g, plain_blocks = 0;                                              \
         for (; i + 64 <= end; i += 64) {                                                          \
             uint64_t rest = ~(uint64_t)0, m, tv, pv;                                              \
             for (k = 0; k < (Py_ssize_t)sizeof(T); k++) {  /* one line per byte of T */    \
@@ -249,10 +255,13 @@ cdef extern from *:
                 for (k = i; k < i + 64; k++) FIOU_ONE_PAIR(T);                                    \
                 continue;                                                                         \
             }                                                                                     \
+            for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                             \
+                rest &= ~eq64_##ISA##_##W(t + i, (uint64_t)ignore[g]);                            \
             tv = (uint64_t)t[i]; pv = (uint64_t)p[i];                                             \
             if ((tv < n_classes) & (pv < n_classes)) {                                            \
-                m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]); \
-                rest = ~m;                                                                        \
+                m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]) \
+                  & rest;                                                                         \
+                rest &= ~m;                                                                       \
                 hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
             }                                                                                     \
             tv = (uint64_t)t[i + 63]; pv = (uint64_t)p[i + 63];                                   \
@@ -326,7 +335,9 @@ cdef extern from *:
     int fiou_simd_level() noexcept nogil
     int fiou_simd_cap
     int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
-                         Py_ssize_t end, uint32_t* table) noexcept nogil
+                         Py_ssize_t end, const uint8_t* ignore, int n_ignore,
+                         uint32_t* table) noexcept nogil
+    int FIOU_MASKED_IGNORES
     int fiou_count_u8(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
                       Py_ssize_t end, uint64_t n_classes, const uint8_t* ignore,
                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
@@ -526,16 +537,20 @@ cdef void flush_byte_table(uint32_t* table, Py_ssize_t copies, int64_t* total) n
 
 
 cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y_pred,
-                              Py_ssize_t start, Py_ssize_t end, Py_ssize_t flush_every,
-                              Py_ssize_t copies, uint32_t* table, int64_t* total) noexcept nogil:
+                              Py_ssize_t start, Py_ssize_t end, const uint8_t* ignore,
+                              int n_ignore, Py_ssize_t flush_every, Py_ssize_t copies,
+                              uint32_t* table, int64_t* total) noexcept nogil:
     """Count [start, end) into the zeroed uint32 `table`s, flushing them into the int64
     `total` every `flush_every` pairs so that no counter can overflow (`total` is only
-    touched when `end - start > flush_every`); the last chunk stays in `table`."""
+    touched when `end - start > flush_every`); the last chunk stays in `table`. The SIMD
+    loops may leave out pairs whose truth is one of the `n_ignore` `ignore` bytes (the fold
+    drops those codes anyway)."""
     cdef Py_ssize_t chunk_end
     memset(table, 0, copies * BYTE_TABLE * sizeof(uint32_t))
     while True:
         chunk_end = end if end - start <= flush_every else start + flush_every
-        if not fiou_count_bytes(level, y_true, y_pred, start, chunk_end, table):
+        if not fiou_count_bytes(level, y_true, y_pred, start, chunk_end, ignore, n_ignore,
+                                table):
             count_bytes(y_true, y_pred, start, chunk_end, table)
         if chunk_end == end:
             return
@@ -663,6 +678,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef int64_t* hist
     cdef int64_t* hist_miss
     cdef bint direct
+    cdef int masked_ignores
     cdef Py_ssize_t n_rows
     cdef uint32_t[:, ::1] narrow_v
     cdef uint32_t* narrow_rows
@@ -673,6 +689,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
 
     if (label_t is uint8_t or label_t is int8_t) and n >= BYTE_TABLE_MIN_PAIRS:
         copies = 1 if level > 0 else BYTE_TABLE_COPIES
+        masked_ignores = <int>(n_ignore if n_ignore < FIOU_MASKED_IGNORES else FIOU_MASKED_IGNORES)
         table_stride = 2 * padded(copies * BYTE_TABLE // 2)
         narrow = np.empty((n_threads, table_stride), dtype=np.uint32)
         table = np.zeros(BYTE_TABLE, dtype=np.int64)
@@ -691,8 +708,9 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 start = n * tid // team
                 end = n * (tid + 1) // team
                 count_bytes_flushed(level, <const uint8_t*>t_ptr, <const uint8_t*>p_ptr,
-                                    start, end, flush_every, copies,
-                                    narrow_rows + tid * table_stride, rows + tid * stride)
+                                    start, end, <const uint8_t*>ig_ptr, masked_ignores,
+                                    flush_every, copies, narrow_rows + tid * table_stride,
+                                    rows + tid * stride)
             for copy in range(copies):
                 sum_byte_tables(narrow_rows + copy * BYTE_TABLE, n_threads, table_stride,
                                 &table_v[0], n_threads)
