@@ -166,6 +166,24 @@ cdef extern from *:
        keeps end - start below 2**32 between flushes. Per block of 64 pairs, the pairs equal to
        the block's first pair, then those equal to its last, are added with one popcount each;
        the other lanes are counted one by one. */
+    /* codes[k] = (t[k] << 8) | p[k] for the 64 pairs at t, p */
+    FIOU_AVX512 static inline void fiou_codes64_avx512(const uint8_t* t, const uint8_t* p,
+                                                       uint16_t* codes) {
+        for (int h = 0; h < 2; h++) {
+            __m512i tw = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i*)(t + 32 * h)));
+            __m512i pw = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i*)(p + 32 * h)));
+            _mm512_storeu_si512(codes + 32 * h, _mm512_or_si512(_mm512_slli_epi16(tw, 8), pw));
+        }
+    }
+    FIOU_AVX2 static inline void fiou_codes64_avx2(const uint8_t* t, const uint8_t* p,
+                                                   uint16_t* codes) {
+        for (int h = 0; h < 4; h++) {
+            __m256i tw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i*)(t + 16 * h)));
+            __m256i pw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i*)(p + 16 * h)));
+            _mm256_storeu_si256((__m256i*)(codes + 16 * h), _mm256_or_si256(_mm256_slli_epi16(tw, 8), pw));
+        }
+    }
+
     #define FIOU_DEFINE_BYTE_KERNEL(ISA, ATTR)                                                    \
     ATTR static void fiou_bytes_##ISA(const uint8_t* t, const uint8_t* p, Py_ssize_t start,        \
             Py_ssize_t end, const uint8_t* ignore, int n_ignore, uint32_t* table) {                \
@@ -199,10 +217,13 @@ cdef extern from *:
                 if (found < FIOU_RUN_GUESS / 2) break;                                            \
             }                                                                                     \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;     \
-            while (rest) {                                                                        \
-                k = i + __builtin_ctzll(rest);                                                    \
-                rest &= rest - 1;                                                                 \
-                table[((unsigned)t[k] << 8) | p[k]] += 1;                                         \
+            if (rest) {     /* the lanes left, one by one, from their 16-bit codes */             \
+                uint16_t codes[64];                                                               \
+                fiou_codes64_##ISA(t + i, p + i, codes);                                          \
+                while (rest) {                                                                    \
+                    table[codes[__builtin_ctzll(rest)]] += 1;                                     \
+                    rest &= rest - 1;                                                             \
+                }                                                                                 \
             }                                                                                     \
         }                                                                                         \
         for (; i < end; i++) table[((unsigned)t[i] << 8) | p[i]] += 1;                            \
