@@ -123,4 +123,100 @@ def bad_input_target(data):
         pass
 
 
-TARGETS = {"confusion": confusion_target, "bad_input": bad_input_target}
+COORDINATE_SPECIALS = [0.0, -0.0, 1e6, -1e6, 0.5, np.nan, np.inf, -np.inf]
+
+
+def _boxes(reader, count, width):
+    """Boxes from small integers and halves, with huge, negative and non-finite values mixed in."""
+    values = np.frombuffer(reader.raw(count * width), dtype=np.int8).astype(np.float64) / 2
+    specials = np.frombuffer(reader.raw(count * width), dtype=np.uint8)
+    picks = np.array(COORDINATE_SPECIALS)[specials % len(COORDINATE_SPECIALS)]
+    return np.where(specials > 245, picks, values).reshape(count, width)
+
+
+def boxes_target(data):
+    """box_iou (every format and mode), box_area and rotated_box_iou against their references."""
+    reader = ByteReader(data)
+    n, m = reader.integer(0, 12), reader.integer(0, 12)
+    fmt = reader.choice(["xyxy", "xywh", "cxcywh"])
+    mode = reader.choice(["iou", "iof", "giou", "diou", "ciou"])
+    aligned = reader.byte() < 64
+    if aligned:
+        m = n
+    offset = reader.choice([0, 1])
+    crowd = (np.frombuffer(reader.raw(m), dtype=np.uint8) < 80) if mode == "iou" and reader.byte() < 64 else None
+    first, second = _boxes(reader, n, 4), _boxes(reader, m, 4)
+    before = (first.copy(), second.copy())
+    got = fastiou.box_iou(first, second, fmt=fmt, mode=mode, aligned=aligned, offset=offset,
+                          iscrowd=crowd, n_threads=reader.integer(1, 3))
+    with np.errstate(all="ignore"):  # the oracle may compute inf * 0 on its way to NaN
+        want = reference.box_iou(first, second, fmt, mode, aligned=aligned, offset=offset,
+                                 iscrowd=crowd)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    assert np.array_equal(first, before[0], equal_nan=True) and np.array_equal(second, before[1], equal_nan=True)
+    finite = np.abs(first).max(initial=0) < 1e5 and np.abs(second).max(initial=0) < 1e5
+    if finite and np.isfinite(first).all() and np.isfinite(second).all():
+        np.testing.assert_allclose(fastiou.box_area(first, fmt=fmt), reference.box_area(first, fmt),
+                                   rtol=1e-12)
+        rotated1 = np.column_stack([np.abs(first), _boxes(reader, n, 1) * 10])[:, :5]
+        rotated2 = np.column_stack([np.abs(second), _boxes(reader, m, 1) * 10])[:, :5]
+        if np.isfinite(rotated1).all() and np.isfinite(rotated2).all():
+            iou = fastiou.rotated_box_iou(rotated1, rotated2, aligned=aligned)
+            assert ((iou >= 0) & (iou <= 1 + 1e-12)).all()
+            np.testing.assert_allclose(fastiou.rotated_box_iou(rotated2, rotated1, aligned=aligned),
+                                       iou.T, rtol=1e-9, atol=1e-9)
+
+
+def masks_target(data):
+    """mask_iou on arrays and on RLEs, and the RLE codec, against the NumPy reference."""
+    reader = ByteReader(data)
+    n, m = reader.integer(0, 6), reader.integer(0, 6)
+    height, width = reader.integer(0, 24), reader.integer(0, 24)
+    density = reader.byte()
+
+    def masks(count):
+        raw = np.frombuffer(reader.raw(count * height * width), dtype=np.uint8)
+        return (raw < density).reshape(count, height, width)
+
+    first, second = masks(n), masks(m)
+    crowd = (np.frombuffer(reader.raw(m), dtype=np.uint8) < 60) if reader.byte() < 64 else None
+    want = reference.mask_iou(first, second, iscrowd=crowd)
+    threads = reader.integer(1, 3)
+    np.testing.assert_allclose(fastiou.mask_iou(first, second, iscrowd=crowd, n_threads=threads),
+                               want, rtol=1e-12)
+    rles1, rles2 = fastiou.rle_encode(first), fastiou.rle_encode(second)
+    if n and m:
+        np.testing.assert_allclose(fastiou.mask_iou(rles1, rles2, iscrowd=crowd), want, rtol=1e-12)
+    for mask, rle in zip(first, rles1):
+        assert rle["counts"] == reference.rle_string(reference.rle_runs(mask))
+        listed = {"size": rle["size"], "counts": reference.rle_runs(mask)}
+        assert np.array_equal(fastiou.rle_decode(listed), mask)
+    if n:
+        assert np.array_equal(fastiou.rle_decode(rles1), first)
+
+
+def accumulator_target(data):
+    """ConfusionMatrix updates in random pieces, merged, round-tripped, equal the one-shot count."""
+    reader = ByteReader(data)
+    num_classes = reader.integer(1, 40)
+    size = reader.integer(0, 600)
+    truth = _labels(reader, "int16", size, num_classes)
+    pred = _labels(reader, "int16", size, num_classes)
+    ignore = reader.integer(-1, 40)
+    whole = fastiou.ConfusionMatrix(num_classes, ignore_index=ignore, out_of_range="miss")
+    parts = [fastiou.ConfusionMatrix(num_classes, ignore_index=ignore, out_of_range="miss")
+             for _ in range(reader.integer(1, 4))]
+    cuts = sorted(reader.integer(0, size) for _ in range(len(parts) - 1))
+    for part, chunk in zip(parts, np.split(np.arange(size), cuts)):
+        part.update(truth[chunk], pred[chunk])
+        whole.update(truth[chunk], pred[chunk])
+    merged = fastiou.ConfusionMatrix.from_dict(parts[0].to_dict())
+    merged.merge(*parts[1:])
+    expected = reference.confusion_counts(truth, pred, num_classes, [ignore])
+    for accumulator in (whole, merged):
+        assert np.array_equal(accumulator.matrix, expected[0])
+        assert np.array_equal(accumulator.miss, expected[1])
+
+
+TARGETS = {"confusion": confusion_target, "bad_input": bad_input_target, "boxes": boxes_target,
+           "masks": masks_target, "accumulator": accumulator_target}

@@ -359,3 +359,10 @@ def test_docstring_examples():
     for module in (fastiou.boxes, fastiou.masks):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_iscrowd_with_no_boxes():
+    """Found by the fuzzer: an empty `boxes2` with `iscrowd` crashed in a reshape."""
+    result = box_iou(np.ones((3, 4)), np.zeros((0, 4)), iscrowd=np.zeros(0, bool))
+    assert result.shape == (3, 0)
+    assert box_iou(np.zeros((0, 4)), np.zeros((0, 4)), iscrowd=[], aligned=True).shape == (0,)

@@ -5,7 +5,7 @@ import pytest
 
 from fuzz_targets import TARGETS
 
-CASES_PER_TARGET = 1500
+CASES_PER_TARGET = 600
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

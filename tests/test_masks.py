@@ -201,3 +201,10 @@ def test_bad_input_rle_helpers():
         rle_encode(np.ones((2, 2), dtype=float))
     with pytest.raises(ValueError, match=r"`masks` must have shape \(N, H, W\)"):
         rle_encode(np.ones(4, dtype=bool))
+
+
+def test_rle_round_trip_of_masks_with_no_pixels():
+    """Found by the fuzzer: decoding RLEs of 0-pixel masks crashed in a reshape."""
+    for shape in [(2, 0, 10), (3, 10, 0), (1, 0, 0)]:
+        masks = np.zeros(shape, bool)
+        assert rle_decode(rle_encode(masks)).shape == shape

@@ -311,3 +311,10 @@ def test_per_image_tables_that_do_not_fit_in_memory_raise(monkeypatch):
     labels = np.zeros((1000, 2), np.int64)
     with pytest.raises(ValueError, match=r"`per_image=True` needs 1000 tables of 40200 counts"):
         fastiou.confusion_matrix(labels, labels, 200, per_image=True)
+
+
+def test_weighted_scores_with_empty_spatial_axes():
+    """Found by the fuzzer's sibling: weighted score decoding of an empty image crashed."""
+    matrix = fastiou.confusion_matrix(np.zeros((2, 0), int), np.zeros((2, 3, 0), np.float32), 3,
+                                      axis=1, sample_weight=np.ones((2, 0)))
+    assert matrix.shape == (3, 3) and matrix.sum() == 0

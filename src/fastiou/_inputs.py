@@ -303,7 +303,8 @@ def decode_for_weights(plan):
     def labels_of(array, kind):
         if kind == KIND_LABELS:
             return array
-        shaped = array.reshape(-1, plan.channels, plan.inner)
+        # an explicit outer size: reshape cannot infer -1 when another axis is 0
+        shaped = array.reshape(plan.n_pixels // max(plan.inner, 1), plan.channels, plan.inner)
         if kind == KIND_ARGMAX:
             return np.argmax(shaped, axis=1)
         if kind == KIND_THRESHOLD:

@@ -223,6 +223,8 @@ def as_array(values, name, expected):
 def as_flag_array(values, name, shape, expected):
     """Bools or integers (non-zero = True) broadcast to `shape`, as C-contiguous uint8 0/1."""
     array = as_array(values, name, "an array of bools")
+    if array.size == 0:  # `[]` (float64 to NumPy) for an image without boxes
+        array = array.astype(bool)
     if array.dtype.kind not in "biu":
         raise TypeError(f"`{name}` must hold bools or 0/1 integers, got dtype {array.dtype}")
     try:

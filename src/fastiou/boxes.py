@@ -186,7 +186,7 @@ def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, 
         if mode != "iou":
             raise ValueError(f"`iscrowd` follows pycocotools and needs mode='iou', got mode={mode!r}")
         crowd = as_flag_array(iscrowd, "iscrowd", batch + (m,),
-                              "one value per box of `boxes2`").reshape(-1, m)
+                              "one value per box of `boxes2`").reshape(first.shape[0], m)
     else:
         crowd = np.zeros((1, 1), dtype=np.uint8)
     n_pairs = first.shape[0] * n * (1 if aligned else m)

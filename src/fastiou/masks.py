@@ -230,7 +230,7 @@ def rle_encode(masks):
         single = False
     array = _as_mask_array(np.asarray(masks)[None] if single else masks, "masks")
     height, width = array.shape[1:]
-    columns = np.ascontiguousarray(array.transpose(0, 2, 1)).reshape(array.shape[0], -1)
+    columns = np.ascontiguousarray(array.transpose(0, 2, 1)).reshape(array.shape[0], height * width)
     encoded = [{"size": [height, width], "counts": _masks.counts_to_string(_masks.mask_runs(mask))}
                for mask in columns]
     return encoded[0] if single else encoded
@@ -263,5 +263,5 @@ def rle_decode(rles):
         return np.zeros((0, 0, 0), dtype=bool)
     packed, _, (height, width) = _pack_rles(rles, "rles")
     bits = np.unpackbits(packed.astype("<u8").view(np.uint8), axis=1, count=height * width, bitorder="little")
-    masks = bits.reshape(-1, width, height).transpose(0, 2, 1).astype(bool)
+    masks = bits.reshape(bits.shape[0], width, height).transpose(0, 2, 1).astype(bool)
     return masks[0] if single else masks
