@@ -15,27 +15,15 @@ Times are medians; the kernel is the private ``_confusion.confusion_counts``.
 
 import argparse
 import os
-import platform
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 import fastiou
 from fastiou import _confusion
+from fastiou._bench import cpu_model, median_seconds
 
 RNG = np.random.default_rng(0)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def blocky_maps(shape, num_classes, dtype, ignore=None):
@@ -84,16 +72,6 @@ def reference(truth, pred, num_classes, ignore):
     return np.bincount(code, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
-def median_time(func, repeat):
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 READ_KERNELS = {"sum": np.sum, "count_nonzero": np.count_nonzero, "or-reduce": np.bitwise_or.reduce}
 
 
@@ -105,7 +83,7 @@ def read_bandwidth(arrays, threads, repeat):
     best = (0.0, "")
     with ThreadPoolExecutor(threads) as pool:
         for name, kernel in READ_KERNELS.items():
-            seconds = median_time(lambda: list(pool.map(kernel, pieces)), repeat)
+            seconds = median_seconds(lambda: list(pool.map(kernel, pieces)), repeat)
             best = max(best, (total / seconds, name))
     return best
 
@@ -136,10 +114,10 @@ def main():
         expected = reference(truth, pred, num_classes, ignore_arr)
         got = _confusion.confusion_counts(truth, pred, num_classes, ignore_arr, threads)[0]
         assert np.array_equal(got, expected), key
-        ref = median_time(lambda: reference(truth, pred, num_classes, ignore_arr), max(3, args.repeat // 2))
-        one = median_time(lambda: _confusion.confusion_counts(truth, pred, num_classes, ignore_arr, 1),
+        ref = median_seconds(lambda: reference(truth, pred, num_classes, ignore_arr), max(3, args.repeat // 2))
+        one = median_seconds(lambda: _confusion.confusion_counts(truth, pred, num_classes, ignore_arr, 1),
                           args.repeat)
-        many = median_time(lambda: _confusion.confusion_counts(truth, pred, num_classes, ignore_arr,
+        many = median_seconds(lambda: _confusion.confusion_counts(truth, pred, num_classes, ignore_arr,
                                                                threads), args.repeat)
         print(f"{key:2}{label:42}{ref * 1e3:8.1f}ms{one * 1e3:8.2f}ms{ref / one:7.1f}"
               f"{many * 1e3:8.2f}ms{ref / many:7.1f}")
@@ -152,8 +130,8 @@ def main():
     if "s" in args.only:
         truth, pred = blocky_maps((1, 256, 256), 19, np.uint8)
         truth, pred = truth.reshape(256, 256), pred.reshape(256, 256)
-        total = median_time(lambda: truth.sum(), 200)
-        call = median_time(lambda: fastiou.confusion_matrix(truth, pred, 19), 200)
+        total = median_seconds(lambda: truth.sum(), 200)
+        call = median_seconds(lambda: fastiou.confusion_matrix(truth, pred, 19), 200)
         print(f"s 256x256 uint8 confusion_matrix {call * 1e6:.1f}us, numpy .sum() {total * 1e6:.1f}us: "
               f"{call / total:.1f}x the sum (bar: <= 3x)")
 

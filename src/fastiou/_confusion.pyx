@@ -327,11 +327,6 @@ cdef extern from *:
         else return 0;                                                                            \
         return 1;                                                                                 \
     }
-    #define FIOU_NO_SIMD_TYPE(NAME, T)                                                            \
-    static int fiou_count_##NAME(int level, const T* t, const T* p, Py_ssize_t start,              \
-            Py_ssize_t end, uint64_t n_classes, const T* ignore, Py_ssize_t n_ignore,               \
-            int64_t* hist, int64_t* miss, int64_t* bad) { return 0; }
-
     #ifdef FIOU_X86
     FIOU_DEFINE_TYPE(u8, uint8_t, 8)
     FIOU_DEFINE_TYPE(i8, int8_t, 8)
@@ -341,16 +336,30 @@ cdef extern from *:
     FIOU_DEFINE_TYPE(i32, int32_t, 32)
     FIOU_DEFINE_TYPE(u64, uint64_t, 64)
     FIOU_DEFINE_TYPE(i64, int64_t, 64)
-    #else
-    FIOU_NO_SIMD_TYPE(u8, uint8_t)
-    FIOU_NO_SIMD_TYPE(i8, int8_t)
-    FIOU_NO_SIMD_TYPE(u16, uint16_t)
-    FIOU_NO_SIMD_TYPE(i16, int16_t)
-    FIOU_NO_SIMD_TYPE(u32, uint32_t)
-    FIOU_NO_SIMD_TYPE(i32, int32_t)
-    FIOU_NO_SIMD_TYPE(u64, uint64_t)
-    FIOU_NO_SIMD_TYPE(i64, int64_t)
     #endif
+
+    /* The run-aware loop for labels of `size` bytes, signed or not; returns 0 when this machine
+       or compiler has none (the caller then runs its scalar loop). */
+    static int fiou_count_labels(int level, int size, int is_signed, const void* t, const void* p,
+            Py_ssize_t start, Py_ssize_t end, uint64_t n_classes, const void* ignore,
+            Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {
+    #ifdef FIOU_X86
+    #define FIOU_CALL(NAME, T) fiou_count_##NAME(level, (const T*)t, (const T*)p, start, end,       \
+            n_classes, (const T*)ignore, n_ignore, hist, miss, bad)
+        switch (size * 2 + (is_signed != 0)) {
+            case 2: return FIOU_CALL(u8, uint8_t);
+            case 3: return FIOU_CALL(i8, int8_t);
+            case 4: return FIOU_CALL(u16, uint16_t);
+            case 5: return FIOU_CALL(i16, int16_t);
+            case 8: return FIOU_CALL(u32, uint32_t);
+            case 9: return FIOU_CALL(i32, int32_t);
+            case 16: return FIOU_CALL(u64, uint64_t);
+            case 17: return FIOU_CALL(i64, int64_t);
+        }
+    #undef FIOU_CALL
+    #endif
+        return 0;
+    }
     """
     int fiou_simd_available() noexcept nogil
     int fiou_simd_level() noexcept nogil
@@ -359,30 +368,10 @@ cdef extern from *:
                          Py_ssize_t end, const uint8_t* ignore, int n_ignore,
                          uint32_t* table) noexcept nogil
     int FIOU_MASKED_IGNORES
-    int fiou_count_u8(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
-                      Py_ssize_t end, uint64_t n_classes, const uint8_t* ignore,
-                      Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_i8(int level, const int8_t* t, const int8_t* p, Py_ssize_t start,
-                      Py_ssize_t end, uint64_t n_classes, const int8_t* ignore,
-                      Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_u16(int level, const uint16_t* t, const uint16_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const uint16_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_i16(int level, const int16_t* t, const int16_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const int16_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_u32(int level, const uint32_t* t, const uint32_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const uint32_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_i32(int level, const int32_t* t, const int32_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const int32_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_u64(int level, const uint64_t* t, const uint64_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const uint64_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
-    int fiou_count_i64(int level, const int64_t* t, const int64_t* p, Py_ssize_t start,
-                       Py_ssize_t end, uint64_t n_classes, const int64_t* ignore,
-                       Py_ssize_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) noexcept nogil
+    int fiou_count_labels(int level, int size, int is_signed, const void* t, const void* p,
+                          Py_ssize_t start, Py_ssize_t end, uint64_t n_classes,
+                          const void* ignore, Py_ssize_t n_ignore, int64_t* hist,
+                          int64_t* miss, int64_t* bad) noexcept nogil
 
 ctypedef fused label_t:
     uint8_t
@@ -596,22 +585,8 @@ cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
                                   const label_t* ignore, Py_ssize_t n_ignore, int64_t* hist,
                                   int64_t* miss, int64_t* bad) noexcept nogil:
     """The run-aware SIMD loop for `label_t`; False when this machine has none."""
-    if label_t is uint8_t:
-        return fiou_count_u8(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is int8_t:
-        return fiou_count_i8(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is uint16_t:
-        return fiou_count_u16(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is int16_t:
-        return fiou_count_i16(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is uint32_t:
-        return fiou_count_u32(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is int32_t:
-        return fiou_count_i32(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    elif label_t is uint64_t:
-        return fiou_count_u64(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
-    else:
-        return fiou_count_i64(level, t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad)
+    return fiou_count_labels(level, sizeof(label_t), (<label_t>-1) < 0, t, p, start, end,
+                             n_classes, ignore, n_ignore, hist, miss, bad)
 
 
 cdef void sum_rows(acc_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
