@@ -7,7 +7,9 @@ out-of-range labels."""
 import numpy as np
 import pytest
 
+import fastiou
 from fastiou import _confusion, reference
+from fastiou._validation import as_label_array
 
 DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
 LEVELS = _confusion._simd_levels()
@@ -201,3 +203,20 @@ def test_more_ignore_values_than_the_block_compares_mask(simd_level, dtype, size
     pred[calm] = truth[calm]
     for ignore in ([0, 1, 2, 3, 4, 5], specials + [6, 2], [3, num_classes, 1, 5, 0]):
         check(truth, pred, num_classes, ignore, threads=(1, 2))
+
+
+@pytest.mark.parametrize("dtype", ["int16", "uint32", "int64"])
+def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
+    """A label buffer at an odd address (as unpickled by dask workers) is copied once by the
+    wrapper, so the kernels only ever load aligned typed values."""
+    rng = np.random.default_rng(2)
+    values = rng.integers(0, 5, 300).astype(dtype)
+    raw = bytearray(values.nbytes + 1)
+    unaligned = np.frombuffer(raw, dtype=dtype, offset=1, count=values.size)
+    unaligned[...] = values
+    assert not unaligned.flags.aligned
+    converted = as_label_array(unaligned, "y_true")
+    assert converted.flags.aligned
+    np.testing.assert_array_equal(converted, values)
+    expected = reference.confusion_counts(values.astype(np.int64), values[::-1].astype(np.int64), 5)
+    np.testing.assert_array_equal(fastiou.confusion_matrix(unaligned, values[::-1], 5), expected[0])

@@ -112,6 +112,9 @@ def as_label_array(values, name):
         return array.view(np.uint8)
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
+    elif not array.flags.aligned:
+        # e.g. a buffer unpickled at an odd address: the kernels load labels as typed values
+        array = array.copy()
     return array
 
 
