@@ -5,7 +5,13 @@ from typing import NamedTuple
 import numpy as np
 
 from fastiou import _confusion, _scores
-from fastiou._inputs import decode_for_weights, not_one_hot_error, plan_counting
+from fastiou._inputs import (
+    KIND_ARGMAX,
+    KIND_ONE_HOT,
+    decode_for_weights,
+    not_one_hot_error,
+    plan_counting,
+)
 from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou._validation import (
     as_label_array,
@@ -25,6 +31,13 @@ OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 # Measured on a 2-core Xeon (median of 200 calls, 19 classes): at 2**13 pairs 2 threads take
 # 1.2x the time of one, at 2**14 they break even, at 2**15 they are 1.3-1.5x faster.
 MIN_PAIRS_PER_THREAD = 1 << 14
+
+
+# Long calls count in chunks of about this many label pairs (tens of milliseconds each):
+# the kernels run without the GIL, and between two chunks Python raises a pending
+# KeyboardInterrupt, so Ctrl-C stops a huge call within one chunk. Integer sums of the
+# chunks' counts are exact, so the result is unchanged.
+CHUNK_PAIRS = 1 << 26
 
 
 class Counts(NamedTuple):
@@ -120,15 +133,56 @@ def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight
     pairs = prepare_pairs(y_true, y_pred, ignore_index, sample_weight)
     threads = threads_for_size(threads, pairs.y_true.size, MIN_PAIRS_PER_THREAD)
     threads = check_matrix_fits(num_classes, threads)
-    if pairs.weights is None:
-        counts = Counts(*_confusion.confusion_counts(
-            pairs.y_true, pairs.y_pred, num_classes, pairs.ignore, threads))
-    else:
-        counts = Counts(*_confusion.weighted_confusion_counts(
-            pairs.y_true, pairs.y_pred, pairs.weights, num_classes, pairs.ignore, threads))
+    counts = Counts(*_sum_chunks(_count_label_chunks(pairs, num_classes, threads)))
     if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):
         raise _out_of_range_error(pairs, num_classes, counts)
     return counts
+
+
+def _sum_chunks(parts, per_image=False):
+    """Add up (or, per image, stack) the count tuples of consecutive chunks."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    if per_image:
+        return tuple(np.concatenate(field) if isinstance(field[0], np.ndarray) else sum(field)
+                     for field in zip(*parts))
+    return tuple(sum(field[1:], start=field[0].copy()) if isinstance(field[0], np.ndarray)
+                 else sum(field) for field in zip(*parts))
+
+
+def _count_label_chunks(pairs, num_classes, threads):
+    """Counts of the flat label pairs, one kernel call per CHUNK_PAIRS slice."""
+    for start in range(0, max(pairs.y_true.size, 1), CHUNK_PAIRS):
+        chunk = slice(start, start + CHUNK_PAIRS)
+        if pairs.weights is None:
+            yield Counts(*_confusion.confusion_counts(
+                pairs.y_true[chunk], pairs.y_pred[chunk], num_classes, pairs.ignore, threads))
+        else:
+            yield Counts(*_confusion.weighted_confusion_counts(
+                pairs.y_true[chunk], pairs.y_pred[chunk], pairs.weights[chunk], num_classes,
+                pairs.ignore, threads))
+
+
+def _count_plan_chunks(plan, threads):
+    """``_scores.tile_counts`` over slices of whole rows of the (outer, K, inner) geometry
+    (whole images when counting per image), each about CHUNK_PAIRS of work."""
+    outer = plan.n_pixels // max(plan.inner, 1)
+    truth_channels = plan.channels if plan.multilabel or plan.truth_kind == KIND_ONE_HOT else 1
+    pred_channels = plan.channels if plan.multilabel or plan.pred_kind == KIND_ARGMAX else 1
+    rows = max(1, CHUNK_PAIRS // max(plan.inner * plan.channels, 1))
+    rows_per_image = outer // plan.n_images if plan.n_images else 1
+    rows = max(1, rows // max(rows_per_image, 1)) * max(rows_per_image, 1)
+    truth, pred = plan.truth.reshape(-1), plan.pred.reshape(-1)
+    for first in range(0, max(outer, 1), rows):
+        last = min(first + rows, outer)
+        t_step, p_step = truth_channels * plan.inner, pred_channels * plan.inner
+        yield _scores.tile_counts(
+            truth[first * t_step:last * t_step], plan.truth_kind,
+            pred[first * p_step:last * p_step], plan.pred_kind, plan.channels, plan.inner,
+            (last - first) * plan.inner, plan.num_classes, plan.groups, plan.multilabel,
+            (last - first) // rows_per_image if plan.n_images else 0,
+            plan.ignore, plan.threshold, threads)
 
 
 def _count_plan(plan, threads, out_of_range):
@@ -137,10 +191,8 @@ def _count_plan(plan, threads, out_of_range):
     if plan.n_images:
         threads = min(threads, plan.n_images)
         check_per_image_fits(plan.n_images, plan.groups * (plan.num_classes + 1) * plan.num_classes)
-    matrix, miss, n_bad_true, n_bad_pred, n_not_one_hot = _scores.tile_counts(
-        plan.truth, plan.truth_kind, plan.pred, plan.pred_kind, plan.channels, plan.inner,
-        plan.n_pixels, plan.num_classes, plan.groups, plan.multilabel, plan.n_images,
-        plan.ignore, plan.threshold, threads)
+    matrix, miss, n_bad_true, n_bad_pred, n_not_one_hot = _sum_chunks(
+        _count_plan_chunks(plan, threads), per_image=bool(plan.n_images))
     if n_not_one_hot:
         raise not_one_hot_error(n_not_one_hot)
     if not plan.multilabel:  # drop the group axis of length 1
