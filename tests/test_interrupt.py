@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _core
+from fastiou import _threads
 
 RNG = np.random.default_rng(11)
 LABELS = RNG.integers(0, 6, (4, 30, 50)).astype(np.uint8)
@@ -25,6 +25,9 @@ CALLS = {
     "threshold-per-image": lambda: fastiou.confusion_matrix(
         LABELS % 2, SCORES[:, 0], 2, threshold=0.2, per_image=True),
     "multilabel": lambda: fastiou.confusion_matrix(ONE_HOT, SCORES, 6, multilabel=True, threshold=0.0),
+    "masks": lambda: fastiou.mask_iou(np.concatenate([LABELS == k for k in range(6)]),
+                                      np.concatenate([PRED == k for k in range(3)])),
+    "masks-rle": lambda: fastiou.mask_iou(fastiou.rle_encode(LABELS == 1), PRED == 1, iscrowd=[0, 1, 0, 1]),
 }
 
 
@@ -32,7 +35,7 @@ CALLS = {
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_chunked_counting_equals_one_pass(monkeypatch, name, chunk):
     whole = CALLS[name]()
-    monkeypatch.setattr(_core, "CHUNK_PAIRS", chunk)
+    monkeypatch.setattr(_threads, "CHUNK_WORK", chunk)
     chunked = CALLS[name]()
     assert chunked.dtype == whole.dtype
     np.testing.assert_array_equal(chunked, whole)
@@ -66,6 +69,7 @@ HUGE = {
                "fastiou.confusion_matrix(t, p, 19, n_threads=-1)"),
     "scores": ("t = np.zeros((128, 1024, 2048), np.uint8); s = np.zeros((128, 19, 1024, 2048), np.float32)",
                "fastiou.confusion_matrix(t, s, 19, axis=1, n_threads=-1)"),
+    "masks": ("m = np.zeros((3000, 1024, 2048), bool)", "fastiou.mask_iou(m, m[:1500], n_threads=-1)"),
 }
 
 

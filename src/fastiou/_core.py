@@ -12,7 +12,7 @@ from fastiou._inputs import (
     not_one_hot_error,
     plan_counting,
 )
-from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
 from fastiou._validation import (
     as_label_array,
     as_sample_weight,
@@ -31,13 +31,6 @@ OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 # Measured on a 2-core Xeon (median of 200 calls, 19 classes): at 2**13 pairs 2 threads take
 # 1.2x the time of one, at 2**14 they break even, at 2**15 they are 1.3-1.5x faster.
 MIN_PAIRS_PER_THREAD = 1 << 14
-
-
-# Long calls count in chunks of about this many label pairs (tens of milliseconds each):
-# the kernels run without the GIL, and between two chunks Python raises a pending
-# KeyboardInterrupt, so Ctrl-C stops a huge call within one chunk. Integer sums of the
-# chunks' counts are exact, so the result is unchanged.
-CHUNK_PAIRS = 1 << 26
 
 
 class Counts(NamedTuple):
@@ -152,9 +145,8 @@ def _sum_chunks(parts, per_image=False):
 
 
 def _count_label_chunks(pairs, num_classes, threads):
-    """Counts of the flat label pairs, one kernel call per CHUNK_PAIRS slice."""
-    for start in range(0, max(pairs.y_true.size, 1), CHUNK_PAIRS):
-        chunk = slice(start, start + CHUNK_PAIRS)
+    """Counts of the flat label pairs, one kernel call per chunk (see ``row_chunks``)."""
+    for chunk in row_chunks(pairs.y_true.size, 1):
         if pairs.weights is None:
             yield Counts(*_confusion.confusion_counts(
                 pairs.y_true[chunk], pairs.y_pred[chunk], num_classes, pairs.ignore, threads))
@@ -165,24 +157,20 @@ def _count_label_chunks(pairs, num_classes, threads):
 
 
 def _count_plan_chunks(plan, threads):
-    """``_scores.tile_counts`` over slices of whole rows of the (outer, K, inner) geometry
-    (whole images when counting per image), each about CHUNK_PAIRS of work."""
+    """``_scores.tile_counts`` over chunks of whole rows of the (outer, K, inner) geometry
+    (whole images when counting per image)."""
     outer = plan.n_pixels // max(plan.inner, 1)
-    truth_channels = plan.channels if plan.multilabel or plan.truth_kind == KIND_ONE_HOT else 1
-    pred_channels = plan.channels if plan.multilabel or plan.pred_kind == KIND_ARGMAX else 1
-    rows = max(1, CHUNK_PAIRS // max(plan.inner * plan.channels, 1))
-    rows_per_image = outer // plan.n_images if plan.n_images else 1
-    rows = max(1, rows // max(rows_per_image, 1)) * max(rows_per_image, 1)
+    truth_step = plan.inner * (plan.channels if plan.multilabel or plan.truth_kind == KIND_ONE_HOT else 1)
+    pred_step = plan.inner * (plan.channels if plan.multilabel or plan.pred_kind == KIND_ARGMAX else 1)
+    rows_per_image = max(outer // plan.n_images, 1) if plan.n_images else 1
     truth, pred = plan.truth.reshape(-1), plan.pred.reshape(-1)
-    for first in range(0, max(outer, 1), rows):
-        last = min(first + rows, outer)
-        t_step, p_step = truth_channels * plan.inner, pred_channels * plan.inner
+    for rows in row_chunks(outer, plan.inner * plan.channels, rows_per_image):
+        n_rows = rows.stop - rows.start
         yield _scores.tile_counts(
-            truth[first * t_step:last * t_step], plan.truth_kind,
-            pred[first * p_step:last * p_step], plan.pred_kind, plan.channels, plan.inner,
-            (last - first) * plan.inner, plan.num_classes, plan.groups, plan.multilabel,
-            (last - first) // rows_per_image if plan.n_images else 0,
-            plan.ignore, plan.threshold, threads)
+            truth[rows.start * truth_step:rows.stop * truth_step], plan.truth_kind,
+            pred[rows.start * pred_step:rows.stop * pred_step], plan.pred_kind, plan.channels,
+            plan.inner, n_rows * plan.inner, plan.num_classes, plan.groups, plan.multilabel,
+            n_rows // rows_per_image if plan.n_images else 0, plan.ignore, plan.threshold, threads)
 
 
 def _count_plan(plan, threads, out_of_range):

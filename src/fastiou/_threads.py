@@ -90,6 +90,22 @@ def resolve_n_threads(n_threads):
     return _single_thread_after_fork(n_threads)
 
 
+# Long calls run in chunks of about this much work (label pairs, score values, words of
+# packed masks): tens of milliseconds each. The kernels release the GIL, and between two
+# chunks Python raises a pending KeyboardInterrupt, so Ctrl-C stops a huge call within one
+# chunk. Counts add up exactly, so chunking never changes a result.
+CHUNK_WORK = 1 << 26
+
+
+def row_chunks(n_rows, work_per_row, rows_multiple=1):
+    """Slices covering ``range(n_rows)`` of about `CHUNK_WORK` work each, every one a whole
+    multiple of `rows_multiple` rows; one (empty) slice when there are no rows."""
+    rows = max(1, CHUNK_WORK // max(work_per_row, 1))
+    rows = max(1, rows // rows_multiple) * rows_multiple
+    for start in range(0, max(n_rows, 1), rows):
+        yield slice(start, min(start + rows, n_rows))
+
+
 def threads_for_size(n_threads, n_items, min_items_per_thread):
     """Cap a resolved thread count so that each thread gets at least `min_items_per_thread` items."""
     return max(1, min(n_threads, n_items // min_items_per_thread))

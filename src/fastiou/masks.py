@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from fastiou import _masks
-from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
 from fastiou._validation import as_array, as_flag_array
 
 # one mask pair costs at least a few hundred ns; packing one mask many microseconds
@@ -110,8 +110,9 @@ def _pack_array(masks, threads, column_major):
     flat = masks.reshape(masks.shape[0], masks.shape[1] * masks.shape[2])
     packed = np.empty((flat.shape[0], (flat.shape[1] + 63) // 64), dtype=np.uint64)
     stats = np.empty((flat.shape[0], 3), dtype=np.int64)
-    _masks.pack_masks(flat, packed, stats,
-                      threads_for_size(threads, flat.shape[0], MIN_MASKS_PER_PACKING_THREAD))
+    threads = threads_for_size(threads, flat.shape[0], MIN_MASKS_PER_PACKING_THREAD)
+    for rows in row_chunks(flat.shape[0], flat.shape[1]):  # interruptible between chunks
+        _masks.pack_masks(flat[rows], packed[rows], stats[rows], threads)
     return packed, stats
 
 
@@ -175,8 +176,10 @@ def mask_iou(masks1, masks2, *, iscrowd=None, n_threads=None):
         use_crowd = True
     out = np.zeros((n, m), dtype=np.float64)
     if n and m and packed1.shape[1] == packed2.shape[1]:
-        _masks.packed_iou(packed1, stats1, packed2, stats2, crowd, use_crowd, out,
-                          threads_for_size(threads, n * m, MIN_MASK_PAIRS_PER_THREAD))
+        threads = threads_for_size(threads, n * m, MIN_MASK_PAIRS_PER_THREAD)
+        for rows in row_chunks(n, m * packed1.shape[1]):  # interruptible between chunks
+            _masks.packed_iou(packed1[rows], stats1[rows], packed2, stats2, crowd, use_crowd,
+                              out[rows], threads)
     return out
 
 
