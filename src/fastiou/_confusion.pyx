@@ -373,15 +373,7 @@ cdef extern from *:
                           const void* ignore, Py_ssize_t n_ignore, int64_t* hist,
                           int64_t* miss, int64_t* bad) noexcept nogil
 
-ctypedef fused label_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    uint32_t
-    int32_t
-    uint64_t
-    int64_t
+from fastiou._fused cimport label_t
 
 ctypedef fused acc_t:
     int64_t

@@ -1,4 +1,4 @@
-# Fused types shared by the kernels (``cimport`` them; _confusion.pyx may switch to these).
+# Fused types shared by the kernels: ``from fastiou._fused cimport label_t``.
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
