@@ -34,14 +34,17 @@ cdef extern from *:
        it may assume that floating-point comparisons do not trap. Values are unchanged. */
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC optimize ("no-trapping-math")
+    /* No fused multiply-add contraction: the AVX-512 clone (which has FMA) then rounds
+       exactly as the AVX2 and baseline copies do, so results never depend on the CPU. */
+    #pragma GCC optimize ("fp-contract=off")
     #endif
 
-    /* The plain IoU row, the hot path, is C so that GCC can also build an AVX2 copy,
-       picked at load time on CPUs that have it (GCC, x86-64, glibc: the pick is an ifunc);
+    /* The plain IoU row, the hot path, is C so that GCC can also build AVX-512 and AVX2
+       copies, picked at load time on CPUs that have them (GCC, x86-64, glibc: an ifunc);
        elsewhere one baseline build. Same operations in the same order as the Cython rows. */
     #include <stdlib.h>
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-    #define FASTIOU_CLONES __attribute__((target_clones("avx2", "default")))
+    #define FASTIOU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
     #else
     #define FASTIOU_CLONES
     #endif
