@@ -321,14 +321,26 @@ def iou_from_confusion(cm):
     return _iou(matrix, np.zeros(matrix.shape[0]))
 
 
+def class_counts(counts, miss, multilabel):
+    """Per-class (tp, fp, fn) float64 arrays of shape (…, C) (for multilabel: per label)."""
+    if multilabel:
+        return counts[..., 1, 1], counts[..., 0, 1], counts[..., 1, 0] + miss[..., 1]
+    tp = np.diagonal(counts, axis1=-2, axis2=-1)
+    return tp, counts.sum(axis=-2) - tp, counts.sum(axis=-1) - tp + miss
+
+
+def ratio(numerator, denominator, zero_division):
+    """numerator / denominator, `zero_division` where the denominator is 0 (no warning)."""
+    out = np.full(np.shape(numerator), zero_division, dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
+    return out
+
+
 def _iou(matrix, miss):
     """Per-class IoU with `miss` (out-of-range predictions) added to the false negatives;
     any leading axes (images, labels) are kept."""
-    tp = np.diagonal(matrix, axis1=-2, axis2=-1).astype(np.float64)
-    denominator = matrix.sum(axis=-2) + matrix.sum(axis=-1) + miss - tp
-    iou = np.full(tp.shape, np.nan)
-    np.divide(tp, denominator, out=iou, where=denominator > 0)
-    return iou
+    tp, fp, fn = class_counts(matrix, miss, False)
+    return ratio(tp, tp + fp + fn, np.nan)
 
 
 def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,

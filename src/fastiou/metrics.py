@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from fastiou._core import count_pairs
+from fastiou._core import class_counts, count_pairs, ratio
 
 AVERAGES = ("macro", "micro", "weighted", "none", "binary", "micro-imagewise", "macro-imagewise")
 IMAGEWISE = ("micro-imagewise", "macro-imagewise")
@@ -73,14 +73,6 @@ def as_counts(cm, miss=None, *, multilabel=False, name="cm"):
     return counts, miss
 
 
-def class_counts(counts, miss, multilabel):
-    """Per-class (tp, fp, fn) float64 arrays of shape (…, C) (for multilabel: per label)."""
-    if multilabel:
-        return counts[..., 1, 1], counts[..., 0, 1], counts[..., 1, 0] + miss[..., 1]
-    tp = np.diagonal(counts, axis1=-2, axis2=-1)
-    return tp, counts.sum(axis=-2) - tp, counts.sum(axis=-1) - tp + miss
-
-
 def check_zero_division(zero_division):
     if isinstance(zero_division, (bool, np.bool_)) or not isinstance(zero_division, numbers.Real):
         raise TypeError("`zero_division` must be a number or NaN, got "
@@ -118,13 +110,6 @@ def select_classes(labels, n_classes, name="labels"):
 
 
 # --------------------------------------------------------------------------- reductions
-
-def ratio(numerator, denominator, zero_division):
-    """numerator / denominator, `zero_division` where the denominator is 0 (no warning)."""
-    out = np.full(np.shape(numerator), zero_division, dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
-    return out
-
 
 def nan_mean(values, axis=-1, weights=None):
     """Mean over `axis` leaving NaN out (NaN when nothing is left), without warnings."""
