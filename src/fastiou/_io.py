@@ -367,32 +367,32 @@ def reduce_zero_label(labels):
 # ---------------------------------------------------------------------------------------------
 # Decoding
 
-def _pillow(path):
-    """Pillow's Image module, or None (for a PNG, which :mod:`fastiou._png` can then read)."""
+def _pillow(path, declined=None):
+    """Pillow's Image module; without Pillow, an :class:`EvalError` for `path` (which
+    fastiou's PNG decoder `declined` with that :class:`~fastiou._png.PngError`, if any)."""
     try:
         from PIL import Image
     except ImportError:
-        if path.lower().endswith(".png"):
-            return None
-        raise EvalError(f"reading {path} needs Pillow: pip install 'fastiou[cli]'",
+        if declined is not None and not declined.needs_pillow:
+            raise EvalError(f"cannot decode {declined}", EXIT_UNREADABLE) from None
+        reading = f"{declined}: reading it" if declined is not None else f"reading {path}"
+        raise EvalError(f"{reading} needs Pillow: pip install 'fastiou[cli]'",
                         EXIT_MISSING_DEPENDENCY) from None
     return Image
 
 
-def _read_png_without_pillow(path):
+def _read_png(path):
+    """``(labels, None)`` from fastiou's PNG decoder, or ``(None, PngError)`` when it declines."""
     from fastiou._png import PngError, read_png
 
     try:
-        return read_png(path)
+        return read_png(path), None
     except FileNotFoundError:
         raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
     except OSError as exc:
         raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
     except PngError as exc:
-        if exc.needs_pillow:
-            raise EvalError(f"{exc}: reading it needs Pillow: pip install 'fastiou[cli]'",
-                            EXIT_MISSING_DEPENDENCY) from None
-        raise EvalError(f"cannot decode {exc}", EXIT_UNREADABLE) from None
+        return None, exc
 
 
 def _colours_to_ids(rgb, colour_map, path):
@@ -413,8 +413,10 @@ def read_label_map(path, colour_map=None):
     """Decode one label map into an integer array of class ids.
 
     PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values;
-    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. Without
-    Pillow, grayscale and palette PNGs are read by :mod:`fastiou._png`.
+    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. 8/16-bit
+    grayscale and 8-bit palette PNGs are decoded by :mod:`fastiou._png` (no Pillow needed);
+    Pillow reads every other image, and retries the PNGs fastiou's decoder finds corrupt,
+    so a file Pillow tolerates (a bad IDAT CRC, say) is still read.
     """
     lower = path.lower()
     if lower.endswith(".npy"):
@@ -422,9 +424,12 @@ def read_label_map(path, colour_map=None):
     if not lower.endswith(IMAGE_EXTENSIONS):
         raise EvalError(f"{path}: unsupported file type; label maps are "
                         f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
-    Image = _pillow(path)
-    if Image is None:
-        return _read_png_without_pillow(path)
+    declined = None
+    if lower.endswith(".png"):
+        labels, declined = _read_png(path)
+        if labels is not None:
+            return labels
+    Image = _pillow(path, declined)
     try:
         with Image.open(path) as image:
             mode = image.mode
@@ -447,6 +452,8 @@ def read_label_map(path, colour_map=None):
     except FileNotFoundError:
         raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
     except Exception as exc:  # Pillow raises many types for a corrupt or truncated file
+        if declined is not None and not declined.needs_pillow:  # fastiou's message is sharper
+            raise EvalError(f"cannot decode {declined}", EXIT_UNREADABLE) from None
         raise EvalError(f"cannot decode {path}: {type(exc).__name__}: {exc}", EXIT_UNREADABLE) from None
     if labels.dtype == bool:
         labels = labels.view(np.uint8)
