@@ -9,6 +9,7 @@ it into its own int64 matrix; the main thread adds them up in order. At most
 import json
 import math
 import sys
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -28,10 +29,12 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
+from fastiou._png import Scratch
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
 SCHEMA = "fastiou.eval/1"
+_thread_scratch = threading.local()
 
 # name on the command line -> (column title, field of ConfusionMatrix.compute())
 PER_CLASS_METRICS = {
@@ -87,10 +90,23 @@ def thread_budget(jobs, cores=None):
     return jobs, max(1, cores // jobs)
 
 
+def _scratch_pair():
+    """This thread's two reusable PNG decode buffers (ground truth, prediction)."""
+    buffers = getattr(_thread_scratch, "buffers", None)
+    if buffers is None:
+        buffers = _thread_scratch.buffers = (Scratch(), Scratch())
+    return buffers
+
+
 def read_pair(pair, options):
-    """Decode one pair and check that the sizes agree."""
-    truth = read_label_map(pair.gt, options.colour_map)
-    pred = read_label_map(pair.pred, options.colour_map)
+    """Decode one pair and check that the sizes agree.
+
+    PNGs are decoded into this thread's reusable buffers: the arrays are valid until the
+    thread's next call.
+    """
+    truth_scratch, pred_scratch = _scratch_pair()
+    truth = read_label_map(pair.gt, options.colour_map, truth_scratch)
+    pred = read_label_map(pair.pred, options.colour_map, pred_scratch)
     if truth.shape != pred.shape:
         raise EvalError(f"size mismatch: {pair.gt} has shape {truth.shape} but {pair.pred} has "
                         f"shape {pred.shape}", EXIT_SIZE_MISMATCH)

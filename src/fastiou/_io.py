@@ -381,12 +381,12 @@ def _pillow(path, declined=None):
     return Image
 
 
-def _read_png(path):
+def _read_png(path, scratch):
     """``(labels, None)`` from fastiou's PNG decoder, or ``(None, PngError)`` when it declines."""
     from fastiou._png import PngError, read_png
 
     try:
-        return read_png(path), None
+        return read_png(path, scratch), None
     except FileNotFoundError:
         raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
     except OSError as exc:
@@ -409,14 +409,16 @@ def _colours_to_ids(rgb, colour_map, path):
                                                               colour_map.target.max()))
 
 
-def read_label_map(path, colour_map=None):
+def read_label_map(path, colour_map=None, scratch=None):
     """Decode one label map into an integer array of class ids.
 
     PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values;
     RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. 8/16-bit
     grayscale and 8-bit palette PNGs are decoded by :mod:`fastiou._png` (no Pillow needed);
     Pillow reads every other image, and retries the PNGs fastiou's decoder finds corrupt,
-    so a file Pillow tolerates (a bad IDAT CRC, say) is still read.
+    so a file Pillow tolerates (a bad IDAT CRC, say) is still read. With `scratch` (a
+    :class:`fastiou._png.Scratch`), a PNG fastiou decodes is a view of that buffer, valid
+    until its next use.
     """
     lower = path.lower()
     if lower.endswith(".npy"):
@@ -426,7 +428,7 @@ def read_label_map(path, colour_map=None):
                         f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
     declined = None
     if lower.endswith(".png"):
-        labels, declined = _read_png(path)
+        labels, declined = _read_png(path, scratch)
         if labels is not None:
             return labels
     Image = _pillow(path, declined)

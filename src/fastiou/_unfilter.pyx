@@ -1,7 +1,9 @@
 """Reverse the PNG row filters of 8- and 16-bit single-channel images.
 
 Private: :func:`fastiou._png.read_png` inflates the image data and calls :func:`unfilter`
-with the filtered rows and a preallocated output.
+with an output that is either a caller's reusable array or the start of the inflated
+buffer itself: decoding in place is safe because row ``y`` of the image is written
+``y + 1`` bytes before the filtered row it comes from, onto bytes already read.
 
 Each row of a PNG is stored as a filter byte (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) and
 the row's bytes, each minus a prediction from its left neighbour ``a`` (one pixel back),
@@ -20,7 +22,7 @@ the full predictor.
 
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport abs
-from libc.string cimport memcmp, memcpy, memset
+from libc.string cimport memcmp, memcpy, memmove, memset
 
 cdef enum:
     WORD = 8  # bytes compared at once when looking for the end of a stretch
@@ -100,7 +102,7 @@ cdef inline uint8_t paeth_predictor(int left, int up, int up_left) noexcept nogi
 cdef void sub_row(const uint8_t* filtered, uint8_t* row, Py_ssize_t n,
                   Py_ssize_t step) noexcept nogil:
     cdef Py_ssize_t i, stop
-    memcpy(row, filtered, step if step < n else n)
+    memmove(row, filtered, step if step < n else n)
     i = step
     while i < n:
         stop = zero_run_end(filtered, i, n)
@@ -176,7 +178,7 @@ cdef Py_ssize_t unfilter_rows(const uint8_t* filtered, uint8_t* pixels, Py_ssize
         row = pixels + y * n
         kind = line[-1]
         if kind == NONE or (kind == UP and above == NULL):
-            memcpy(row, line, n)
+            memmove(row, line, n)
         elif kind == SUB or (kind == PAETH and above == NULL):
             sub_row(line, row, n, step)
         elif kind == UP:
@@ -196,18 +198,21 @@ def unfilter(const uint8_t[::1] filtered, uint8_t[:, ::1] pixels, Py_ssize_t byt
 
     Parameters
     ----------
-    filtered : uint8 memoryview, shape (height * (1 + row_bytes),)
+    filtered : uint8 buffer of ``height * (1 + row_bytes)`` bytes
         The inflated image data: each row's filter byte, then its ``row_bytes`` bytes.
     pixels : uint8 array, shape (height, row_bytes), C-contiguous
-        Receives the pixel bytes (big-endian for 16-bit images).
+        Receives the pixel bytes (big-endian for 16-bit images). It may be another array
+        or a view of the first ``height * row_bytes`` bytes of `filtered`'s own buffer
+        (decoding in place); no other overlap is allowed.
     bytes_per_pixel : int
         1 or 2.
 
     Returns
     -------
     int
-        -1 when every row was decoded, else the index of the first row whose filter byte
-        is not 0..4 (that row and the ones below it are left undefined).
+        -1 when every row was decoded, else the index ``y`` of the first row whose filter
+        byte is not 0..4 (when decoding in place, that byte is still at
+        ``filtered[y * (1 + row_bytes)]``); the pixels are then undefined.
     """
     cdef Py_ssize_t height = pixels.shape[0], n = pixels.shape[1], bad_row
     if bytes_per_pixel not in (1, 2) or n % bytes_per_pixel or \
