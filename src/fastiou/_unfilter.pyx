@@ -22,7 +22,7 @@ the full predictor.
 
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport abs
-from libc.string cimport memcmp, memcpy, memmove, memset
+from libc.string cimport memcpy, memmove, memset
 
 cdef enum:
     WORD = 8  # bytes compared at once when looking for the end of a stretch
@@ -38,11 +38,19 @@ cdef enum Filter:
 cdef inline Py_ssize_t zero_run_end(const uint8_t* filtered, Py_ssize_t start,
                                     Py_ssize_t stop) noexcept nogil:
     """The first index in ``[start, stop)`` whose filtered byte is not 0, else `stop`."""
-    cdef uint64_t word
+    cdef uint64_t w0, w1, w2, w3
     cdef Py_ssize_t i = start
+    while i + 4 * WORD <= stop:
+        memcpy(&w0, filtered + i, WORD)
+        memcpy(&w1, filtered + i + WORD, WORD)
+        memcpy(&w2, filtered + i + 2 * WORD, WORD)
+        memcpy(&w3, filtered + i + 3 * WORD, WORD)
+        if w0 | w1 | w2 | w3:
+            break
+        i += 4 * WORD
     while i + WORD <= stop:
-        memcpy(&word, filtered + i, WORD)
-        if word:
+        memcpy(&w0, filtered + i, WORD)
+        if w0:
             break
         i += WORD
     while i < stop and filtered[i] == 0:
@@ -86,7 +94,8 @@ cdef inline void repeat_left(uint8_t* row, Py_ssize_t start, Py_ssize_t stop,
 cdef inline bint same_pixel(const uint8_t* row, const uint8_t* above, Py_ssize_t start,
                             Py_ssize_t step) noexcept nogil:
     """Whether the pixel before `start` equals the pixel above it."""
-    return memcmp(row + start - step, above + start - step, step) == 0
+    return row[start - 1] == above[start - 1] and \
+        (step == 1 or row[start - 2] == above[start - 2])
 
 
 cdef inline uint8_t paeth_predictor(int left, int up, int up_left) noexcept nogil:
