@@ -146,20 +146,34 @@ def _out_of_range_error(pair, truth, pred, options):
                         PRED_HINT)
 
 
-def _count_folded(pair, truth, pred, options, n_threads):
-    """Count raw uint8 values into a 256x256 matrix, then fold it through the mappings.
+def _byte_tables(options):
+    """What every uint8 value maps to, as ground truth and as prediction, and whether a
+    ground-truth value is counted (not ignored): computed once per `options` and thread."""
+    cached = getattr(_thread_scratch, "byte_tables", None)
+    if cached is None or cached[0] is not options:
+        every_value = np.arange(256)
+        truth_table = np.asarray(_map_truth(every_value, options), dtype=np.int64)
+        pred_table = np.asarray(_map_pred(every_value, options), dtype=np.int64)
+        cached = _thread_scratch.byte_tables = (
+            options, (truth_table, pred_table, ~np.isin(truth_table, options.ignore_index)))
+    return cached[1]
 
-    Exact and equal to mapping every pixel first, at the cost of mapping 256 values instead
-    of millions of pixels (a table lookup per pixel costs as much as decoding the PNG).
+
+def _count_folded(pair, truth, pred, options, n_threads):
+    """Count raw uint8 values into a (V, V) matrix, then fold it through the mappings.
+
+    Exact and equal to mapping every pixel first, at the cost of mapping V <= 256 values
+    instead of millions of pixels (a table lookup per pixel costs as much as decoding the
+    PNG). V is one more than the largest value present: finding it costs less than
+    counting into, and scanning, a 256x256 matrix.
     """
     num_classes = options.num_classes
-    raw = count_pairs(truth, pred, 256, n_threads=n_threads).matrix
-    every_value = np.arange(256)
+    n_values = int(max(truth.max(initial=0), pred.max(initial=0))) + 1
+    raw = count_pairs(truth, pred, n_values, n_threads=n_threads).matrix
+    truth_table, pred_table, kept_table = _byte_tables(options)
     rows, cols = np.nonzero(raw)
     counts = raw[rows, cols]
-    mapped_truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)[rows]
-    mapped_pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)[cols]
-    kept = ~np.isin(mapped_truth, options.ignore_index)
+    mapped_truth, mapped_pred, kept = truth_table[rows], pred_table[cols], kept_table[rows]
     bad_truth = kept & ((mapped_truth < 0) | (mapped_truth >= num_classes))
     if bad_truth.any():
         raise _range_error(pair.gt, np.unique(mapped_truth[bad_truth]), int(counts[bad_truth].sum()),
