@@ -1,4 +1,11 @@
-"""fastiou._png: the NumPy + zlib PNG codec that lets ``fastiou eval --demo`` run without Pillow."""
+"""fastiou._png and the fastiou._unfilter kernel: fastiou's own decoder of label-map PNGs.
+
+Two oracles: the test's own NumPy *encoder* (every PNG filter type, written from the PNG
+specification: filtering is a plain per-row subtraction, unlike decoding, which chains each
+byte to the one before it), and Pillow on the same files. Every decoding test runs with
+each inflater: libdeflate (when the ``deflate`` package is installed) and the standard
+library's zlib (forced by hiding ``deflate``).
+"""
 
 import struct
 import sys
@@ -6,99 +13,399 @@ import zlib
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from fastiou import _io, _png
+from fastiou._eval import EvalOptions, read_pair
 from fastiou._io import EvalError
+from fastiou._unfilter import unfilter
 
 Image = pytest.importorskip("PIL.Image")
 
+NONE, SUB, UP, AVERAGE, PAETH = range(5)
 
-def _filtered_png(path, labels, filters, depth=8):
-    """Encode `labels` row by row with the given PNG filter types (0 None, 1 Sub, 2 Up):
-    the test's own encoder, so Pillow can act as the oracle."""
-    raw = labels.astype(">u2").view(np.uint8) if depth == 16 else labels.astype(np.uint8)
-    raw = raw.reshape(labels.shape[0], -1).astype(np.int64)
+
+@pytest.fixture(params=["libdeflate", "zlib"])
+def inflater(request, monkeypatch):
+    """Run the test with each inflater; returns its name."""
+    if request.param == "zlib":
+        monkeypatch.setitem(sys.modules, "deflate", None)
+    else:
+        pytest.importorskip("deflate")
+    _png.inflater.cache_clear()
+    yield _png.inflater().name
+    _png.inflater.cache_clear()
+
+
+def _paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+    return np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+
+
+def filter_rows(labels, filters, depth=8):
+    """The filtered image data of `labels`: row ``y`` with filter type ``filters[y]``."""
+    data = labels.astype(">u2").view(np.uint8) if depth == 16 else labels.astype(np.uint8)
+    data = data.reshape(labels.shape[0], -1).astype(np.int64)
     step = depth // 8
     lines = []
-    for index, kind in enumerate(filters):
-        row = raw[index]
-        if kind == 1:
-            row = row - np.concatenate([np.zeros(step, np.int64), row[:-step]])
-        elif kind == 2:
-            row = row - (raw[index - 1] if index else 0)
-        lines.append(bytes([kind]) + (row % 256).astype(np.uint8).tobytes())
-    header = struct.pack(">IIBBBBB", labels.shape[1], labels.shape[0], depth, 0, 0, 0, 0)
-    with open(path, "wb") as fh:
-        fh.write(_png.SIGNATURE + _png._chunk(b"IHDR", header)
-                 + _png._chunk(b"IDAT", zlib.compress(b"".join(lines))) + _png._chunk(b"IEND", b""))
+    for y, kind in enumerate(filters):
+        x = data[y]
+        above = data[y - 1] if y else np.zeros_like(x)
+        left = np.concatenate([np.zeros(step, np.int64), x[:-step]])
+        above_left = np.concatenate([np.zeros(step, np.int64), above[:-step]])
+        prediction = [0, left, above, (left + above) // 2, _paeth(left, above, above_left)][kind]
+        lines.append(bytes([kind]) + ((x - prediction) % 256).astype(np.uint8).tobytes())
+    return b"".join(lines)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (64, 33)])
-@pytest.mark.parametrize("palette", [None, list(range(256)) * 3])
-def test_written_files_round_trip_and_pillow_agrees(tmp_path, shape, palette):
-    labels = np.random.default_rng(1).integers(0, 256, shape).astype(np.uint8)
-    path = str(tmp_path / "x.png")
-    _png.write_png(path, labels, palette)
-    np.testing.assert_array_equal(_png.read_png(path), labels)
+def encode_png(labels, filters, depth=8, palette=None, idat_parts=1):
+    """A PNG file's bytes: grayscale (or palette), the given row filters, `idat_parts` IDATs."""
+    height, width = labels.shape
+    header = struct.pack(">IIBBBBB", width, height, depth, 0 if palette is None else 3, 0, 0, 0)
+    stream = zlib.compress(filter_rows(labels, filters, depth))
+    cuts = np.linspace(0, len(stream), idat_parts + 1).astype(int)
+    chunks = [_png._chunk(b"IHDR", header)]
+    if palette is not None:
+        chunks.append(_png._chunk(b"PLTE", bytes(palette)))
+    chunks += [_png._chunk(b"IDAT", stream[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    return _png.SIGNATURE + b"".join(chunks) + _png._chunk(b"IEND", b"")
+
+
+def label_map(rng, shape, kind, high=256):
+    """Noise, smooth (gradient), constant or blocky (piecewise-constant) values below `high`."""
+    height, width = shape
+    if kind == "noise":
+        return rng.integers(0, high, shape)
+    if kind == "smooth":
+        return (np.add.outer(np.arange(height) * 3, np.arange(width) * 5) // 4) % high
+    if kind == "constant":
+        return np.full(shape, high - 1)
+    blocks = rng.integers(0, high, (height // 7 + 1, width // 5 + 1))
+    return np.repeat(np.repeat(blocks, 7, axis=0), 5, axis=1)[:height, :width]
+
+
+def decode(tmp_path, content, name="x.png"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    decoded = _png.read_png(str(path))
+    assert path.read_bytes() == content  # the file is only read
+    return decoded
+
+
+def pillow(path):
     with Image.open(path) as image:
-        assert image.mode == ("L" if palette is None else "P")
-        np.testing.assert_array_equal(np.asarray(image), labels)
+        return np.asarray(image)
+
+
+SHAPES = [(1, 1), (1, 37), (37, 1), (3, 2), (9, 70), (16, 33)]
+
+
+@pytest.mark.parametrize("kind", [NONE, SUB, UP, AVERAGE, PAETH])
+@pytest.mark.parametrize("depth", [8, 16])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_filter_on_every_row_decodes_exactly(tmp_path, inflater, kind, depth, shape):
+    rng = np.random.default_rng(kind * 100 + depth + shape[1])
+    dtype = np.uint16 if depth == 16 else np.uint8
+    for content in ("noise", "smooth", "constant", "blocky"):
+        labels = label_map(rng, shape, content, 1 << depth).astype(dtype)
+        data = encode_png(labels, [kind] * shape[0], depth)
+        decoded = decode(tmp_path, data)
+        assert decoded.dtype == dtype
+        np.testing.assert_array_equal(decoded, labels)
+        np.testing.assert_array_equal(pillow(tmp_path / "x.png"), labels)  # the oracle agrees
 
 
 @pytest.mark.parametrize("depth", [8, 16])
-def test_sub_and_up_filters_decode_like_pillow(tmp_path, depth):
-    rng = np.random.default_rng(2)
-    labels = rng.integers(0, 256 if depth == 8 else 60000, (12, 9)).astype(np.uint16 if depth == 16 else np.uint8)
-    path = str(tmp_path / "f.png")
-    _filtered_png(path, labels, [0, 1, 2, 2, 1, 0, 1, 2, 0, 1, 2, 1], depth)
+def test_every_width_from_1_to_70_with_mixed_filters(tmp_path, inflater, depth):
+    rng = np.random.default_rng(depth)
+    dtype = np.uint16 if depth == 16 else np.uint8
+    for width in range(1, 71):
+        labels = label_map(rng, (6, width), "blocky" if width % 2 else "noise", 1 << depth)
+        labels = labels.astype(dtype)
+        filters = rng.integers(0, 5, 6).tolist()
+        np.testing.assert_array_equal(decode(tmp_path, encode_png(labels, filters, depth)), labels)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "I;16"])
+@pytest.mark.parametrize("content", ["noise", "smooth", "constant", "blocky"])
+@pytest.mark.parametrize("shape", SHAPES + [(64, 128)])
+def test_pillow_written_pngs_decode_like_pillow(tmp_path, inflater, mode, content, shape):
+    rng = np.random.default_rng(len(content) + shape[0])
+    high = 60000 if mode == "I;16" else 256
+    labels = label_map(rng, shape, content, high).astype(np.uint16 if mode == "I;16" else np.uint8)
+    if mode == "P":
+        image = Image.frombytes("P", labels.shape[::-1], labels.tobytes())
+        image.putpalette([i % 256 for i in range(768)])
+    else:
+        image = Image.fromarray(labels)
+        assert image.mode == mode
+    path = str(tmp_path / "p.png")
+    image.save(path)
     decoded = _png.read_png(path)
-    with Image.open(path) as image:
-        np.testing.assert_array_equal(np.asarray(image), labels)
+    expected = pillow(path)
+    assert decoded.dtype == expected.dtype
+    np.testing.assert_array_equal(decoded, expected)
     np.testing.assert_array_equal(decoded, labels)
-    assert decoded.dtype == labels.dtype
 
 
-def test_pillow_written_palette_pngs_are_read(tmp_path):
-    labels = np.random.default_rng(3).integers(0, 19, (40, 50)).astype(np.uint8)
-    image = Image.fromarray(labels)
-    image.putpalette([i % 256 for i in range(768)])
-    image.save(tmp_path / "p.png")
-    np.testing.assert_array_equal(_png.read_png(str(tmp_path / "p.png")), labels)
+@pytest.mark.parametrize("parts", [2, 5])
+def test_image_data_split_over_several_idat_chunks(tmp_path, inflater, parts):
+    labels = label_map(np.random.default_rng(parts), (20, 30), "blocky").astype(np.uint8)
+    data = encode_png(labels, [PAETH, SUB, UP, AVERAGE, NONE] * 4, idat_parts=parts)
+    np.testing.assert_array_equal(decode(tmp_path, data), labels)
+
+
+def test_palette_pngs_give_the_indices(tmp_path, inflater):
+    labels = label_map(np.random.default_rng(5), (12, 17), "blocky", 19).astype(np.uint8)
+    data = encode_png(labels, [PAETH] * 12, palette=[7] * 57)
+    np.testing.assert_array_equal(decode(tmp_path, data), labels)
+
+
+@given(labels=arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 40)),
+                     elements=st.integers(0, 3)),
+       data=st.data())
+def test_random_maps_and_filters_round_trip(tmp_path_factory, labels, data):
+    """Few distinct values, as in label maps: the run-filling paths get exercised."""
+    filters = data.draw(st.lists(st.integers(0, 4), min_size=labels.shape[0],
+                                 max_size=labels.shape[0]))
+    path = tmp_path_factory.mktemp("h") / "h.png"
+    path.write_bytes(encode_png(labels, filters))
+    np.testing.assert_array_equal(_png.read_png(str(path)), labels)
+
+
+@given(labels=arrays(np.uint16, st.tuples(st.integers(1, 8), st.integers(1, 20)),
+                     elements=st.sampled_from([0, 1, 255, 256, 65535])),
+       data=st.data())
+def test_random_16_bit_maps_round_trip(tmp_path_factory, labels, data):
+    filters = data.draw(st.lists(st.integers(0, 4), min_size=labels.shape[0],
+                                 max_size=labels.shape[0]))
+    path = tmp_path_factory.mktemp("h") / "h.png"
+    path.write_bytes(encode_png(labels, filters, depth=16))
+    decoded = _png.read_png(str(path))
+    assert decoded.dtype == np.uint16 and decoded.dtype.isnative
+    np.testing.assert_array_equal(decoded, labels)
+
+
+def test_written_files_round_trip_and_pillow_agrees(tmp_path):
+    labels = np.random.default_rng(1).integers(0, 256, (7, 9)).astype(np.uint8)
+    for palette in (None, list(range(256)) * 3):
+        path = str(tmp_path / "x.png")
+        _png.write_png(path, labels, palette)
+        np.testing.assert_array_equal(_png.read_png(path), labels)
+        with Image.open(path) as image:
+            assert image.mode == ("L" if palette is None else "P")
+        np.testing.assert_array_equal(pillow(path), labels)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reusable buffers and the kernel's own contract
+
+def test_scratch_is_reused_and_grows(tmp_path):
+    rng = np.random.default_rng(8)
+    small = label_map(rng, (4, 6), "noise").astype(np.uint8)
+    large = label_map(rng, (9, 11), "blocky").astype(np.uint8)
+    deep = label_map(rng, (3, 5), "noise", 1 << 16).astype(np.uint16)
+    for name, labels, depth in (("s.png", small, 8), ("l.png", large, 8), ("d.png", deep, 16)):
+        (tmp_path / name).write_bytes(encode_png(labels, [PAETH] * labels.shape[0], depth))
+    scratch = _png.Scratch()
+    first = _png.read_png(str(tmp_path / "s.png"), scratch)
+    np.testing.assert_array_equal(first, small)
+    second = _png.read_png(str(tmp_path / "l.png"), scratch)  # too large: a new buffer
+    np.testing.assert_array_equal(second, large)
+    np.testing.assert_array_equal(first, small)  # the old buffer was left alone
+    third = _png.read_png(str(tmp_path / "d.png"), scratch)
+    assert third.dtype == np.uint16 and np.shares_memory(third, second)
+    np.testing.assert_array_equal(third, deep)
+
+
+def test_eval_decodes_each_thread_into_its_own_buffers(tmp_path):
+    labels = label_map(np.random.default_rng(9), (5, 8), "blocky", 19).astype(np.uint8)
+    _png.write_png(str(tmp_path / "g.png"), labels)
+    _png.write_png(str(tmp_path / "p.png"), labels[::-1])
+    pair = _io.LabelPair("x", str(tmp_path / "g.png"), str(tmp_path / "p.png"))
+    options = EvalOptions(num_classes=19)
+    truth, pred = read_pair(pair, options)
+    again_truth, _ = read_pair(pair, options)
+    assert np.shares_memory(truth, again_truth) and not np.shares_memory(truth, pred)
+    np.testing.assert_array_equal(pred, labels[::-1])
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+def test_in_place_decoding_equals_decoding_into_another_array(depth):
+    rng = np.random.default_rng(depth)
+    labels = label_map(rng, (40, 23), "blocky", 1 << depth).astype(np.uint16 if depth == 16 else np.uint8)
+    filtered = filter_rows(labels, rng.integers(0, 5, 40).tolist(), depth)
+    row_bytes = 23 * depth // 8
+    apart = np.empty((40, row_bytes), np.uint8)
+    assert unfilter(filtered, apart, depth // 8) == -1
+    buffer = bytearray(filtered)
+    in_place = np.frombuffer(buffer, np.uint8, count=40 * row_bytes).reshape(40, row_bytes)
+    assert unfilter(buffer, in_place, depth // 8) == -1
+    np.testing.assert_array_equal(in_place, apart)
+    expected = labels.astype(">u2").view(np.uint8) if depth == 16 else labels
+    np.testing.assert_array_equal(apart, expected.reshape(40, row_bytes))
+
+
+def test_kernel_refuses_sizes_that_do_not_fit():
+    for filtered, shape, step in ((bytes(11), (2, 5), 1), (bytes(13), (2, 5), 1),
+                                  (bytes(10), (2, 4), 3), (bytes(10), (3, 3), 2)):
+        with pytest.raises(ValueError, match="filtered bytes do not fit"):
+            unfilter(filtered, np.empty(shape, np.uint8), step)
+    assert unfilter(b"", np.empty((0, 4), np.uint8), 1) == -1
+
+
+def test_kernel_reports_the_first_row_with_a_bad_filter_byte():
+    filtered = bytearray(filter_rows(np.zeros((4, 3), np.uint8), [UP] * 4))
+    filtered[2 * 4] = 5
+    filtered[3 * 4] = 9
+    assert unfilter(bytes(filtered), np.empty((4, 3), np.uint8), 1) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Broken and unsupported files
+
+def _good(labels=None, filters=None):
+    labels = np.arange(20, dtype=np.uint8).reshape(4, 5) if labels is None else labels
+    return labels, encode_png(labels, filters or [NONE, SUB, UP, PAETH])
+
+
+def _with_chunk(data, kind, body=None, crc=None):
+    """`data` with the body (and/or CRC) of its first `kind` chunk replaced."""
+    position = data.index(kind) - 4
+    length = struct.unpack(">I", data[position:position + 4])[0]
+    old_body = data[position + 8:position + 8 + length]
+    body = old_body if body is None else body
+    crc = zlib.crc32(kind + body) if crc is None else crc
+    chunk = struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+    return data[:position] + chunk + data[position + 12 + length:]
+
+
+def _stream(data):
+    position = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[position:position + 4])[0]
+    return data[position + 8:position + 8 + length]
+
+
+def broken_files():
+    labels, good = _good()
+    stream = _stream(good)
+    header = good[16:29]
+    rows = filter_rows(labels, [NONE] * 4)
+    bad_filter = bytearray(rows)
+    bad_filter[2 * 6] = 7
+    return {
+        "text": (b"hello, not a png", "is not a PNG file"),
+        "empty": (b"", "is not a PNG file"),
+        "cut in IDAT": (good[:-20], "is truncated: its IDAT chunk ends past the end"),
+        "no IDAT": (good[:good.index(b"IDAT") - 4], r"truncated PNG \(no IHDR or IDAT chunk\)"),
+        "no IHDR": (_png.SIGNATURE + good[33:], r"truncated PNG \(no IHDR or IDAT chunk\)"),
+        "bad IHDR CRC": (_with_chunk(good, b"IHDR", crc=1), "CRC of its IHDR chunk does not match"),
+        "bad IDAT CRC": (_with_chunk(good, b"IDAT", crc=1), "CRC of its IDAT chunk does not match"),
+        "bad PLTE CRC": (_with_chunk(encode_png(labels, [NONE] * 4, palette=[1] * 60), b"PLTE",
+                                     crc=1), "CRC of its PLTE chunk does not match"),
+        "short IHDR": (_with_chunk(good, b"IHDR", header[:12]), "IHDR chunk holds 12 bytes"),
+        "zero width": (_with_chunk(good, b"IHDR", bytes(4) + header[4:]), "invalid PNG header"),
+        "compression 1": (_with_chunk(good, b"IHDR", header[:10] + b"\x01" + header[11:]),
+                          "invalid PNG header"),
+        "corrupt zlib": (_with_chunk(good, b"IDAT", b"x" * len(stream)),
+                         r"corrupt PNG data \(Error -3"),
+        "truncated zlib": (_with_chunk(good, b"IDAT", stream[:-8]), r"corrupt PNG data \(Error -5"),
+        "bad checksum": (_with_chunk(good, b"IDAT", stream[:-1] + bytes([stream[-1] ^ 1])),
+                         "corrupt PNG data .*incorrect data check"),
+        "too little data": (_with_chunk(good, b"IDAT", zlib.compress(rows[:-1])),
+                            "inflates to 23 bytes, its size needs 24"),
+        "too much data": (_with_chunk(good, b"IDAT", zlib.compress(rows + b"\0")),
+                          "inflates to 25 bytes, its size needs 24"),
+        "huge header": (_with_chunk(good, b"IHDR", struct.pack(">II", 1 << 30, 1 << 30) + header[8:]),
+                        "cannot hold 1073741824x1073741824 pixels"),
+        "bad filter byte": (_with_chunk(good, b"IDAT", zlib.compress(bytes(bad_filter))),
+                            "corrupt PNG row filter 7 on row 2"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(broken_files()))
+def test_broken_files_raise_png_errors_naming_the_file(tmp_path, inflater, name):
+    content, message = broken_files()[name]
+    path = tmp_path / "broken.png"
+    path.write_bytes(content)
+    with pytest.raises(_png.PngError, match=message) as info:
+        _png.read_png(str(path))
+    assert str(info.value).startswith(str(path)) and not info.value.needs_pillow
+    assert path.read_bytes() == content
+
+
+def test_what_follows_the_image_data_is_ignored_as_pillow_does(tmp_path, inflater):
+    labels, good = _good()
+    iend = _png._chunk(b"IEND", b"")
+    cases = {"junk after IEND": good + b"junk", "no IEND": good[:-len(iend)],
+             "junk after the zlib stream": _with_chunk(good, b"IDAT", _stream(good) + b"xyz"),
+             "bad IEND CRC": good[:-4] + b"\0\0\0\0"}
+    for name, content in cases.items():
+        np.testing.assert_array_equal(decode(tmp_path, content), labels, err_msg=name)
+        np.testing.assert_array_equal(pillow(tmp_path / "x.png"), labels, err_msg=name)
 
 
 def test_what_needs_pillow_says_so(tmp_path):
-    Image.fromarray(np.random.default_rng(4).integers(0, 256, (30, 30)).astype(np.uint8)).save(tmp_path / "l.png")
     Image.new("RGB", (3, 3)).save(tmp_path / "rgb.png")
-    for name, message in (("l.png", "Paeth|Average"), ("rgb.png", "colour type 2")):
+    Image.new("1", (9, 3)).save(tmp_path / "bits.png")
+    good = _good()[1]
+    (tmp_path / "interlaced.png").write_bytes(_with_chunk(good, b"IHDR", good[16:28] + b"\x01"))
+    for name, message in (("rgb.png", "colour type 2, 8-bit"), ("bits.png", "colour type 0, 1-bit"),
+                          ("interlaced.png", "colour type 0, 8-bit, interlaced")):
         with pytest.raises(_png.PngError, match=message) as info:
             _png.read_png(str(tmp_path / name))
         assert info.value.needs_pillow
 
 
-def test_broken_files_are_errors(tmp_path):
-    labels = np.zeros((4, 4), np.uint8)
-    _png.write_png(str(tmp_path / "ok.png"), labels)
-    data = (tmp_path / "ok.png").read_bytes()
-    cases = {"text.png": b"hello", "cut.png": data[:30],
-             "zlib.png": data.replace(zlib.compress(np.zeros((4, 5), np.uint8).tobytes(), 6), b"x" * 12)}
-    for name, content in cases.items():
-        (tmp_path / name).write_bytes(content)
-        with pytest.raises(_png.PngError) as info:
-            _png.read_png(str(tmp_path / name))
-        assert not info.value.needs_pillow
+def test_inflater_names_the_one_in_use(monkeypatch):
+    monkeypatch.setitem(sys.modules, "deflate", None)
+    _png.inflater.cache_clear()
+    try:
+        fallback = _png.inflater()
+    finally:
+        _png.inflater.cache_clear()
+    assert fallback.name.startswith("zlib ") and fallback.decompress is None
+
+
+# ---------------------------------------------------------------------------------------------
+# fastiou eval's reader: fastiou's decoder first, Pillow for the rest
+
+def test_read_label_map_decodes_pngs_itself(tmp_path, monkeypatch):
+    labels = label_map(np.random.default_rng(3), (30, 40), "blocky").astype(np.uint8)
+    Image.fromarray(labels).save(tmp_path / "l.png")
+    calls = []
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: calls.append(args))
+    np.testing.assert_array_equal(_io.read_label_map(str(tmp_path / "l.png")), labels)
+    assert not calls
+
+
+def test_pillow_gets_the_files_fastiou_declines(tmp_path):
+    labels, good = _good()
+    tolerated = _with_chunk(good, b"IDAT", crc=1)  # Pillow does not check IDAT CRCs
+    (tmp_path / "crc.png").write_bytes(tolerated)
+    np.testing.assert_array_equal(_io.read_label_map(str(tmp_path / "crc.png")), labels)
+    (tmp_path / "filter.png").write_bytes(broken_files()["bad filter byte"][0])
+    with pytest.raises(EvalError, match="cannot decode .*filter.png: corrupt PNG row filter 7") as info:
+        _io.read_label_map(str(tmp_path / "filter.png"))
+    assert info.value.exit_code == _io.EXIT_UNREADABLE
 
 
 def test_without_pillow_fastiou_reads_pngs_itself_and_names_the_extra(tmp_path, monkeypatch):
-    labels = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    _png.write_png(str(tmp_path / "ok.png"), labels)
+    labels = label_map(np.random.default_rng(4), (30, 30), "noise").astype(np.uint8)
+    Image.fromarray(labels).save(tmp_path / "l.png")  # Pillow picks Paeth for some rows
     Image.fromarray(labels).save(tmp_path / "labels.tif")
-    Image.fromarray(np.random.default_rng(4).integers(0, 256, (30, 30)).astype(np.uint8)).save(tmp_path / "l.png")
+    Image.new("RGB", (3, 3)).save(tmp_path / "rgb.png")
     (tmp_path / "bad.png").write_bytes(b"nope")
+    (tmp_path / "crc.png").write_bytes(_with_chunk(_good()[1], b"IDAT", crc=1))
     monkeypatch.setitem(sys.modules, "PIL", None)
-    np.testing.assert_array_equal(_io.read_label_map(str(tmp_path / "ok.png")), labels)
+    np.testing.assert_array_equal(_io.read_label_map(str(tmp_path / "l.png")), labels)
     for name, code, message in (("labels.tif", 7, "needs Pillow: pip install 'fastiou\\[cli\\]'"),
-                                ("l.png", 7, "Paeth filter: reading it needs Pillow"),
+                                ("rgb.png", 7, "colour type 2, 8-bit: reading it needs Pillow"),
                                 ("bad.png", 5, "cannot decode .*not a PNG"),
+                                ("crc.png", 5, "cannot decode .*CRC of its IDAT chunk"),
                                 ("missing.png", 5, "does not exist")):
         with pytest.raises(EvalError, match=message) as info:
             _io.read_label_map(str(tmp_path / name))
