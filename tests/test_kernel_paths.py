@@ -247,3 +247,9 @@ def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
     np.testing.assert_array_equal(converted, values)
     expected = reference.confusion_counts(values.astype(np.int64), values[::-1].astype(np.int64), 5)
     np.testing.assert_array_equal(fastiou.confusion_matrix(unaligned, values[::-1], 5), expected[0])
+
+
+def test_default_path_is_the_best_this_machine_has():
+    """Without a test cap the kernels run the highest SIMD level the CPU supports."""
+    assert _confusion.simd_path() == _confusion.SIMD_PATHS[max(LEVELS)]
+    assert fastiou.show_config is not None and "simd" in fastiou._config.config_info()

@@ -63,7 +63,7 @@ cdef extern from *:
 
     /* 0: scalar only, 1: AVX2, 2: AVX-512 (F + BW), 3: AVX-512 (F + BW + VBMI2) */
     static int fiou_simd_detected = -1;
-    static int fiou_simd_cap = 2;
+    static int fiou_simd_cap = 3;
 
     static int fiou_detect_simd(void) {
     #ifdef FIOU_X86
@@ -452,6 +452,14 @@ def _simd_levels():
     """The SIMD levels this machine can run: 0 = scalar, 1 = AVX2, 2 = AVX-512 F/BW,
     3 = AVX-512 F/BW + VBMI2 (the one-byte kernel compresses 16-bit codes)."""
     return list(range(fiou_simd_available() + 1))
+
+
+SIMD_PATHS = ("scalar", "AVX2", "AVX-512", "AVX-512 VBMI2")
+
+
+def simd_path():
+    """Name of the SIMD loops the kernels run on this machine (picked at the first call)."""
+    return SIMD_PATHS[fiou_simd_level()]
 
 
 def _set_simd_cap(int level):
