@@ -16,6 +16,7 @@ from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
 from fastiou._validation import (
     as_label_array,
     as_sample_weight,
+    check_counts,
     check_matrix_fits,
     check_num_classes,
     check_per_image_fits,
@@ -285,15 +286,10 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
 
 def as_confusion_matrix(cm, name="cm"):
     """Return `cm` as a float64 square matrix of finite, non-negative counts."""
-    matrix = np.asarray(cm)
-    if matrix.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must hold real numbers, got dtype {matrix.dtype}")
+    matrix = check_counts(cm, name)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"`{name}` must be a square 2-D matrix, got shape {matrix.shape}")
-    matrix = matrix.astype(np.float64)
-    if not np.isfinite(matrix).all() or (matrix < 0).any():
-        raise ValueError(f"`{name}` must hold finite, non-negative counts")
-    return matrix
+    return matrix.astype(np.float64)
 
 
 def iou_from_confusion(cm):
