@@ -28,10 +28,12 @@ from fastiou._validation import (
 
 OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 
-# Below this many label pairs per thread, starting a thread team costs more than it saves.
-# Measured on a 2-core Xeon (median of 200 calls, 19 classes): at 2**13 pairs 2 threads take
-# 1.2x the time of one, at 2**14 they break even, at 2**15 they are 1.3-1.5x faster.
-MIN_PAIRS_PER_THREAD = 1 << 14
+# Below this many label pairs per thread a call runs on fewer threads. On a quiet 2-core Xeon
+# (medians of 300 calls, 19 classes, uint8) two threads break even at 2**14 pairs and save
+# 3-9 us at 2**15-2**16; but when the other core is busy, waking the second thread can take a
+# scheduler time slice (5-7 ms measured at 2**13-2**14 pairs). Up to 2**17 pairs the gain is
+# too small for that risk.
+MIN_PAIRS_PER_THREAD = 1 << 16
 
 
 class Counts(NamedTuple):
