@@ -136,7 +136,8 @@ def _chunks(data, path):
 
 
 def _inflate(compressed, size, path):
-    """A bytearray of the `size` bytes `compressed` inflates to, or :class:`PngError`."""
+    """The `size` bytes `compressed` inflates to (a bytearray from libdeflate, bytes from
+    zlib), or :class:`PngError` saying why not."""
     fast = inflater()
     if fast.decompress is not None:
         try:
@@ -151,7 +152,7 @@ def _inflate(compressed, size, path):
         raise PngError(f"{path}: corrupt PNG data ({exc})") from None
     if len(raw) != size:
         raise PngError(f"{path}: the PNG data inflates to {len(raw)} bytes, its size needs {size}")
-    return bytearray(raw)
+    return raw
 
 
 def read_png(path, scratch=None):
@@ -168,7 +169,7 @@ def read_png(path, scratch=None):
     scratch : Scratch, optional
         Decode into this reusable buffer: the result is then a view of it, overwritten by
         the next decode into it. Without it, the pixels are decoded in place, in the
-        buffer the image data was inflated into.
+        buffer libdeflate inflated the image data into (or into a new array after zlib).
 
     Returns
     -------
@@ -225,8 +226,12 @@ def read_png(path, scratch=None):
                        f"{width}x{height} pixels")
     raw = _inflate(compressed, size, path)
     row_bytes = width * step
-    pixels = np.frombuffer(raw, dtype=np.uint8, count=height * row_bytes) if scratch is None \
-        else scratch.take(height * row_bytes)
+    if scratch is not None:
+        pixels = scratch.take(height * row_bytes)
+    elif isinstance(raw, bytearray):  # writable: decode in place
+        pixels = np.frombuffer(raw, dtype=np.uint8, count=height * row_bytes)
+    else:
+        pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)
     bad_row = unfilter(raw, pixels, step)
     if bad_row >= 0:
