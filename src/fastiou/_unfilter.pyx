@@ -16,8 +16,9 @@ piecewise constant, and two facts let whole stretches of those rows be written a
 * wherever the previous pixel equals the one above it (``a == c``), Paeth predicts ``b``,
   so a stretch of zero filtered bytes copies the row above.
 
-Stretches are found eight bytes at a time; only the bytes at label boundaries go through
-the full predictor.
+The ends of stretches are found 8 to 32 bytes at a time, stretches are filled with
+``memset``/``memcpy``, and only the bytes at label boundaries go through the full
+predictor. Up rows are a plain add, which the compiler vectorises.
 """
 
 from libc.stdint cimport uint8_t, uint64_t
@@ -183,9 +184,9 @@ cdef Py_ssize_t unfilter_rows(const uint8_t* filtered, uint8_t* pixels, Py_ssize
     cdef uint8_t* row
     cdef uint8_t kind
     for y in range(height):
+        kind = filtered[y * (n + 1)]
         line = filtered + y * (n + 1) + 1
         row = pixels + y * n
-        kind = line[-1]
         if kind == NONE or (kind == UP and above == NULL):
             memmove(row, line, n)
         elif kind == SUB or (kind == PAETH and above == NULL):
