@@ -159,17 +159,33 @@ def _byte_tables(options):
     return cached[1]
 
 
+def _count_raw_values(truth, pred, n_threads):
+    """The (V, V) matrix of the pairs of raw uint8 values, V above every value present.
+
+    V is the largest V this thread needed so far when every value of the pair lies below
+    it (the kernel counts those that do not), else one more than the pair's largest value:
+    counting into a small matrix costs half as much as into a 256x256 one, and the largest
+    value is only looked for when a pair brings a new one.
+    """
+    known = getattr(_thread_scratch, "n_values", 0)
+    if known:
+        counts = count_pairs(truth, pred, known, n_threads=n_threads, out_of_range="ignore")
+        if not counts.n_bad_true and not counts.n_bad_pred:
+            return counts.matrix
+    n_values = max(int(max(truth.max(initial=0), pred.max(initial=0))) + 1, known)
+    _thread_scratch.n_values = n_values
+    return count_pairs(truth, pred, n_values, n_threads=n_threads).matrix
+
+
 def _count_folded(pair, truth, pred, options, n_threads):
     """Count raw uint8 values into a (V, V) matrix, then fold it through the mappings.
 
     Exact and equal to mapping every pixel first, at the cost of mapping V <= 256 values
     instead of millions of pixels (a table lookup per pixel costs as much as decoding the
-    PNG). V is one more than the largest value present: finding it costs less than
-    counting into, and scanning, a 256x256 matrix.
+    PNG).
     """
     num_classes = options.num_classes
-    n_values = int(max(truth.max(initial=0), pred.max(initial=0))) + 1
-    raw = count_pairs(truth, pred, n_values, n_threads=n_threads).matrix
+    raw = _count_raw_values(truth, pred, n_threads)
     truth_table, pred_table, kept_table = _byte_tables(options)
     rows, cols = np.nonzero(raw)
     counts = raw[rows, cols]
