@@ -1,8 +1,8 @@
 """The engine of ``fastiou eval``: stream label-map pairs through a thread pool into one exact
 int64 confusion matrix, then report its metrics through :class:`fastiou.ConfusionMatrix`.
 
-Each task decodes one pair (Pillow and the counting kernel both release the GIL) and counts
-it into its own int64 matrix; the main thread adds them up in order. At most
+Each task decodes one pair (fastiou's PNG decoder, Pillow and the counting kernel all release
+the GIL) and counts it into its own int64 matrix; the main thread adds them up in order. At most
 ``2 * jobs`` pairs are in flight, so memory does not grow with the number of images.
 """
 
