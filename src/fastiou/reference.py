@@ -64,10 +64,12 @@ def iou_from_confusion(cm):
 
 
 def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
-    """Mean of the per-class IoU over the classes whose IoU is not NaN (NaN if none)."""
+    """Mean of the per-class IoU over the classes whose IoU is not NaN (NaN if none), as the
+    snippets' ``np.nanmean`` computes it (the sum in that order, then one division)."""
     iou = iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index, sample_weight))
-    present = iou[~np.isnan(iou)]
-    return float(present.mean()) if present.size else float("nan")
+    if np.isnan(iou).all():
+        return float("nan")
+    return float(np.nanmean(iou))
 
 
 # --------------------------------------------------------------------------------------
