@@ -43,6 +43,8 @@ from libc.stdint cimport (
     int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
 )
 
+import threading
+
 import numpy as np
 
 from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
@@ -284,11 +286,13 @@ cdef extern from *:
                 rest &= ~m;                                                                       \
                 table[((unsigned)t[i + 63] << 8) | p[i + 63]] += (uint32_t)__builtin_popcountll(m);\
             }                                                                                     \
-            fiou_append_##ISA(t + i, p + i, rest, codes + n_codes);                               \
-            n_codes += __builtin_popcountll(rest);                                                \
-            if (n_codes >= FIOU_CODE_BUFFER) {                                                    \
-                fiou_count_codes(codes, n_codes, table);                                          \
-                n_codes = 0;                                                                      \
+            if (rest) {     /* most blocks of smooth maps have no lane left */                  \
+                fiou_append_##ISA(t + i, p + i, rest, codes + n_codes);                           \
+                n_codes += __builtin_popcountll(rest);                                            \
+                if (n_codes >= FIOU_CODE_BUFFER) {                                                \
+                    fiou_count_codes(codes, n_codes, table);                                      \
+                    n_codes = 0;                                                                  \
+                }                                                                                 \
             }                                                                                     \
         }                                                                                         \
         fiou_count_codes(codes, n_codes, table);                                                  \
@@ -640,16 +644,20 @@ cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y
         start = chunk_end
 
 
-cdef void sum_byte_tables(const uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t stride,
-                          int64_t* out, int n_threads) noexcept nogil:
-    """out[j] += sum over tables r of tables[r * stride + j], for the 65536 codes j."""
-    cdef Py_ssize_t row, j, r
-    cdef const uint32_t* part
-    for row in prange(256, num_threads=n_threads, schedule="static"):
-        for r in range(n_tables):
-            part = tables + r * stride + row * 256
-            for j in range(256):
-                out[row * 256 + j] += part[j]
+# Per Python thread, the one-byte path's tables are kept between calls: fresh arrays of
+# this size are mapped afresh by malloc, and faulting their pages in cost more than the
+# counting itself below a few million pairs (383 us of fixed cost per call, measured).
+cdef object _reusable = threading.local()
+
+
+cdef object reusable_array(str name, Py_ssize_t size, dtype):
+    """A flat array of at least `size` items of `dtype` kept for this Python thread, its
+    contents undefined; one per `name`."""
+    array = getattr(_reusable, name, None)
+    if array is None or array.shape[0] < size:
+        array = np.empty(size, dtype=dtype)
+        setattr(_reusable, name, array)
+    return array[:size]
 
 
 cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
@@ -678,16 +686,22 @@ cdef void sum_rows(acc_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
                 out[j] += rows[r * row_stride + j]
 
 
-cdef void fold_byte_table(const int64_t* table, label_t sample, uint64_t n_classes,
-                          const label_t* ignore, Py_ssize_t n_ignore,
-                          int64_t* matrix, int64_t* miss, int64_t* bad) noexcept nogil:
-    """Apply ignore and range rules to a 65536-bin table of one-byte pair codes (t << 8) | p.
-    `sample` only selects the label type (how a byte decodes: signed or not). The labels in
-    [0, C) are the bytes [0, valid_bytes), so a truth row is a row total plus C copies."""
-    cdef Py_ssize_t tb, pb
+cdef void fold_byte_tables(const uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t stride,
+                           Py_ssize_t copies, const int64_t* rows, Py_ssize_t n_rows,
+                           Py_ssize_t row_stride, label_t sample, uint64_t n_classes,
+                           const label_t* ignore, Py_ssize_t n_ignore,
+                           int64_t* matrix, int64_t* miss, int64_t* bad) noexcept nogil:
+    """Apply ignore and range rules to the 65536-bin tables of one-byte pair codes
+    (t << 8) | p: `n_tables` uint32 tables `stride` apart, each in `copies` copies, plus
+    `n_rows` int64 tables (flushed counts) `row_stride` apart. `sample` only selects the
+    label type (how a byte decodes: signed or not). The labels in [0, C) are the bytes
+    [0, valid_bytes), so a truth row is a row total plus C copies."""
+    cdef Py_ssize_t tb, pb, r, c
     cdef Py_ssize_t valid_bytes = <Py_ssize_t>(n_classes if n_classes < 256 else 256)
     cdef int64_t row_total, kept
-    cdef const int64_t* row
+    cdef int64_t row[256]
+    cdef const uint32_t* part
+    cdef const int64_t* flushed
     cdef label_t t
     if label_t is int8_t:
         valid_bytes = valid_bytes if valid_bytes < 128 else 128
@@ -695,7 +709,17 @@ cdef void fold_byte_table(const int64_t* table, label_t sample, uint64_t n_class
         t = <label_t>(<uint8_t>tb)
         if is_ignored(t, ignore, n_ignore):
             continue
-        row = table + (tb << 8)
+        for pb in range(256):
+            row[pb] = 0
+        for r in range(n_tables):
+            for c in range(copies):
+                part = tables + r * stride + c * BYTE_TABLE + (tb << 8)
+                for pb in range(256):
+                    row[pb] += part[pb]
+        for r in range(n_rows):
+            flushed = rows + r * row_stride + (tb << 8)
+            for pb in range(256):
+                row[pb] += flushed[pb]
         row_total = 0
         for pb in range(256):
             row_total += row[pb]
@@ -741,7 +765,6 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef const label_t* p_ptr = &y_pred[0]
     cdef const label_t* ig_ptr = &ignore[0] if n_ignore > 0 else NULL
     cdef int64_t[:, ::1] scratch_v
-    cdef int64_t[::1] table_v
     cdef int64_t* rows
     cdef int64_t* hist
     cdef int64_t* hist_miss
@@ -759,10 +782,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
         copies = fiou_byte_tables(level)
         masked_ignores = <int>(n_ignore if n_ignore < FIOU_MASKED_IGNORES else FIOU_MASKED_IGNORES)
         table_stride = 2 * padded(copies * BYTE_TABLE // 2)
-        narrow = np.empty((n_threads, table_stride), dtype=np.uint32)
-        table = np.zeros(BYTE_TABLE, dtype=np.int64)
-        narrow_v = narrow
-        table_v = table
+        narrow_v = reusable_array("byte_tables", n_threads * table_stride,
+                                  np.uint32).reshape(n_threads, table_stride)
         narrow_rows = &narrow_v[0, 0]
         # int64 rows only when some thread has more pairs than a uint32 table may count
         stride = padded(BYTE_TABLE) if n > flush_every else 0
@@ -779,13 +800,9 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                     start, end, <const uint8_t*>ig_ptr, masked_ignores,
                                     flush_every, copies, narrow_rows + tid * table_stride,
                                     rows + tid * stride)
-            for copy in range(copies):
-                sum_byte_tables(narrow_rows + copy * BYTE_TABLE, n_threads, table_stride,
-                                &table_v[0], n_threads)
-            if stride:
-                sum_rows(rows, n_threads, stride, BYTE_TABLE, &table_v[0], n_threads)
-            fold_byte_table(&table_v[0], sample, n_classes, ig_ptr, n_ignore,
-                            &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
+            fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,
+                             n_threads if stride else 0, stride, sample, n_classes, ig_ptr,
+                             n_ignore, &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
     else:
         if level > 0:
             copies = 1
