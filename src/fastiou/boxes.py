@@ -46,8 +46,9 @@ def _check_bool(value, name):
 
 
 def _check_real(value, name, minimum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
+    if type(value) is not float and type(value) is not int:  # plain numbers skip the slow checks
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"`{name}` must be finite, got {value}")
