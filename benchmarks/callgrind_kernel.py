@@ -1,4 +1,4 @@
-"""One kernel call on a reduced workload of bench_kernel.py, for instruction counting.
+"""One kernel call on a reduced workload of ``fastiou bench``, for instruction counting.
 
 Usage::
 
@@ -12,31 +12,27 @@ scalar loops.
 """
 
 import argparse
-import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_kernel  # noqa: E402
+from fastiou import _confusion
+from fastiou._bench import WORKLOADS, make_label_maps
 
-from fastiou import _confusion  # noqa: E402
-
-REDUCED_SHAPES = {"a": (1, 1024, 2048), "b": (8, 512, 512), "c": (1, 1024, 1024),
-                  "d": (1, 1024, 1024), "e": (1, 1024, 2048)}
+REDUCED_SCALES = {"a": 1 / 8, "b": 1 / 8, "c": 1 / 16, "d": 1 / 16, "e": 1 / 8}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=sorted(REDUCED_SHAPES))
+    parser.add_argument("workload", choices=sorted(REDUCED_SCALES))
     parser.add_argument("--scalar", action="store_true")
     args = parser.parse_args()
-    _label, make, _shape, num_classes, dtype, ignore = bench_kernel.WORKLOADS[args.workload]
-    truth, pred = make(REDUCED_SHAPES[args.workload], num_classes, dtype, ignore)
-    ignore_arr = np.array([] if ignore is None else [ignore], dtype=dtype)
+    workload = next(w for w in WORKLOADS if w.key == args.workload)
+    truth, pred = make_label_maps(workload, scale=REDUCED_SCALES[args.workload])
+    ignore = [] if workload.ignore_index is None else [workload.ignore_index]
     if args.scalar:
         _confusion._set_simd_cap(0)
-    _confusion.confusion_counts(truth, pred, num_classes, ignore_arr, 1)
+    _confusion.confusion_counts(truth.ravel(), pred.ravel(), workload.num_classes,
+                                np.array(ignore, dtype=workload.dtype), 1)
 
 
 if __name__ == "__main__":

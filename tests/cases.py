@@ -17,8 +17,8 @@ MIXED_DTYPES = [("uint8", "int64"), ("uint64", "int8"), ("bool", "int32"), ("int
                 ("uint64", "int64"), ("uint32", "uint8")]
 # around the unroll width (4), the byte-table copies (2), and the per-thread split
 SMALL_SIZES = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1023]
-# around the serial threshold (2**14 pairs a thread) and the byte-table threshold (2**19)
-LARGE_SIZES = [2 ** 15 - 1, 2 ** 15 + 1, 2 ** 17 + 1, 2 ** 19 - 1, 2 ** 19, 2 ** 19 + 3]
+# around the serial threshold (2**16 pairs a thread) and the byte-table threshold (2**19)
+LARGE_SIZES = [2 ** 15 + 1, 2 ** 17 - 1, 2 ** 17 + 1, 2 ** 19 - 1, 2 ** 19, 2 ** 19 + 3]
 LAYOUTS = ["C", "F", "strided", "transposed", "readonly", "byteswapped", "list", "reversed"]
 IGNORES = [None, 255, 1, [1, 255, -1]]
 NUM_CLASSES = 5

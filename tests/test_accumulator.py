@@ -144,7 +144,7 @@ def test_report_text_and_markdown():
     (lambda: fastiou.ConfusionMatrix(3).update([0, 5], [0, 1]), ValueError, r"outside \[0, 3\)"),
     (lambda: fastiou.ConfusionMatrix.from_dict({"format": "x"}), ValueError, "format"),
     (lambda: fastiou.ConfusionMatrix.from_dict({**fastiou.ConfusionMatrix(2).to_dict(), "matrix": [[1]]}),
-     ValueError, r"matrix of shape \(1, 1\)"),
+     ValueError, r"`state\['matrix'\]` and `state\['miss'\]` must have shapes \(2, 2\) and \(2,\), got \(1, 1\)"),
     (lambda: fastiou.ConfusionMatrix.from_dict({**fastiou.ConfusionMatrix(2).to_dict(),
                                                 "miss": [-1, 0]}), ValueError, "non-negative"),
     (lambda: fastiou.ConfusionMatrix(2).report(format="html"), ValueError, "`format` must be"),
@@ -154,3 +154,55 @@ def test_report_text_and_markdown():
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int32", "uint64", "int64", "float32", "float64"])
+def test_add_counts_equals_update(dtype):
+    """Counts made elsewhere (any real dtype) add exactly as the update that made them;
+    the caller's arrays are not modified."""
+    if dtype == "bool":  # a bool matrix holds counts 0 and 1 only
+        truth, pred = [0, 0, 1, 2], [0, 1, 0, 2]
+    else:
+        truth, pred = np.random.default_rng(3).integers(0, 3, (2, 500))
+    acc = fastiou.ConfusionMatrix(3, out_of_range="miss")
+    acc.update(truth, pred)
+    matrix = fastiou.confusion_matrix(truth, pred, 3).astype(dtype)
+    miss = np.zeros(3, dtype=dtype)
+    kept = matrix.copy(), miss.copy()
+    added = fastiou.ConfusionMatrix(3, out_of_range="miss").add_counts(matrix, miss)
+    np.testing.assert_array_equal(added.matrix, acc.matrix)
+    assert added.matrix.dtype == (np.float64 if dtype.startswith("float") else np.int64)
+    np.testing.assert_array_equal(matrix, kept[0])
+    np.testing.assert_array_equal(miss, kept[1])
+    added.update(truth, pred)
+    np.testing.assert_array_equal(added.matrix, 2 * acc.matrix)
+
+
+def test_add_counts_books_miss_and_out_of_range_counts():
+    acc = fastiou.ConfusionMatrix(2, out_of_range="miss")
+    acc.update([0, 1, 7], [1, 5, 0])
+    other = fastiou.ConfusionMatrix(2, out_of_range="miss")
+    assert other.add_counts(acc.matrix, acc.miss, *acc.n_out_of_range) is other
+    assert other == acc
+    assert other.n_out_of_range == (1, 1)
+    multilabel = fastiou.ConfusionMatrix(3, multilabel=True)
+    multilabel.add_counts(np.ones((3, 2, 2), dtype=np.int64))
+    assert multilabel.matrix.sum() == 12
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (([[1, 0]],), ValueError, r"`matrix` and `miss` must have shapes \(2, 2\) and \(2,\), got \(1, 2\)"),
+    ((np.eye(2), [1, 2, 3]), ValueError, r"got \(2, 2\) and \(3,\)"),
+    (([[1, -1], [0, 0]],), ValueError, "`matrix` must hold finite, non-negative counts"),
+    (([[1, np.nan], [0, 0]],), ValueError, "`matrix` must hold finite, non-negative counts"),
+    ((np.eye(2), [0, -2]), ValueError, "`miss` must hold finite, non-negative counts"),
+    (([["a", "b"], ["c", "d"]],), TypeError, "`matrix` must hold real numbers, got dtype <U1"),
+    ((np.full((2, 2), 2**63, dtype=np.uint64),), ValueError, "`matrix` holds a count above the int64"),
+    ((np.eye(2), None, -1), ValueError, "`n_bad_true` must be a non-negative int, got -1"),
+    ((np.eye(2), None, 0, 1.5), ValueError, "`n_bad_pred` must be a non-negative int, got 1.5"),
+])
+def test_add_counts_errors(args, error, match):
+    acc = fastiou.ConfusionMatrix(2)
+    with pytest.raises(error, match=match):
+        acc.add_counts(*args)
+    assert acc.matrix.sum() == 0

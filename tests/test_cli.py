@@ -10,15 +10,30 @@ from fastiou.cli import main
 
 
 def test_bench_quick_run_prints_exact_table(capsys):
-    assert main(["bench", "--quick", "--repeat", "1", "--workloads", "ad"]) == 0
+    assert main(["bench", "--quick", "--repeat", "1", "--workloads", "ades"]) == 0
     out = capsys.readouterr().out
     assert "NumPy ref" in out and "(a) 19 classes" in out and "(d) 19 classes" in out
+    assert "(e) (a) on smooth maps" in out and "SIMD " in out
     assert "cores" in out and "NO" not in out.split("exact", 1)[1]
+    assert "(d) fastiou reads" in out and "% of it" in out
+    assert "(s) 256x256 uint8 confusion_matrix" in out and "x the sum" in out
+
+
+@pytest.mark.parametrize("key", "abcde")
+def test_bench_maps_are_what_the_kernel_takes_without_a_copy(key):
+    """A copy inside the timed call would be measured as kernel time."""
+    from fastiou._bench import WORKLOADS, make_label_maps
+
+    workload = next(w for w in WORKLOADS if w.key == key)
+    for labels in make_label_maps(workload, scale=0.01):
+        assert labels.flags.c_contiguous and labels.dtype == workload.dtype
+        assert labels.shape == (1, *workload.shape[1:])
 
 
 def test_bench_markdown_table(capsys):
     assert main(["bench", "--quick", "--repeat", "1", "--workloads", "b", "--markdown"]) == 0
-    assert "| (b) 150 classes" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| (b) 150 classes" in out and "(s) 256x256" not in out
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -116,6 +116,32 @@ def test_dask_arrays_on_the_cluster_equal_fastiou_confusion_matrix(client, chunk
     np.testing.assert_array_equal(result, fastiou.confusion_matrix(truth, pred, NUM_CLASSES, ignore_index=-1))
 
 
+@pytest.mark.parametrize("weight_shape", ["full", "row", "scalar"])
+def test_dask_arrays_with_sample_weight_on_the_cluster(client, weight_shape):
+    """Weights broadcast and rechunked to the labels; small-integer weights sum exactly in
+    any order, so the chunked result equals the one-process one bit for bit."""
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, NUM_CLASSES, (30, 50)).astype(np.int32)
+    pred = rng.integers(0, NUM_CLASSES, (30, 50)).astype(np.int32)
+    weights = {"full": rng.integers(0, 5, (30, 50)) * 0.5, "row": rng.integers(0, 5, 50) * 0.25,
+               "scalar": 2.0}[weight_shape]
+    lazy = fastiou.dask.confusion_matrix(
+        da.from_array(truth, chunks=(7, 13)), da.from_array(pred, chunks=(7, 13)), NUM_CLASSES,
+        sample_weight=weights if np.isscalar(weights) else da.from_array(weights, chunks=9))
+    assert lazy.dtype == np.float64
+    result = client.compute(lazy).result()
+    expected = fastiou.confusion_matrix(truth, pred, NUM_CLASSES, sample_weight=weights)
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_dask_arrays_negative_weights_raise_at_compute():
+    truth = da.from_array(np.array([0, 1, 1]), chunks=2)
+    lazy = fastiou.dask.confusion_matrix(truth, truth, 2, sample_weight=np.array([1.0, -1.0, 1.0]))
+    with pytest.raises(ValueError, match="`sample_weight`"):
+        lazy.compute()
+
+
 def test_dask_arrays_tree_sum_depth_grows_with_log_of_chunks():
     import dask
 
@@ -142,6 +168,9 @@ def test_dask_arrays_out_of_range_raise_at_compute():
     ({"out_of_range": "clip"}, ValueError, "`out_of_range` must be one of"),
     ({"split_every": 1}, ValueError, "`split_every` must be an int >= 2"),
     ({"num_classes": 2.5}, TypeError, "`num_classes` must be a positive int"),
+    ({"sample_weight": np.array(["a"] * 4)}, TypeError, "`sample_weight` must hold real numbers, got dtype <U1"),
+    ({"sample_weight": np.ones(3)}, ValueError,
+     r"`sample_weight` has shape \(3,\), which does not broadcast to the labels' shape \(4,\)"),
 ])
 def test_dask_array_argument_errors(kwargs, error, message):
     arguments = {"y_true": np.zeros(4, dtype=int), "y_pred": np.zeros(4, dtype=int), "num_classes": 2,

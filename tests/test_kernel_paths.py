@@ -1,5 +1,5 @@
 """Every code path of the confusion-matrix kernel against the naive kernel and the NumPy
-reference: each SIMD level this machine has (scalar, AVX2, AVX-512), runs that straddle
+reference: each SIMD level this machine has (scalar, AVX2, AVX-512, AVX-512 VBMI2), runs that straddle
 the 64-pair blocks, tails shorter than a block, the uint32 byte tables near their flush
 point, every label dtype, ignore values inside and outside the class range, negative and
 out-of-range labels."""
@@ -141,6 +141,33 @@ def test_byte_tables_across_flushes(simd_level, flush_every, dtype):
     check(truth, pred, 19, [info.max, 3], threads=(1, 3))
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+@pytest.mark.parametrize("pattern", ["random", "middle_run", "alternating"])
+def test_byte_code_buffer(simd_level, dtype, pattern):
+    """The one-byte SIMD loops append the lanes left after a block's first and last pair to
+    a buffer of 16-bit codes counted in bulk: random blocks fill it 64 lanes at a time (and
+    switch AVX2 to whole blocks), a run inside every block fills it with one code, and
+    random blocks between runs switch whole-block appending on and off."""
+    rng = np.random.default_rng(len(pattern))
+    size = BYTE_TABLE_MIN_PAIRS + 64 * 3 + 17
+    info = np.iinfo(dtype)
+    if pattern == "random":
+        truth = rng.integers(info.min, info.max + 1, size).astype(dtype)
+        pred = rng.integers(info.min, info.max + 1, size).astype(dtype)
+    elif pattern == "middle_run":
+        truth = np.full(size, 5, dtype=dtype)
+        pred = np.full(size, 6, dtype=dtype)
+        pred[::64] = 1                     # first lane of each block
+        truth[63::64] = 2                  # last lane: lanes 1..62 share one code
+    else:
+        truth = run_lengths_labels(rng, dtype, size, 19, [64 * 9, 64 * 11], [info.max])
+        pred = truth.copy()
+        noisy_blocks = rng.random(size // 64 + 1) < 0.3
+        noisy = np.repeat(noisy_blocks, 64)[:size] & (rng.random(size) < 0.9)
+        pred[noisy] = rng.integers(info.min, info.max + 1, int(noisy.sum()))
+    check(truth, pred, 19, [info.max, 3], threads=(1, 2))
+
+
 def test_one_counter_reaches_the_flush_interval(simd_level):
     """A single pair repeated exactly `flush interval` times and then more, per thread."""
     old = _confusion._set_byte_flush_interval(2 ** 19)
@@ -220,3 +247,9 @@ def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
     np.testing.assert_array_equal(converted, values)
     expected = reference.confusion_counts(values.astype(np.int64), values[::-1].astype(np.int64), 5)
     np.testing.assert_array_equal(fastiou.confusion_matrix(unaligned, values[::-1], 5), expected[0])
+
+
+def test_default_path_is_the_best_this_machine_has():
+    """Without a test cap the kernels run the highest SIMD level the CPU supports."""
+    assert _confusion.simd_path() == _confusion.SIMD_PATHS[max(LEVELS)]
+    assert fastiou.show_config is not None and "simd" in fastiou._config.config_info()

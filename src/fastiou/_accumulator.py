@@ -10,7 +10,7 @@ import numpy as np
 from fastiou import metrics
 from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
 from fastiou._inputs import check_threshold
-from fastiou._validation import check_num_classes, ignore_values
+from fastiou._validation import check_counts, check_num_classes, ignore_values
 
 STATE_FORMAT = "fastiou.ConfusionMatrix/1"
 
@@ -148,6 +148,62 @@ class ConfusionMatrix:
         self._bad[0] += n_bad_true
         self._bad[1] += n_bad_pred
 
+    def _checked_counts(self, matrix, miss, matrix_name, miss_name):
+        """`matrix` and `miss` (zeros when None) as counts of this accumulator's shapes: both
+        int64, or both float64 when either holds floats."""
+        shape = self._shape()
+        matrix = check_counts(matrix, matrix_name)
+        miss = np.zeros(shape[:-1], dtype=np.int64) if miss is None else check_counts(miss, miss_name)
+        if matrix.shape != shape or miss.shape != shape[:-1]:
+            raise ValueError(f"`{matrix_name}` and `{miss_name}` must have shapes {shape} and "
+                             f"{shape[:-1]}, got {matrix.shape} and {miss.shape}")
+        if matrix.dtype.kind == "f" or miss.dtype.kind == "f":
+            return matrix.astype(np.float64), miss.astype(np.float64)
+        int64_max = np.iinfo(np.int64).max
+        for name, counts in ((matrix_name, matrix), (miss_name, miss)):
+            if counts.dtype == np.uint64 and counts.size and counts.max() > int64_max:
+                raise ValueError(f"`{name}` holds a count above the int64 range ({counts.max()})")
+        return matrix.astype(np.int64), miss.astype(np.int64)
+
+    def add_counts(self, matrix, miss=None, n_bad_true=0, n_bad_pred=0):
+        """Add counts made elsewhere (a worker, another process, a saved run); returns self.
+
+        The counts must come from the same configuration (`ignore_index`, `out_of_range`);
+        they are checked for shape and sign, not for how they were made.
+
+        Parameters
+        ----------
+        matrix : array_like of shape (C, C), or (L, 2, 2) for a multilabel accumulator
+            Non-negative counts, e.g. from :func:`fastiou.confusion_matrix`. A float array
+            turns the accumulator's counts into float64, as a weighted update does.
+        miss : array_like of shape (C,) or (L, 2), optional
+            Out-of-range predictions per true class (default none).
+        n_bad_true, n_bad_pred : int, optional
+            Pairs left out for an out-of-range truth / prediction.
+
+        Returns
+        -------
+        ConfusionMatrix
+            This accumulator.
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.add_counts(fastiou.confusion_matrix([0, 1, 1], [0, 1, 0], 2)).matrix
+        array([[1, 0],
+               [1, 1]])
+        """
+        matrix, miss = self._checked_counts(matrix, miss, "matrix", "miss")
+        bad = []
+        for name, value in (("n_bad_true", n_bad_true), ("n_bad_pred", n_bad_pred)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
+            bad.append(int(value))
+        with self._lock:
+            self._add(matrix, miss, *bad)
+        return self
+
     def update(self, y_true, y_pred, sample_weight=None):
         """Count one batch (same inputs as :func:`fastiou.confusion_matrix`) into the state.
 
@@ -281,18 +337,9 @@ class ConfusionMatrix:
         accumulator = cls(state["num_classes"], ignore_index=state["ignore_index"],
                           out_of_range=state["out_of_range"], axis=state["axis"],
                           threshold=state["threshold"], multilabel=state["multilabel"])
-        matrix = np.array(state["matrix"])
-        miss = np.array(state["miss"])
-        if matrix.shape != accumulator._shape() or miss.shape != accumulator._shape()[:-1]:
-            raise ValueError(f"`state` holds a matrix of shape {matrix.shape} and miss of shape "
-                             f"{miss.shape}; expected {accumulator._shape()} and {accumulator._shape()[:-1]}")
-        for name, values in (("matrix", matrix), ("miss", miss)):
-            if values.dtype.kind not in "iuf" or (values.size and values.min() < 0) or \
-                    not np.isfinite(values).all():
-                raise ValueError(f"`state['{name}']` must hold finite, non-negative counts")
-        dtype = np.int64 if matrix.dtype.kind in "iu" and miss.dtype.kind in "iu" else np.float64
-        accumulator._matrix = matrix.astype(dtype)
-        accumulator._miss = miss.astype(dtype)
+        matrix, miss = accumulator._checked_counts(state["matrix"], state["miss"],
+                                                   "state['matrix']", "state['miss']")
+        accumulator._matrix, accumulator._miss = matrix, miss
         accumulator._bad = [int(state["n_bad_true"]), int(state["n_bad_pred"])]
         return accumulator
 

@@ -1,14 +1,18 @@
 """``fastiou bench``: speed of the confusion-matrix kernel against the NumPy reference.
 
 The baseline is the classic ``np.bincount`` snippet (:func:`fastiou.reference.bincount_confusion_matrix`).
-The workloads are deterministic synthetic label maps: blocky ground-truth regions and
-predictions with about 10 % of the pixels wrong. Every timing in one table comes from the
-same run, so the speed-up ratios are meaningful even on a busy machine.
+The workloads are deterministic synthetic label maps: blocky ground-truth regions with about
+10 % of the predicted pixels wrong, or (e) smooth regions whose prediction is shifted so that
+the errors lie along the boundaries. Two more lines put numbers on what a ratio cannot show:
+the read bandwidth of (d) against a plain NumPy read of the same arrays, and the cost of a
+small (256x256) call against a NumPy ``.sum()`` over it. Every timing comes from the same
+run, so the ratios are meaningful even on a busy machine.
 """
 
 import platform
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +31,7 @@ class Workload:
     num_classes: int
     dtype: str
     ignore_index: "int | None" = None
+    smooth: bool = False
 
 
 WORKLOADS = (
@@ -34,11 +39,18 @@ WORKLOADS = (
     Workload("b", "150 classes, uint8, 64x512x512", (64, 512, 512), 150, "uint8"),
     Workload("c", "1000 classes, int32, 16M pixels", (16, 1024, 1024), 1000, "int32"),
     Workload("d", "19 classes, int64, 16M pixels", (16, 1024, 1024), 19, "int64"),
+    Workload("e", "(a) on smooth maps, errors along boundaries", (8, 1024, 2048), 19, "uint8", 255,
+             smooth=True),
 )
+BANDWIDTH_KEY = "d"     # the workload whose read bandwidth is compared with a NumPy read
+SMALL_KEY = "s"         # the small-input line: 256x256 uint8 against NumPy's .sum()
+SMALL_SHAPE = (256, 256)
 
 BLOCK = 32          # side of the blocky ground-truth regions, in pixels
 ERROR_RATE = 0.10   # fraction of predicted pixels replaced by a random class
 IGNORE_RATE = 0.05  # fraction of ground-truth blocks set to the ignore value
+SMOOTH_CELL = 128   # side of the smooth maps' regions before their boundaries are bent
+SMOOTH_SHIFT = (3, 5)  # the smooth prediction is the truth moved by this many pixels
 
 
 def make_label_maps(workload, scale=1.0, seed=0):
@@ -46,6 +58,8 @@ def make_label_maps(workload, scale=1.0, seed=0):
     rng = np.random.default_rng(seed)
     batch = max(1, int(round(workload.shape[0] * scale)))
     height, width = workload.shape[1:]
+    if workload.smooth:
+        return _smooth_label_maps(rng, workload, batch, height, width)
     coarse = rng.integers(0, workload.num_classes, (batch, -(-height // BLOCK), -(-width // BLOCK)))
     if workload.ignore_index is not None:
         coarse[rng.random(coarse.shape) < IGNORE_RATE] = workload.ignore_index
@@ -57,6 +71,25 @@ def make_label_maps(workload, scale=1.0, seed=0):
         y_pred[ignored] = rng.integers(0, workload.num_classes, int(ignored.sum()))
     wrong = rng.random(y_true.shape) < ERROR_RATE
     y_pred[wrong] = rng.integers(0, workload.num_classes, int(wrong.sum()))
+    return y_true, y_pred
+
+
+def _smooth_label_maps(rng, workload, batch, height, width):
+    """Large regions with wavy boundaries, the bottom eighth ignored; the prediction is the
+    truth shifted by `SMOOTH_SHIFT` with one blob of a wrong class per image."""
+    coarse = rng.integers(0, workload.num_classes,
+                          (batch, height // SMOOTH_CELL + 2, width // SMOOTH_CELL + 2))
+    rows = np.arange(height)[:, None]
+    cols = np.arange(width)[None, :]
+    cell_row = (rows + 20 * np.sin(cols / 57.0)).astype(np.int64).clip(0) // SMOOTH_CELL
+    cell_col = (cols + 20 * np.sin(rows / 43.0)).astype(np.int64).clip(0) // SMOOTH_CELL
+    y_true = np.ascontiguousarray(coarse[:, cell_row % coarse.shape[1], cell_col % coarse.shape[2]],
+                                  dtype=workload.dtype)
+    y_pred = np.roll(y_true, SMOOTH_SHIFT, axis=(1, 2))
+    if workload.ignore_index is not None:
+        y_true[:, height - height // 8:, :] = workload.ignore_index
+    blob = (slice(None), slice(height // 3, height // 3 + 40), slice(width // 2, width // 2 + 60))
+    y_pred[blob] = (y_pred[blob].astype(np.int64) + 1) % workload.num_classes
     return y_true, y_pred
 
 
@@ -93,8 +126,36 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def read_bandwidth(arrays, threads, repeat):
+    """Bytes per second of the fastest plain NumPy read (``sum``, ``count_nonzero``,
+    ``bitwise_or.reduce``) of `arrays`, split over `threads` Python threads (NumPy releases
+    the GIL in these loops): what a memory-bound kernel can hope for on this machine."""
+    pieces = [piece for array in arrays for piece in np.array_split(array.ravel(), threads)]
+    total = sum(array.nbytes for array in arrays)
+    best = 0.0
+    with ThreadPoolExecutor(threads) as pool:
+        for kernel in (np.sum, np.count_nonzero, np.bitwise_or.reduce):
+            seconds = median_seconds(lambda: list(pool.map(kernel, pieces)), repeat)
+            best = max(best, total / seconds)
+    return best
+
+
+def small_input_seconds(repeat):
+    """Median seconds of ``confusion_matrix`` on a 256x256 uint8 pair (19 classes) and of a
+    NumPy ``.sum()`` over one of the maps, many calls each."""
+    small = Workload(SMALL_KEY, "", (1, *SMALL_SHAPE), 19, "uint8")
+    y_true, y_pred = (a[0] for a in make_label_maps(small))
+    calls = 40 * repeat
+    return (median_seconds(lambda: confusion_matrix(y_true, y_pred, 19), calls),
+            median_seconds(y_true.sum, calls))
+
+
 def run(keys=None, repeat=5, scale=1.0):
-    """Time every selected workload; return a list of result dicts (seconds and ratios)."""
+    """Time every selected workload; return a list of result dicts (seconds and ratios).
+
+    The result of workload ``d`` also holds ``read_bandwidth`` (bytes per second of a NumPy
+    read of its arrays on all threads); key ``"s"`` adds a dict with ``small_s`` and
+    ``sum_s`` (see :func:`small_input_seconds`)."""
     all_threads = resolve_n_threads(-1)
     selected = [w for w in WORKLOADS if keys is None or w.key in keys]
     # warm up: the first parallel region starts the OpenMP thread pool
@@ -111,7 +172,14 @@ def run(keys=None, repeat=5, scale=1.0):
         results.append({
             "workload": workload, "pixels": y_true.size, "exact": exact, "numpy_s": numpy_s,
             "one_thread_s": one_s, "all_threads_s": all_s, "threads": all_threads,
+            "bytes": y_true.nbytes + y_pred.nbytes,
         })
+        if workload.key == BANDWIDTH_KEY:
+            results[-1]["read_bandwidth"] = read_bandwidth((y_true, y_pred), all_threads, repeat)
+    if keys is None or SMALL_KEY in keys:
+        small_s, sum_s = small_input_seconds(repeat)
+        results.append({"workload": None, "small_s": small_s, "sum_s": sum_s, "exact": True,
+                        "threads": all_threads})
     return results
 
 
@@ -120,12 +188,22 @@ def format_table(results, markdown=False):
     info = config_info()
     threads = results[0]["threads"] if results else resolve_n_threads(-1)
     header = (f"fastiou {info['fastiou']} bench: CPU {cpu_model()}, {info['available_cpus']} cores, "
-              f"all threads = {threads}, OpenMP {'on' if info['openmp'] else 'OFF'}, "
+              f"all threads = {threads}, OpenMP {'on' if info['openmp'] else 'OFF'}, SIMD {info['simd']}, "
               f"numpy {info['numpy']}")
     columns = ["workload", "NumPy ref", "fastiou 1 thr", "fastiou all", "speed-up 1", "speed-up all",
                "exact"]
-    rows = []
+    rows, notes = [], []
     for r in results:
+        if r["workload"] is None:
+            notes.append(f"(s) {SMALL_SHAPE[0]}x{SMALL_SHAPE[1]} uint8 confusion_matrix "
+                         f"{r['small_s'] * 1e6:.1f} us, NumPy .sum() over it {r['sum_s'] * 1e6:.1f} us: "
+                         f"{r['small_s'] / r['sum_s']:.1f}x the sum")
+            continue
+        if "read_bandwidth" in r:
+            kernel = r["bytes"] / r["all_threads_s"]
+            notes.append(f"({r['workload'].key}) fastiou reads {kernel / 1e9:.1f} GB/s on {threads} "
+                         f"threads; a NumPy read of the same arrays {r['read_bandwidth'] / 1e9:.1f} GB/s: "
+                         f"{100 * kernel / r['read_bandwidth']:.0f} % of it")
         rows.append([
             f"({r['workload'].key}) {r['workload'].description}",
             f"{r['numpy_s'] * 1e3:.1f} ms", f"{r['one_thread_s'] * 1e3:.2f} ms",
@@ -136,12 +214,12 @@ def format_table(results, markdown=False):
     if markdown:
         lines = [header, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
+        return "\n".join(lines + [""] + [f"- {note}" for note in notes])
     widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c)
               for i, c in enumerate(columns)]
     lines = [header, "  ".join(c.ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + notes)
 
 
 def bench(keys=None, repeat=5, scale=1.0, markdown=False, file=None):
@@ -150,7 +228,8 @@ def bench(keys=None, repeat=5, scale=1.0, markdown=False, file=None):
     Parameters
     ----------
     keys : iterable of str, optional
-        Workloads to run (``"a"`` to ``"d"``); all by default.
+        Workloads to run (``"a"`` to ``"e"``, and ``"s"`` for the small-input line); all by
+        default.
     repeat : int
         Timed calls per fastiou measurement (the median is reported).
     scale : float
@@ -164,7 +243,7 @@ def bench(keys=None, repeat=5, scale=1.0, markdown=False, file=None):
     -------
     list of dict
         Per workload: seconds for NumPy, fastiou with one thread and with all threads,
-        and whether the matrices were identical.
+        and whether the matrices were identical (see :func:`run`).
 
     Examples
     --------

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 
+from fastiou._confusion import simd_path
 from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
@@ -20,12 +21,13 @@ def config_info():
         "openmp": openmp_enabled(),
         "openmp_max_threads": openmp_max_threads(),
         "available_cpus": available_cpus(),
+        "simd": simd_path(),
         "compile_flags": compile_flags(),
     }
 
 
 def show_config(file=None):
-    """Print fastiou's version, OpenMP status, thread counts, NumPy version and compile flags.
+    """Print fastiou's version, OpenMP status, thread counts, SIMD path, NumPy version and compile flags.
 
     Parameters
     ----------

@@ -16,6 +16,7 @@ from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
 from fastiou._validation import (
     as_label_array,
     as_sample_weight,
+    check_counts,
     check_matrix_fits,
     check_num_classes,
     check_per_image_fits,
@@ -27,10 +28,12 @@ from fastiou._validation import (
 
 OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 
-# Below this many label pairs per thread, starting a thread team costs more than it saves.
-# Measured on a 2-core Xeon (median of 200 calls, 19 classes): at 2**13 pairs 2 threads take
-# 1.2x the time of one, at 2**14 they break even, at 2**15 they are 1.3-1.5x faster.
-MIN_PAIRS_PER_THREAD = 1 << 14
+# Below this many label pairs per thread a call runs on fewer threads. On a quiet 2-core Xeon
+# (medians of 300 calls, 19 classes, uint8) two threads break even at 2**14 pairs and save
+# 3-9 us at 2**15-2**16; but when the other core is busy, waking the second thread can take a
+# scheduler time slice (5-7 ms measured at 2**13-2**14 pairs). Up to 2**17 pairs the gain is
+# too small for that risk.
+MIN_PAIRS_PER_THREAD = 1 << 16
 
 
 class Counts(NamedTuple):
@@ -285,15 +288,10 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
 
 def as_confusion_matrix(cm, name="cm"):
     """Return `cm` as a float64 square matrix of finite, non-negative counts."""
-    matrix = np.asarray(cm)
-    if matrix.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must hold real numbers, got dtype {matrix.dtype}")
+    matrix = check_counts(cm, name)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"`{name}` must be a square 2-D matrix, got shape {matrix.shape}")
-    matrix = matrix.astype(np.float64)
-    if not np.isfinite(matrix).all() or (matrix < 0).any():
-        raise ValueError(f"`{name}` must hold finite, non-negative counts")
-    return matrix
+    return matrix.astype(np.float64)
 
 
 def iou_from_confusion(cm):

@@ -174,10 +174,8 @@ def count_pair(pair, options, n_threads=1):
 
 def as_accumulator(matrix, options):
     """A :class:`fastiou.ConfusionMatrix` holding `matrix` (for its metrics)."""
-    state = ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
-                            out_of_range="ignore").to_dict()
-    state["matrix"] = matrix.tolist()
-    return ConfusionMatrix.from_dict(state)
+    return ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
+                           out_of_range="ignore").add_counts(matrix)
 
 
 def new_total(options):

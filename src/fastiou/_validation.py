@@ -95,6 +95,18 @@ def check_per_image_fits(n_images, table_entries, itemsize=8):
         )
 
 
+def check_counts(values, name):
+    """Return `values` as an array of counts: real numbers (bool, int or float dtype, kept),
+    finite and non-negative; `name` is the argument named in the error."""
+    counts = np.asarray(values)
+    if counts.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers, got dtype {counts.dtype}")
+    if (counts.dtype.kind == "f" and not np.isfinite(counts).all()) or \
+            (counts.dtype.kind in "if" and (counts < 0).any()):
+        raise ValueError(f"`{name}` must hold finite, non-negative counts")
+    return counts
+
+
 def as_label_array(values, name):
     """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
     try:

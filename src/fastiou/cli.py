@@ -11,8 +11,9 @@ def _add_bench(subparsers):
         "bench", help="time the confusion-matrix kernel against the NumPy reference",
         description="Print a speed-up table of fastiou against the NumPy bincount reference on "
                     "synthetic label maps, all timings from the same run.")
-    parser.add_argument("--workloads", default="abcd",
-                        help="which workloads to run, e.g. 'ad' (default: abcd)")
+    parser.add_argument("--workloads", default="abcdes",
+                        help="which workloads to run, e.g. 'ad'; 's' is the small-input line "
+                             "(default: abcdes)")
     parser.add_argument("--repeat", type=int, default=5,
                         help="timed calls per measurement; the median is reported (default: 5)")
     parser.add_argument("--quick", action="store_true",
@@ -22,13 +23,14 @@ def _add_bench(subparsers):
 
 
 def _run_bench(args):
-    from fastiou._bench import WORKLOADS, bench
+    from fastiou._bench import SMALL_KEY, WORKLOADS, bench
 
     keys = set(args.workloads)
-    unknown = keys - {w.key for w in WORKLOADS}
+    known = "".join(w.key for w in WORKLOADS) + SMALL_KEY
+    unknown = keys - set(known)
     if unknown:
         raise SystemExit(f"fastiou bench: unknown workload(s) {''.join(sorted(unknown))}; "
-                         f"choose from {''.join(w.key for w in WORKLOADS)}")
+                         f"choose from {known}")
     if args.repeat < 1:
         raise SystemExit("fastiou bench: --repeat must be at least 1")
     results = bench(keys=keys, repeat=args.repeat, scale=0.02 if args.quick else 1.0,

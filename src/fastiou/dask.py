@@ -32,8 +32,10 @@ def _dask():
     return dask
 
 
-def _chunk_matrix(y_true, y_pred, num_classes, ignore_index, n_threads, out_of_range):
-    return count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index, n_threads=n_threads,
+def _chunk_matrix(y_true, y_pred, num_classes, ignore_index, n_threads, out_of_range,
+                  sample_weight=None):
+    return count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
+                       sample_weight=sample_weight, n_threads=n_threads,
                        out_of_range=out_of_range).matrix
 
 
@@ -57,8 +59,8 @@ def _check_labels(array, name):
         raise TypeError(f"`{name}` must hold integer or bool labels, got dtype {array.dtype}")
 
 
-def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, n_threads=1,
-                     out_of_range="raise", split_every=SPLIT_EVERY):
+def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
+                     n_threads=1, out_of_range="raise", split_every=SPLIT_EVERY):
     """Lazy confusion matrix of two Dask (or NumPy) label arrays: one matrix per chunk, tree-summed.
 
     Parameters
@@ -69,6 +71,10 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, n_thread
         Number of classes ``C``.
     ignore_index : int or sequence of int, optional
         Truth values whose pairs are dropped.
+    sample_weight : dask.array.Array or array_like of float, optional
+        Non-negative weight per pair, broadcast to the labels' shape and rechunked to
+        `y_true`'s chunks; the matrix is then float64 (summed per chunk, so it can differ
+        from the one-process sum in the last bits).
     n_threads : int
         Kernel threads per chunk (default 1: Dask already runs chunks in parallel).
     out_of_range : {"raise", "ignore", "miss"}
@@ -78,7 +84,7 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, n_thread
 
     Returns
     -------
-    dask.array.Array of shape (C, C), int64
+    dask.array.Array of shape (C, C), int64 (float64 with `sample_weight`)
         Call ``.compute()``; equal to :func:`fastiou.confusion_matrix` on the whole arrays.
 
     Examples
@@ -110,13 +116,32 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, n_thread
         raise ValueError("`y_true` must be an array with at least one dimension, got a 0-d array")
     if pred.chunks != truth.chunks:
         pred = pred.rechunk(truth.chunks)
+    chunks = [truth.to_delayed().ravel(), pred.to_delayed().ravel()]
+    dtype = np.int64
+    if sample_weight is not None:
+        chunks.append(_weight_chunks(da, sample_weight, truth))
+        dtype = np.float64
     chunk = dask.delayed(_chunk_matrix, pure=True)
-    parts = [chunk(t, p, num_classes, ignore, n_threads, out_of_range)
-             for t, p in zip(truth.to_delayed().ravel(), pred.to_delayed().ravel())]
+    parts = [chunk(t, p, num_classes, ignore, n_threads, out_of_range, *w)
+             for t, p, *w in zip(*chunks)]
     if not parts:
-        return da.zeros((num_classes, num_classes), dtype=np.int64)
+        return da.zeros((num_classes, num_classes), dtype=dtype)
     total = _tree_sum(dask, parts, split_every)
-    return da.from_delayed(total, shape=(num_classes, num_classes), dtype=np.int64)
+    return da.from_delayed(total, shape=(num_classes, num_classes), dtype=dtype)
+
+
+def _weight_chunks(da, sample_weight, truth):
+    """`sample_weight` broadcast to `truth`'s shape and chunks, as delayed chunks (their
+    values are checked by the kernel's wrapper at compute time)."""
+    weights = da.asarray(sample_weight)
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(f"`sample_weight` must hold real numbers, got dtype {weights.dtype}")
+    try:
+        weights = da.broadcast_to(weights, truth.shape)
+    except ValueError:
+        raise ValueError(f"`sample_weight` has shape {weights.shape}, which does not broadcast to "
+                         f"the labels' shape {truth.shape}") from None
+    return weights.rechunk(truth.chunks).to_delayed().ravel()
 
 
 def _count_batch(batch, options, n_threads, metric_names):

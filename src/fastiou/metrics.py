@@ -31,6 +31,7 @@ import numbers
 import numpy as np
 
 from fastiou._core import class_counts, count_pairs, ratio
+from fastiou._validation import check_counts
 
 AVERAGES = ("macro", "micro", "weighted", "none", "binary", "micro-imagewise", "macro-imagewise")
 IMAGEWISE = ("micro-imagewise", "macro-imagewise")
@@ -46,9 +47,7 @@ __all__ = [
 
 def as_counts(cm, miss=None, *, multilabel=False, name="cm"):
     """Return float64 counts and miss, checked: (…, C, C) and (…, C)."""
-    counts = np.asarray(cm)
-    if counts.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must hold real numbers, got dtype {counts.dtype}")
+    counts = check_counts(cm, name)
     if multilabel:
         if counts.ndim not in (3, 4) or counts.shape[-2:] != (2, 2):
             raise ValueError(f"with `multilabel=True`, `{name}` must have shape (L, 2, 2) or "
@@ -56,20 +55,14 @@ def as_counts(cm, miss=None, *, multilabel=False, name="cm"):
     elif counts.ndim not in (2, 3) or counts.shape[-1] != counts.shape[-2]:
         raise ValueError(f"`{name}` must have shape (C, C) or (B, C, C) (per image), got {counts.shape}")
     counts = counts.astype(np.float64)
-    if not np.isfinite(counts).all() or (counts < 0).any():
-        raise ValueError(f"`{name}` must hold finite, non-negative counts")
     if miss is None:
         miss = np.zeros(counts.shape[:-1])
     else:
-        miss = np.asarray(miss)
-        if miss.dtype.kind not in "biuf":
-            raise TypeError(f"`miss` must hold real numbers, got dtype {miss.dtype}")
+        miss = check_counts(miss, "miss")
         if miss.shape != counts.shape[:-1]:
             raise ValueError(f"`miss` has shape {miss.shape} but `{name}` of shape {counts.shape} "
                              f"needs {counts.shape[:-1]}")
         miss = miss.astype(np.float64)
-        if not np.isfinite(miss).all() or (miss < 0).any():
-            raise ValueError("`miss` must hold finite, non-negative counts")
     return counts, miss
 
 
