@@ -6,8 +6,9 @@ Private: ``fastiou.boxes`` validates the input, converts it once to C-contiguous
 
 Each box is first turned into a row of numbers (corners and area; for DIoU and CIoU
 also centre and shape angle, ``FIELDS`` in all) kept column by column, so the pair loop
-reads contiguous memory and the compiler can vectorise it. Threads split the ``B * N`` rows of the result; every value depends on
-one pair only, so the result does not depend on the thread count.
+reads contiguous memory and the compiler can vectorise it. Threads split the ``B * N``
+rows of the result; every value depends on one pair only, so the result does not depend
+on the thread count.
 
 A box with a NaN or infinite coordinate gives NaN in all its pairs (``_pairs.pxd``).
 
@@ -86,9 +87,10 @@ cdef extern from *:
             }                                                                               \
         }
     #define FASTIOU_IOU_ROW(NAME, T)                                                        \
-    static FASTIOU_ALWAYS_INLINE void NAME##_body(T ax1, T ay1, T ax2, T ay2, T area, const T* x1,        \
-                                   const T* y1, const T* x2, const T* y2, const T* areas,  \
-                                   ptrdiff_t m, T offset, T* out) {                        \
+    static FASTIOU_ALWAYS_INLINE void NAME##_body(T ax1, T ay1, T ax2, T ay2, T area,     \
+                                                  const T* x1, const T* y1, const T* x2,  \
+                                                  const T* y2, const T* areas, ptrdiff_t m, \
+                                                  T offset, T* out) {                     \
         static volatile const T zero_source = 0, one_source = 1;                           \
         const T zero = zero_source, one = one_source;                                      \
         if (offset == 0) {                                                                 \
@@ -242,7 +244,8 @@ cdef void fill_columns(const real* boxes, Py_ssize_t n, int fmt, real offset, bi
                 x2[k] = boxes[4 * k] + half * boxes[4 * k + 2]
                 y2[k] = boxes[4 * k + 1] + half * boxes[4 * k + 3]
         for k in range(n):
-            area[k] = positive_part(boxes[4 * k + 2] + offset) * positive_part(boxes[4 * k + 3] + offset)
+            area[k] = (positive_part(boxes[4 * k + 2] + offset)
+                       * positive_part(boxes[4 * k + 3] + offset))
     if not centres:
         return
     for k in range(n):
