@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from fastiou import box_area, box_convert, box_iou
 from fastiou import reference as ref
+from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -93,7 +94,8 @@ def test_iou_row_kernel_paths(rng, dtype, offset):
     16, a thread's share crossing batches) give exactly the reference values and those of
     the generic row (a crowd-flag row with no crowd box)."""
     for m in (1, 15, 16, 17, 31, 32, 33, 200):
-        a = random_boxes(rng, 3 * 7, dtype=dtype).reshape(3, 7, 4)
+        n = 3 * MIN_BOX_PAIRS_PER_THREAD // (3 * m) + 1  # enough pairs for 3 threads
+        a = random_boxes(rng, 3 * n, dtype=dtype).reshape(3, n, 4)
         b = random_boxes(rng, 3 * m, dtype=dtype).reshape(3, m, 4)
         no_crowd = np.zeros(m, dtype=bool)
         generic = box_iou(a, b, offset=offset, iscrowd=no_crowd, n_threads=1)
