@@ -45,7 +45,8 @@ def torch_broadcast_iou(torch, a, b):
 
 
 def threads_label(count):
-    return "1 thread" if count == 1 else f"{count} threads"
+    """fastiou's rows state the argument: below 2**16 pairs a thread the call runs on fewer."""
+    return f"n_threads={count}"
 
 
 def report(title, rows, repeat):
