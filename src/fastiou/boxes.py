@@ -29,7 +29,7 @@ ANGLE_UNITS = ("degrees", "radians")
 # boxes takes ~0.25 ns (float32) to ~0.6 ns (float64) on one core, a rotated pair ~100 ns
 # when they overlap. 200x200 axis-aligned (2-core Xeon VM): on a quiet machine two threads
 # save ~2-3 us of ~10-11 (float32) and ~8 us of ~24 (float64), but on a busy one waking the
-# second thread can take a scheduler time slice: medians of 7-10 ms a call were measured
+# second thread can take a scheduler time slice: medians of 6.6-10.4 ms a call were measured
 # with 2 threads while one thread stayed at 13-14 us. So, as for the confusion matrix,
 # 2**16 pairs a thread.
 MIN_BOX_PAIRS_PER_THREAD = 1 << 16
