@@ -309,17 +309,15 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
     cdef real ax1 = row[X1 * row_stride], ay1 = row[Y1 * row_stride]
     cdef real ax2 = row[X2 * row_stride], ay2 = row[Y2 * row_stride]
     cdef real area = row[AREA * row_stride]
-    cdef real acx = row[CX * row_stride], acy = row[CY * row_stride]
-    cdef real ashape = row[SHAPE * row_stride]
     cdef const real* x1 = cols + X1 * stride
     cdef const real* y1 = cols + Y1 * stride
     cdef const real* x2 = cols + X2 * stride
     cdef const real* y2 = cols + Y2 * stride
     cdef const real* areas = cols + AREA * stride
-    cdef const real* cx = cols + CX * stride
-    cdef const real* cy = cols + CY * stride
-    cdef const real* shape = cols + SHAPE * stride
-    cdef real inter, union, iou, ew, eh, dx, dy, v, value
+    cdef const real* cx
+    cdef const real* cy
+    cdef const real* shape
+    cdef real acx, acy, ashape, inter, union, iou, ew, eh, dx, dy, v, value
     cdef real k = <real>FOUR_OVER_PI_SQUARED
     cdef Py_ssize_t j
     if mode == MODE_GIOU:
@@ -330,6 +328,13 @@ cdef void distance_iou_row(const real* row, Py_ssize_t row_stride, const real* c
             ew = span(ax1, ax2, x1[j], x2[j], offset) * span(ay1, ay2, y1[j], y2[j], offset)
             out[j] = iou - (ew - union) / safe_denominator(ew)
         return
+    # only DIoU and CIoU rows have the centre and shape columns
+    acx = row[CX * row_stride]
+    acy = row[CY * row_stride]
+    ashape = row[SHAPE * row_stride]
+    cx = cols + CX * stride
+    cy = cols + CY * stride
+    shape = cols + SHAPE * stride
     for j in range(m):
         inter = overlap(ax1, ax2, x1[j], x2[j], offset) * overlap(ay1, ay2, y1[j], y2[j], offset)
         iou = capped_ratio(inter, area + areas[j] - inter)
