@@ -36,6 +36,13 @@ def test_fastiou_box_giou(benchmark, box_pair):
     benchmark(fastiou.box_iou, *box_pair, mode="giou")
 
 
+def test_fastiou_box_iou_cython_bbox_convention(benchmark, box_pair):
+    """The computation cython_bbox does: float64 input, +1 on every width and height."""
+    benchmark.group = f"box_iou {len(box_pair[0])}"
+    a, b = (x.astype(np.float64) for x in box_pair)
+    benchmark(fastiou.box_iou, a, b, offset=1)
+
+
 def test_numpy_broadcasting(benchmark, box_pair):
     benchmark.group = f"box_iou {len(box_pair[0])}"
     benchmark(numpy_broadcast_iou, *box_pair)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from fastiou import box_area, box_convert, box_iou
 from fastiou import reference as ref
+from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -78,6 +79,31 @@ def test_thread_count_does_not_change_results(rng, mode):
 def test_large_input_uses_threads_and_matches(rng):
     a, b = random_boxes(rng, 700, dtype=np.float32), random_boxes(rng, 300, dtype=np.float32)
     np.testing.assert_array_equal(box_iou(a, b, n_threads=2), box_iou(a, b, n_threads=1))
+    # above 2**20 pairs the rows go out in dynamic blocks instead of one share per thread
+    a = random_boxes(rng, 2 * 745, dtype=np.float32).reshape(2, 745, 4)
+    b = random_boxes(rng, 2 * 709, dtype=np.float32).reshape(2, 709, 4)
+    first = box_iou(a, b, n_threads=1)
+    for n_threads in (2, 3):
+        np.testing.assert_array_equal(box_iou(a, b, n_threads=n_threads), first)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_iou_row_kernel_paths(rng, dtype, offset):
+    """The C IoU rows (blocks of 16 columns, the overlapping last block, rows shorter than
+    16, a thread's share crossing batches) give exactly the reference values and those of
+    the generic row (a crowd-flag row with no crowd box)."""
+    for m in (1, 15, 16, 17, 31, 32, 33, 200):
+        n = 3 * MIN_BOX_PAIRS_PER_THREAD // (3 * m) + 1  # enough pairs for 3 threads
+        a = random_boxes(rng, 3 * n, dtype=dtype).reshape(3, n, 4)
+        b = random_boxes(rng, 3 * m, dtype=dtype).reshape(3, m, 4)
+        no_crowd = np.zeros(m, dtype=bool)
+        generic = box_iou(a, b, offset=offset, iscrowd=no_crowd, n_threads=1)
+        for k in range(3):
+            np.testing.assert_array_equal(generic[k], ref.box_iou(a[k], b[k], offset=offset))
+        for n_threads in (1, 2, 3):
+            np.testing.assert_array_equal(box_iou(a, b, offset=offset, n_threads=n_threads),
+                                          generic)
 
 
 def test_dtypes(rng):

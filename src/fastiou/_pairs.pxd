@@ -26,19 +26,33 @@ cdef inline bint flag_non_finite(const real* boxes, Py_ssize_t n, Py_ssize_t wid
     return any_flagged
 
 
+cdef inline bint any_non_finite(const real* values, Py_ssize_t count) noexcept nogil:
+    """Whether any of `count` values is a NaN or an infinity (a loop the compiler vectorises)."""
+    cdef Py_ssize_t k
+    cdef bint found = False
+    for k in range(count):
+        found |= not isfinite(values[k])
+    return found
+
+
 cdef inline int mark_non_finite_pairs(const real* boxes1, const real* boxes2,
                                       Py_ssize_t n_batches, Py_ssize_t n, Py_ssize_t m,
                                       Py_ssize_t width, bint aligned, real* out) noexcept nogil:
     """Write NaN into every result of a pair with a non-finite box. ``boxes1`` is
     ``(B, n, width)``, ``boxes2`` ``(B, m, width)``, ``out`` ``(B, n, m)`` or ``(B, n)``
     when aligned. Return -1 when the scratch flags cannot be allocated, else 0."""
-    cdef uint8_t* flags1 = <uint8_t*>malloc(n + m + 1)
-    cdef uint8_t* flags2 = flags1 + n
+    cdef uint8_t* flags1
+    cdef uint8_t* flags2
     cdef Py_ssize_t b, i, j
     cdef bint flagged
     cdef real* block
+    if not (any_non_finite(boxes1, n_batches * n * width)
+            or any_non_finite(boxes2, n_batches * m * width)):
+        return 0
+    flags1 = <uint8_t*>malloc(n + m + 1)
     if flags1 == NULL:
         return -1
+    flags2 = flags1 + n
     for b in range(n_batches):
         flagged = flag_non_finite(boxes1 + b * n * width, n, width, flags1)
         flagged |= flag_non_finite(boxes2 + b * m * width, m, width, flags2)

@@ -76,11 +76,12 @@ def resolve_n_threads(n_threads):
     """
     if n_threads is None:
         return _single_thread_after_fork(max(1, openmp_max_threads()))
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(
-            f"`n_threads` must be None or an int, got {type(n_threads).__name__} {n_threads!r}"
-        )
-    n_threads = int(n_threads)
+    if type(n_threads) is not int:  # a Python int skips the slower abstract-type checks
+        if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+            raise TypeError(
+                f"`n_threads` must be None or an int, got {type(n_threads).__name__} {n_threads!r}"
+            )
+        n_threads = int(n_threads)
     if n_threads == 0:
         raise ValueError(
             "`n_threads` must be None, a positive int, or a negative int (-1 = all CPUs), got 0"
