@@ -119,6 +119,129 @@ cdef extern from *:
     }
     FASTIOU_IOU_ROW(fastiou_iou_row_f32, float)
     FASTIOU_IOU_ROW(fastiou_iou_row_f64, double)
+
+    /* float64 rows on AVX-512 CPUs: the division only where it can change the value.
+       In the benchmark's detection boxes ~4 % of pairs overlap, and the float64 row is bound
+       by the vector division (200x200: 22 us, 12.5 us without it). A pair whose
+       intersection is +0 has IoU +0 whatever its union (0 / d with d > 0 or d = 1, then the
+       cap). So pass 1 stores every pair's intersection as its result and collects (vector
+       compress) the columns whose intersection is not +0 (NaN included); pass 2 finishes
+       those few with the scalar formula, the same IEEE operations in the same order, so
+       every value is the one the vector loop gives. Measured in a standalone harness
+       (200x200, min of 4000 runs): 22.4 us -> 17.1 us; 2000x2000 unchanged (bound by
+       writing the 32 MB result). float32 keeps the dense loop: its division is cheaper
+       and the sparse pass measured no faster at 200x200 and ~20 % slower at 2000x2000.
+       Intrinsics, so one explicit AVX-512 function chosen at run time, with the
+       target_clones rows everywhere else (and whenever `fastiou_sparse_allowed` is 0:
+       the tests compare both). */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    #include <immintrin.h>
+    #include <stdint.h>
+    #define FASTIOU_SPARSE_CHUNK 1024
+    static int fastiou_sparse_allowed = 1;
+
+    static int fastiou_sparse_available(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f");
+    }
+
+    /* One 8-column block: w, h and the intersection as the C loop computes them
+       (min_pd(a, b) is `a < b ? a : b`, max_pd `a > b ? a : b`), stored as the result;
+       the block's columns with an intersection other than +0 appended to `found`. */
+    #define FASTIOU_SPARSE_BLOCK(LANES, LOAD, STORE)                                          \
+        {                                                                                     \
+            __m512d w = _mm512_sub_pd(_mm512_min_pd(vax2, LOAD(x2 + j)),                      \
+                                      _mm512_max_pd(vax1, LOAD(x1 + j)));                     \
+            __m512d h = _mm512_sub_pd(_mm512_min_pd(vay2, LOAD(y2 + j)),                      \
+                                      _mm512_max_pd(vay1, LOAD(y1 + j)));                     \
+            if (add_offset) {                                                                 \
+                w = _mm512_add_pd(w, voffset);                                                \
+                h = _mm512_add_pd(h, voffset);                                                \
+            }                                                                                 \
+            __m512d inter = _mm512_mul_pd(_mm512_max_pd(w, vzero), _mm512_max_pd(h, vzero));  \
+            STORE;                                                                            \
+            __mmask8 hit = _mm512_mask_cmp_pd_mask(LANES, inter, vzero, _CMP_NEQ_UQ);         \
+            _mm512_mask_compressstoreu_epi32(columns + found, hit, index);                    \
+            found += __builtin_popcount((unsigned)hit);                                       \
+            index = _mm512_add_epi32(index, eight);                                           \
+        }
+
+    __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+    fastiou_sparse_row_f64(double ax1, double ay1, double ax2, double ay2, double area,
+                           const double* x1, const double* y1, const double* x2,
+                           const double* y2, const double* areas, ptrdiff_t m,
+                           double offset, int add_offset, double* out) {
+        int32_t columns[FASTIOU_SPARSE_CHUNK];
+        const __m512d vax1 = _mm512_set1_pd(ax1), vay1 = _mm512_set1_pd(ay1);
+        const __m512d vax2 = _mm512_set1_pd(ax2), vay2 = _mm512_set1_pd(ay2);
+        const __m512d voffset = _mm512_set1_pd(offset), vzero = _mm512_setzero_pd();
+        const __m512i eight = _mm512_set1_epi32(8);
+        for (ptrdiff_t start = 0; start < m; start += FASTIOU_SPARSE_CHUNK) {
+            ptrdiff_t stop = m - start < FASTIOU_SPARSE_CHUNK ? m : start + FASTIOU_SPARSE_CHUNK;
+            ptrdiff_t found = 0, j = start;
+            /* column numbers relative to `start` (they fit in int32 whatever m is) */
+            __m512i index = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+            for (; j + 8 <= stop; j += 8)
+                FASTIOU_SPARSE_BLOCK((__mmask8)0xff, _mm512_loadu_pd,
+                                     _mm512_storeu_pd(out + j, inter))
+            if (j < stop) {
+                /* the last 1 to 7 columns: masked loads and stores, no column twice */
+                __mmask8 tail = (__mmask8)((1u << (stop - j)) - 1);
+    #define FASTIOU_TAIL_LOAD(ptr) _mm512_maskz_loadu_pd(tail, ptr)
+                FASTIOU_SPARSE_BLOCK(tail, FASTIOU_TAIL_LOAD,
+                                     _mm512_mask_storeu_pd(out + j, tail, inter))
+    #undef FASTIOU_TAIL_LOAD
+            }
+            for (ptrdiff_t q = 0; q < found; q++) {
+                ptrdiff_t c = start + columns[q];
+                double inter = out[c];
+                double uni = area + areas[c] - inter;
+                double iou = inter / (uni > 0 ? uni : 1);
+                out[c] = iou < 1 ? iou : 1;
+            }
+        }
+    }
+
+    __attribute__((target("avx512f"))) static void fastiou_sparse_rows_f64(
+            const double* rows, ptrdiff_t row_stride, ptrdiff_t first, ptrdiff_t last,
+            const double* cols, ptrdiff_t m, double offset, double* out) {
+        for (ptrdiff_t i = first; i < last; i++) {
+            const double* r = rows + i;
+            double* row_out = out + (i - first) * m;
+            /* offset 0 skips the two additions, as the C loop does (same values) */
+            if (offset == 0)
+                fastiou_sparse_row_f64(r[0], r[row_stride], r[2 * row_stride],
+                                       r[3 * row_stride], r[4 * row_stride], cols, cols + m,
+                                       cols + 2 * m, cols + 3 * m, cols + 4 * m, m, offset, 0,
+                                       row_out);
+            else
+                fastiou_sparse_row_f64(r[0], r[row_stride], r[2 * row_stride],
+                                       r[3 * row_stride], r[4 * row_stride], cols, cols + m,
+                                       cols + 2 * m, cols + 3 * m, cols + 4 * m, m, offset, 1,
+                                       row_out);
+        }
+    }
+    #else
+    static int fastiou_sparse_allowed = 0;
+    static int fastiou_sparse_available(void) { return 0; }
+    static void fastiou_sparse_rows_f64(const double* rows, ptrdiff_t row_stride,
+                                        ptrdiff_t first, ptrdiff_t last, const double* cols,
+                                        ptrdiff_t m, double offset, double* out) {
+        fastiou_iou_row_f64s(rows, row_stride, first, last, cols, m, offset, out);
+    }
+    #endif
+    static int fastiou_sparse_detected = -1;
+
+    /* float64 plain IoU rows: the sparse AVX-512 rows where available and allowed */
+    static void fastiou_iou_rows_f64(const double* rows, ptrdiff_t row_stride, ptrdiff_t first,
+                                     ptrdiff_t last, const double* cols, ptrdiff_t m,
+                                     double offset, double* out) {
+        if (fastiou_sparse_detected < 0) fastiou_sparse_detected = fastiou_sparse_available();
+        if (fastiou_sparse_detected && fastiou_sparse_allowed)
+            fastiou_sparse_rows_f64(rows, row_stride, first, last, cols, m, offset, out);
+        else
+            fastiou_iou_row_f64s(rows, row_stride, first, last, cols, m, offset, out);
+    }
     """
     void fastiou_iou_row_f32(float ax1, float ay1, float ax2, float ay2, float area,
                              const float* x1, const float* y1, const float* x2, const float* y2,
@@ -131,9 +254,11 @@ cdef extern from *:
     void fastiou_iou_row_f32s(const float* rows, Py_ssize_t row_stride, Py_ssize_t first,
                               Py_ssize_t last, const float* cols, Py_ssize_t m, float offset,
                               float* out) noexcept nogil
-    void fastiou_iou_row_f64s(const double* rows, Py_ssize_t row_stride, Py_ssize_t first,
+    void fastiou_iou_rows_f64(const double* rows, Py_ssize_t row_stride, Py_ssize_t first,
                               Py_ssize_t last, const double* cols, Py_ssize_t m, double offset,
                               double* out) noexcept nogil
+    int fastiou_sparse_allowed
+    int fastiou_sparse_available() noexcept nogil
 
 from fastiou._pairs cimport mark_non_finite_pairs, real
 
@@ -381,7 +506,7 @@ cdef void all_pairs_rows(Py_ssize_t start, Py_ssize_t stop, const real* rows,
                 fastiou_iou_row_f32s(rows + b * fields * n, n, i, i + batch_stop - r,
                                      cols + b * fields * m, m, offset, out + r * m)
             else:
-                fastiou_iou_row_f64s(rows + b * fields * n, n, i, i + batch_stop - r,
+                fastiou_iou_rows_f64(rows + b * fields * n, n, i, i + batch_stop - r,
                                      cols + b * fields * m, m, offset, out + r * m)
         else:
             while r < batch_stop:
@@ -391,6 +516,19 @@ cdef void all_pairs_rows(Py_ssize_t start, Py_ssize_t stop, const real* rows,
                 r += 1
                 i += 1
         r = batch_stop
+
+
+def _sparse_division_available():
+    """Whether this CPU and build have the sparse float64 IoU rows (tests run both paths)."""
+    return bool(fastiou_sparse_available())
+
+
+def _set_sparse_division(bint allowed):
+    """Allow or forbid the sparse float64 IoU rows; returns the previous setting (tests)."""
+    global fastiou_sparse_allowed
+    old = bool(fastiou_sparse_allowed)
+    fastiou_sparse_allowed = allowed
+    return old
 
 
 def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int fmt, int mode,
