@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastiou import box_area, box_convert, box_iou
+from fastiou import _boxes, box_area, box_convert, box_iou
 from fastiou import reference as ref
 from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
 
@@ -392,3 +392,79 @@ def test_iscrowd_with_no_boxes():
     result = box_iou(np.ones((3, 4)), np.zeros((0, 4)), iscrowd=np.zeros(0, bool))
     assert result.shape == (3, 0)
     assert box_iou(np.zeros((0, 4)), np.zeros((0, 4)), iscrowd=[], aligned=True).shape == (0,)
+
+
+def blocks_of_columns(row_box, pattern, m):
+    """`m` float64 column boxes against `row_box`: column j overlaps it when `pattern(j)`,
+    else lies just beside it (touching, far away or empty), in turn."""
+    x1, y1, x2, y2 = row_box
+    apart = [[x2, y1, x2 + 5, y2], [x1 - 50, y1, x1 - 40, y2], [x1 + 1, y1 + 1, x1 + 1, y2]]
+    boxes = [[x1 + 1, y1 - 1, x2 + j % 3, y2 - 2] if pattern(j) else apart[j % 3]
+             for j in range(m)]
+    return np.array(boxes, dtype=np.float64).reshape(m, 4)
+
+
+SPARSE_PATTERNS = {
+    "none": lambda j: False,
+    "all": lambda j: True,
+    "one per block of 8": lambda j: j % 8 == 3,
+    "first of each block": lambda j: j % 8 == 0,
+    "last of each block": lambda j: j % 8 == 7,
+    "one in 13": lambda j: j % 13 == 5,
+}
+
+
+def with_sparse_rows(allowed, compute):
+    """`compute()` with the sparse float64 IoU rows allowed or not (the dense C rows)."""
+    old = _boxes._set_sparse_division(allowed)
+    try:
+        return compute()
+    finally:
+        _boxes._set_sparse_division(old)
+
+
+@pytest.mark.parametrize("pattern", SPARSE_PATTERNS)
+@pytest.mark.parametrize("offset", [0, 1, 0.5])
+def test_sparse_float64_rows_match_dense_rows(pattern, offset):
+    """Blocks of 8 columns with no pair, one pair or every pair overlapping, overlaps in the
+    last 1 to 7 columns and across the 1024-column chunks: the sparse rows (AVX-512 CPUs)
+    give the dense rows' values bit for bit, and both the reference's."""
+    rows = np.array([[0, 0, 10, 10], [3, -2, 13, 8], [0.5, 0.25, 7.75, 9.5]])
+    for m in (1, 3, 7, 8, 9, 15, 16, 17, 200, 1023, 1024, 1025, 2051):
+        cols = blocks_of_columns(rows[0], SPARSE_PATTERNS[pattern], m)
+        expected = ref.box_iou(rows, cols, offset=offset)
+        for n_threads in (1, 2, 3):
+            dense = with_sparse_rows(False, lambda: box_iou(rows, cols, offset=offset,
+                                                            n_threads=n_threads))
+            np.testing.assert_array_equal(dense, expected)
+            sparse = with_sparse_rows(True, lambda: box_iou(rows, cols, offset=offset,
+                                                            n_threads=n_threads))
+            np.testing.assert_array_equal(sparse.view(np.int64), dense.view(np.int64))
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_sparse_float64_rows_special_values_bit_for_bit(rng, offset):
+    """Non-finite and overflowing coordinates (an infinite width times a zero height is a
+    NaN intersection: a pair to divide, not a zero), zero-area, inverted and tiny boxes
+    (an intersection that underflows to +0), -0: sparse and dense rows agree bit for bit."""
+    special = np.array([
+        [0, 0, 10, 10], [np.nan, 0, 1, 1], [0, 0, np.inf, 1], [-np.inf, -np.inf, 5, 5],
+        [-1e308, 0, 1e308, 1], [-1e308, 0, 1e308, 0], [-1e308, -1e308, 1e308, 1e308],
+        [5, 5, 5, 8], [4, 4, 2, 2], [0, 0, 1e-200, 1e-200], [-0.0, -0.0, 0.0, 0.0],
+        [1e-310, 0, 3e-310, 1e-310], [2, 2, 4, 4], [10, 0, 20, 10],
+    ])
+    boxes = np.concatenate([special, random_boxes(rng, 40)])
+    for m in (5, 8, 13, 31, len(boxes)):
+        cols = boxes[rng.permutation(len(boxes))[:m]]
+        dense = with_sparse_rows(False, lambda: box_iou(boxes, cols, offset=offset))
+        sparse = with_sparse_rows(True, lambda: box_iou(boxes, cols, offset=offset))
+        np.testing.assert_array_equal(sparse.view(np.int64), dense.view(np.int64))
+        # the crowd-flag row (no crowd box) is the generic Cython path: same values
+        generic = box_iou(boxes, cols, offset=offset, iscrowd=np.zeros(m, dtype=bool))
+        np.testing.assert_array_equal(sparse, generic)
+
+
+def test_sparse_rows_switch_reports_availability():
+    assert isinstance(_boxes._sparse_division_available(), bool)
+    old = _boxes._set_sparse_division(False)
+    assert _boxes._set_sparse_division(old) is False
