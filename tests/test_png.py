@@ -27,13 +27,17 @@ Image = pytest.importorskip("PIL.Image")
 NONE, SUB, UP, AVERAGE, PAETH = range(5)
 
 
-@pytest.fixture(params=["libdeflate", "zlib"])
+@pytest.fixture(params=["libdeflate", "libdeflate-bytes", "zlib"])
 def inflater(request, monkeypatch):
-    """Run the test with each inflater; returns its name."""
+    """Run the test with each inflater (libdeflate into reused buffers through its C
+    interface, libdeflate through the ``deflate`` package's functions, the standard
+    library's zlib); returns its name."""
     if request.param == "zlib":
         monkeypatch.setitem(sys.modules, "deflate", None)
     else:
         pytest.importorskip("deflate")
+    if request.param == "libdeflate-bytes":
+        monkeypatch.setattr(_png, "_libdeflate_into", lambda extension_path: None)
     _png.inflater.cache_clear()
     yield _png.inflater().name
     _png.inflater.cache_clear()
@@ -88,10 +92,12 @@ def label_map(rng, shape, kind, high=256):
 
 
 def decode(tmp_path, content, name="x.png"):
+    """Decode with and without a scratch buffer (the two must agree); the file is only read."""
     path = tmp_path / name
     path.write_bytes(content)
     decoded = _png.read_png(str(path))
-    assert path.read_bytes() == content  # the file is only read
+    np.testing.assert_array_equal(_png.read_png(str(path), _png.Scratch()), decoded)
+    assert path.read_bytes() == content
     return decoded
 
 
@@ -146,6 +152,7 @@ def test_pillow_written_pngs_decode_like_pillow(tmp_path, inflater, mode, conten
     image.save(path)
     decoded = _png.read_png(path)
     expected = pillow(path)
+    np.testing.assert_array_equal(_png.read_png(path, _png.Scratch()), expected)
     assert decoded.dtype == expected.dtype
     np.testing.assert_array_equal(decoded, expected)
     np.testing.assert_array_equal(decoded, labels)
@@ -331,9 +338,10 @@ def test_broken_files_raise_png_errors_naming_the_file(tmp_path, inflater, name)
     content, message = broken_files()[name]
     path = tmp_path / "broken.png"
     path.write_bytes(content)
-    with pytest.raises(_png.PngError, match=message) as info:
-        _png.read_png(str(path))
-    assert str(info.value).startswith(str(path)) and not info.value.needs_pillow
+    for scratch in (None, _png.Scratch()):
+        with pytest.raises(_png.PngError, match=message) as info:
+            _png.read_png(str(path), scratch)
+        assert str(info.value).startswith(str(path)) and not info.value.needs_pillow
     assert path.read_bytes() == content
 
 
@@ -358,6 +366,37 @@ def test_what_needs_pillow_says_so(tmp_path):
         with pytest.raises(_png.PngError, match=message) as info:
             _png.read_png(str(tmp_path / name))
         assert info.value.needs_pillow
+
+
+def test_libdeflate_inflates_into_the_scratch_buffer(tmp_path):
+    """With the ``deflate`` wheel, a decode with a scratch buffer allocates no image-sized
+    memory: the data is inflated into the buffer and the rows are unfiltered in place."""
+    pytest.importorskip("deflate")
+    _png.inflater.cache_clear()
+    assert _png.inflater().decompress_into is not None, _png.inflater().name
+    assert "into reused buffers" in _png.inflater().name
+    labels = np.arange(40 * 30, dtype=np.uint8).reshape(40, 30) % 7
+    Image.fromarray(labels).save(tmp_path / "a.png")
+    scratch = _png.Scratch()
+    first = _png.read_png(str(tmp_path / "a.png"), scratch)
+    np.testing.assert_array_equal(first, labels)
+    buffer = scratch.take(1)
+    second = _png.read_png(str(tmp_path / "a.png"), scratch)
+    assert np.shares_memory(second, buffer) and np.shares_memory(first, second)
+    np.testing.assert_array_equal(second, labels)
+
+
+def test_libdeflate_into_says_when_the_data_does_not_fill_the_buffer():
+    pytest.importorskip("deflate")
+    import deflate._deflate
+
+    into = _png._libdeflate_into(deflate._deflate.__file__)
+    data = zlib.compress(b"abc" * 100)
+    exact, short, long = (np.empty(n, dtype=np.uint8) for n in (300, 299, 301))
+    assert into(data, exact) and bytes(exact) == b"abc" * 100
+    assert not into(data, short) and not into(data, long)
+    assert not into(b"not zlib data", exact)
+    assert _png._libdeflate_into("/nonexistent/library.so") is None
 
 
 def test_inflater_names_the_one_in_use(monkeypatch):

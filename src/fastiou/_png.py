@@ -39,11 +39,48 @@ class Inflater(NamedTuple):
 
     ``decompress(data, size)`` returns a bytearray of at most `size` bytes or raises
     ``error``; both are None when only the standard library's zlib is installed.
+    ``decompress_into(data, out)`` inflates into the uint8 array `out` and says whether the
+    data filled it exactly (no allocation: reused buffers cost no page faults); None when
+    libdeflate's C interface is not reachable.
     """
 
     name: str
     decompress: object
     error: object
+    decompress_into: object = None
+
+
+def _libdeflate_into(extension_path):
+    """``decompress_into`` through the C interface of libdeflate, which the ``deflate``
+    wheel's extension module exports; None when it does not (another build of it)."""
+    import ctypes
+
+    try:
+        library = ctypes.CDLL(extension_path)
+        allocate, free, decompress = (library.libdeflate_alloc_decompressor,
+                                      library.libdeflate_free_decompressor,
+                                      library.libdeflate_zlib_decompress)
+    except (OSError, AttributeError):
+        return None
+    allocate.argtypes, allocate.restype = [], ctypes.c_void_p
+    free.argtypes, free.restype = [ctypes.c_void_p], None
+    decompress.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p,
+                           ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
+    decompress.restype = ctypes.c_int  # 0 = LIBDEFLATE_SUCCESS
+
+    def decompress_into(data, out):
+        written = ctypes.c_size_t(0)
+        decompressor = allocate()  # ~11 KiB, not thread-safe: one per call (ctypes drops the GIL)
+        if not decompressor:
+            return False
+        try:
+            result = decompress(decompressor, data, len(data), out.ctypes.data, out.nbytes,
+                                ctypes.byref(written))
+        finally:
+            free(decompressor)
+        return result == 0 and written.value == out.nbytes
+
+    return decompress_into
 
 
 @functools.cache
@@ -63,10 +100,13 @@ def inflater():
     """
     try:
         import deflate
+        import deflate._deflate
     except ImportError:
         return Inflater(f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library)", None, None)
-    return Inflater(f"libdeflate (deflate {deflate.__version__})", deflate.zlib_decompress,
-                    deflate.DeflateError)
+    into = _libdeflate_into(deflate._deflate.__file__)
+    return Inflater(f"libdeflate (deflate {deflate.__version__}"
+                    + (", into reused buffers)" if into else ")"),
+                    deflate.zlib_decompress, deflate.DeflateError, into)
 
 
 class Scratch:
@@ -135,10 +175,15 @@ def _chunks(data, path):
         position = end + 4
 
 
-def _inflate(compressed, size, path):
-    """The `size` bytes `compressed` inflates to (a bytearray from libdeflate, bytes from
-    zlib), or :class:`PngError` saying why not."""
+def _inflate(compressed, size, path, scratch=None):
+    """The `size` bytes `compressed` inflates to (in `scratch` when libdeflate's C interface
+    is reachable, else a bytearray from libdeflate or bytes from zlib), or
+    :class:`PngError` saying why not."""
     fast = inflater()
+    if scratch is not None and fast.decompress_into is not None:
+        raw = scratch.take(size)
+        if fast.decompress_into(compressed, raw):
+            return raw
     if fast.decompress is not None:
         try:
             raw = fast.decompress(compressed, size)
@@ -224,9 +269,11 @@ def read_png(path, scratch=None):
     if size > MAX_INFLATE_RATIO * len(compressed) + 64:
         raise PngError(f"{path} is truncated: {len(compressed)} bytes of PNG data cannot hold "
                        f"{width}x{height} pixels")
-    raw = _inflate(compressed, size, path)
+    raw = _inflate(compressed, size, path, scratch)
     row_bytes = width * step
-    if scratch is not None:
+    if isinstance(raw, np.ndarray):  # inflated into the scratch buffer: decode in place
+        pixels = raw[:height * row_bytes]
+    elif scratch is not None:
         pixels = scratch.take(height * row_bytes)
     elif isinstance(raw, bytearray):  # writable: decode in place
         pixels = np.frombuffer(raw, dtype=np.uint8, count=height * row_bytes)
