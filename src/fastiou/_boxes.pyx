@@ -230,13 +230,13 @@ cdef extern from *:
         fastiou_iou_row_f64s(rows, row_stride, first, last, cols, m, offset, out);
     }
     #endif
-    static int fastiou_sparse_detected = -1;
+    /* set once when the module is imported, before any thread reads it */
+    static int fastiou_sparse_detected = 0;
 
     /* float64 plain IoU rows: the sparse AVX-512 rows where available and allowed */
     static void fastiou_iou_rows_f64(const double* rows, ptrdiff_t row_stride, ptrdiff_t first,
                                      ptrdiff_t last, const double* cols, ptrdiff_t m,
                                      double offset, double* out) {
-        if (fastiou_sparse_detected < 0) fastiou_sparse_detected = fastiou_sparse_available();
         if (fastiou_sparse_detected && fastiou_sparse_allowed)
             fastiou_sparse_rows_f64(rows, row_stride, first, last, cols, m, offset, out);
         else
@@ -258,6 +258,7 @@ cdef extern from *:
                               Py_ssize_t last, const double* cols, Py_ssize_t m, double offset,
                               double* out) noexcept nogil
     int fastiou_sparse_allowed
+    int fastiou_sparse_detected
     int fastiou_sparse_available() noexcept nogil
 
 from fastiou._pairs cimport mark_non_finite_pairs, real
@@ -516,6 +517,9 @@ cdef void all_pairs_rows(Py_ssize_t start, Py_ssize_t stop, const real* rows,
                 r += 1
                 i += 1
         r = batch_stop
+
+
+fastiou_sparse_detected = fastiou_sparse_available()
 
 
 def _sparse_division_available():
