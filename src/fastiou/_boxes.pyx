@@ -142,7 +142,7 @@ cdef extern from *:
 
     static int fastiou_sparse_available(void) {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f");
+        return __builtin_cpu_supports("avx512f") != 0;
     }
 
     /* One 8-column block: w, h and the intersection as the C loop computes them
