@@ -45,8 +45,9 @@ def torch_broadcast_iou(torch, a, b):
 
 
 def threads_label(count):
-    """fastiou's rows state the argument: below 2**16 pairs a thread the call runs on fewer."""
-    return f"n_threads={count}"
+    """fastiou's rows state the argument: below 2**16 pairs a thread the call runs on fewer;
+    None is the default call (OpenMP's default thread count), the one users make."""
+    return "default n_threads" if count is None else f"n_threads={count}"
 
 
 def report(title, rows, repeat):
@@ -67,7 +68,7 @@ def bench_boxes(n, threads, repeat, single_thread_rows=False):
     rng = np.random.default_rng(0)
     a, b = detection_boxes(rng, n), detection_boxes(rng, n)
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    thread_counts = [threads] + ([1] if single_thread_rows and threads != 1 else [])
+    thread_counts = [None, threads] + ([1] if single_thread_rows and threads != 1 else [])
     rows = []
     for count in thread_counts:
         rows.append((f"fastiou.box_iou float32 ({threads_label(count)})",

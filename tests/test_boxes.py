@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from fastiou import _boxes, box_area, box_convert, box_iou
 from fastiou import reference as ref
-from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
+from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD, _plain_pairs
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -468,3 +468,43 @@ def test_sparse_rows_switch_reports_availability():
     assert isinstance(_boxes._sparse_division_available(), bool)
     old = _boxes._set_sparse_division(False)
     assert _boxes._set_sparse_division(old) is False
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3), (1, 1), (7, 200), (200, 200), (600, 300)])
+def test_plain_calls_equal_the_fully_checked_path(dtype, shape):
+    """C-contiguous (N, 4)/(M, 4) arrays of one native float dtype with default arguments skip
+    the checks: the result must be what the checked path gives (forced here by strided views,
+    a non-default `n_threads`, and a byte-swapped copy), bit for bit."""
+    rng = np.random.default_rng(sum(shape))
+    xy = rng.uniform(0, 100, (sum(shape), 2))
+    boxes = np.hstack([xy, xy + rng.uniform(0, 30, xy.shape)]).astype(dtype)
+    boxes[::5, 2] = np.nan
+    first, second = boxes[:shape[0]], boxes[shape[0]:]
+    plain = box_iou(first, second)
+    assert plain.dtype == dtype and plain.shape == shape
+    strided = np.repeat(first, 2, axis=0)[::2], np.repeat(second, 2, axis=0)[::2]
+    checked = box_iou(*strided, n_threads=1)
+    assert checked.dtype == dtype
+    np.testing.assert_array_equal(plain, checked)
+    swapped = box_iou(first.astype(first.dtype.newbyteorder(">")), second)
+    np.testing.assert_array_equal(plain, swapped)
+    assert swapped.dtype == dtype
+    np.testing.assert_array_equal(box_iou(first, second, offset=1),
+                                  box_iou(*strided, offset=1.0, n_threads=1))
+
+
+def test_plain_call_conditions():
+    boxes = np.array([[0.0, 0.0, 2.0, 2.0], [1.0, 1.0, 3.0, 3.0]])
+    assert _plain_pairs(boxes, boxes)
+    assert not _plain_pairs(boxes.astype(np.float32), boxes)       # mixed dtypes
+    assert not _plain_pairs(boxes[:, :3], boxes)                   # 3 columns
+    assert not _plain_pairs(np.asfortranarray(boxes), boxes)       # layout
+    assert not _plain_pairs(boxes.astype(int), boxes.astype(int))  # integers
+    assert not _plain_pairs(boxes[None], boxes[None])              # batched
+    # arguments away from their defaults take the checked path and its errors
+    with pytest.raises(ValueError, match="`n_threads`"):
+        box_iou(boxes, boxes, n_threads=0)
+    with pytest.raises(ValueError, match="`eps`"):
+        box_iou(boxes, boxes, eps=-1.0)
+    assert box_iou(boxes, boxes, offset=1).tolist() != box_iou(boxes, boxes).tolist()
