@@ -21,6 +21,14 @@ def weighted_confusion_counts(
     ignore: npt.NDArray[np.integer],
     n_threads: int,
 ) -> _WeightedCounts: ...
+def count_png_pairs(
+    filtered_true: npt.NDArray[np.uint8] | bytes | bytearray,
+    filtered_pred: npt.NDArray[np.uint8] | bytes | bytearray,
+    height: int,
+    width: int,
+    num_classes: int,
+    ignore: npt.NDArray[np.uint8],
+) -> _Counts | None: ...
 def naive_confusion_counts(
     y_true: npt.NDArray[np.integer],
     y_pred: npt.NDArray[np.integer],

@@ -32,6 +32,8 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
   buffer that one branch-free loop counts into two alternating tables. The tables are
   flushed into int64 before they could wrap, and ignore and range rules are applied to
   their sum afterwards.
+- ``count_png_pairs`` feeds the one-byte path from two PNG images' inflated data: a few
+  rows of each are unfiltered (``fastiou._unfilter``) and counted while in cache.
 - Other inputs: thread 0 counts into the result itself, the others into private int64 rows
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
@@ -48,6 +50,7 @@ import threading
 import numpy as np
 
 from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
+from fastiou._unfilter cimport unfilter_rows
 
 cdef extern from *:
     """
@@ -466,6 +469,8 @@ cdef enum:
     BYTE_TABLE = 65536
     # below this many pairs the byte table costs more (zeroing, folding) than it saves
     BYTE_TABLE_MIN_PAIRS = 1 << 19
+    # count_png_pairs decodes about this many bytes of each image before counting them
+    PNG_STRETCH_BYTES = 16384
 
 
 # uint32 byte tables are flushed into int64 at least this often (a private test hook,
@@ -625,22 +630,23 @@ cdef void flush_byte_table(uint32_t* table, Py_ssize_t copies, int64_t* total) n
 cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y_pred,
                               Py_ssize_t start, Py_ssize_t end, const uint8_t* ignore,
                               int n_ignore, Py_ssize_t flush_every, Py_ssize_t copies,
-                              uint32_t* table, int64_t* total) noexcept nogil:
-    """Count [start, end) into the zeroed uint32 `table`s, flushing them into the int64
-    `total` every `flush_every` pairs so that no counter can overflow (`total` is only
-    touched when `end - start > flush_every`); the last chunk stays in `table`. The SIMD
-    loops may leave out pairs whose truth is one of the `n_ignore` `ignore` bytes (the fold
-    drops those codes anyway)."""
+                              uint32_t* table, int64_t* total, Py_ssize_t* pending) noexcept nogil:
+    """Count [start, end) into the uint32 `table`s, which already hold `pending[0]` pairs:
+    when they hold `flush_every` pairs and more remain, they are added into the int64
+    `total` and zeroed, so that no counter can overflow (`total` is only touched when more
+    than `flush_every` pairs were counted in all). The SIMD loops may leave out pairs whose
+    truth is one of the `n_ignore` `ignore` bytes (the fold drops those codes anyway)."""
     cdef Py_ssize_t chunk_end
-    memset(table, 0, copies * BYTE_TABLE * sizeof(uint32_t))
-    while True:
-        chunk_end = end if end - start <= flush_every else start + flush_every
+    while start < end:
+        if pending[0] == flush_every:
+            flush_byte_table(table, copies, total)
+            pending[0] = 0
+        chunk_end = end if end - start <= flush_every - pending[0] else \
+            start + flush_every - pending[0]
         if not fiou_count_bytes(level, y_true, y_pred, start, chunk_end, ignore, n_ignore,
                                 table):
             count_bytes(y_true, y_pred, start, chunk_end, table)
-        if chunk_end == end:
-            return
-        flush_byte_table(table, copies, total)
+        pending[0] += chunk_end - start
         start = chunk_end
 
 
@@ -658,6 +664,22 @@ cdef object reusable_array(str name, Py_ssize_t size, dtype):
         array = np.empty(size, dtype=dtype)
         setattr(_reusable, name, array)
     return array[:size]
+
+
+cdef uint32_t[:, ::1] byte_tables(Py_ssize_t n_threads, Py_ssize_t copies):
+    """This Python thread's uint32 tables of one-byte pair codes: `copies` per OpenMP thread,
+    contents undefined."""
+    cdef Py_ssize_t table_stride = 2 * padded(copies * BYTE_TABLE // 2)
+    return reusable_array("byte_tables", n_threads * table_stride,
+                          np.uint32).reshape(n_threads, table_stride)
+
+
+cdef int64_t[:, ::1] flushed_byte_tables(Py_ssize_t n_threads, Py_ssize_t n):
+    """Zeroed int64 tables the uint32 ones are flushed into, one per thread, when a call
+    counts `n` pairs, more than a uint32 table may hold (else a dummy)."""
+    if n <= byte_flush_interval:
+        return np.zeros((1, 1), dtype=np.int64)
+    return np.zeros((n_threads, padded(BYTE_TABLE)), dtype=np.int64)
 
 
 cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
@@ -774,32 +796,31 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef uint32_t[:, ::1] narrow_v
     cdef uint32_t* narrow_rows
     cdef Py_ssize_t stride, table_stride, copies, copy, copy_stride, tid, team, start, end
-    cdef Py_ssize_t flush_every = byte_flush_interval
+    cdef Py_ssize_t flush_every = byte_flush_interval, pending
     cdef int level = fiou_simd_level()
     cdef label_t sample = 0
 
     if (label_t is uint8_t or label_t is int8_t) and n >= BYTE_TABLE_MIN_PAIRS:
         copies = fiou_byte_tables(level)
         masked_ignores = <int>(n_ignore if n_ignore < FIOU_MASKED_IGNORES else FIOU_MASKED_IGNORES)
-        table_stride = 2 * padded(copies * BYTE_TABLE // 2)
-        narrow_v = reusable_array("byte_tables", n_threads * table_stride,
-                                  np.uint32).reshape(n_threads, table_stride)
+        narrow_v = byte_tables(n_threads, copies)
         narrow_rows = &narrow_v[0, 0]
-        # int64 rows only when some thread has more pairs than a uint32 table may count
-        stride = padded(BYTE_TABLE) if n > flush_every else 0
-        scratch = np.zeros((n_threads if stride else 1, stride if stride else 1), dtype=np.int64)
-        scratch_v = scratch
+        table_stride = narrow_v.shape[1]
+        scratch_v = flushed_byte_tables(n_threads, n)
         rows = &scratch_v[0, 0]
+        stride = scratch_v.shape[1] if n > flush_every else 0
         with nogil:
             with parallel(num_threads=n_threads):
                 tid = omp_get_thread_num()
                 team = omp_get_num_threads()
                 start = n * tid // team
                 end = n * (tid + 1) // team
+                pending = 0
+                memset(narrow_rows + tid * table_stride, 0, copies * BYTE_TABLE * sizeof(uint32_t))
                 count_bytes_flushed(level, <const uint8_t*>t_ptr, <const uint8_t*>p_ptr,
                                     start, end, <const uint8_t*>ig_ptr, masked_ignores,
                                     flush_every, copies, narrow_rows + tid * table_stride,
-                                    rows + tid * stride)
+                                    rows + tid * stride, &pending)
             fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,
                              n_threads if stride else 0, stride, sample, n_classes, ig_ptr,
                              n_ignore, &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
@@ -843,6 +864,69 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
         bad_v[0, 0] += bad_v[tid, 0]
         bad_v[0, 1] += bad_v[tid, 1]
     return matrix, miss, int(bad_v[0, 0]), int(bad_v[0, 1])
+
+
+def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtered_pred,
+                    Py_ssize_t height, Py_ssize_t width, Py_ssize_t num_classes,
+                    const uint8_t[::1] ignore):
+    """Unweighted counts of two 8-bit, one-channel PNG images of `height` rows of `width`
+    pixels, given as their inflated, still filtered data, on one thread.
+
+    A few rows of each image are unfiltered into a small buffer and counted at once, while
+    they are in cache: counting a whole decoded 1024x2048 pair afterwards reads it back
+    from memory at twice the cost of counting it. Returns what :func:`confusion_counts`
+    returns for the decoded pixels, or None when a row's filter byte is not 0..4 (the
+    caller then decodes the images the usual way, which names the row).
+    """
+    cdef Py_ssize_t size = height * (width + 1)
+    if height < 1 or width < 1 or filtered_true.shape[0] != size or \
+            filtered_pred.shape[0] != size:
+        raise ValueError(f"{filtered_true.shape[0]} and {filtered_pred.shape[0]} filtered bytes "
+                         f"do not both fit {height} rows of {width} pixels")
+    cdef Py_ssize_t n = height * width, n_ignore = ignore.shape[0]
+    cdef Py_ssize_t stretch = max(2, PNG_STRETCH_BYTES // width)
+    cdef Py_ssize_t first, n_rows, pending = 0, flush_every = byte_flush_interval
+    cdef int level = fiou_simd_level()
+    cdef Py_ssize_t copies = fiou_byte_tables(level)
+    cdef int masked_ignores = <int>(n_ignore if n_ignore < FIOU_MASKED_IGNORES else FIOU_MASKED_IGNORES)
+    cdef uint32_t[:, ::1] narrow_v = byte_tables(1, copies)
+    cdef int64_t[:, ::1] flushed_v = flushed_byte_tables(1, n)
+    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * stretch * width, np.uint8)
+    cdef uint8_t* true_rows = &rows_v[0]
+    cdef uint8_t* pred_rows = true_rows + stretch * width
+    cdef const uint8_t* ig_ptr = &ignore[0] if n_ignore > 0 else NULL
+    cdef uint8_t sample = 0
+    cdef bint corrupt = False
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    miss = np.zeros(num_classes, dtype=np.int64)
+    bad = np.zeros(LINE, dtype=np.int64)
+    cdef int64_t[:, ::1] matrix_v = matrix
+    cdef int64_t[::1] miss_v = miss
+    cdef int64_t[::1] bad_v = bad
+    with nogil:
+        memset(&narrow_v[0, 0], 0, copies * BYTE_TABLE * sizeof(uint32_t))
+        first = 0
+        while first < height:
+            # the buffer's last row is the row above the next stretch: read before overwritten
+            n_rows = min(stretch, height - first)
+            if unfilter_rows(&filtered_true[first * (width + 1)], true_rows, n_rows, width, 1,
+                             NULL if first == 0 else true_rows + (stretch - 1) * width) >= 0 or \
+                    unfilter_rows(&filtered_pred[first * (width + 1)], pred_rows, n_rows, width, 1,
+                                  NULL if first == 0 else pred_rows + (stretch - 1) * width) >= 0:
+                corrupt = True
+                break
+            count_bytes_flushed(level, true_rows, pred_rows, 0, n_rows * width, ig_ptr,
+                                masked_ignores, flush_every, copies, &narrow_v[0, 0],
+                                &flushed_v[0, 0], &pending)
+            first += n_rows
+        if not corrupt:
+            fold_byte_tables(&narrow_v[0, 0], 1, narrow_v.shape[1], copies, &flushed_v[0, 0],
+                             1 if n > flush_every else 0, flushed_v.shape[1], sample,
+                             <uint64_t>num_classes, ig_ptr, n_ignore, &matrix_v[0, 0],
+                             &miss_v[0], &bad_v[0])
+    if corrupt:
+        return None
+    return matrix, miss, int(bad_v[0]), int(bad_v[1])
 
 
 def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,

@@ -18,7 +18,8 @@ import numpy as np
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
-from fastiou._core import count_pairs
+from fastiou._confusion import count_png_pairs
+from fastiou._core import Counts, count_pairs
 from fastiou._io import (
     EXIT_MISSING,
     EXIT_OUT_OF_RANGE,
@@ -29,12 +30,13 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou._png import Scratch
+from fastiou._png import PngError, Scratch, inflate_png
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
 SCHEMA = "fastiou.eval/1"
 _thread_scratch = threading.local()
+NO_IGNORE = np.empty(0, dtype=np.uint8)
 
 # name on the command line -> (column title, field of ConfusionMatrix.compute())
 PER_CLASS_METRICS = {
@@ -159,33 +161,39 @@ def _byte_tables(options):
     return cached[1]
 
 
-def _count_raw_values(truth, pred, n_threads):
+def _count_raw_values(count):
     """The (V, V) matrix of the pairs of raw uint8 values, V above every value present.
 
-    V is the largest V this thread needed so far when every value of the pair lies below
-    it (the kernel counts those that do not), else one more than the pair's largest value:
-    counting into a small matrix costs half as much as into a 256x256 one, and the largest
-    value is only looked for when a pair brings a new one.
+    ``count(V)`` counts the pair into a (V, V) matrix (a :class:`fastiou._core.Counts`,
+    pairs with a value >= V counted apart) or returns None (a corrupt PNG row), and so
+    does this function then. V is the largest V this thread needed so far when every
+    value of the pair lies below it, else one more than the pair's largest value: folding
+    a small matrix costs half as much as a 256x256 one, and the full 256x256 count is only
+    made when a pair brings a new value.
     """
     known = getattr(_thread_scratch, "n_values", 0)
     if known:
-        counts = count_pairs(truth, pred, known, n_threads=n_threads, out_of_range="ignore")
-        if not counts.n_bad_true and not counts.n_bad_pred:
-            return counts.matrix
-    n_values = max(int(max(truth.max(initial=0), pred.max(initial=0))) + 1, known)
+        counts = count(known)
+        if counts is None or not (counts.n_bad_true or counts.n_bad_pred):
+            return None if counts is None else counts.matrix
+    counts = count(256)
+    if counts is None:
+        return None
+    rows, cols = np.nonzero(counts.matrix)
+    n_values = max(int(max(rows.max(initial=0), cols.max(initial=0))) + 1, known)
     _thread_scratch.n_values = n_values
-    return count_pairs(truth, pred, n_values, n_threads=n_threads).matrix
+    return counts.matrix[:n_values, :n_values]
 
 
-def _count_folded(pair, truth, pred, options, n_threads):
-    """Count raw uint8 values into a (V, V) matrix, then fold it through the mappings.
+def _fold(pair, raw, options):
+    """Fold the (V, V) matrix of raw uint8 value pairs through the mappings and ignore
+    values into the (C, C) matrix; raises for mapped values outside [0, C).
 
     Exact and equal to mapping every pixel first, at the cost of mapping V <= 256 values
     instead of millions of pixels (a table lookup per pixel costs as much as decoding the
     PNG).
     """
     num_classes = options.num_classes
-    raw = _count_raw_values(truth, pred, n_threads)
     truth_table, pred_table, kept_table = _byte_tables(options)
     rows, cols = np.nonzero(raw)
     counts = raw[rows, cols]
@@ -203,12 +211,56 @@ def _count_folded(pair, truth, pred, options, n_threads):
     return matrix
 
 
+def _count_folded(pair, truth, pred, options, n_threads):
+    """The (C, C) matrix of two decoded uint8 label maps: raw values counted, then folded."""
+    def count(n_values):
+        return count_pairs(truth, pred, n_values, n_threads=n_threads, out_of_range="ignore")
+
+    return _fold(pair, _count_raw_values(count), options)
+
+
+def _inflated_pair(pair):
+    """Both files of `pair` inflated but not unfiltered (:func:`fastiou._png.inflate_png`),
+    when both are 8-bit PNGs of one size that fastiou's decoder reads; else None, and
+    :func:`read_pair` decodes them (and says what is wrong, if anything is)."""
+    if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
+        return None
+    truth_scratch, pred_scratch = _scratch_pair()
+    try:
+        truth, pred = inflate_png(pair.gt, truth_scratch), inflate_png(pair.pred, pred_scratch)
+    except (PngError, OSError):
+        return None
+    if truth.bytes_per_pixel != 1 or truth[1:] != pred[1:]:
+        return None
+    return truth, pred
+
+
+def _count_inflated(pair, truth, pred, options):
+    """The (C, C) matrix of an inflated 8-bit PNG pair, decoded and counted a few rows at a
+    time (:func:`fastiou._confusion.count_png_pairs`, one thread); None for a corrupt row."""
+    def count(n_values):
+        counts = count_png_pairs(truth.filtered, pred.filtered, truth.height, truth.width,
+                                 n_values, NO_IGNORE)
+        return None if counts is None else Counts(*counts)
+
+    raw = _count_raw_values(count)
+    return None if raw is None else _fold(pair, raw, options)
+
+
 def count_pair(pair, options, n_threads=1):
-    """Decode and count one pair: an int64 ``(C, C)`` matrix (raises :class:`EvalError`)."""
+    """Decode and count one pair: an int64 ``(C, C)`` matrix (raises :class:`EvalError`).
+
+    Two 8-bit PNGs are decoded and counted together, a few rows at a time, on one thread
+    (counting a whole decoded pair afterwards would read it back from memory); other
+    pairs are decoded, then counted on `n_threads` threads.
+    """
+    inflated = _inflated_pair(pair)
+    if inflated is not None:
+        matrix = _count_inflated(pair, *inflated, options)
+        if matrix is not None:
+            return ImageResult(matrix, inflated[0].height * inflated[0].width)
     truth, pred = read_pair(pair, options)
-    mapped = options.label_map is not None or options.pred_label_map is not None or \
-        options.reduce_zero_label
-    if mapped and truth.dtype == pred.dtype == np.uint8:
+    if truth.dtype == pred.dtype == np.uint8:
         return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))
     truth, pred = _map_truth(truth, options), _map_pred(pred, options)
     counts = count_pairs(truth, pred, options.num_classes, ignore_index=list(options.ignore_index),

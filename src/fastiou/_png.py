@@ -200,6 +200,52 @@ def _inflate(compressed, size, path, scratch=None):
     return raw
 
 
+class InflatedPng(NamedTuple):
+    """A PNG's image data inflated but not unfiltered: each row's filter byte, then its
+    ``width * bytes_per_pixel`` bytes."""
+
+    filtered: object  # uint8 array (a view of the scratch buffer), bytearray or bytes
+    height: int
+    width: int
+    bytes_per_pixel: int
+
+
+def inflate_png(path, scratch=None):
+    """Read `path`, check it as :func:`read_png` does and inflate its image data (into
+    `scratch` when given and libdeflate's C interface is reachable); raises what
+    :func:`read_png` raises, except for a bad row filter, which only unfiltering finds."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.startswith(SIGNATURE):
+        raise PngError(f"{path} is not a PNG file")
+    header, compressed = None, []
+    for kind, body in _chunks(data, path):
+        if kind == b"IHDR":
+            if len(body) != 13:
+                raise PngError(f"{path}: its IHDR chunk holds {len(body)} bytes instead of 13")
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed.append(body)
+    if header is None or not compressed:
+        raise PngError(f"{path} is a truncated PNG (no IHDR or IDAT chunk)")
+    width, height, depth, colour_type, compression, filter_method, interlace = header
+    if width == 0 or height == 0 or compression != 0 or filter_method != 0 or interlace > 1:
+        raise PngError(f"{path}: invalid PNG header ({width}x{height} pixels, compression "
+                       f"{compression}, filter method {filter_method}, interlace {interlace})")
+    supported = (colour_type == GRAYSCALE and depth in (8, 16)) or (colour_type == PALETTE and depth == 8)
+    if not supported or interlace:
+        raise PngError(f"{path}: PNG colour type {colour_type}, {depth}-bit"
+                       + (", interlaced" if interlace else ""), needs_pillow=True)
+    step = depth // 8
+    size = height * (1 + width * step)
+    compressed = b"".join(compressed)
+    if size > MAX_INFLATE_RATIO * len(compressed) + 64:
+        raise PngError(f"{path} is truncated: {len(compressed)} bytes of PNG data cannot hold "
+                       f"{width}x{height} pixels")
+    raw = _inflate(compressed, size, path, scratch)
+    return InflatedPng(raw, height, width, step)
+
+
 def read_png(path, scratch=None):
     """Decode a grayscale (8/16-bit) or 8-bit palette PNG into its pixel values.
 
@@ -241,36 +287,9 @@ def read_png(path, scratch=None):
     array([[  0,   1,   1],
            [  2,   2, 255]], dtype=uint8)
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if not data.startswith(SIGNATURE):
-        raise PngError(f"{path} is not a PNG file")
-    header, compressed = None, []
-    for kind, body in _chunks(data, path):
-        if kind == b"IHDR":
-            if len(body) != 13:
-                raise PngError(f"{path}: its IHDR chunk holds {len(body)} bytes instead of 13")
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            compressed.append(body)
-    if header is None or not compressed:
-        raise PngError(f"{path} is a truncated PNG (no IHDR or IDAT chunk)")
-    width, height, depth, colour_type, compression, filter_method, interlace = header
-    if width == 0 or height == 0 or compression != 0 or filter_method != 0 or interlace > 1:
-        raise PngError(f"{path}: invalid PNG header ({width}x{height} pixels, compression "
-                       f"{compression}, filter method {filter_method}, interlace {interlace})")
-    supported = (colour_type == GRAYSCALE and depth in (8, 16)) or (colour_type == PALETTE and depth == 8)
-    if not supported or interlace:
-        raise PngError(f"{path}: PNG colour type {colour_type}, {depth}-bit"
-                       + (", interlaced" if interlace else ""), needs_pillow=True)
-    step = depth // 8
-    size = height * (1 + width * step)
-    compressed = b"".join(compressed)
-    if size > MAX_INFLATE_RATIO * len(compressed) + 64:
-        raise PngError(f"{path} is truncated: {len(compressed)} bytes of PNG data cannot hold "
-                       f"{width}x{height} pixels")
-    raw = _inflate(compressed, size, path, scratch)
-    row_bytes = width * step
+    image = inflate_png(path, scratch)
+    raw, height, step = image.filtered, image.height, image.bytes_per_pixel
+    row_bytes = image.width * step
     if isinstance(raw, np.ndarray):  # inflated into the scratch buffer: decode in place
         pixels = raw[:height * row_bytes]
     elif scratch is not None:

@@ -3,7 +3,9 @@
 Private: :func:`fastiou._png.read_png` inflates the image data and calls :func:`unfilter`
 with an output that is either a caller's reusable array or the start of the inflated
 buffer itself: decoding in place is safe because row ``y`` of the image is written
-``y + 1`` bytes before the filtered row it comes from, onto bytes already read.
+``y + 1`` bytes before the filtered row it comes from, onto bytes already read. The row
+loop ``unfilter_rows`` is also cimported (``_unfilter.pxd``) by
+``fastiou._confusion.count_png_pairs``, which decodes a few rows at a time and counts them.
 
 Each row of a PNG is stored as a filter byte (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) and
 the row's bytes, each minus a prediction from its left neighbour ``a`` (one pixel back),
@@ -177,10 +179,12 @@ cdef void paeth_row(const uint8_t* filtered, const uint8_t* above, uint8_t* row,
 
 
 cdef Py_ssize_t unfilter_rows(const uint8_t* filtered, uint8_t* pixels, Py_ssize_t height,
-                              Py_ssize_t n, Py_ssize_t step) noexcept nogil:
+                              Py_ssize_t n, Py_ssize_t step, const uint8_t* above) noexcept nogil:
+    """Reverse the filters of `height` rows of `n` bytes (each stored after its filter byte)
+    into `pixels`; `above` is the decoded row above the first one, NULL for an image's first
+    row. Returns -1, or the index of the first row whose filter byte is not 0..4."""
     cdef Py_ssize_t y
     cdef const uint8_t* line
-    cdef const uint8_t* above = NULL
     cdef uint8_t* row
     cdef uint8_t kind
     for y in range(height):
@@ -232,5 +236,5 @@ def unfilter(const uint8_t[::1] filtered, uint8_t[:, ::1] pixels, Py_ssize_t byt
     if height == 0 or n == 0:
         return -1
     with nogil:
-        bad_row = unfilter_rows(&filtered[0], &pixels[0, 0], height, n, bytes_per_pixel)
+        bad_row = unfilter_rows(&filtered[0], &pixels[0, 0], height, n, bytes_per_pixel, NULL)
     return bad_row

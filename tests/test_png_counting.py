@@ -1,0 +1,165 @@
+"""Decoding and counting PNG pairs together: ``_confusion.count_png_pairs`` and the eval's
+path through it.
+
+The oracle is the NumPy reference on the label maps the filtered rows were written from
+(``tests/test_png.py``'s encoder covers every filter type); the kernel unfilters a few rows
+of each image into a small buffer and counts them before going on, so the cases below aim
+at the seams: heights that do not fill the last stretch, one-row and two-row stretches
+(very wide images), filters that read the row above across a stretch boundary, counters
+flushed mid-image, SIMD levels.
+"""
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from test_kernel_paths import assert_same, expected_counts, flush_every, simd_level  # noqa: F401
+from test_png import AVERAGE, NONE, PAETH, SUB, UP, encode_png, filter_rows, label_map
+
+from fastiou import _confusion, _io, _png
+from fastiou._eval import EvalOptions, count_pair
+from fastiou._io import EvalError
+
+NO_IGNORE = np.empty(0, np.uint8)
+
+
+def counted(truth, pred, truth_filters, pred_filters, num_classes, ignore=NO_IGNORE):
+    height, width = truth.shape
+    return _confusion.count_png_pairs(filter_rows(truth, truth_filters),
+                                      filter_rows(pred, pred_filters), height, width,
+                                      num_classes, np.asarray(ignore, np.uint8))
+
+
+def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
+    ignore = np.asarray(ignore, np.uint8)
+    assert_same(counted(truth, pred, truth_filters, pred_filters, num_classes, ignore),
+                expected_counts(truth, pred, num_classes, ignore))
+
+
+@pytest.mark.parametrize("simd_level", _confusion._simd_levels(), indirect=True)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5000), (9, 2048), (17, 2048), (3, 9000),
+                                   (40, 300)])
+@pytest.mark.parametrize("kind", ["blocky", "noise"])
+def test_counts_equal_the_reference_for_every_filter_and_stretch_seam(simd_level, shape, kind):
+    rng = np.random.default_rng(shape[0] * 7 + shape[1])
+    truth = label_map(rng, shape, kind, 24).astype(np.uint8)
+    pred = np.where(rng.random(shape) < 0.1, rng.integers(0, 24, shape), truth).astype(np.uint8)
+    truth[rng.random(shape) < 0.05] = 255
+    for filters in ([NONE, SUB, UP, AVERAGE, PAETH], [PAETH], [UP], [AVERAGE, SUB]):
+        truth_filters = [filters[y % len(filters)] for y in range(shape[0])]
+        pred_filters = [filters[(y + 1) % len(filters)] for y in range(shape[0])]
+        check(truth, pred, truth_filters, pred_filters, 20, ignore=[255])
+        check(truth, pred, truth_filters, pred_filters, 256)
+
+
+@pytest.mark.parametrize("flush_every", [1, 333, 2048 * 8], indirect=True)
+def test_counters_flushed_mid_image_stay_exact(flush_every):
+    rng = np.random.default_rng(5)
+    truth = label_map(rng, (30, 2048), "blocky", 6).astype(np.uint8)
+    pred = truth.copy()
+    pred[:, ::7] = 3
+    filters = [PAETH, UP, SUB] * 10
+    check(truth, pred, filters, filters[::-1], 6)
+    check(truth, pred, filters, filters, 4, ignore=[5])
+
+
+@given(truth=arrays(np.uint8, st.tuples(st.integers(1, 24), st.integers(1, 80)),
+                    elements=st.integers(0, 12)),
+       data=st.data())
+def test_random_maps_filters_and_ignores(truth, data):
+    height = truth.shape[0]
+    pred = data.draw(arrays(np.uint8, truth.shape, elements=st.integers(0, 12)))
+    rows = st.lists(st.integers(0, 4), min_size=height, max_size=height)
+    num_classes = data.draw(st.integers(1, 14))
+    ignore = data.draw(st.lists(st.integers(0, 255), max_size=3))
+    check(truth, pred, data.draw(rows), data.draw(rows), num_classes, ignore)
+
+
+def test_a_bad_filter_byte_in_either_image_returns_none():
+    labels = np.arange(40 * 600, dtype=np.uint32).reshape(40, 600).astype(np.uint8)
+    good = filter_rows(labels, [PAETH] * 40)
+    for row in (0, 39):
+        bad = bytearray(good)
+        bad[row * 601] = 5
+        assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, 256, NO_IGNORE) is None
+        assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, 256, NO_IGNORE) is None
+
+
+def test_sizes_that_do_not_fit_are_refused():
+    good = filter_rows(np.zeros((2, 5), np.uint8), [NONE, UP])
+    for truth, pred, height, width in ((good, good[:-1], 2, 5), (good[:-1], good, 2, 5),
+                                       (good, good, 3, 5), (good, good, 0, 5), (good, good, 2, 0)):
+        with pytest.raises(ValueError, match="filtered bytes do not both fit"):
+            _confusion.count_png_pairs(truth, pred, height, width, 3, NO_IGNORE)
+
+
+# ---------------------------------------------------------------------------------------------
+# The eval: 8-bit PNG pairs go through the kernel above, everything else is decoded first
+
+def _pair(tmp_path, name, truth_bytes, pred_bytes, suffix=".png"):
+    gt, pred = tmp_path / f"{name}_gt{suffix}", tmp_path / f"{name}{suffix}"
+    gt.write_bytes(truth_bytes)
+    pred.write_bytes(pred_bytes)
+    return _io.LabelPair(name, str(gt), str(pred))
+
+
+@pytest.mark.parametrize("options, truth_values, pred_values", [
+    (EvalOptions(num_classes=19, ignore_index=(255,)), 19, 19),
+    (EvalOptions(num_classes=19, ignore_index=(255,), label_map=_io.parse_label_map("cityscapes")),
+     34, 19),
+    (EvalOptions(num_classes=33, ignore_index=(255,), reduce_zero_label=True), 34, 33),
+])
+def test_png_pairs_count_as_their_decoded_npy_twins(tmp_path, options, truth_values, pred_values):
+    rng = np.random.default_rng(3)
+    for index in range(3):
+        truth = label_map(rng, (37, 90), "blocky", truth_values).astype(np.uint8)
+        truth[rng.random(truth.shape) < 0.05] = 255
+        pred = np.where(rng.random(truth.shape) < 0.2, rng.integers(0, pred_values, truth.shape),
+                        truth % pred_values).astype(np.uint8)
+        filters = rng.integers(0, 5, truth.shape[0]).tolist()
+        png = _pair(tmp_path, f"p{index}", encode_png(truth, filters), encode_png(pred, filters))
+        npy = _io.LabelPair(f"n{index}", str(tmp_path / f"n{index}_gt.npy"),
+                            str(tmp_path / f"n{index}.npy"))
+        np.save(npy.gt, truth)
+        np.save(npy.pred, pred)
+        expected = count_pair(npy, options)
+        actual = count_pair(png, options)
+        np.testing.assert_array_equal(actual.matrix, expected.matrix)
+        assert actual.pixels == expected.pixels == truth.size
+
+
+def test_a_corrupt_row_filter_still_names_the_file(tmp_path):
+    labels = np.zeros((4, 6), np.uint8)
+    good = encode_png(labels, [NONE] * 4)
+    corrupt = bytearray(filter_rows(labels, [NONE] * 4))
+    corrupt[2 * 7] = 9
+    header = struct.pack(">IIBBBBB", 6, 4, 8, 0, 0, 0, 0)
+    bad = _png.SIGNATURE + _png._chunk(b"IHDR", header) + \
+        _png._chunk(b"IDAT", zlib.compress(bytes(corrupt))) + _png._chunk(b"IEND", b"")
+    pair = _pair(tmp_path, "x", good, bad)
+    with pytest.raises(EvalError, match=r"x\.png.*corrupt PNG row filter 9 on row 2"):
+        count_pair(pair, EvalOptions(num_classes=3))
+
+
+def test_out_of_range_labels_in_png_pairs_name_the_file_and_values(tmp_path):
+    truth = np.zeros((3, 4), np.uint8)
+    pred = np.full((3, 4), 7, np.uint8)
+    pair = _pair(tmp_path, "y", encode_png(truth, [UP] * 3), encode_png(pred, [SUB] * 3))
+    with pytest.raises(EvalError, match=r"y\.png: 12 pixel\(s\) with label\(s\) outside \[0, 5\): 7"):
+        count_pair(pair, EvalOptions(num_classes=5))
+
+
+def test_16_bit_and_mismatched_pngs_take_the_decoding_path(tmp_path):
+    truth = np.arange(12, dtype=np.uint16).reshape(3, 4)
+    pair = _pair(tmp_path, "w", encode_png(truth, [NONE] * 3, depth=16),
+                 encode_png(truth, [UP] * 3, depth=16))
+    np.testing.assert_array_equal(count_pair(pair, EvalOptions(num_classes=12)).matrix,
+                                  np.eye(12, dtype=np.int64))
+    small = _pair(tmp_path, "v", encode_png(truth.astype(np.uint8), [NONE] * 3),
+                  encode_png(truth[:2].astype(np.uint8), [NONE] * 2))
+    with pytest.raises(EvalError, match="size mismatch"):
+        count_pair(small, EvalOptions(num_classes=12))
