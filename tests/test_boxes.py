@@ -410,12 +410,14 @@ SPARSE_PATTERNS = {
     "one per block of 8": lambda j: j % 8 == 3,
     "first of each block": lambda j: j % 8 == 0,
     "last of each block": lambda j: j % 8 == 7,
+    "last of each block of 16": lambda j: j % 16 == 15,
+    "first and last of each 64 columns": lambda j: j % 64 in (0, 63),
     "one in 13": lambda j: j % 13 == 5,
 }
 
 
 def with_sparse_rows(allowed, compute):
-    """`compute()` with the sparse float64 IoU rows allowed or not (the dense C rows)."""
+    """`compute()` with the sparse IoU rows allowed or not (the dense C rows)."""
     old = _boxes._set_sparse_division(allowed)
     try:
         return compute()
@@ -423,42 +425,51 @@ def with_sparse_rows(allowed, compute):
         _boxes._set_sparse_division(old)
 
 
+def same_bits(actual, expected):
+    np.testing.assert_array_equal(actual.view(f"i{actual.itemsize}"),
+                                  expected.view(f"i{expected.itemsize}"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("pattern", SPARSE_PATTERNS)
 @pytest.mark.parametrize("offset", [0, 1, 0.5])
-def test_sparse_float64_rows_match_dense_rows(pattern, offset):
-    """Blocks of 8 columns with no pair, one pair or every pair overlapping, overlaps in the
-    last 1 to 7 columns and across the 1024-column chunks: the sparse rows (AVX-512 CPUs)
-    give the dense rows' values bit for bit, and both the reference's."""
-    rows = np.array([[0, 0, 10, 10], [3, -2, 13, 8], [0.5, 0.25, 7.75, 9.5]])
-    for m in (1, 3, 7, 8, 9, 15, 16, 17, 200, 1023, 1024, 1025, 2051):
-        cols = blocks_of_columns(rows[0], SPARSE_PATTERNS[pattern], m)
+def test_sparse_rows_match_dense_rows(dtype, pattern, offset):
+    """Blocks of 8 (float64) or 16 (float32) columns with no pair, one pair or every pair
+    overlapping, overlaps in the last columns of a block and of a 64-column group, tails of
+    1 to 63 columns: the sparse rows (AVX-512 CPUs) give the dense rows' values bit for
+    bit, and both the reference's."""
+    rows = np.array([[0, 0, 10, 10], [3, -2, 13, 8], [0.5, 0.25, 7.75, 9.5]], dtype=dtype)
+    for m in (1, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 129, 200, 1023, 1025, 2051):
+        cols = blocks_of_columns(rows[0], SPARSE_PATTERNS[pattern], m).astype(dtype)
         expected = ref.box_iou(rows, cols, offset=offset)
         for n_threads in (1, 2, 3):
             dense = with_sparse_rows(False, lambda: box_iou(rows, cols, offset=offset,
                                                             n_threads=n_threads))
-            np.testing.assert_array_equal(dense, expected)
+            np.testing.assert_allclose(dense, expected, rtol=1e-6 if dtype == np.float32 else 0)
             sparse = with_sparse_rows(True, lambda: box_iou(rows, cols, offset=offset,
                                                             n_threads=n_threads))
-            np.testing.assert_array_equal(sparse.view(np.int64), dense.view(np.int64))
+            same_bits(sparse, dense)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("offset", [0, 1])
-def test_sparse_float64_rows_special_values_bit_for_bit(rng, offset):
+def test_sparse_rows_special_values_bit_for_bit(rng, dtype, offset):
     """Non-finite and overflowing coordinates (an infinite width times a zero height is a
     NaN intersection: a pair to divide, not a zero), zero-area, inverted and tiny boxes
     (an intersection that underflows to +0), -0: sparse and dense rows agree bit for bit."""
+    big, tiny = np.finfo(dtype).max / 2, np.finfo(dtype).tiny
     special = np.array([
         [0, 0, 10, 10], [np.nan, 0, 1, 1], [0, 0, np.inf, 1], [-np.inf, -np.inf, 5, 5],
-        [-1e308, 0, 1e308, 1], [-1e308, 0, 1e308, 0], [-1e308, -1e308, 1e308, 1e308],
-        [5, 5, 5, 8], [4, 4, 2, 2], [0, 0, 1e-200, 1e-200], [-0.0, -0.0, 0.0, 0.0],
-        [1e-310, 0, 3e-310, 1e-310], [2, 2, 4, 4], [10, 0, 20, 10],
-    ])
-    boxes = np.concatenate([special, random_boxes(rng, 40)])
-    for m in (5, 8, 13, 31, len(boxes)):
+        [-big, 0, big, 1], [-big, 0, big, 0], [-big, -big, big, big],
+        [5, 5, 5, 8], [4, 4, 2, 2], [0, 0, tiny, tiny], [-0.0, -0.0, 0.0, 0.0],
+        [tiny / 8, 0, tiny / 2, tiny / 8], [2, 2, 4, 4], [10, 0, 20, 10],
+    ]).astype(dtype)
+    boxes = np.concatenate([special, random_boxes(rng, 80).astype(dtype)])
+    for m in (5, 8, 13, 31, 64, 70, len(boxes)):
         cols = boxes[rng.permutation(len(boxes))[:m]]
         dense = with_sparse_rows(False, lambda: box_iou(boxes, cols, offset=offset))
         sparse = with_sparse_rows(True, lambda: box_iou(boxes, cols, offset=offset))
-        np.testing.assert_array_equal(sparse.view(np.int64), dense.view(np.int64))
+        same_bits(sparse, dense)
         # the crowd-flag row (no crowd box) is the generic Cython path: same values
         generic = box_iou(boxes, cols, offset=offset, iscrowd=np.zeros(m, dtype=bool))
         np.testing.assert_array_equal(sparse, generic)
