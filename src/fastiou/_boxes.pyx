@@ -126,17 +126,19 @@ cdef extern from *:
        whose intersection is +0 has IoU +0 whatever its union (0 / d with d > 0 or d = 1,
        then the cap). So each block of 8 (float64) or 16 (float32) columns stores every
        pair's intersection as its result, and the bits of the pairs whose intersection is
-       not +0 (NaN included) are gathered, 64 columns at a time, in one integer; those few
-       pairs are then finished with the scalar formula, the same IEEE operations in the same
-       order, so every value is the one the dense loop gives. Standalone harness (200x200,
-       min of 4000 runs): float64 22.4 us dense, 14.3 us when the columns were collected
-       with a compress-store, 11.3 us with the bits; float32 8.0 -> 6.7 us.
-       Intrinsics, so one explicit AVX-512 function per type chosen at run time, with the
-       target_clones rows everywhere else (and whenever `fastiou_sparse_allowed` is 0:
-       the tests compare both). */
+       not +0 (NaN included) are gathered in one integer per 64 columns; after a chunk of
+       the row, those few pairs are finished with the scalar formula, the same IEEE
+       operations in the same order, so every value is the one the dense loop gives.
+       Standalone harness (min of 4000 runs): float64 200x200 22.4 us dense, 14.3 us when
+       the columns were collected with a compress-store, ~11 us with the bits; float32
+       200x200 8.4 -> 6.4 us, but 1000x1000 185 us dense, 214 us sparse (its output streams
+       to memory), hence SPARSE_FLOAT32_PAIRS below. Intrinsics, so one explicit AVX-512
+       function per type chosen at run time, with the target_clones rows everywhere else
+       (and whenever `fastiou_sparse_allowed` is 0: the tests compare both). */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
     #include <immintrin.h>
     #include <stdint.h>
+    #define FASTIOU_SPARSE_CHUNK 4096
     static int fastiou_sparse_allowed = 1;
 
     static int fastiou_sparse_available(void) {
@@ -184,27 +186,36 @@ cdef extern from *:
         const V vax2 = _mm512_set1_##S(ax2), vay2 = _mm512_set1_##S(ay2);                     \
         const V voffset = _mm512_set1_##S(offset), vzero = _mm512_setzero_##S();              \
         const MASK all = (MASK)~0u;                                                           \
-        uint64_t hits;                                                                        \
-        ptrdiff_t j = 0, base;                                                                \
-        for (; j + 64 <= m; j += 64) {                                                        \
+        for (ptrdiff_t start = 0; start < m; start += FASTIOU_SPARSE_CHUNK) {                  \
+            ptrdiff_t stop = m - start < FASTIOU_SPARSE_CHUNK ? m : start + FASTIOU_SPARSE_CHUNK; \
+            uint64_t words[FASTIOU_SPARSE_CHUNK / 64 + 1], hits;                              \
+            ptrdiff_t j = start, g = 0, base;                                                 \
+            for (; j + 64 <= stop; j += 64, g++) {                                            \
+                hits = 0;                                                                     \
+                for (int q = 0; q < 64 / (LANES); q++)                                        \
+                    FASTIOU_SPARSE_BLOCK(V, S, all, _mm512_loadu_##S,                         \
+                                         _mm512_storeu_##S(out + j + (LANES) * q, inter),     \
+                                         j + (LANES) * q, (LANES) * q)                        \
+                words[g] = hits;                                                              \
+            }                                                                                 \
             hits = 0;                                                                         \
-            for (int q = 0; q < 64 / (LANES); q++)                                            \
+            for (base = j; j + (LANES) <= stop; j += (LANES))                                 \
                 FASTIOU_SPARSE_BLOCK(V, S, all, _mm512_loadu_##S,                             \
-                                     _mm512_storeu_##S(out + j + (LANES) * q, inter),         \
-                                     j + (LANES) * q, (LANES) * q)                            \
-            FASTIOU_SPARSE_FINISH(T, j)                                                       \
+                                     _mm512_storeu_##S(out + j, inter), j, j - base)          \
+            if (j < stop) {                                                                   \
+                /* the last columns: masked loads and stores, no column twice */              \
+                MASK tail = (MASK)((1u << (stop - j)) - 1);                                   \
+                FASTIOU_SPARSE_BLOCK(V, S, tail, FASTIOU_TAIL_LOAD_##S,                       \
+                                     _mm512_mask_storeu_##S(out + j, tail, inter), j, j - base) \
+            }                                                                                 \
+            words[g] = hits;                                                                  \
+            /* finished after the whole chunk: between stores of a row that streams to   \
+               memory, the scalar stores cost more (float32 1000x1000: 311 -> 214 us) */  \
+            for (ptrdiff_t k = 0; k <= g; k++) {                                              \
+                hits = words[k];                                                              \
+                FASTIOU_SPARSE_FINISH(T, start + 64 * k)                                      \
+            }                                                                                 \
         }                                                                                     \
-        hits = 0;                                                                             \
-        for (base = j; j + (LANES) <= m; j += (LANES))                                        \
-            FASTIOU_SPARSE_BLOCK(V, S, all, _mm512_loadu_##S, _mm512_storeu_##S(out + j, inter), \
-                                 j, j - base)                                                 \
-        if (j < m) {                                                                          \
-            /* the last columns: masked loads and stores, no column twice */                  \
-            MASK tail = (MASK)((1u << (m - j)) - 1);                                          \
-            FASTIOU_SPARSE_BLOCK(V, S, tail, FASTIOU_TAIL_LOAD_##S,                           \
-                                 _mm512_mask_storeu_##S(out + j, tail, inter), j, j - base)   \
-        }                                                                                     \
-        FASTIOU_SPARSE_FINISH(T, base)                                                        \
     }                                                                                         \
     __attribute__((target("avx512f,bmi"))) static void NAME(                                  \
             const T* rows, ptrdiff_t row_stride, ptrdiff_t first, ptrdiff_t last,             \
@@ -230,12 +241,13 @@ cdef extern from *:
     /* set once when the module is imported, before any thread reads it */
     static int fastiou_sparse_detected = 0;
 
-    /* plain IoU rows: the sparse AVX-512 rows where available and allowed */
+    /* plain IoU rows: the sparse AVX-512 rows when `sparse` and they are available and
+       allowed */
     #define FASTIOU_IOU_ROWS(T, SUFFIX)                                                        \
     static void fastiou_iou_rows_##SUFFIX(const T* rows, ptrdiff_t row_stride, ptrdiff_t first, \
                                           ptrdiff_t last, const T* cols, ptrdiff_t m,          \
-                                          T offset, T* out) {                                  \
-        if (fastiou_sparse_detected && fastiou_sparse_allowed)                                 \
+                                          T offset, T* out, int sparse) {                      \
+        if (sparse && fastiou_sparse_detected && fastiou_sparse_allowed)                       \
             fastiou_sparse_rows_##SUFFIX(rows, row_stride, first, last, cols, m, offset, out); \
         else                                                                                   \
             fastiou_iou_row_##SUFFIX##s(rows, row_stride, first, last, cols, m, offset, out);  \
@@ -253,10 +265,10 @@ cdef extern from *:
                              double offset, double* out) noexcept nogil
     void fastiou_iou_rows_f32(const float* rows, Py_ssize_t row_stride, Py_ssize_t first,
                               Py_ssize_t last, const float* cols, Py_ssize_t m, float offset,
-                              float* out) noexcept nogil
+                              float* out, int sparse) noexcept nogil
     void fastiou_iou_rows_f64(const double* rows, Py_ssize_t row_stride, Py_ssize_t first,
                               Py_ssize_t last, const double* cols, Py_ssize_t m, double offset,
-                              double* out) noexcept nogil
+                              double* out, int sparse) noexcept nogil
     int fastiou_sparse_allowed
     int fastiou_sparse_detected
     int fastiou_sparse_available() noexcept nogil
@@ -292,6 +304,9 @@ cdef enum:
 # counter and rows of `out` hopping between cores cost more than the second thread saves);
 # above it, dynamic blocks bound what a descheduled thread can hold up.
 cdef Py_ssize_t STATIC_PAIRS = 1 << 20
+# float32 calls up to this many pairs take the sparse rows: beyond, their output streams to
+# memory, and there the dense rows are faster (200x200 10.3 vs 11.0 us; 1000x200 49 vs 47 us)
+cdef Py_ssize_t SPARSE_FLOAT32_PAIRS = 1 << 17
 
 cdef double HALF_PI = 1.5707963267948966
 cdef double FOUR_OVER_PI_SQUARED = 0.40528473456935108578
@@ -493,10 +508,10 @@ cdef void overlap_row(const real* row, Py_ssize_t row_stride, const real* cols,
 cdef void all_pairs_rows(Py_ssize_t start, Py_ssize_t stop, const real* rows,
                          const real* cols, Py_ssize_t fields, Py_ssize_t n_batches, Py_ssize_t n,
                          Py_ssize_t m, const uint8_t* crowd, int mode, real offset, real eps,
-                         real* out) noexcept nogil:
+                         bint sparse, real* out) noexcept nogil:
     """Rows `start` to `stop` - 1 of the ``(B * N, M)`` result `out`: row r is box ``r % N``
     of batch ``r // N`` against the M boxes of its batch (`crowd`: ``(B, M)`` flags or NULL).
-    Plain IoU rows go to the C row kernel a batch at a time."""
+    Plain IoU rows go to the C row kernel a batch at a time (its sparse rows if `sparse`)."""
     cdef Py_ssize_t r = start, b, i, batch_stop
     while r < stop:
         b = r // n if n_batches > 1 else 0
@@ -505,10 +520,10 @@ cdef void all_pairs_rows(Py_ssize_t start, Py_ssize_t stop, const real* rows,
         if mode == MODE_IOU and crowd == NULL:
             if real is float:
                 fastiou_iou_rows_f32(rows + b * fields * n, n, i, i + batch_stop - r,
-                                     cols + b * fields * m, m, offset, out + r * m)
+                                     cols + b * fields * m, m, offset, out + r * m, sparse)
             else:
                 fastiou_iou_rows_f64(rows + b * fields * n, n, i, i + batch_stop - r,
-                                     cols + b * fields * m, m, offset, out + r * m)
+                                     cols + b * fields * m, m, offset, out + r * m, sparse)
         else:
             while r < batch_stop:
                 overlap_row(rows + b * fields * n + i, n, cols + b * fields * m, m,
@@ -523,12 +538,12 @@ fastiou_sparse_detected = fastiou_sparse_available()
 
 
 def _sparse_division_available():
-    """Whether this CPU and build have the sparse float64 IoU rows (tests run both paths)."""
+    """Whether this CPU and build have the sparse IoU rows (tests run both paths)."""
     return bool(fastiou_sparse_available())
 
 
 def _set_sparse_division(bint allowed):
-    """Allow or forbid the sparse float64 IoU rows; returns the previous setting (tests)."""
+    """Allow or forbid the sparse IoU rows; returns the previous setting (tests)."""
     global fastiou_sparse_allowed
     old = bool(fastiou_sparse_allowed)
     fastiou_sparse_allowed = allowed
@@ -563,6 +578,7 @@ def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int
     cdef const uint8_t* crowd_flags = &crowd[0, 0] if use_crowd else NULL
     cdef real off = <real>offset
     cdef real tolerance = <real>eps
+    cdef bint sparse = real is double or n_rows * m <= SPARSE_FLOAT32_PAIRS
     try:
         with nogil:
             for b in range(n_batches):
@@ -579,20 +595,21 @@ def box_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int
                                 1, mode, off, tolerance, &out[r])
             elif n_threads == 1:  # no thread team to set up
                 all_pairs_rows(0, n_rows, rows, cols, fields, n_batches, n, m, crowd_flags,
-                               mode, off, tolerance, &out[0])
+                               mode, off, tolerance, sparse, &out[0])
             elif n_rows * m <= STATIC_PAIRS:
                 # each thread one fixed, contiguous share of the rows: no shared counter to
                 # update, and repeated calls find their rows of `out` in the same core's cache
                 for t in prange(n_threads, num_threads=n_threads, schedule="static"):
                     all_pairs_rows(n_rows * t // n_threads, n_rows * (t + 1) // n_threads, rows,
                                    cols, fields, n_batches, n, m, crowd_flags, mode, off,
-                                   tolerance, &out[0])
+                                   tolerance, sparse, &out[0])
             else:
                 # blocks of 8 rows in dynamic order: on a busy machine a descheduled thread
                 # then delays the others by one block, not by its whole static share
                 for block in prange((n_rows + 7) // 8, num_threads=n_threads, schedule="dynamic"):
                     all_pairs_rows(8 * block, min(8 * block + 8, n_rows), rows, cols, fields,
-                                   n_batches, n, m, crowd_flags, mode, off, tolerance, &out[0])
+                                   n_batches, n, m, crowd_flags, mode, off, tolerance, sparse,
+                                   &out[0])
             status = mark_non_finite_pairs(&boxes1[0, 0, 0], &boxes2[0, 0, 0], n_batches, n, m,
                                            4, aligned, &out[0])
     finally:
