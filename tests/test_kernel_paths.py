@@ -168,6 +168,28 @@ def test_byte_code_buffer(simd_level, dtype, pattern):
     check(truth, pred, 19, [info.max, 3], threads=(1, 2))
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_byte_tables_are_left_zero_for_the_next_call(simd_level, dtype):
+    """The byte tables are kept per thread and not zeroed on entry: the fold zeroes every
+    row it counted, ignored and out-of-range truth rows included. A call that counts every
+    one of the 256 truth bytes, then calls with other data, other thread counts, class
+    counts and ignore sets must each equal the reference and leave the tables zero."""
+    rng = np.random.default_rng(11)
+    info = np.iinfo(dtype)
+    size = BYTE_TABLE_MIN_PAIRS + 129
+    every_byte = rng.integers(info.min, info.max + 1, size).astype(dtype)
+    smooth = run_lengths_labels(rng, dtype, size, 7, [50, 300], [info.max])
+    calls = [(every_byte, every_byte[::-1].copy(), 19, [info.max, 3], 2),
+             (smooth, smooth, 7, [], 1),
+             (every_byte, smooth, 200 if info.max > 200 else 100, [0], 3),
+             (smooth, every_byte, 7, [info.max], 1)]
+    for truth, pred, num_classes, ignore, n_threads in calls:
+        ignore = np.array(ignore, dtype=dtype)
+        assert_same(_confusion.confusion_counts(truth, pred, num_classes, ignore, n_threads),
+                    expected_counts(truth, pred, num_classes, ignore))
+        assert _confusion._byte_tables_are_zero()
+
+
 def test_one_counter_reaches_the_flush_interval(simd_level):
     """A single pair repeated exactly `flush interval` times and then more, per thread."""
     old = _confusion._set_byte_flush_interval(2 ** 19)

@@ -80,13 +80,18 @@ def test_random_maps_filters_and_ignores(truth, data):
 
 
 def test_a_bad_filter_byte_in_either_image_returns_none():
+    """...and leaves the byte tables zero for the next call, as a finished call does."""
     labels = np.arange(40 * 600, dtype=np.uint32).reshape(40, 600).astype(np.uint8)
     good = filter_rows(labels, [PAETH] * 40)
     for row in (0, 39):
         bad = bytearray(good)
         bad[row * 601] = 5
         assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, 256, NO_IGNORE) is None
+        assert _confusion._byte_tables_are_zero()
         assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, 256, NO_IGNORE) is None
+        assert _confusion._byte_tables_are_zero()
+    check(labels, labels[::-1], [PAETH] * 40, [UP] * 40, 256)
+    assert _confusion._byte_tables_are_zero()
 
 
 def test_sizes_that_do_not_fit_are_refused():
