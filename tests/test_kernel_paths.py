@@ -13,7 +13,7 @@ from fastiou._validation import as_label_array
 
 DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
 LEVELS = _confusion._simd_levels()
-BYTE_TABLE_MIN_PAIRS = 2 ** 19
+BYTE_TABLE_MIN_PAIRS = _confusion._byte_table_min_pairs()
 
 
 @pytest.fixture(params=LEVELS, ids=lambda level: f"simd{level}")
@@ -127,7 +127,7 @@ def test_first_and_last_pair_out_of_range_or_ignored(simd_level, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8"])
-@pytest.mark.parametrize("flush_every", [4093, 2 ** 18 + 1], indirect=True)
+@pytest.mark.parametrize("flush_every", [4093, 2 ** 16 + 1], indirect=True)
 def test_byte_tables_across_flushes(simd_level, flush_every, dtype):
     """Large one-byte inputs take the 65536-bin uint32 tables; flushing them every few pairs
     (a test hook) must not change a count."""

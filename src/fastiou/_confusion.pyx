@@ -467,8 +467,11 @@ cdef enum:
     # kept in two copies that alternate (fiou_byte_tables), so that repeated codes do not
     # wait on one counter
     BYTE_TABLE = 65536
-    # below this many pairs the byte table costs more (zeroing, folding) than it saves
-    BYTE_TABLE_MIN_PAIRS = 1 << 19
+    # below this many pairs the byte tables cost more (checking and folding their rows)
+    # than they save: on Cityscapes-like maps (fastiou.demo) 128x256 22 us either way,
+    # 256x512 44 -> 33 us and 512x512 86 -> 48 us with the tables; on the smoothest
+    # maps the tables lose 5-8 us from 2**17 to 2**18 pairs
+    BYTE_TABLE_MIN_PAIRS = 1 << 17
     # count_png_pairs decodes about this many bytes of each image before counting them
     PNG_STRETCH_BYTES = 16384
 
@@ -665,6 +668,11 @@ cdef object reusable_array(str name, Py_ssize_t size, dtype, bint zeroed=False):
         array = np.zeros(size, dtype=dtype) if zeroed else np.empty(size, dtype=dtype)
         setattr(_reusable, name, array)
     return array[:size]
+
+
+def _byte_table_min_pairs():
+    """Test hook: from how many pairs one-byte labels are counted into the byte tables."""
+    return BYTE_TABLE_MIN_PAIRS
 
 
 def _byte_tables_are_zero():
