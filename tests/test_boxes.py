@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from fastiou import _boxes, box_area, box_convert, box_iou
 from fastiou import reference as ref
-from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD, _plain_pairs
+from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -506,13 +506,24 @@ def test_plain_calls_equal_the_fully_checked_path(dtype, shape):
 
 
 def test_plain_call_conditions():
+    """The kernel's checks-free entry takes only what box_iou's checks would pass unchanged
+    and returns None for anything else (the caller then takes the checked path)."""
     boxes = np.array([[0.0, 0.0, 2.0, 2.0], [1.0, 1.0, 3.0, 3.0]])
-    assert _plain_pairs(boxes, boxes)
-    assert not _plain_pairs(boxes.astype(np.float32), boxes)       # mixed dtypes
-    assert not _plain_pairs(boxes[:, :3], boxes)                   # 3 columns
-    assert not _plain_pairs(np.asfortranarray(boxes), boxes)       # layout
-    assert not _plain_pairs(boxes.astype(int), boxes.astype(int))  # integers
-    assert not _plain_pairs(boxes[None], boxes[None])              # batched
+    np.testing.assert_array_equal(_boxes.plain_iou(boxes, boxes, 0.0, 1), box_iou(boxes, boxes))
+    assert _boxes.plain_iou(boxes.astype(np.float32), boxes.astype(np.float32), 0.0, 1).dtype == np.float32
+    for first, second in ((boxes.astype(np.float32), boxes),                 # mixed dtypes
+                          (boxes[:, :3].copy(), boxes),                      # 3 columns
+                          (np.asfortranarray(boxes), boxes),                 # layout
+                          (np.repeat(boxes, 2, axis=0)[::2], boxes),         # strided
+                          (boxes.astype(int), boxes.astype(int)),            # integers
+                          (boxes.astype(np.float16), boxes.astype(np.float16)),
+                          (boxes.astype(">f8"), boxes.astype(">f8")),        # byte order
+                          (boxes[None], boxes[None]),                        # batched
+                          (boxes.ravel(), boxes.ravel())):                   # flat
+        assert _boxes.plain_iou(first, second, 0.0, 1) is None
+        assert _boxes.plain_iou(second, first, 0.0, 1) is None
+    with pytest.raises(TypeError):
+        _boxes.plain_iou([[0, 0, 1, 1]], boxes, 0.0, 1)
     # arguments away from their defaults take the checked path and its errors
     with pytest.raises(ValueError, match="`n_threads`"):
         box_iou(boxes, boxes, n_threads=0)

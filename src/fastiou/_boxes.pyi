@@ -17,3 +17,9 @@ def box_overlaps(
     out: npt.NDArray[_Real],
     n_threads: int,
 ) -> None: ...
+def plain_iou(
+    boxes1: np.ndarray,
+    boxes2: np.ndarray,
+    offset: float,
+    n_threads: int,
+) -> npt.NDArray[_Real] | None: ...

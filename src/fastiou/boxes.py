@@ -179,10 +179,13 @@ def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, 
     """
     if (type(boxes1) is np.ndarray and type(boxes2) is np.ndarray and fmt == "xyxy"
             and mode == "iou" and aligned is False and type(offset) is int and offset in (0, 1)
-            and type(eps) is float and eps == DEFAULT_EPS and iscrowd is None and n_threads is None
-            and _plain_pairs(boxes1, boxes2)):
-        return _overlaps(boxes1[None], boxes2[None], (), 0, 0, float(offset), DEFAULT_EPS, None,
-                         False, _small_call_threads(boxes1.shape[0] * boxes2.shape[0]))
+            and type(eps) is float and eps == DEFAULT_EPS and iscrowd is None and n_threads is None):
+        # two C-contiguous (N, 4)/(M, 4) arrays of one native float dtype skip the checks and
+        # conversions (per-image calls in a detection evaluation are small); None otherwise
+        plain = _boxes.plain_iou(boxes1, boxes2, float(offset),
+                                 _small_call_threads((boxes1.size >> 2) * (boxes2.size >> 2)))
+        if plain is not None:
+            return plain
     _check_choice(fmt, "fmt", FORMATS)
     _check_choice(mode, "mode", MODES)
     aligned = _check_bool(aligned, "aligned")
@@ -214,17 +217,6 @@ def _overlaps(first, second, batch, fmt, mode, offset, eps, crowd, aligned, thre
     out = np.empty(first.shape[0] * n * (1 if aligned else m), dtype=first.dtype)
     _boxes.box_overlaps(first, second, fmt, mode, offset, eps, crowd, aligned, out, threads)
     return out.reshape(batch + ((n,) if aligned else (n, m)))
-
-
-def _plain_pairs(boxes1, boxes2):
-    """Whether two ndarrays are what :func:`box_iou`'s checks would pass unchanged: C-contiguous
-    (N, 4) and (M, 4) of one native float32 or float64 dtype. With every other argument at its
-    default (`offset` 0 or 1), such a call skips the checks and conversions (2.4 of 13 us at
-    200x200: per-image calls in a detection evaluation are small)."""
-    dtype = boxes1.dtype
-    return (boxes1.ndim == 2 and boxes2.ndim == 2 and boxes1.shape[1] == 4 and boxes2.shape[1] == 4
-            and dtype.char in "fd" and dtype.isnative and boxes2.dtype == dtype
-            and boxes1.flags.c_contiguous and boxes2.flags.c_contiguous)
 
 
 def _small_call_threads(n_pairs):
