@@ -8,3 +8,6 @@ def unfilter(
     pixels: npt.NDArray[np.uint8],
     bytes_per_pixel: int,
 ) -> int: ...
+
+# the C function table Cython exports for ``cimport`` (``unfilter_rows``, see ``_unfilter.pxd``)
+__pyx_capi__: dict[str, object]
