@@ -126,7 +126,9 @@ def test_png_pairs_count_as_their_decoded_npy_twins(tmp_path, options, truth_val
         pred = np.where(rng.random(truth.shape) < 0.2, rng.integers(0, pred_values, truth.shape),
                         truth % pred_values).astype(np.uint8)
         filters = rng.integers(0, 5, truth.shape[0]).tolist()
-        png = _pair(tmp_path, f"p{index}", encode_png(truth, filters), encode_png(pred, filters))
+        palette = [0, 0, 0] * 256 if index == 2 else None  # palette PNGs give their indices
+        png = _pair(tmp_path, f"p{index}", encode_png(truth, filters, palette=palette),
+                    encode_png(pred, filters, palette=palette))
         npy = _io.LabelPair(f"n{index}", str(tmp_path / f"n{index}_gt.npy"),
                             str(tmp_path / f"n{index}.npy"))
         np.save(npy.gt, truth)
