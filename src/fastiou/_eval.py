@@ -174,8 +174,10 @@ def _count_raw_values(count):
     known = getattr(_thread_scratch, "n_values", 0)
     if known:
         counts = count(known)
-        if counts is None or not (counts.n_bad_true or counts.n_bad_pred):
-            return None if counts is None else counts.matrix
+        if counts is None:
+            return None
+        if not (counts.n_bad_true or counts.n_bad_pred):
+            return counts.matrix
     counts = count(256)
     if counts is None:
         return None
