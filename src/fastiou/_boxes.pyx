@@ -570,9 +570,12 @@ cdef int overlaps_into(const real* boxes1, const real* boxes2, Py_ssize_t n_batc
     cdef bint sparse = real is double or n_rows * m <= SPARSE_FLOAT32_PAIRS
     cdef Py_ssize_t b, r, i, t, block
     cdef int status
-    cdef real* rows = <real*>malloc(sizeof(real) * fields * (n_rows + n_batches * m))
-    if rows == NULL:
+    # the columns start on a 64-byte boundary (malloc gives 16): float64 200x200 with
+    # offset=1 17.5 -> 16 us, as more of the rows' vector loads stay within one cache line
+    cdef void* block_start = malloc(sizeof(real) * fields * (n_rows + n_batches * m) + 63)
+    if block_start == NULL:
         return -1
+    cdef real* rows = <real*>((<size_t>block_start + 63) & ~(<size_t>63))
     cdef real* cols = rows + fields * n_rows
     for b in range(n_batches):
         fill_columns(boxes1 + b * n * 4, n, fmt, off, centres, mode == MODE_CIOU,
@@ -603,7 +606,7 @@ cdef int overlaps_into(const real* boxes1, const real* boxes2, Py_ssize_t n_batc
             all_pairs_rows(8 * block, min(8 * block + 8, n_rows), rows, cols, fields,
                            n_batches, n, m, crowd_flags, mode, off, tolerance, sparse,
                            out)
-    free(rows)
+    free(block_start)
     return mark_non_finite_pairs(boxes1, boxes2, n_batches, n, m, 4, aligned, out)
 
 
