@@ -30,7 +30,7 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou._png import PngError, Scratch, inflate_png
+from fastiou._png import PngError, Scratch, inflate_png, parse_png
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
@@ -223,25 +223,26 @@ def _count_folded(pair, truth, pred, options, n_threads):
 
 def _inflated_pair(pair):
     """Both files of `pair` inflated but not unfiltered (:func:`fastiou._png.inflate_png`),
-    when both are 8-bit PNGs of one size that fastiou's decoder reads; else None, and
-    :func:`read_pair` decodes them (and says what is wrong, if anything is)."""
+    when both are 8-bit PNGs of one size that fastiou's decoder reads (their headers are
+    checked before anything is inflated); else None, and :func:`read_pair` decodes them
+    (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
-    truth_scratch, pred_scratch = _scratch_pair()
     try:
-        truth, pred = inflate_png(pair.gt, truth_scratch), inflate_png(pair.pred, pred_scratch)
+        truth, pred = parse_png(pair.gt), parse_png(pair.pred)
+        if truth.bytes_per_pixel != 1 or truth[1:] != pred[1:]:
+            return None
+        truth_scratch, pred_scratch = _scratch_pair()
+        return inflate_png(truth, pair.gt, truth_scratch), inflate_png(pred, pair.pred, pred_scratch)
     except (PngError, OSError):
         return None
-    if truth.bytes_per_pixel != 1 or truth[1:] != pred[1:]:
-        return None
-    return truth, pred
 
 
 def _count_inflated(pair, truth, pred, options):
     """The (C, C) matrix of an inflated 8-bit PNG pair, decoded and counted a few rows at a
     time (:func:`fastiou._confusion.count_png_pairs`, one thread); None for a corrupt row."""
     def count(n_values):
-        counts = count_png_pairs(truth.filtered, pred.filtered, truth.height, truth.width,
+        counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
                                  n_values, NO_IGNORE)
         return None if counts is None else Counts(*counts)
 

@@ -200,20 +200,21 @@ def _inflate(compressed, size, path, scratch=None):
     return raw
 
 
-class InflatedPng(NamedTuple):
-    """A PNG's image data inflated but not unfiltered: each row's filter byte, then its
-    ``width * bytes_per_pixel`` bytes."""
+class PngImage(NamedTuple):
+    """A PNG's size and image data: zlib-compressed as read (:func:`parse_png`), or inflated
+    but not unfiltered (:func:`inflate_png`: each row's filter byte, then its
+    ``width * bytes_per_pixel`` bytes)."""
 
-    filtered: object  # uint8 array (a view of the scratch buffer), bytearray or bytes
+    data: object  # bytes; inflated: a uint8 array (a view of the scratch buffer), bytearray or bytes
     height: int
     width: int
     bytes_per_pixel: int
 
 
-def inflate_png(path, scratch=None):
-    """Read `path`, check it as :func:`read_png` does and inflate its image data (into
-    `scratch` when given and libdeflate's C interface is reachable); raises what
-    :func:`read_png` raises, except for a bad row filter, which only unfiltering finds."""
+def parse_png(path):
+    """Read `path` and check it as :func:`read_png` does, up to its compressed image data;
+    raises what :func:`read_png` raises for a file that is not a PNG, corrupt chunks or a
+    header this codec does not cover."""
     with open(path, "rb") as fh:
         data = fh.read()
     if not data.startswith(SIGNATURE):
@@ -237,13 +238,19 @@ def inflate_png(path, scratch=None):
         raise PngError(f"{path}: PNG colour type {colour_type}, {depth}-bit"
                        + (", interlaced" if interlace else ""), needs_pillow=True)
     step = depth // 8
-    size = height * (1 + width * step)
     compressed = b"".join(compressed)
-    if size > MAX_INFLATE_RATIO * len(compressed) + 64:
+    if height * (1 + width * step) > MAX_INFLATE_RATIO * len(compressed) + 64:
         raise PngError(f"{path} is truncated: {len(compressed)} bytes of PNG data cannot hold "
                        f"{width}x{height} pixels")
-    raw = _inflate(compressed, size, path, scratch)
-    return InflatedPng(raw, height, width, step)
+    return PngImage(compressed, height, width, step)
+
+
+def inflate_png(image, path, scratch=None):
+    """The :class:`PngImage` `image` (from :func:`parse_png` of `path`) with its data
+    inflated (into `scratch` when given and libdeflate's C interface is reachable), still
+    filtered; :class:`PngError` when the data is corrupt or does not fill the image."""
+    size = image.height * (1 + image.width * image.bytes_per_pixel)
+    return image._replace(data=_inflate(image.data, size, path, scratch))
 
 
 def read_png(path, scratch=None):
@@ -287,8 +294,8 @@ def read_png(path, scratch=None):
     array([[  0,   1,   1],
            [  2,   2, 255]], dtype=uint8)
     """
-    image = inflate_png(path, scratch)
-    raw, height, step = image.filtered, image.height, image.bytes_per_pixel
+    image = inflate_png(parse_png(path), path, scratch)
+    raw, height, step = image.data, image.height, image.bytes_per_pixel
     row_bytes = image.width * step
     if isinstance(raw, np.ndarray):  # inflated into the scratch buffer: decode in place
         pixels = raw[:height * row_bytes]
