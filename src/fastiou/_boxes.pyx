@@ -64,15 +64,21 @@ cdef extern from *:
     #else
     #define FASTIOU_ALWAYS_INLINE inline
     #endif
+    /* out[J] from the intersection of pair J: the one formula of the dense loop and of the
+       sparse rows' scalar pass, so both give every value alike */
+    #define FASTIOU_STORE_IOU(T, J, INTER, ZERO, ONE)                                       \
+        {                                                                                   \
+            T uni = area + areas[J] - (INTER);                                              \
+            T iou = (INTER) / (uni > (ZERO) ? uni : (ONE));                                 \
+            out[J] = iou < (ONE) ? iou : (ONE);                                             \
+        }
     #define FASTIOU_IOU_LOOP(T, START, COUNT, PLUS_OFFSET)                                 \
         for (ptrdiff_t k = 0; k < (COUNT); k++) {                                           \
             ptrdiff_t j = (START) + k;                                                      \
             T w = (ax2 < x2[j] ? ax2 : x2[j]) - (ax1 > x1[j] ? ax1 : x1[j]) PLUS_OFFSET;     \
             T h = (ay2 < y2[j] ? ay2 : y2[j]) - (ay1 > y1[j] ? ay1 : y1[j]) PLUS_OFFSET;     \
             T inter = (w > zero ? w : zero) * (h > zero ? h : zero);                         \
-            T uni = area + areas[j] - inter;                                                 \
-            T iou = inter / (uni > zero ? uni : one);                                        \
-            out[j] = iou < one ? iou : one;                                                  \
+            FASTIOU_STORE_IOU(T, j, inter, zero, one)                                        \
         }
     /* The last m % 16 pairs (of m >= 16) are done as one block of 16 that overlaps the
        previous block (its values are recomputed, identically): a loop of constant length
@@ -172,9 +178,7 @@ cdef extern from *:
             ptrdiff_t c = (BASE) + __builtin_ctzll(hits);                                     \
             hits &= hits - 1;                                                                 \
             T inter = out[c];                                                                 \
-            T uni = area + areas[c] - inter;                                                  \
-            T iou = inter / (uni > 0 ? uni : 1);                                              \
-            out[c] = iou < 1 ? iou : 1;                                                       \
+            FASTIOU_STORE_IOU(T, c, inter, (T)0, (T)1)                                        \
         }
     /* NAME(rows, row_stride, first, last, cols, m, offset, out): the plain IoU rows of
        fastiou_iou_row_*s (same arguments, same values), T with vector type V, intrinsic
