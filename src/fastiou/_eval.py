@@ -148,16 +148,41 @@ def _out_of_range_error(pair, truth, pred, options):
                         PRED_HINT)
 
 
-def _byte_tables(options):
-    """What every uint8 value maps to, as ground truth and as prediction, and whether a
-    ground-truth value is counted (not ignored): computed once per `options` and thread."""
-    cached = getattr(_thread_scratch, "byte_tables", None)
+class ByteFold(NamedTuple):
+    """What every uint8 value maps to under one :class:`EvalOptions`, as ground truth and as
+    prediction: the mapped values, whether a truth value is counted (not ignored), which
+    values are out of range, and the one-hot (256, C) float64 matrices of the counted ones."""
+
+    truth: np.ndarray
+    pred: np.ndarray
+    kept: np.ndarray
+    bad_truth: np.ndarray
+    bad_pred: np.ndarray
+    truth_onehot: np.ndarray
+    pred_onehot: np.ndarray
+
+
+def _one_hot(values, counted, num_classes):
+    onehot = np.zeros((values.size, num_classes))
+    rows = np.flatnonzero(counted)
+    onehot[rows, values[rows]] = 1.0
+    return onehot
+
+
+def _byte_fold(options):
+    """The :class:`ByteFold` of `options`, computed once per `options` and thread."""
+    cached = getattr(_thread_scratch, "byte_fold", None)
     if cached is None or cached[0] is not options:
         every_value = np.arange(256)
-        truth_table = np.asarray(_map_truth(every_value, options), dtype=np.int64)
-        pred_table = np.asarray(_map_pred(every_value, options), dtype=np.int64)
-        cached = _thread_scratch.byte_tables = (
-            options, (truth_table, pred_table, ~np.isin(truth_table, options.ignore_index)))
+        truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)
+        pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)
+        kept = ~np.isin(truth, options.ignore_index)
+        truth_in, pred_in = (truth >= 0) & (truth < options.num_classes), \
+            (pred >= 0) & (pred < options.num_classes)
+        cached = _thread_scratch.byte_fold = (options, ByteFold(
+            truth, pred, kept, kept & ~truth_in, ~pred_in,
+            _one_hot(truth, kept & truth_in, options.num_classes),
+            _one_hot(pred, pred_in, options.num_classes)))
     return cached[1]
 
 
@@ -193,24 +218,30 @@ def _fold(pair, raw, options):
 
     Exact and equal to mapping every pixel first, at the cost of mapping V <= 256 values
     instead of millions of pixels (a table lookup per pixel costs as much as decoding the
-    PNG).
+    PNG). The fold is two products with one-hot matrices, in float64 (BLAS, 5x faster than
+    scattering the counts with ``np.add.at``): every sum is at most the pair's number of
+    pixels, far below 2**53, so it is exact.
     """
-    num_classes = options.num_classes
-    truth_table, pred_table, kept_table = _byte_tables(options)
+    fold = _byte_fold(options)
+    n_values = raw.shape[0]
+    kept = fold.kept[:n_values]
+    if raw[fold.bad_truth[:n_values]].any() or raw[np.ix_(kept, fold.bad_pred[:n_values])].any():
+        raise _fold_range_error(pair, raw, options, fold)
+    folded = fold.truth_onehot[:n_values].T @ raw @ fold.pred_onehot[:n_values]
+    return folded.astype(np.int64)
+
+
+def _fold_range_error(pair, raw, options, fold):
+    """The :class:`EvalError` naming the file and the values out of range after mapping."""
     rows, cols = np.nonzero(raw)
     counts = raw[rows, cols]
-    mapped_truth, mapped_pred, kept = truth_table[rows], pred_table[cols], kept_table[rows]
-    bad_truth = kept & ((mapped_truth < 0) | (mapped_truth >= num_classes))
+    bad_truth = fold.bad_truth[rows]
     if bad_truth.any():
-        raise _range_error(pair.gt, np.unique(mapped_truth[bad_truth]), int(counts[bad_truth].sum()),
-                           num_classes, GT_HINT)
-    bad_pred = kept & ((mapped_pred < 0) | (mapped_pred >= num_classes))
-    if bad_pred.any():
-        raise _range_error(pair.pred, np.unique(mapped_pred[bad_pred]), int(counts[bad_pred].sum()),
-                           num_classes, PRED_HINT)
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(matrix, (mapped_truth[kept], mapped_pred[kept]), counts[kept])
-    return matrix
+        return _range_error(pair.gt, np.unique(fold.truth[rows[bad_truth]]),
+                            int(counts[bad_truth].sum()), options.num_classes, GT_HINT)
+    bad_pred = fold.kept[rows] & fold.bad_pred[cols]
+    return _range_error(pair.pred, np.unique(fold.pred[cols[bad_pred]]),
+                        int(counts[bad_pred].sum()), options.num_classes, PRED_HINT)
 
 
 def _count_folded(pair, truth, pred, options, n_threads):
