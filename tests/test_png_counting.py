@@ -20,23 +20,37 @@ from hypothesis.extra.numpy import arrays
 from test_kernel_paths import assert_same, expected_counts, flush_every, simd_level  # noqa: F401
 from test_png import AVERAGE, NONE, PAETH, SUB, UP, encode_png, filter_rows, label_map
 
-from fastiou import _confusion, _eval, _io, _png
+from fastiou import _confusion, _eval, _io, _png, reference
 from fastiou._eval import EvalOptions, count_pair
 from fastiou._io import EvalError
 
-NO_IGNORE = np.empty(0, np.uint8)
+def byte_classes(num_classes, ignore=()):
+    """The class tables count_png_pairs takes for plain labels with `ignore` values."""
+    values = np.arange(256)
+    inside = values < num_classes
+    truth_classes = np.where(inside, values, num_classes)
+    truth_classes[np.isin(values, ignore)] = -1
+    return truth_classes, np.where(inside, values, -1)
 
 
-def counted(truth, pred, truth_filters, pred_filters, num_classes, ignore=NO_IGNORE):
+def mapped_reference(truth, pred, truth_classes, pred_classes, num_classes):
+    """Every pixel mapped to its class first, then the NumPy reference (-1: ignored truth,
+    out-of-range prediction)."""
+    return reference.confusion_counts(truth_classes[truth].ravel(), pred_classes[pred].ravel(),
+                                      num_classes, [-1])
+
+
+def counted(truth, pred, truth_filters, pred_filters, truth_classes, pred_classes, num_classes):
     height, width = truth.shape
     return _confusion.count_png_pairs(filter_rows(truth, truth_filters),
                                       filter_rows(pred, pred_filters), height, width,
-                                      num_classes, np.asarray(ignore, np.uint8))
+                                      truth_classes, pred_classes, num_classes)
 
 
 def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
     ignore = np.asarray(ignore, np.uint8)
-    assert_same(counted(truth, pred, truth_filters, pred_filters, num_classes, ignore),
+    assert_same(counted(truth, pred, truth_filters, pred_filters,
+                        *byte_classes(num_classes, ignore), num_classes),
                 expected_counts(truth, pred, num_classes, ignore))
 
 
@@ -79,6 +93,34 @@ def test_random_maps_filters_and_ignores(truth, data):
     check(truth, pred, data.draw(rows), data.draw(rows), num_classes, ignore)
 
 
+@given(data=st.data(), num_classes=st.integers(1, 9))
+def test_values_are_mapped_to_classes_with_ignored_and_out_of_range_ones(data, num_classes):
+    """Label maps and ignore values as the eval passes them: several values per class,
+    ignored truths (-1), classes out of range on either side."""
+    shape = data.draw(st.tuples(st.integers(1, 20), st.integers(1, 300)))
+    truth = data.draw(arrays(np.uint8, shape, elements=st.integers(0, 20)))
+    pred = data.draw(arrays(np.uint8, shape, elements=st.integers(0, 20)))
+    classes = st.integers(-1, num_classes + 1)
+    truth_classes = np.array(data.draw(st.lists(classes, min_size=256, max_size=256)), np.int64)
+    pred_classes = np.array(data.draw(st.lists(classes, min_size=256, max_size=256)), np.int64)
+    truth_classes[truth_classes == num_classes + 1] = -1  # more ignored truths
+    rows = st.lists(st.integers(0, 4), min_size=shape[0], max_size=shape[0])
+    expected = mapped_reference(truth, pred, truth_classes, pred_classes, num_classes)
+    assert_same(counted(truth, pred, data.draw(rows), data.draw(rows), truth_classes,
+                        pred_classes, num_classes), expected)
+    raw = np.zeros((21, 21), np.int64)
+    np.add.at(raw, (truth.ravel(), pred.ravel()), 1)
+    assert_same(_confusion.fold_counts(raw, truth_classes, pred_classes, num_classes), expected)
+
+
+def test_fold_counts_refuses_tables_that_do_not_fit():
+    with pytest.raises(ValueError, match=r"a \(3, 3\) matrix of value pairs does not fit 2 and 256"):
+        _confusion.fold_counts(np.zeros((3, 3), np.int64), np.zeros(2, np.int64),
+                               np.zeros(256, np.int64), 2)
+    with pytest.raises(ValueError, match=r"a \(3, 2\) matrix"):
+        _confusion.fold_counts(np.zeros((3, 2), np.int64), *byte_classes(2), 2)
+
+
 def test_a_bad_filter_byte_in_either_image_returns_none():
     """...and leaves the byte tables zero for the next call, as a finished call does."""
     labels = np.arange(40 * 600, dtype=np.uint32).reshape(40, 600).astype(np.uint8)
@@ -86,9 +128,10 @@ def test_a_bad_filter_byte_in_either_image_returns_none():
     for row in (0, 39):
         bad = bytearray(good)
         bad[row * 601] = 5
-        assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, 256, NO_IGNORE) is None
+        classes = byte_classes(256)
+        assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, *classes, 256) is None
         assert _confusion._byte_tables_are_zero()
-        assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, 256, NO_IGNORE) is None
+        assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, *classes, 256) is None
         assert _confusion._byte_tables_are_zero()
     check(labels, labels[::-1], [PAETH] * 40, [UP] * 40, 256)
     assert _confusion._byte_tables_are_zero()
@@ -99,7 +142,9 @@ def test_sizes_that_do_not_fit_are_refused():
     for truth, pred, height, width in ((good, good[:-1], 2, 5), (good[:-1], good, 2, 5),
                                        (good, good, 3, 5), (good, good, 0, 5), (good, good, 2, 0)):
         with pytest.raises(ValueError, match="filtered bytes do not both fit"):
-            _confusion.count_png_pairs(truth, pred, height, width, 3, NO_IGNORE)
+            _confusion.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
+    with pytest.raises(ValueError, match="the classes of the 256 byte values are needed, got 3"):
+        _confusion.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,9 +26,16 @@ def count_png_pairs(
     filtered_pred: npt.NDArray[np.uint8] | bytes | bytearray,
     height: int,
     width: int,
+    truth_classes: npt.NDArray[np.int64],
+    pred_classes: npt.NDArray[np.int64],
     num_classes: int,
-    ignore: npt.NDArray[np.uint8],
 ) -> _Counts | None: ...
+def fold_counts(
+    counts: npt.NDArray[np.int64],
+    truth_classes: npt.NDArray[np.int64],
+    pred_classes: npt.NDArray[np.int64],
+    num_classes: int,
+) -> _Counts: ...
 def naive_confusion_counts(
     y_true: npt.NDArray[np.integer],
     y_pred: npt.NDArray[np.integer],

@@ -824,28 +824,69 @@ cdef inline bint row_counted(const uint32_t* row) noexcept nogil:
     return any_count != 0
 
 
+cdef void add_mapped_row(const int64_t* row, Py_ssize_t n_values, int64_t truth_class,
+                         const int64_t* pred_classes, Py_ssize_t num_classes, int64_t* matrix,
+                         int64_t* miss, int64_t* bad) noexcept nogil:
+    """Add the counts ``row[v]`` of the pairs (one truth value, prediction value v) to the
+    (C, C) `matrix`: `truth_class` is the truth value's class, negative when it is ignored
+    (the row is dropped) and >= C when out of range (the row goes to ``bad[0]``);
+    ``pred_classes[v]`` is v's class, outside [0, C) when out of range (``bad[1]`` and the
+    truth class's `miss`)."""
+    cdef Py_ssize_t v
+    cdef int64_t pred_class, total = 0
+    if truth_class < 0:
+        return
+    if truth_class >= num_classes:
+        for v in range(n_values):
+            total += row[v]
+        bad[0] += total
+        return
+    for v in range(n_values):
+        if row[v] == 0:
+            continue
+        pred_class = pred_classes[v]
+        if 0 <= pred_class < num_classes:
+            matrix[truth_class * num_classes + pred_class] += row[v]
+        else:
+            bad[1] += row[v]
+            miss[truth_class] += row[v]
+
+
+cdef void label_byte_classes(label_t sample, Py_ssize_t num_classes, const label_t* ignore,
+                             Py_ssize_t n_ignore, int64_t* truth_classes,
+                             int64_t* pred_classes) noexcept nogil:
+    """The classes of the 256 one-byte labels of `sample`'s type (signed or not), as
+    :func:`add_mapped_row` takes them: the label itself inside [0, C), -1 for an ignore
+    value as truth, C (truth) or -1 (prediction) outside."""
+    cdef Py_ssize_t b
+    cdef label_t value
+    cdef bint inside
+    for b in range(256):
+        value = <label_t>(<uint8_t>b)
+        inside = 0 <= value < num_classes
+        pred_classes[b] = value if inside else -1
+        if is_ignored(value, ignore, n_ignore):
+            truth_classes[b] = -1
+        else:
+            truth_classes[b] = value if inside else num_classes
+
+
 cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t stride,
                            Py_ssize_t copies, const int64_t* rows, Py_ssize_t n_rows,
-                           Py_ssize_t row_stride, label_t sample, uint64_t n_classes,
-                           const label_t* ignore, Py_ssize_t n_ignore,
+                           Py_ssize_t row_stride, const int64_t* truth_classes,
+                           const int64_t* pred_classes, Py_ssize_t num_classes,
                            int64_t* matrix, int64_t* miss, int64_t* bad) noexcept nogil:
-    """Apply ignore and range rules to the 65536-bin tables of one-byte pair codes
-    (t << 8) | p: `n_tables` uint32 tables `stride` apart, each in `copies` copies, plus
-    `n_rows` int64 tables (flushed counts) `row_stride` apart; the uint32 tables are left
-    all zero. `sample` only selects the label type (how a byte decodes: signed or not).
-    The labels in [0, C) are the bytes [0, valid_bytes), so a truth row is a row total
-    plus C copies. A truth byte whose uint32 and int64 rows are all zero is skipped after
-    a vectorised check (label maps hold a few dozen of the 256 values)."""
+    """Map the 65536-bin tables of one-byte pair codes (t << 8) | p through the byte
+    classes (:func:`add_mapped_row`) into the (C, C) `matrix`: `n_tables` uint32 tables
+    `stride` apart, each in `copies` copies, plus `n_rows` int64 tables (flushed counts)
+    `row_stride` apart; the uint32 tables are left all zero. A truth byte whose uint32 and
+    int64 rows are all zero is skipped after a vectorised check (label maps hold a few
+    dozen of the 256 values)."""
     cdef Py_ssize_t tb, pb, r, c
-    cdef Py_ssize_t valid_bytes = <Py_ssize_t>(n_classes if n_classes < 256 else 256)
-    cdef int64_t row_total, kept
     cdef int64_t row[256]
     cdef uint32_t* part
     cdef const int64_t* flushed
     cdef bint counted
-    cdef label_t t
-    if label_t is int8_t:
-        valid_bytes = valid_bytes if valid_bytes < 128 else 128
     for tb in range(256):
         counted = False
         for r in range(n_tables):
@@ -865,25 +906,33 @@ cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t str
                 for pb in range(256):
                     row[pb] += part[pb]
                     part[pb] = 0
-        t = <label_t>(<uint8_t>tb)
-        if is_ignored(t, ignore, n_ignore):
-            continue
         for r in range(n_rows):
             flushed = rows + r * row_stride + (tb << 8)
             for pb in range(256):
                 row[pb] += flushed[pb]
-        row_total = 0
-        for pb in range(256):
-            row_total += row[pb]
-        if tb >= valid_bytes:
-            bad[0] += row_total
-            continue
-        kept = 0
-        for pb in range(valid_bytes):
-            matrix[tb * <Py_ssize_t>n_classes + pb] = row[pb]
-            kept += row[pb]
-        bad[1] += row_total - kept
-        miss[tb] = row_total - kept
+        add_mapped_row(row, 256, truth_classes[tb], pred_classes, num_classes, matrix, miss, bad)
+
+
+def fold_counts(const int64_t[:, ::1] counts, const int64_t[::1] truth_classes,
+                const int64_t[::1] pred_classes, Py_ssize_t num_classes):
+    """Map a (V, V) matrix of counted value pairs (V <= 256) through the value classes of
+    :func:`add_mapped_row` (length >= V) into (C, C); returns what :func:`confusion_counts`
+    returns."""
+    cdef Py_ssize_t n_values = counts.shape[0], tb
+    if counts.shape[1] != n_values or truth_classes.shape[0] < n_values or \
+            pred_classes.shape[0] < n_values:
+        raise ValueError(f"a ({counts.shape[0]}, {counts.shape[1]}) matrix of value pairs "
+                         f"does not fit {truth_classes.shape[0]} and {pred_classes.shape[0]} classes")
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    miss = np.zeros(num_classes, dtype=np.int64)
+    bad = np.zeros(2, dtype=np.int64)
+    cdef int64_t[:, ::1] matrix_v = matrix
+    cdef int64_t[::1] miss_v = miss
+    cdef int64_t[::1] bad_v = bad
+    for tb in range(n_values):
+        add_mapped_row(&counts[tb, 0], n_values, truth_classes[tb], &pred_classes[0],
+                       num_classes, &matrix_v[0, 0], &miss_v[0], &bad_v[0])
+    return matrix, miss, int(bad_v[0]), int(bad_v[1])
 
 
 cdef void drop_ignored_rows(const label_t* ignore, Py_ssize_t n_ignore,
@@ -929,6 +978,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef Py_ssize_t flush_every = byte_flush_interval, pending
     cdef int level = fiou_simd_level()
     cdef label_t sample = 0
+    cdef int64_t truth_classes[256]
+    cdef int64_t pred_classes[256]
 
     if (label_t is uint8_t or label_t is int8_t) and n >= BYTE_TABLE_MIN_PAIRS:
         copies = fiou_byte_tables(level)
@@ -950,9 +1001,11 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                     start, end, <const uint8_t*>ig_ptr, masked_ignores,
                                     flush_every, copies, narrow_rows + tid * table_stride,
                                     rows + tid * stride, &pending)
+            label_byte_classes(sample, num_classes, ig_ptr, n_ignore, truth_classes,
+                               pred_classes)
             fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,
-                             n_threads if stride else 0, stride, sample, n_classes, ig_ptr,
-                             n_ignore, &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
+                             n_threads if stride else 0, stride, truth_classes, pred_classes,
+                             num_classes, &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
     else:
         if level > 0:
             copies = 1
@@ -996,10 +1049,12 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
 
 
 def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtered_pred,
-                    Py_ssize_t height, Py_ssize_t width, Py_ssize_t num_classes,
-                    const uint8_t[::1] ignore):
-    """Unweighted counts of two 8-bit, one-channel PNG images of `height` rows of `width`
-    pixels, given as their inflated, still filtered data, on one thread.
+                    Py_ssize_t height, Py_ssize_t width, const int64_t[::1] truth_classes,
+                    const int64_t[::1] pred_classes, Py_ssize_t num_classes):
+    """Unweighted (C, C) counts of two 8-bit, one-channel PNG images of `height` rows of
+    `width` pixels, given as their inflated, still filtered data, on one thread; each pixel
+    value v counts as class ``truth_classes[v]`` or ``pred_classes[v]`` (256 values each,
+    as :func:`add_mapped_row` takes them: label maps and ignore values applied at once).
 
     A few rows of each image are unfiltered into a small buffer and counted while in cache,
     each row from the row above it: the image's first row adds ``height`` to the code of
@@ -1008,7 +1063,7 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     every pair is counted once for each row down to the last (the uint32 counters may wrap
     on the way; they are whole counts again at the end). Bands of rows are counted this way
     between flushes into int64 when an image holds more pairs than a uint32 counter.
-    Returns what :func:`confusion_counts` returns for the decoded pixels, or None when a
+    Returns what :func:`confusion_counts` returns for the mapped pixels, or None when a
     row's filter byte is not 0..4 (the caller then decodes the images the usual way, which
     names the row).
     """
@@ -1017,7 +1072,10 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
             filtered_pred.shape[0] != size:
         raise ValueError(f"{filtered_true.shape[0]} and {filtered_pred.shape[0]} filtered bytes "
                          f"do not both fit {height} rows of {width} pixels")
-    cdef Py_ssize_t n = height * width, n_ignore = ignore.shape[0]
+    if truth_classes.shape[0] != 256 or pred_classes.shape[0] != 256:
+        raise ValueError(f"the classes of the 256 byte values are needed, got "
+                         f"{truth_classes.shape[0]} and {pred_classes.shape[0]}")
+    cdef Py_ssize_t n = height * width
     cdef Py_ssize_t stretch = max(1, PNG_STRETCH_BYTES // width)
     # rows counted between flushes: a counter then holds at most band * width pairs
     cdef Py_ssize_t band = max(1, byte_flush_interval // width)
@@ -1030,12 +1088,10 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef uint8_t* true_rows = &rows_v[0]
     cdef uint8_t* pred_rows = true_rows + (stretch + 1) * width
     cdef uint32_t* table = &narrow_v[0, 0]
-    cdef const uint8_t* ig_ptr = &ignore[0] if n_ignore > 0 else NULL
-    cdef uint8_t sample = 0
     cdef bint corrupt = False
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     miss = np.zeros(num_classes, dtype=np.int64)
-    bad = np.zeros(LINE, dtype=np.int64)
+    bad = np.zeros(2, dtype=np.int64)
     cdef int64_t[:, ::1] matrix_v = matrix
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
@@ -1070,9 +1126,9 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
             memset(table, 0, BYTE_TABLE * sizeof(uint32_t))
         else:
             fold_byte_tables(table, 1, narrow_v.shape[1], 1, &flushed_v[0, 0],
-                             1 if n > byte_flush_interval else 0, flushed_v.shape[1], sample,
-                             <uint64_t>num_classes, ig_ptr, n_ignore, &matrix_v[0, 0],
-                             &miss_v[0], &bad_v[0])
+                             1 if n > byte_flush_interval else 0, flushed_v.shape[1],
+                             &truth_classes[0], &pred_classes[0], num_classes,
+                             &matrix_v[0, 0], &miss_v[0], &bad_v[0])
     if corrupt:
         return None
     return matrix, miss, int(bad_v[0]), int(bad_v[1])

@@ -18,7 +18,7 @@ import numpy as np
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
-from fastiou._confusion import count_png_pairs
+from fastiou._confusion import count_png_pairs, fold_counts
 from fastiou._core import Counts, count_pairs
 from fastiou._io import (
     EXIT_MISSING,
@@ -36,7 +36,6 @@ from fastiou._version import __version__
 
 SCHEMA = "fastiou.eval/1"
 _thread_scratch = threading.local()
-NO_IGNORE = np.empty(0, dtype=np.uint8)
 
 # name on the command line -> (column title, field of ConfusionMatrix.compute())
 PER_CLASS_METRICS = {
@@ -148,108 +147,66 @@ def _out_of_range_error(pair, truth, pred, options):
                         PRED_HINT)
 
 
-class ByteFold(NamedTuple):
-    """What every uint8 value maps to under one :class:`EvalOptions`, as ground truth and as
-    prediction: the mapped values, whether a truth value is counted (not ignored), which
-    values are out of range, and the one-hot (256, C) float64 matrices of the counted ones."""
-
-    truth: np.ndarray
-    pred: np.ndarray
-    kept: np.ndarray
-    bad_truth: np.ndarray
-    bad_pred: np.ndarray
-    truth_onehot: np.ndarray
-    pred_onehot: np.ndarray
-
-
-def _one_hot(values, counted, num_classes):
-    onehot = np.zeros((values.size, num_classes))
-    rows = np.flatnonzero(counted)
-    onehot[rows, values[rows]] = 1.0
-    return onehot
-
-
-def _byte_fold(options):
-    """The :class:`ByteFold` of `options`, computed once per `options` and thread."""
-    cached = getattr(_thread_scratch, "byte_fold", None)
+def _byte_classes(options):
+    """The class of each of the 256 one-byte values as ground truth and as prediction,
+    under the label maps and ignore values of `options`, as the kernels take them
+    (:func:`fastiou._confusion.fold_counts`): -1 for an ignored truth, a value outside
+    [0, C) when out of range. Computed once per `options` and thread."""
+    cached = getattr(_thread_scratch, "byte_classes", None)
     if cached is None or cached[0] is not options:
         every_value = np.arange(256)
         truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)
         pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)
-        kept = ~np.isin(truth, options.ignore_index)
-        truth_in, pred_in = (truth >= 0) & (truth < options.num_classes), \
-            (pred >= 0) & (pred < options.num_classes)
-        cached = _thread_scratch.byte_fold = (options, ByteFold(
-            truth, pred, kept, kept & ~truth_in, ~pred_in,
-            _one_hot(truth, kept & truth_in, options.num_classes),
-            _one_hot(pred, pred_in, options.num_classes)))
+        num_classes = options.num_classes
+        truth_classes = np.where((truth >= 0) & (truth < num_classes), truth, num_classes)
+        truth_classes[np.isin(truth, options.ignore_index)] = -1
+        pred_classes = np.where((pred >= 0) & (pred < num_classes), pred, -1)
+        cached = _thread_scratch.byte_classes = (options, (truth_classes, pred_classes))
     return cached[1]
+
+
+def _checked(pair, counts, options, decoded=None):
+    """The matrix of `counts`, or the :class:`EvalError` naming the file and the values out
+    of range, found in the `decoded` ``(truth, pred)`` label maps or else by decoding the
+    pair again (only once something was out of range)."""
+    if counts.n_bad_true or counts.n_bad_pred:
+        truth, pred = read_pair(pair, options) if decoded is None else decoded
+        raise _out_of_range_error(pair, _map_truth(truth, options), _map_pred(pred, options),
+                                  options)
+    return counts.matrix
 
 
 def _count_raw_values(count):
     """The (V, V) matrix of the pairs of raw uint8 values, V above every value present.
 
     ``count(V)`` counts the pair into a (V, V) matrix (a :class:`fastiou._core.Counts`,
-    pairs with a value >= V counted apart) or returns None (a corrupt PNG row), and so
-    does this function then. V is the largest V this thread needed so far when every
-    value of the pair lies below it, else one more than the pair's largest value: folding
-    a small matrix costs half as much as a 256x256 one, and the full 256x256 count is only
-    made when a pair brings a new value.
+    pairs with a value >= V counted apart). V is the largest V this thread needed so far
+    when every value of the pair lies below it, else one more than the pair's largest
+    value: folding a small matrix costs half as much as a 256x256 one, and the full
+    256x256 count is only made when a pair brings a new value.
     """
     known = getattr(_thread_scratch, "n_values", 0)
     if known:
         counts = count(known)
-        if counts is None:
-            return None
         if not (counts.n_bad_true or counts.n_bad_pred):
             return counts.matrix
     counts = count(256)
-    if counts is None:
-        return None
     rows, cols = np.nonzero(counts.matrix)
     n_values = max(int(max(rows.max(initial=0), cols.max(initial=0))) + 1, known)
     _thread_scratch.n_values = n_values
-    return counts.matrix[:n_values, :n_values]
-
-
-def _fold(pair, raw, options):
-    """Fold the (V, V) matrix of raw uint8 value pairs through the mappings and ignore
-    values into the (C, C) matrix; raises for mapped values outside [0, C).
-
-    Exact and equal to mapping every pixel first, at the cost of mapping V <= 256 values
-    instead of millions of pixels (a table lookup per pixel costs as much as decoding the
-    PNG). The fold is two products with one-hot matrices, in float64 (BLAS, 5x faster than
-    scattering the counts with ``np.add.at``): every sum is at most the pair's number of
-    pixels, far below 2**53, so it is exact.
-    """
-    fold = _byte_fold(options)
-    n_values = raw.shape[0]
-    kept = fold.kept[:n_values]
-    if raw[fold.bad_truth[:n_values]].any() or raw[np.ix_(kept, fold.bad_pred[:n_values])].any():
-        raise _fold_range_error(pair, raw, options, fold)
-    folded = fold.truth_onehot[:n_values].T @ raw @ fold.pred_onehot[:n_values]
-    return folded.astype(np.int64)
-
-
-def _fold_range_error(pair, raw, options, fold):
-    """The :class:`EvalError` naming the file and the values out of range after mapping."""
-    rows, cols = np.nonzero(raw)
-    counts = raw[rows, cols]
-    bad_truth = fold.bad_truth[rows]
-    if bad_truth.any():
-        return _range_error(pair.gt, np.unique(fold.truth[rows[bad_truth]]),
-                            int(counts[bad_truth].sum()), options.num_classes, GT_HINT)
-    bad_pred = fold.kept[rows] & fold.bad_pred[cols]
-    return _range_error(pair.pred, np.unique(fold.pred[cols[bad_pred]]),
-                        int(counts[bad_pred].sum()), options.num_classes, PRED_HINT)
+    return np.ascontiguousarray(counts.matrix[:n_values, :n_values])
 
 
 def _count_folded(pair, truth, pred, options, n_threads):
-    """The (C, C) matrix of two decoded uint8 label maps: raw values counted, then folded."""
+    """The (C, C) matrix of two decoded uint8 label maps: the pairs of raw values counted,
+    then mapped to classes (:func:`fastiou._confusion.fold_counts`), exact and equal to
+    mapping every pixel first at the cost of mapping V <= 256 values (a table lookup per
+    pixel costs as much as decoding the PNG)."""
     def count(n_values):
         return count_pairs(truth, pred, n_values, n_threads=n_threads, out_of_range="ignore")
 
-    return _fold(pair, _count_raw_values(count), options)
+    counts = fold_counts(_count_raw_values(count), *_byte_classes(options), options.num_classes)
+    return _checked(pair, Counts(*counts), options, (truth, pred))
 
 
 def _inflated_pair(pair):
@@ -271,14 +228,11 @@ def _inflated_pair(pair):
 
 def _count_inflated(pair, truth, pred, options):
     """The (C, C) matrix of an inflated 8-bit PNG pair, decoded and counted a few rows at a
-    time (:func:`fastiou._confusion.count_png_pairs`, one thread); None for a corrupt row."""
-    def count(n_values):
-        counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
-                                 n_values, NO_IGNORE)
-        return None if counts is None else Counts(*counts)
-
-    raw = _count_raw_values(count)
-    return None if raw is None else _fold(pair, raw, options)
+    time, each value mapped to its class (:func:`fastiou._confusion.count_png_pairs`, one
+    thread); None for a corrupt row."""
+    counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
+                             *_byte_classes(options), options.num_classes)
+    return None if counts is None else _checked(pair, Counts(*counts), options)
 
 
 def count_pair(pair, options, n_threads=1):
@@ -296,12 +250,10 @@ def count_pair(pair, options, n_threads=1):
     truth, pred = read_pair(pair, options)
     if truth.dtype == pred.dtype == np.uint8:
         return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))
-    truth, pred = _map_truth(truth, options), _map_pred(pred, options)
-    counts = count_pairs(truth, pred, options.num_classes, ignore_index=list(options.ignore_index),
-                         n_threads=n_threads, out_of_range="ignore")
-    if counts.n_bad_true or counts.n_bad_pred:
-        raise _out_of_range_error(pair, truth, pred, options)
-    return ImageResult(counts.matrix, int(truth.size))
+    counts = count_pairs(_map_truth(truth, options), _map_pred(pred, options), options.num_classes,
+                         ignore_index=list(options.ignore_index), n_threads=n_threads,
+                         out_of_range="ignore")
+    return ImageResult(_checked(pair, counts, options, (truth, pred)), int(truth.size))
 
 
 def as_accumulator(matrix, options):
