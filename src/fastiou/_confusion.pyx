@@ -349,51 +349,56 @@ cdef extern from *:
     }
 
     #ifdef FIOU_X86
-    FIOU_AVX512 static void fiou_row_changes_avx512(const uint8_t* t, const uint8_t* p,
-            const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n, uint32_t weight,
-            uint32_t* table) {
-        uint64_t changed[64];
-        for (Py_ssize_t start = 0; start < n; start += 64 * 64) {
-            Py_ssize_t stop = n - start < 64 * 64 ? n : start + 64 * 64;
-            uint64_t blocks = 0;
-            int b = 0;
-            for (Py_ssize_t i = start; i < stop; i += 64, b++) {  /* no branch: one mask per block */
-                __mmask64 in = stop - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (stop - i)) - 1);
-                changed[b] = _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, t + i),
-                                                     _mm512_maskz_loadu_epi8(in, t_above + i))
-                           | _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, p + i),
-                                                     _mm512_maskz_loadu_epi8(in, p_above + i));
-                blocks |= (uint64_t)(changed[b] != 0) << b;
-            }
-            for (; blocks; blocks &= blocks - 1) {
-                int block = __builtin_ctzll(blocks);
-                Py_ssize_t i = start + 64 * (Py_ssize_t)block;
-                __mmask64 in = stop - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (stop - i)) - 1);
-                __m512i vt = _mm512_maskz_loadu_epi8(in, t + i), vp = _mm512_maskz_loadu_epi8(in, p + i);
-                __m512i va = _mm512_maskz_loadu_epi8(in, t_above + i);
-                __m512i vb = _mm512_maskz_loadu_epi8(in, p_above + i);
-                uint64_t lanes = changed[block];
-                while (lanes) {  /* the lanes that changed like the lowest one, at once */
-                    Py_ssize_t k = i + __builtin_ctzll(lanes);
-                    uint64_t same = lanes
-                        & _mm512_cmpeq_epi8_mask(vt, _mm512_set1_epi8((char)t[k]))
-                        & _mm512_cmpeq_epi8_mask(vp, _mm512_set1_epi8((char)p[k]))
-                        & _mm512_cmpeq_epi8_mask(va, _mm512_set1_epi8((char)t_above[k]))
-                        & _mm512_cmpeq_epi8_mask(vb, _mm512_set1_epi8((char)p_above[k]));
-                    uint32_t moved = weight * (uint32_t)__builtin_popcountll(same);
-                    lanes &= ~same;
-                    table[((unsigned)t[k] << 8) | p[k]] += moved;
-                    table[((unsigned)t_above[k] << 8) | p_above[k]] -= moved;
-                }
-            }
-        }
+    /* AVX-512: the changed lanes of up to 4096 columns are found first (a mask per block of
+       64, no branch), then the codes of their new and old pairs are compressed into two
+       buffers, which one branch-free loop counts, adding into one table copy and taking
+       from the other, alternately (repeated codes do not serialise on one counter). */
+    #define FIOU_DEFINE_ROW_CHANGES(ISA, ATTR)                                                    \
+    ATTR static void fiou_row_changes_##ISA(const uint8_t* t, const uint8_t* p,                    \
+            const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n, uint32_t weight,         \
+            uint32_t* table) {                                                                    \
+        uint64_t changed[64];                                                                     \
+        uint16_t now[64 * 64 + 64], before[64 * 64 + 64];                                         \
+        for (Py_ssize_t start = 0; start < n; start += 64 * 64) {                                 \
+            Py_ssize_t stop = n - start < 64 * 64 ? n : start + 64 * 64, n_codes = 0, j;          \
+            uint64_t blocks = 0;                                                                  \
+            int b = 0;                                                                            \
+            for (Py_ssize_t i = start; i < stop; i += 64, b++) {                                  \
+                __mmask64 in = stop - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (stop - i)) - 1);\
+                changed[b] = _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, t + i),          \
+                                                     _mm512_maskz_loadu_epi8(in, t_above + i))    \
+                           | _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, p + i),          \
+                                                     _mm512_maskz_loadu_epi8(in, p_above + i));   \
+                blocks |= (uint64_t)(changed[b] != 0) << b;                                       \
+            }                                                                                     \
+            for (; blocks; blocks &= blocks - 1) {                                                \
+                int block = __builtin_ctzll(blocks);                                              \
+                Py_ssize_t i = start + 64 * (Py_ssize_t)block;                                    \
+                fiou_append_##ISA(t + i, p + i, changed[block], now + n_codes);                   \
+                fiou_append_##ISA(t_above + i, p_above + i, changed[block], before + n_codes);    \
+                n_codes += __builtin_popcountll(changed[block]);                                  \
+            }                                                                                     \
+            for (j = 0; j + 2 <= n_codes; j += 2) {                                               \
+                table[now[j]] += weight;                                                          \
+                table[65536 + before[j]] -= weight;                                               \
+                table[65536 + now[j + 1]] += weight;                                              \
+                table[before[j + 1]] -= weight;                                                   \
+            }                                                                                     \
+            if (j < n_codes) {                                                                    \
+                table[now[j]] += weight;                                                          \
+                table[65536 + before[j]] -= weight;                                               \
+            }                                                                                     \
+        }                                                                                         \
     }
+    FIOU_DEFINE_ROW_CHANGES(avx512, FIOU_AVX512)
+    FIOU_DEFINE_ROW_CHANGES(avx512vbmi2, FIOU_AVX512_VBMI2)
     #endif
 
     static void fiou_count_row_changes(int level, const uint8_t* t, const uint8_t* p,
             const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n, uint32_t weight,
             uint32_t* table) {
     #ifdef FIOU_X86
+        if (level >= 3) { fiou_row_changes_avx512vbmi2(t, p, t_above, p_above, n, weight, table); return; }
         if (level >= 2) { fiou_row_changes_avx512(t, p, t_above, p_above, n, weight, table); return; }
     #endif
         fiou_row_changes_scalar(t, p, t_above, p_above, n, weight, table);
@@ -709,15 +714,22 @@ cdef void count_bytes(const uint8_t* y_true, const uint8_t* y_pred,
         t0[(<Py_ssize_t>y_true[i] << 8) | y_pred[i]] += 1
 
 
+cdef inline uint32_t take_copies(uint32_t* table, Py_ssize_t copies, Py_ssize_t j) noexcept nogil:
+    """The sum of counter `j` over `copies` uint32 tables, zeroing it: in uint32, so that the
+    copies may wrap as long as their sum is a whole count below 2**32."""
+    cdef uint32_t total = 0
+    cdef Py_ssize_t copy
+    for copy in range(copies):
+        total += table[copy * BYTE_TABLE + j]
+        table[copy * BYTE_TABLE + j] = 0
+    return total
+
+
 cdef void flush_byte_table(uint32_t* table, Py_ssize_t copies, int64_t* total) noexcept nogil:
     """Add `copies` uint32 tables into the int64 `total` and zero them."""
-    cdef Py_ssize_t copy, j
-    cdef uint32_t* part
-    for copy in range(copies):
-        part = table + copy * BYTE_TABLE
-        for j in range(BYTE_TABLE):
-            total[j] += part[j]
-            part[j] = 0
+    cdef Py_ssize_t j
+    for j in range(BYTE_TABLE):
+        total[j] += take_copies(table, copies, j)
 
 
 cdef void count_bytes_flushed(int level, const uint8_t* y_true, const uint8_t* y_pred,
@@ -884,7 +896,6 @@ cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t str
     dozen of the 256 values)."""
     cdef Py_ssize_t tb, pb, r, c
     cdef int64_t row[256]
-    cdef uint32_t* part
     cdef const int64_t* flushed
     cdef bint counted
     for tb in range(256):
@@ -901,11 +912,8 @@ cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t str
         for pb in range(256):
             row[pb] = 0
         for r in range(n_tables):
-            for c in range(copies):
-                part = tables + r * stride + c * BYTE_TABLE + (tb << 8)
-                for pb in range(256):
-                    row[pb] += part[pb]
-                    part[pb] = 0
+            for pb in range(256):
+                row[pb] += take_copies(tables + r * stride, copies, (tb << 8) + pb)
         for r in range(n_rows):
             flushed = rows + r * row_stride + (tb << 8)
             for pb in range(256):
@@ -1081,11 +1089,11 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef Py_ssize_t band = max(1, byte_flush_interval // width)
     cdef Py_ssize_t first, n_rows, r, y, band_start = 0, band_end = min(band, height)
     cdef int level = fiou_simd_level()
-    cdef uint32_t[:, ::1] narrow_v = byte_tables(1, 1)
+    cdef uint32_t[:, ::1] narrow_v = byte_tables(1, 2)
     cdef int64_t[:, ::1] flushed_v = flushed_byte_tables(1, n)
     # each image's buffer: the row above the stretch, then the stretch's rows
-    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width, np.uint8)
-    cdef uint8_t* true_rows = &rows_v[0]
+    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width + 64, np.uint8)
+    cdef uint8_t* true_rows = &rows_v[0] + ((-<Py_ssize_t>&rows_v[0]) & 63)  # 64-byte aligned
     cdef uint8_t* pred_rows = true_rows + (stretch + 1) * width
     cdef uint32_t* table = &narrow_v[0, 0]
     cdef bint corrupt = False
@@ -1111,7 +1119,7 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
             for r in range(1, n_rows + 1):
                 y = first + r - 1
                 if y == band_end:  # the band's counts are whole again: flush, start the next
-                    flush_byte_table(table, 1, &flushed_v[0, 0])
+                    flush_byte_table(table, 2, &flushed_v[0, 0])
                     band_start, band_end = y, min(y + band, height)
                 if y == band_start:
                     fiou_count_row_weighted(true_rows + r * width, pred_rows + r * width, width,
@@ -1122,10 +1130,10 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
                                            pred_rows + (r - 1) * width, width,
                                            <uint32_t>(band_end - y), table)
             first += n_rows
-        if corrupt:  # leave the table zero, as the fold would
-            memset(table, 0, BYTE_TABLE * sizeof(uint32_t))
+        if corrupt:  # leave the tables zero, as the fold would
+            memset(table, 0, 2 * BYTE_TABLE * sizeof(uint32_t))
         else:
-            fold_byte_tables(table, 1, narrow_v.shape[1], 1, &flushed_v[0, 0],
+            fold_byte_tables(table, 1, narrow_v.shape[1], 2, &flushed_v[0, 0],
                              1 if n > byte_flush_interval else 0, flushed_v.shape[1],
                              &truth_classes[0], &pred_classes[0], num_classes,
                              &matrix_v[0, 0], &miss_v[0], &bad_v[0])
