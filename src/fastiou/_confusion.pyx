@@ -326,13 +326,14 @@ cdef extern from *:
        2**32, exact again once the caller's sums are whole counts. Lanes that repeat the pair
        above (about 99 % of a label map's) cost one compare each. */
     static inline void fiou_count_change(const uint8_t* t, const uint8_t* p, const uint8_t* t_above,
-            const uint8_t* p_above, Py_ssize_t k, uint32_t weight, uint32_t* table) {
+            const uint8_t* p_above, Py_ssize_t k, uint32_t weight, uint32_t* table, uint8_t* seen) {
+        seen[t[k]] = 1;
         table[((unsigned)t[k] << 8) | p[k]] += weight;
         table[((unsigned)t_above[k] << 8) | p_above[k]] -= weight;
     }
 
     static void fiou_row_changes_scalar(const uint8_t* t, const uint8_t* p, const uint8_t* t_above,
-            const uint8_t* p_above, Py_ssize_t n, uint32_t weight, uint32_t* table) {
+            const uint8_t* p_above, Py_ssize_t n, uint32_t weight, uint32_t* table, uint8_t* seen) {
         Py_ssize_t i = 0, k;
         for (; i + 8 <= n; i += 8) {  /* eight lanes compared at once */
             uint64_t a, b, c, d;
@@ -341,11 +342,11 @@ cdef extern from *:
             if (!((a ^ b) | (c ^ d))) continue;
             for (k = i; k < i + 8; k++)
                 if ((t[k] != t_above[k]) | (p[k] != p_above[k]))
-                    fiou_count_change(t, p, t_above, p_above, k, weight, table);
+                    fiou_count_change(t, p, t_above, p_above, k, weight, table, seen);
         }
         for (k = i; k < n; k++)
             if ((t[k] != t_above[k]) | (p[k] != p_above[k]))
-                fiou_count_change(t, p, t_above, p_above, k, weight, table);
+                fiou_count_change(t, p, t_above, p_above, k, weight, table, seen);
     }
 
     #ifdef FIOU_X86
@@ -356,7 +357,7 @@ cdef extern from *:
     #define FIOU_DEFINE_ROW_CHANGES(ISA, ATTR)                                                    \
     ATTR static void fiou_row_changes_##ISA(const uint8_t* t, const uint8_t* p,                    \
             const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n, uint32_t weight,         \
-            uint32_t* table) {                                                                    \
+            uint32_t* table, uint8_t* seen) {                                                     \
         uint64_t changed[64];                                                                     \
         uint16_t now[64 * 64 + 64], before[64 * 64 + 64];                                         \
         for (Py_ssize_t start = 0; start < n; start += 64 * 64) {                                 \
@@ -379,12 +380,15 @@ cdef extern from *:
                 n_codes += __builtin_popcountll(changed[block]);                                  \
             }                                                                                     \
             for (j = 0; j + 2 <= n_codes; j += 2) {                                               \
+                seen[now[j] >> 8] = 1;                                                            \
+                seen[now[j + 1] >> 8] = 1;                                                        \
                 table[now[j]] += weight;                                                          \
                 table[65536 + before[j]] -= weight;                                               \
                 table[65536 + now[j + 1]] += weight;                                              \
                 table[before[j + 1]] -= weight;                                                   \
             }                                                                                     \
             if (j < n_codes) {                                                                    \
+                seen[now[j] >> 8] = 1;                                                            \
                 table[now[j]] += weight;                                                          \
                 table[65536 + before[j]] -= weight;                                               \
             }                                                                                     \
@@ -396,17 +400,20 @@ cdef extern from *:
 
     static void fiou_count_row_changes(int level, const uint8_t* t, const uint8_t* p,
             const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n, uint32_t weight,
-            uint32_t* table) {
+            uint32_t* table, uint8_t* seen) {
     #ifdef FIOU_X86
-        if (level >= 3) { fiou_row_changes_avx512vbmi2(t, p, t_above, p_above, n, weight, table); return; }
-        if (level >= 2) { fiou_row_changes_avx512(t, p, t_above, p_above, n, weight, table); return; }
+        if (level >= 3) { fiou_row_changes_avx512vbmi2(t, p, t_above, p_above, n, weight, table, seen); return; }
+        if (level >= 2) { fiou_row_changes_avx512(t, p, t_above, p_above, n, weight, table, seen); return; }
     #endif
-        fiou_row_changes_scalar(t, p, t_above, p_above, n, weight, table);
+        fiou_row_changes_scalar(t, p, t_above, p_above, n, weight, table, seen);
     }
 
     static void fiou_count_row_weighted(const uint8_t* t, const uint8_t* p, Py_ssize_t n,
-                                        uint32_t weight, uint32_t* table) {
-        for (Py_ssize_t i = 0; i < n; i++) table[((unsigned)t[i] << 8) | p[i]] += weight;
+                                        uint32_t weight, uint32_t* table, uint8_t* seen) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            seen[t[i]] = 1;
+            table[((unsigned)t[i] << 8) | p[i]] += weight;
+        }
     }
 
     /* Labels of any integer type T into an int64 (C, C) histogram, with range checks: a
@@ -532,9 +539,9 @@ cdef extern from *:
     int fiou_simd_cap
     void fiou_count_row_changes(int level, const uint8_t* t, const uint8_t* p,
                                 const uint8_t* t_above, const uint8_t* p_above, Py_ssize_t n,
-                                uint32_t weight, uint32_t* table) noexcept nogil
+                                uint32_t weight, uint32_t* table, uint8_t* seen) noexcept nogil
     void fiou_count_row_weighted(const uint8_t* t, const uint8_t* p, Py_ssize_t n,
-                                 uint32_t weight, uint32_t* table) noexcept nogil
+                                 uint32_t weight, uint32_t* table, uint8_t* seen) noexcept nogil
     int fiou_byte_tables(int level) noexcept nogil
     int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
                          Py_ssize_t end, const uint8_t* ignore, int n_ignore,
@@ -885,20 +892,23 @@ cdef void label_byte_classes(label_t sample, Py_ssize_t num_classes, const label
 
 cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t stride,
                            Py_ssize_t copies, const int64_t* rows, Py_ssize_t n_rows,
-                           Py_ssize_t row_stride, const int64_t* truth_classes,
-                           const int64_t* pred_classes, Py_ssize_t num_classes,
-                           int64_t* matrix, int64_t* miss, int64_t* bad) noexcept nogil:
+                           Py_ssize_t row_stride, const uint8_t* seen,
+                           const int64_t* truth_classes, const int64_t* pred_classes,
+                           Py_ssize_t num_classes, int64_t* matrix, int64_t* miss,
+                           int64_t* bad) noexcept nogil:
     """Map the 65536-bin tables of one-byte pair codes (t << 8) | p through the byte
     classes (:func:`add_mapped_row`) into the (C, C) `matrix`: `n_tables` uint32 tables
     `stride` apart, each in `copies` copies, plus `n_rows` int64 tables (flushed counts)
     `row_stride` apart; the uint32 tables are left all zero. A truth byte whose uint32 and
     int64 rows are all zero is skipped after a vectorised check (label maps hold a few
-    dozen of the 256 values)."""
+    dozen of the 256 values), or at once when `seen` (NULL: unknown) says it never came."""
     cdef Py_ssize_t tb, pb, r, c
     cdef int64_t row[256]
     cdef const int64_t* flushed
     cdef bint counted
     for tb in range(256):
+        if seen != NULL and not seen[tb]:
+            continue
         counted = False
         for r in range(n_tables):
             for c in range(copies):
@@ -1012,7 +1022,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
             label_byte_classes(sample, num_classes, ig_ptr, n_ignore, truth_classes,
                                pred_classes)
             fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,
-                             n_threads if stride else 0, stride, truth_classes, pred_classes,
+                             n_threads if stride else 0, stride, NULL, truth_classes, pred_classes,
                              num_classes, &matrix_v[0, 0], &miss_v[0], &bad_v[0, 0])
     else:
         if level > 0:
@@ -1096,6 +1106,7 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef uint8_t* true_rows = &rows_v[0] + ((-<Py_ssize_t>&rows_v[0]) & 63)  # 64-byte aligned
     cdef uint8_t* pred_rows = true_rows + (stretch + 1) * width
     cdef uint32_t* table = &narrow_v[0, 0]
+    cdef uint8_t seen[256]  # the truth bytes counted: the fold looks at their rows only
     cdef bint corrupt = False
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     miss = np.zeros(num_classes, dtype=np.int64)
@@ -1103,6 +1114,7 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef int64_t[:, ::1] matrix_v = matrix
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
+    memset(seen, 0, sizeof(seen))
     with nogil:
         first = 0
         while first < height and not corrupt:
@@ -1123,18 +1135,18 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
                     band_start, band_end = y, min(y + band, height)
                 if y == band_start:
                     fiou_count_row_weighted(true_rows + r * width, pred_rows + r * width, width,
-                                            <uint32_t>(band_end - y), table)
+                                            <uint32_t>(band_end - y), table, seen)
                 else:
                     fiou_count_row_changes(level, true_rows + r * width, pred_rows + r * width,
                                            true_rows + (r - 1) * width,
                                            pred_rows + (r - 1) * width, width,
-                                           <uint32_t>(band_end - y), table)
+                                           <uint32_t>(band_end - y), table, seen)
             first += n_rows
         if corrupt:  # leave the tables zero, as the fold would
             memset(table, 0, 2 * BYTE_TABLE * sizeof(uint32_t))
         else:
             fold_byte_tables(table, 1, narrow_v.shape[1], 2, &flushed_v[0, 0],
-                             1 if n > byte_flush_interval else 0, flushed_v.shape[1],
+                             1 if n > byte_flush_interval else 0, flushed_v.shape[1], seen,
                              &truth_classes[0], &pred_classes[0], num_classes,
                              &matrix_v[0, 0], &miss_v[0], &bad_v[0])
     if corrupt:
