@@ -1,5 +1,6 @@
-"""Decoding and counting PNG pairs together: ``_confusion.count_png_pairs`` and the eval's
-path through it.
+"""Decoding and counting PNG pairs together: ``_confusion.count_png_pairs`` (from inflated
+data, or inflating zlib streams a few rows at a time with zlib-ng) and the eval's paths
+through it.
 
 The oracle is the NumPy reference on the label maps the filtered rows were written from
 (``tests/test_png.py``'s encoder covers every filter type); the kernel unfilters a few rows
@@ -24,6 +25,8 @@ from fastiou import _confusion, _eval, _io, _png, reference
 from fastiou._eval import EvalOptions, count_pair
 from fastiou._io import EvalError
 
+NO_IGNORE = np.empty(0, np.uint8)
+
 def byte_classes(num_classes, ignore=()):
     """The class tables count_png_pairs takes for plain labels with `ignore` values."""
     values = np.arange(256)
@@ -40,11 +43,22 @@ def mapped_reference(truth, pred, truth_classes, pred_classes, num_classes):
                                       num_classes, [-1])
 
 
+STREAMING = _png.streaming_inflater()
+needs_zlib_ng = pytest.mark.skipif(STREAMING is None, reason="zlib-ng (the test extra) is not installed")
+
+
 def counted(truth, pred, truth_filters, pred_filters, truth_classes, pred_classes, num_classes):
+    """The counts from the inflated data, checked equal to those from the zlib streams."""
     height, width = truth.shape
-    return _confusion.count_png_pairs(filter_rows(truth, truth_filters),
-                                      filter_rows(pred, pred_filters), height, width,
-                                      truth_classes, pred_classes, num_classes)
+    filtered = filter_rows(truth, truth_filters), filter_rows(pred, pred_filters)
+    counts = _confusion.count_png_pairs(*filtered, height, width, truth_classes, pred_classes,
+                                        num_classes)
+    if STREAMING is not None:
+        streamed = _confusion.count_png_pairs(*(zlib.compress(f) for f in filtered), height,
+                                              width, truth_classes, pred_classes, num_classes,
+                                              STREAMING)
+        assert_same(streamed, counts)
+    return counts
 
 
 def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
@@ -137,18 +151,59 @@ def test_a_bad_filter_byte_in_either_image_returns_none():
     assert _confusion._byte_tables_are_zero()
 
 
+@needs_zlib_ng
+def test_streams_that_are_corrupt_short_or_long_return_none():
+    """...whichever image it is, wherever it breaks, and the byte tables are left zero."""
+    labels = np.random.default_rng(4).integers(0, 4, (50, 700)).astype(np.uint8)
+    good = zlib.compress(filter_rows(labels, [SUB, UP, PAETH] * 16 + [NONE, AVERAGE]))
+    classes = byte_classes(4)
+    height_of = {"short": 51, "long": 49}
+    for broken, height in ((good[:len(good) // 2], 50), (good[:-1], 50),  # truncated, no Adler-32
+                           (good[:-4] + bytes(4), 50),  # wrong Adler-32
+                           (good[:2] + bytes(len(good) - 2), 50),  # garbage
+                           (good, height_of["short"]), (good, height_of["long"])):
+        for pair in ((broken, good), (good, broken)):
+            assert _confusion.count_png_pairs(*pair, height, 700, *classes, 4, STREAMING) is None
+            assert _confusion._byte_tables_are_zero()
+    assert_same(_confusion.count_png_pairs(good, good, 50, 700, *classes, 4, STREAMING),
+                expected_counts(labels, labels, 4, NO_IGNORE))
+    with pytest.raises(ValueError, match="0 and 10 bytes of compressed data: some and fewer"):
+        _confusion.count_png_pairs(b"", good[:10], 50, 700, *classes, 4, STREAMING)
+
+
+def test_the_streaming_inflater_is_zlib_ng_2_or_none(monkeypatch):
+    import sys
+
+    found = _png.streaming_inflater.__wrapped__()
+    assert found is None or (found.name.startswith("zlib-ng 2.") and found.init and found.end)
+    monkeypatch.setitem(sys.modules, "zlib_ng", None)  # not installed
+    assert _png.streaming_inflater.__wrapped__() is None
+
+
 def test_sizes_that_do_not_fit_are_refused():
     good = filter_rows(np.zeros((2, 5), np.uint8), [NONE, UP])
     for truth, pred, height, width in ((good, good[:-1], 2, 5), (good[:-1], good, 2, 5),
                                        (good, good, 3, 5), (good, good, 0, 5), (good, good, 2, 0)):
         with pytest.raises(ValueError, match="filtered bytes do not both fit"):
             _confusion.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
+    with pytest.raises(ValueError, match="filtered bytes do not both fit 0 rows"):
+        _confusion.count_png_pairs(good, good, 0, 5, *byte_classes(3), 3, STREAMING)
     with pytest.raises(ValueError, match="the classes of the 256 byte values are needed, got 3"):
         _confusion.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
 
 
 # ---------------------------------------------------------------------------------------------
 # The eval: 8-bit PNG pairs go through the kernel above, everything else is decoded first
+
+@pytest.fixture(params=["streamed", "inflated"])
+def inflating(request, monkeypatch):
+    """The eval's PNG pairs inflated a few rows at a time by zlib-ng, or whole first."""
+    if request.param == "streamed" and STREAMING is None:
+        pytest.skip("zlib-ng (the test extra) is not installed")
+    if request.param == "inflated":
+        monkeypatch.setattr(_eval, "streaming_inflater", lambda: None)
+    return request.param
+
 
 def _pair(tmp_path, name, truth_bytes, pred_bytes, suffix=".png"):
     gt, pred = tmp_path / f"{name}_gt{suffix}", tmp_path / f"{name}{suffix}"
@@ -163,7 +218,7 @@ def _pair(tmp_path, name, truth_bytes, pred_bytes, suffix=".png"):
      34, 19),
     (EvalOptions(num_classes=33, ignore_index=(255,), reduce_zero_label=True), 34, 33),
 ])
-def test_png_pairs_count_as_their_decoded_npy_twins(tmp_path, options, truth_values, pred_values):
+def test_png_pairs_count_as_their_decoded_npy_twins(inflating, tmp_path, options, truth_values, pred_values):
     rng = np.random.default_rng(3)
     for index in range(3):
         truth = label_map(rng, (37, 90), "blocky", truth_values).astype(np.uint8)
@@ -184,7 +239,7 @@ def test_png_pairs_count_as_their_decoded_npy_twins(tmp_path, options, truth_val
         assert actual.pixels == expected.pixels == truth.size
 
 
-def test_a_corrupt_row_filter_still_names_the_file(tmp_path):
+def test_a_corrupt_row_filter_still_names_the_file(inflating, tmp_path):
     labels = np.zeros((4, 6), np.uint8)
     good = encode_png(labels, [NONE] * 4)
     corrupt = bytearray(filter_rows(labels, [NONE] * 4))
@@ -197,7 +252,7 @@ def test_a_corrupt_row_filter_still_names_the_file(tmp_path):
         count_pair(pair, EvalOptions(num_classes=3))
 
 
-def test_out_of_range_labels_in_png_pairs_name_the_file_and_values(tmp_path):
+def test_out_of_range_labels_in_png_pairs_name_the_file_and_values(inflating, tmp_path):
     truth = np.zeros((3, 4), np.uint8)
     pred = np.full((3, 4), 7, np.uint8)
     pair = _pair(tmp_path, "y", encode_png(truth, [UP] * 3), encode_png(pred, [SUB] * 3))

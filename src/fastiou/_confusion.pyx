@@ -408,6 +408,59 @@ cdef extern from *:
         fiou_row_changes_scalar(t, p, t_above, p_above, n, weight, table, seen);
     }
 
+    /* zlib-ng 2's stream (zlib-ng.h), driven through the function addresses that
+       fastiou._png.streaming_inflater finds in the zlib-ng package */
+    typedef struct {
+        const uint8_t* next_in; uint32_t avail_in; size_t total_in;
+        uint8_t* next_out; uint32_t avail_out; size_t total_out;
+        const char* msg; void* state; void* zalloc; void* zfree; void* opaque;
+        int data_type; uint32_t adler; unsigned long reserved;
+    } fiou_zng_stream;
+    typedef int32_t (*fiou_zng_init)(fiou_zng_stream*, int32_t);
+    typedef int32_t (*fiou_zng_inflate)(fiou_zng_stream*, int32_t);
+    typedef int32_t (*fiou_zng_end)(fiou_zng_stream*);
+    #define FIOU_Z_STREAM_END 1
+
+    /* A PNG's filtered rows as count_png_pairs reads them, a stretch at a time: from its
+       inflated data, or inflated from its zlib stream into `buffer` as they are needed */
+    typedef struct {
+        const uint8_t* data;         /* the inflated data, or NULL: the stream */
+        fiou_zng_stream stream;
+        fiou_zng_inflate inflate;
+        uint8_t* buffer;
+        int32_t status;              /* what the last zng_inflate returned */
+    } fiou_png_rows;
+
+    /* the filtered bytes of rows [first, first + n_rows), each `width` + 1 bytes; NULL when
+       the stream is corrupt or ends before them */
+    static const uint8_t* fiou_next_rows(fiou_png_rows* rows, Py_ssize_t first, Py_ssize_t n_rows,
+                                         Py_ssize_t width) {
+        size_t needed = (size_t)n_rows * (size_t)(width + 1);
+        if (rows->data != NULL) return rows->data + (size_t)first * (size_t)(width + 1);
+        rows->stream.next_out = rows->buffer;
+        while (needed > 0) {
+            uint32_t chunk = needed < ((size_t)1 << 30) ? (uint32_t)needed : (uint32_t)1 << 30;
+            rows->stream.avail_out = chunk;
+            while (rows->stream.avail_out > 0) {
+                rows->status = rows->inflate(&rows->stream, 0);
+                if (rows->status != 0 && !(rows->status == FIOU_Z_STREAM_END && rows->stream.avail_out == 0))
+                    return NULL;     /* an error, or the end before these rows */
+            }
+            needed -= chunk;
+        }
+        return rows->buffer;
+    }
+
+    /* after the last row: whether the stream ends there, its Adler-32 checked */
+    static int fiou_rows_end(fiou_png_rows* rows) {
+        uint8_t extra;
+        if (rows->data != NULL || rows->status == FIOU_Z_STREAM_END) return 1;
+        rows->stream.next_out = &extra;
+        rows->stream.avail_out = 1;
+        rows->status = rows->inflate(&rows->stream, 0);
+        return rows->status == FIOU_Z_STREAM_END && rows->stream.avail_out == 1;
+    }
+
     static void fiou_count_row_weighted(const uint8_t* t, const uint8_t* p, Py_ssize_t n,
                                         uint32_t weight, uint32_t* table, uint8_t* seen) {
         for (Py_ssize_t i = 0; i < n; i++) {
@@ -542,6 +595,21 @@ cdef extern from *:
                                 uint32_t weight, uint32_t* table, uint8_t* seen) noexcept nogil
     void fiou_count_row_weighted(const uint8_t* t, const uint8_t* p, Py_ssize_t n,
                                  uint32_t weight, uint32_t* table, uint8_t* seen) noexcept nogil
+    ctypedef struct fiou_zng_stream:
+        const uint8_t* next_in
+        uint32_t avail_in
+    ctypedef int32_t (*fiou_zng_init)(fiou_zng_stream*, int32_t) noexcept nogil
+    ctypedef int32_t (*fiou_zng_inflate)(fiou_zng_stream*, int32_t) noexcept nogil
+    ctypedef int32_t (*fiou_zng_end)(fiou_zng_stream*) noexcept nogil
+    ctypedef struct fiou_png_rows:
+        const uint8_t* data
+        fiou_zng_stream stream
+        fiou_zng_inflate inflate
+        uint8_t* buffer
+        int32_t status
+    const uint8_t* fiou_next_rows(fiou_png_rows* rows, Py_ssize_t first, Py_ssize_t n_rows,
+                                  Py_ssize_t width) noexcept nogil
+    int fiou_rows_end(fiou_png_rows* rows) noexcept nogil
     int fiou_byte_tables(int level) noexcept nogil
     int fiou_count_bytes(int level, const uint8_t* t, const uint8_t* p, Py_ssize_t start,
                          Py_ssize_t end, const uint8_t* ignore, int n_ignore,
@@ -1066,13 +1134,33 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     return matrix, miss, int(bad_v[0, 0]), int(bad_v[0, 1])
 
 
-def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtered_pred,
+cdef int png_rows_from(fiou_png_rows* rows, const uint8_t[::1] data, object inflater,
+                       uint8_t* buffer) except -1:
+    """Set up `rows` to read `data`: inflated data, or a zlib stream when `inflater` (a
+    :class:`fastiou._png.StreamingInflater`) is given, inflated into `buffer`."""
+    memset(rows, 0, sizeof(fiou_png_rows))
+    if inflater is None:
+        rows.data = &data[0]
+        return 0
+    rows.stream.next_in = &data[0]
+    rows.stream.avail_in = <uint32_t>data.shape[0]
+    rows.inflate = <fiou_zng_inflate><size_t>inflater.inflate
+    rows.buffer = buffer
+    if (<fiou_zng_init><size_t>inflater.init)(&rows.stream, 15) != 0:
+        raise MemoryError("zlib-ng could not start inflating a PNG")
+    return 0
+
+
+def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
                     Py_ssize_t height, Py_ssize_t width, const int64_t[::1] truth_classes,
-                    const int64_t[::1] pred_classes, Py_ssize_t num_classes):
+                    const int64_t[::1] pred_classes, Py_ssize_t num_classes, inflater=None):
     """Unweighted (C, C) counts of two 8-bit, one-channel PNG images of `height` rows of
-    `width` pixels, given as their inflated, still filtered data, on one thread; each pixel
-    value v counts as class ``truth_classes[v]`` or ``pred_classes[v]`` (256 values each,
-    as :func:`add_mapped_row` takes them: label maps and ignore values applied at once).
+    `width` pixels, on one thread; each pixel value v counts as class ``truth_classes[v]``
+    or ``pred_classes[v]`` (256 values each, as :func:`add_mapped_row` takes them: label
+    maps and ignore values applied at once). `truth` and `pred` are the images' inflated,
+    still filtered data; or, with `inflater` (:func:`fastiou._png.streaming_inflater`),
+    their compressed image data, which is then inflated a few rows at a time: neither image
+    is ever held whole (two inflated Cityscapes maps, 4 MiB, do not fit in L2).
 
     A few rows of each image are unfiltered into a small buffer and counted while in cache,
     each row from the row above it: the image's first row adds ``height`` to the code of
@@ -1082,14 +1170,18 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     on the way; they are whole counts again at the end). Bands of rows are counted this way
     between flushes into int64 when an image holds more pairs than a uint32 counter.
     Returns what :func:`confusion_counts` returns for the mapped pixels, or None when a
-    row's filter byte is not 0..4 (the caller then decodes the images the usual way, which
-    names the row).
+    row's filter byte is not 0..4 or a stream is corrupt, too short or too long (the caller
+    then decodes the images the usual way, which says what is wrong).
     """
     cdef Py_ssize_t size = height * (width + 1)
-    if height < 1 or width < 1 or filtered_true.shape[0] != size or \
-            filtered_pred.shape[0] != size:
-        raise ValueError(f"{filtered_true.shape[0]} and {filtered_pred.shape[0]} filtered bytes "
-                         f"do not both fit {height} rows of {width} pixels")
+    if height < 1 or width < 1 or (inflater is None and (truth.shape[0] != size or
+                                                          pred.shape[0] != size)):
+        raise ValueError(f"{truth.shape[0]} and {pred.shape[0]} filtered bytes do not both fit "
+                         f"{height} rows of {width} pixels")
+    if inflater is not None and (truth.shape[0] == 0 or pred.shape[0] == 0 or
+                                 max(truth.shape[0], pred.shape[0]) >= 1 << 32):
+        raise ValueError(f"{truth.shape[0]} and {pred.shape[0]} bytes of compressed data: "
+                         f"some and fewer than 2**32 are needed")
     if truth_classes.shape[0] != 256 or pred_classes.shape[0] != 256:
         raise ValueError(f"the classes of the 256 byte values are needed, got "
                          f"{truth_classes.shape[0]} and {pred_classes.shape[0]}")
@@ -1101,10 +1193,16 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef int level = fiou_simd_level()
     cdef uint32_t[:, ::1] narrow_v = byte_tables(1, 2)
     cdef int64_t[:, ::1] flushed_v = flushed_byte_tables(1, n)
-    # each image's buffer: the row above the stretch, then the stretch's rows
-    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width + 64, np.uint8)
+    # each image's buffer: the row above the stretch, then the stretch's rows; then, for
+    # streams, each image's inflated stretch
+    cdef Py_ssize_t inflated = stretch * (width + 1) if inflater is not None else 0
+    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width + 2 * inflated + 64,
+                                              np.uint8)
     cdef uint8_t* true_rows = &rows_v[0] + ((-<Py_ssize_t>&rows_v[0]) & 63)  # 64-byte aligned
     cdef uint8_t* pred_rows = true_rows + (stretch + 1) * width
+    cdef fiou_png_rows truth_rows, pred_rows_in
+    cdef const uint8_t* filtered_true
+    cdef const uint8_t* filtered_pred
     cdef uint32_t* table = &narrow_v[0, 0]
     cdef uint8_t seen[256]  # the truth bytes counted: the fold looks at their rows only
     cdef bint corrupt = False
@@ -1115,6 +1213,12 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
     memset(seen, 0, sizeof(seen))
+    png_rows_from(&truth_rows, truth, inflater, pred_rows + (stretch + 1) * width)
+    try:
+        png_rows_from(&pred_rows_in, pred, inflater, pred_rows + (stretch + 1) * width + inflated)
+    except MemoryError:
+        (<fiou_zng_end><size_t>inflater.end)(&truth_rows.stream)
+        raise
     with nogil:
         first = 0
         while first < height and not corrupt:
@@ -1122,10 +1226,13 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
             if first > 0:  # the last row of the previous stretch is the row above this one
                 memcpy(true_rows, true_rows + stretch * width, width)
                 memcpy(pred_rows, pred_rows + stretch * width, width)
-            if unfilter_rows(&filtered_true[first * (width + 1)], true_rows + width, n_rows,
-                             width, 1, NULL if first == 0 else true_rows) >= 0 or \
-                    unfilter_rows(&filtered_pred[first * (width + 1)], pred_rows + width, n_rows,
-                                  width, 1, NULL if first == 0 else pred_rows) >= 0:
+            filtered_true = fiou_next_rows(&truth_rows, first, n_rows, width)
+            filtered_pred = fiou_next_rows(&pred_rows_in, first, n_rows, width)
+            if filtered_true == NULL or filtered_pred == NULL or \
+                    unfilter_rows(filtered_true, true_rows + width, n_rows, width, 1,
+                                  NULL if first == 0 else true_rows) >= 0 or \
+                    unfilter_rows(filtered_pred, pred_rows + width, n_rows, width, 1,
+                                  NULL if first == 0 else pred_rows) >= 0:
                 corrupt = True
                 break
             for r in range(1, n_rows + 1):
@@ -1142,6 +1249,7 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
                                            pred_rows + (r - 1) * width, width,
                                            <uint32_t>(band_end - y), table, seen)
             first += n_rows
+        corrupt = corrupt or not fiou_rows_end(&truth_rows) or not fiou_rows_end(&pred_rows_in)
         if corrupt:  # leave the tables zero, as the fold would
             memset(table, 0, 2 * BYTE_TABLE * sizeof(uint32_t))
         else:
@@ -1149,6 +1257,9 @@ def count_png_pairs(const uint8_t[::1] filtered_true, const uint8_t[::1] filtere
                              1 if n > byte_flush_interval else 0, flushed_v.shape[1], seen,
                              &truth_classes[0], &pred_classes[0], num_classes,
                              &matrix_v[0, 0], &miss_v[0], &bad_v[0])
+    if inflater is not None:
+        (<fiou_zng_end><size_t>inflater.end)(&truth_rows.stream)
+        (<fiou_zng_end><size_t>inflater.end)(&pred_rows_in.stream)
     if corrupt:
         return None
     return matrix, miss, int(bad_v[0]), int(bad_v[1])

@@ -30,7 +30,7 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou._png import PngError, Scratch, inflate_png, parse_png
+from fastiou._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
@@ -209,29 +209,38 @@ def _count_folded(pair, truth, pred, options, n_threads):
     return _checked(pair, Counts(*counts), options, (truth, pred))
 
 
-def _inflated_pair(pair):
-    """Both files of `pair` inflated but not unfiltered (:func:`fastiou._png.inflate_png`),
-    when both are 8-bit PNGs of one size that fastiou's decoder reads (their headers are
-    checked before anything is inflated); else None, and :func:`read_pair` decodes them
-    (and says what is wrong, if anything is)."""
+def _png_pair(pair):
+    """The headers and compressed data of both files of `pair` (:func:`fastiou._png.parse_png`)
+    when both are 8-bit PNGs of one size that fastiou's decoder reads; else None, and
+    :func:`read_pair` decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
     try:
         truth, pred = parse_png(pair.gt), parse_png(pair.pred)
-        if truth.bytes_per_pixel != 1 or truth[1:] != pred[1:]:
-            return None
-        truth_scratch, pred_scratch = _scratch_pair()
-        return inflate_png(truth, pair.gt, truth_scratch), inflate_png(pred, pair.pred, pred_scratch)
     except (PngError, OSError):
         return None
+    return (truth, pred) if truth.bytes_per_pixel == 1 and truth[1:] == pred[1:] else None
 
 
-def _count_inflated(pair, truth, pred, options):
-    """The (C, C) matrix of an inflated 8-bit PNG pair, decoded and counted a few rows at a
-    time, each value mapped to its class (:func:`fastiou._confusion.count_png_pairs`, one
-    thread); None for a corrupt row."""
+def _count_png_pair(pair, truth, pred, options):
+    """The (C, C) matrix of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
+    class, decoded and counted a few rows at a time on one thread
+    (:func:`fastiou._confusion.count_png_pairs`); None when its data is corrupt.
+
+    With zlib-ng (:func:`fastiou._png.streaming_inflater`) the images are inflated a few
+    rows at a time too, so that the pair never leaves the cache; else both are inflated
+    first (libdeflate or zlib, :func:`fastiou._png.inflate_png`).
+    """
+    streaming = streaming_inflater()
+    if streaming is None:
+        truth_scratch, pred_scratch = _scratch_pair()
+        try:
+            truth = inflate_png(truth, pair.gt, truth_scratch)
+            pred = inflate_png(pred, pair.pred, pred_scratch)
+        except PngError:
+            return None
     counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
-                             *_byte_classes(options), options.num_classes)
+                             *_byte_classes(options), options.num_classes, streaming)
     return None if counts is None else _checked(pair, Counts(*counts), options)
 
 
@@ -242,11 +251,11 @@ def count_pair(pair, options, n_threads=1):
     (counting a whole decoded pair afterwards would read it back from memory); other
     pairs are decoded, then counted on `n_threads` threads.
     """
-    inflated = _inflated_pair(pair)
-    if inflated is not None:
-        matrix = _count_inflated(pair, *inflated, options)
+    pngs = _png_pair(pair)
+    if pngs is not None:
+        matrix = _count_png_pair(pair, *pngs, options)
         if matrix is not None:
-            return ImageResult(matrix, inflated[0].height * inflated[0].width)
+            return ImageResult(matrix, pngs[0].height * pngs[0].width)
     truth, pred = read_pair(pair, options)
     if truth.dtype == pred.dtype == np.uint8:
         return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))

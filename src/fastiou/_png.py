@@ -109,6 +109,46 @@ def inflater():
                     deflate.zlib_decompress, deflate.DeflateError, into)
 
 
+class StreamingInflater(NamedTuple):
+    """zlib-ng's streaming inflate, as C function addresses for the counting kernel
+    (:func:`fastiou._confusion.count_png_pairs` inflates two PNGs a few rows at a time with
+    them, so that neither is ever held whole). ``name`` says which zlib-ng."""
+
+    name: str
+    init: int  # zng_inflateInit2(zng_stream*, int window_bits)
+    inflate: int  # zng_inflate(zng_stream*, int flush)
+    end: int  # zng_inflateEnd(zng_stream*)
+
+
+@functools.cache
+def streaming_inflater():
+    """zlib-ng's streaming inflate from the optional ``zlib-ng`` package (its extension module
+    exports zlib-ng's C interface), or None when it is not installed, exports no such
+    functions, or is not zlib-ng 2 (whose ``zng_stream`` layout the kernel declares).
+
+    Examples
+    --------
+    >>> from fastiou._png import streaming_inflater
+    >>> inflater = streaming_inflater()
+    >>> inflater is None or inflater.name.startswith("zlib-ng 2.")
+    True
+    """
+    import ctypes
+
+    try:
+        from zlib_ng import zlib_ng
+
+        library = ctypes.CDLL(zlib_ng.__file__)
+        functions = [library.zng_inflateInit2, library.zng_inflate, library.zng_inflateEnd]
+    except (ImportError, OSError, AttributeError):
+        return None
+    version = getattr(zlib_ng, "ZLIBNG_VERSION", "")
+    if not version.startswith("2."):
+        return None
+    return StreamingInflater(f"zlib-ng {version}",
+                             *(ctypes.cast(f, ctypes.c_void_p).value for f in functions))
+
+
 class Scratch:
     """A reusable output buffer for :func:`read_png`, grown to the largest image it held.
 
