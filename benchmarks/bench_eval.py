@@ -11,7 +11,8 @@ times, on the same files:
    and with fastiou's own decoder (the floor: no evaluation can be faster than reading
    its input, so the bar is taken against the faster of the two; the run states which
    inflater fastiou's decoder used);
-2. ``fastiou eval`` (in-process ``fastiou.cli.main``, label ids mapped to train ids);
+2. ``fastiou eval`` (in-process ``fastiou.cli.main``, label ids mapped to train ids; the run
+   states whether it inflated the pairs a few rows at a time with zlib-ng);
 3. cityscapesScripts' ``evalPixelLevelSemanticLabeling.evaluateImgLists`` (the pip wheel
    ships no compiled kernel, so ``CSUPPORT`` is False and it runs its NumPy ``np.unique``
    path; the run states which);
@@ -36,7 +37,7 @@ import numpy as np
 
 from fastiou import demo
 from fastiou._io import CITYSCAPES_TRAIN_IDS
-from fastiou._png import Scratch, inflater, read_png
+from fastiou._png import Scratch, inflater, read_png, streaming_inflater
 from fastiou._threads import available_cpus
 from fastiou.cli import main
 
@@ -212,8 +213,11 @@ def main_bench(argv=None):
         threads = report["threads"]
         fastest = min(decode_times, key=lambda name: decode_times[name][0])
         t_decode, cpu_decode = decode_times[fastest]
+        streaming = streaming_inflater()
         print(f"  load average before the runs: {load:.1f} on {cores} cores; fastiou's PNG "
-              f"decoder inflates with {inflater().name}")
+              f"decoder inflates with {inflater().name}; fastiou eval inflates PNG pairs "
+              + (f"a few rows at a time with {streaming.name}" if streaming else
+                 "whole with the decoder's inflater (zlib-ng is not installed)"))
         print(f"  {'':38s} {'wall s':>8s} {'CPU s':>8s}")
         for name, (t_name, cpu_name) in decode_times.items():
             print(f"  {f'decode only, {name} ({cores} threads)':38s} {t_name:8.2f} {cpu_name:8.2f}")
