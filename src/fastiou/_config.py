@@ -7,6 +7,7 @@ import numpy as np
 
 from fastiou._confusion import simd_path
 from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
+from fastiou._png import inflater, streaming_inflater
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
@@ -22,12 +23,19 @@ def config_info():
         "openmp_max_threads": openmp_max_threads(),
         "available_cpus": available_cpus(),
         "simd": simd_path(),
+        "png_inflate": inflater().name,
+        "png_pairs_inflate": (streaming_inflater() or inflater()).name
+        + (", a few rows at a time" if streaming_inflater() else ", whole"),
         "compile_flags": compile_flags(),
     }
 
 
 def show_config(file=None):
-    """Print fastiou's version, OpenMP status, thread counts, SIMD path, NumPy version and compile flags.
+    """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
+    version and compile flags.
+
+    ``png_inflate`` is what the PNG decoder inflates with, ``png_pairs_inflate`` what
+    ``fastiou eval`` inflates 8-bit PNG pairs with (a few rows at a time with zlib-ng).
 
     Parameters
     ----------

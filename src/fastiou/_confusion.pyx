@@ -32,8 +32,10 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
   buffer that one branch-free loop counts into two alternating tables. The tables are
   flushed into int64 before they could wrap, and ignore and range rules are applied to
   their sum afterwards.
-- ``count_png_pairs`` feeds the one-byte path from two PNG images' inflated data: a few
-  rows of each are unfiltered (``fastiou._unfilter``) and counted while in cache.
+- ``count_png_pairs`` counts two PNG images a few rows at a time while they are in cache
+  (inflated first, or inflated as it goes by zlib-ng; unfiltered by ``fastiou._unfilter``):
+  each row from the row above it, weighting the pairs that changed by the rows left below,
+  into the same byte tables, folded through per-byte class tables (label maps, ignores).
 - Other inputs: thread 0 counts into the result itself, the others into private int64 rows
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
