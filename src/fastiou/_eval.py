@@ -232,6 +232,8 @@ def _count_png_pair(pair, truth, pred, options):
     first (libdeflate or zlib, :func:`fastiou._png.inflate_png`).
     """
     streaming = streaming_inflater()
+    if max(len(truth.data), len(pred.data)) >= 1 << 32:  # more than a zlib stream's counters hold
+        streaming = None
     if streaming is None:
         truth_scratch, pred_scratch = _scratch_pair()
         try:
