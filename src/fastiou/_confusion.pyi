@@ -3,6 +3,8 @@
 import numpy as np
 import numpy.typing as npt
 
+from fastiou._png import StreamingInflater
+
 _Counts = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]
 _WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int]
 
@@ -22,13 +24,14 @@ def weighted_confusion_counts(
     n_threads: int,
 ) -> _WeightedCounts: ...
 def count_png_pairs(
-    filtered_true: npt.NDArray[np.uint8] | bytes | bytearray,
-    filtered_pred: npt.NDArray[np.uint8] | bytes | bytearray,
+    truth: npt.NDArray[np.uint8] | bytes | bytearray,
+    pred: npt.NDArray[np.uint8] | bytes | bytearray,
     height: int,
     width: int,
     truth_classes: npt.NDArray[np.int64],
     pred_classes: npt.NDArray[np.int64],
     num_classes: int,
+    inflater: StreamingInflater | None = None,
 ) -> _Counts | None: ...
 def fold_counts(
     counts: npt.NDArray[np.int64],
