@@ -1001,6 +1001,13 @@ cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t str
         add_mapped_row(row, 256, truth_classes[tb], pred_classes, num_classes, matrix, miss, bad)
 
 
+cdef tuple mapped_outputs(Py_ssize_t num_classes):
+    """Zeroed outputs for :func:`add_mapped_row`: the (C, C) matrix, `miss` and the two bad
+    counts."""
+    return (np.zeros((num_classes, num_classes), dtype=np.int64),
+            np.zeros(num_classes, dtype=np.int64), np.zeros(2, dtype=np.int64))
+
+
 def fold_counts(const int64_t[:, ::1] counts, const int64_t[::1] truth_classes,
                 const int64_t[::1] pred_classes, Py_ssize_t num_classes):
     """Map a (V, V) matrix of counted value pairs (V <= 256) through the value classes of
@@ -1011,9 +1018,7 @@ def fold_counts(const int64_t[:, ::1] counts, const int64_t[::1] truth_classes,
             pred_classes.shape[0] < n_values:
         raise ValueError(f"a ({counts.shape[0]}, {counts.shape[1]}) matrix of value pairs "
                          f"does not fit {truth_classes.shape[0]} and {pred_classes.shape[0]} classes")
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    miss = np.zeros(num_classes, dtype=np.int64)
-    bad = np.zeros(2, dtype=np.int64)
+    matrix, miss, bad = mapped_outputs(num_classes)
     cdef int64_t[:, ::1] matrix_v = matrix
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
@@ -1208,9 +1213,7 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
     cdef uint32_t* table = &narrow_v[0, 0]
     cdef uint8_t seen[256]  # the truth bytes counted: the fold looks at their rows only
     cdef bint corrupt = False
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    miss = np.zeros(num_classes, dtype=np.int64)
-    bad = np.zeros(2, dtype=np.int64)
+    matrix, miss, bad = mapped_outputs(num_classes)
     cdef int64_t[:, ::1] matrix_v = matrix
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
