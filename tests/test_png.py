@@ -345,8 +345,13 @@ def test_pillow_written_1_bit_masks_read_as_0_and_1(tmp_path):
     np.testing.assert_array_equal(decoded, mask.astype(np.uint8))
 
 
-def test_sample_tables_unpack_leftmost_pixel_first():
-    np.testing.assert_array_equal(_png._sample_table(1, 1)[0b10110000], [1, 0, 1, 1, 0, 0, 0, 0])
+def test_sub_byte_pixels_unpack_leftmost_pixel_first():
+    row = np.array([[0b10110000, 0b01000000]], np.uint8)
+    for colour_type in (0, 3):
+        np.testing.assert_array_equal(_png._samples(row, 10, 1, colour_type),
+                                      [[1, 0, 1, 1, 0, 0, 0, 0, 0, 1]])
+    np.testing.assert_array_equal(_png._samples(row, 6, 2, 0), [[170, 255, 0, 0, 85, 0]])
+    np.testing.assert_array_equal(_png._samples(row, 3, 4, 3), [[11, 0, 4]])
     np.testing.assert_array_equal(_png._sample_table(2, 85)[0b11100100], [255, 170, 85, 0])
     np.testing.assert_array_equal(_png._sample_table(4, 1)[0xA7], [10, 7])
     np.testing.assert_array_equal(_png._sample_table(4, 17)[0xF1], [255, 17])

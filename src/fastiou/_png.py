@@ -482,7 +482,9 @@ def _samples(pixels, columns, depth, colour_type):
     if depth == 16:
         labels = pixels.view(">u2")
         return labels if labels.dtype.isnative else labels.byteswap(inplace=True).view(np.uint16)
-    scale = 255 // ((1 << depth) - 1) if colour_type == GRAYSCALE and depth > 1 else 1
+    if depth == 1:  # 0 and 1 whether grayscale or palette
+        return np.unpackbits(pixels, axis=1, count=columns)
+    scale = 255 // ((1 << depth) - 1) if colour_type == GRAYSCALE else 1
     unpacked = _sample_table(depth, scale)[pixels].reshape(pixels.shape[0], -1)
     return np.ascontiguousarray(unpacked[:, :columns])
 
