@@ -173,7 +173,7 @@ def test_unreadable_files_name_the_file(tmp_path):
     np.save(tmp_path / "floats.npy", np.zeros((2, 2)))
     (tmp_path / "bad.npy").write_bytes(b"garbage")
     cases = [("broken.png", "cannot decode"), ("labels.jpg", "unsupported file type"),
-             ("floats.npy", "dtype float64"), ("bad.npy", "cannot read"),
+             ("floats.npy", "dtype float64"), ("bad.npy", "cannot decode .*not a NumPy .npy file"),
              ("missing.png", "does not exist"), ("missing.npy", "does not exist")]
     for name, message in cases:
         with pytest.raises(EvalError, match=message) as info:

@@ -211,15 +211,17 @@ def _count_folded(pair, truth, pred, options, n_threads):
 
 def _png_pair(pair):
     """The headers and compressed data of both files of `pair` (:func:`fastiou._png.parse_png`)
-    when both are 8-bit PNGs of one size that fastiou's decoder reads; else None, and
-    :func:`read_pair` decodes them (and says what is wrong, if anything is)."""
+    when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
+    :func:`fastiou._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
+    decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
     try:
         truth, pred = parse_png(pair.gt), parse_png(pair.pred)
     except (PngError, OSError):
         return None
-    return (truth, pred) if truth.bytes_per_pixel == 1 and truth[1:] == pred[1:] else None
+    same_size = (truth.height, truth.width) == (pred.height, pred.width)
+    return (truth, pred) if truth.one_byte_rows and pred.one_byte_rows and same_size else None
 
 
 def _count_png_pair(pair, truth, pred, options):

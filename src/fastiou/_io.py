@@ -24,9 +24,13 @@ IMAGE_EXTENSIONS = (".png", ".tif", ".tiff")
 LABEL_EXTENSIONS = IMAGE_EXTENSIONS + (".npy",)
 LIST_EXTENSIONS = (".txt", ".lst", ".csv", ".tsv")
 
-# Pillow modes whose pixel values are the class ids as they are.
+# Pillow modes whose pixel values are the class ids as they are ("1": bools, read as 0/1).
 INDEX_MODES = {"P", "L", "1", "I;16", "I;16B", "I;16L", "I;16N", "I"}
 RGB_MODES = {"RGB", "RGBA"}
+# Pillow modes of single-channel images with transparency: refused by name.
+ALPHA_MODES = {"LA": "grayscale + alpha", "La": "grayscale + alpha", "PA": "palette + alpha"}
+# TIFF compressions (Pillow's names) that change pixel values.
+LOSSY_TIFF_COMPRESSIONS = {"jpeg", "tiff_jpeg"}
 
 # Longest list of names an error message spells out before "... and N more".
 LISTED_NAMES = 20
@@ -374,7 +378,7 @@ def _pillow(path, declined=None):
         from PIL import Image
     except ImportError:
         if declined is not None and not declined.needs_pillow:
-            raise EvalError(f"cannot decode {declined}", EXIT_UNREADABLE) from None
+            raise EvalError(str(declined), EXIT_UNREADABLE) from None
         reading = f"{declined}: reading it" if declined is not None else f"reading {path}"
         raise EvalError(f"{reading} needs Pillow: pip install 'fastiou[cli]'",
                         EXIT_MISSING_DEPENDENCY) from None
@@ -382,7 +386,8 @@ def _pillow(path, declined=None):
 
 
 def _read_png(path, scratch):
-    """``(labels, None)`` from fastiou's PNG decoder, or ``(None, PngError)`` when it declines."""
+    """``(labels, None)`` from fastiou's PNG decoder, or ``(None, PngError)`` when it declines
+    a file another decoder may read; raises :class:`EvalError` for one it refuses."""
     from fastiou._png import PngError, read_png
 
     try:
@@ -392,7 +397,38 @@ def _read_png(path, scratch):
     except OSError as exc:
         raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
     except PngError as exc:
+        if exc.refused:
+            raise EvalError(str(exc), EXIT_UNREADABLE) from None
         return None, exc
+
+
+def _head(path):
+    """The first 16 bytes of `path` (what :func:`fastiou._png.file_format` judges)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16)
+    except FileNotFoundError:
+        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
+    except OSError as exc:
+        raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
+
+
+def _check_signature(path, expected):
+    """Refuse `path`, named as an `expected` file (``"TIFF"``, ``"NumPy .npy"``), unless it
+    starts with that format's signature; the message names the format it holds instead
+    (JPEG as lossy)."""
+    from fastiou._png import file_format, wrong_format
+
+    head = _head(path)
+    found = file_format(head)
+    if found is not None and found[0] == expected:
+        return
+    other = wrong_format(path, head, expected)
+    if other is not None:
+        raise EvalError(other, EXIT_UNREADABLE)
+    raise EvalError(f"cannot decode {path}: " + ("it is empty" if not head else
+                    f"it is not a {expected} file (it does not start with the {expected} "
+                    f"signature)"), EXIT_UNREADABLE)
 
 
 def _colours_to_ids(rgb, colour_map, path):
@@ -409,16 +445,100 @@ def _colours_to_ids(rgb, colour_map, path):
                                                               colour_map.target.max()))
 
 
+def as_label_values(array):
+    """A decoded label map as integers with the values it holds: a bool array (Pillow's
+    mode "1" gives bools whose bytes may be 0 and 255) becomes 0/1 uint8, never a view of
+    those bytes; a non-native byte order becomes native."""
+    if array.dtype == bool:
+        return array.astype(np.uint8)
+    if not array.dtype.isnative:
+        return array.astype(array.dtype.newbyteorder("="))
+    return array
+
+
+def _pillow_values(image, path, colour_map):
+    """The class ids of the open Pillow `image` of `path` (its format already checked)."""
+    mode = image.mode
+    if mode in INDEX_MODES:
+        return np.asarray(image)
+    if mode in RGB_MODES:
+        if colour_map is None:
+            raise EvalError(
+                f"{path} is an {mode} colour image, not a label map of class ids; give a "
+                f"colour -> class id mapping with --color-map, or save palette/grayscale "
+                f"PNGs", EXIT_UNREADABLE)
+        return _colours_to_ids(np.asarray(image.convert("RGB")), colour_map, path)
+    if mode == "F":
+        return _integral_floats(np.asarray(image), path)
+    if mode in ALPHA_MODES:
+        raise EvalError(f"{path} is a {ALPHA_MODES[mode]} image (Pillow mode {mode}), not a label "
+                        f"map of class ids: save the ids without transparency, as a grayscale "
+                        f"(L) or palette (P) image", EXIT_UNREADABLE)
+    raise EvalError(f"{path} is an image of Pillow mode {mode}, not a label map: label maps are "
+                    f"palette (P), grayscale (1, L, I;16, I) or float (F, whole numbers) images, "
+                    f"or RGB(A) with --color-map", EXIT_UNREADABLE)
+
+
+def _check_tiff(image, path):
+    """Refuse a TIFF whose values would be wrong: lossy (JPEG) compression, or several pages
+    (only the first would be read)."""
+    compression = image.info.get("compression")
+    if compression in LOSSY_TIFF_COMPRESSIONS:
+        raise EvalError(f"{path} is a JPEG-compressed (lossy) TIFF: lossy compression changes the "
+                        f"class ids along region edges, so label maps must be saved losslessly "
+                        f"(TIFF without compression or with LZW, Deflate or PackBits; PNG; "
+                        f".npy)", EXIT_UNREADABLE)
+    pages = getattr(image, "n_frames", 1)
+    if pages > 1:
+        raise EvalError(f"{path} is a TIFF of {pages} pages; a label map is one image (save one "
+                        f"file per image)", EXIT_UNREADABLE)
+
+
 def read_label_map(path, colour_map=None, scratch=None):
     """Decode one label map into an integer array of class ids.
 
-    PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values;
-    RGB(A) images need `colour_map`; ``.npy`` files must hold integers or bools. 8/16-bit
-    grayscale and 8-bit palette PNGs are decoded by :mod:`fastiou._png` (no Pillow needed);
-    Pillow reads every other image, and retries the PNGs fastiou's decoder finds corrupt,
-    so a file Pillow tolerates (a bad IDAT CRC, say) is still read. With `scratch` (a
-    :class:`fastiou._png.Scratch`), a PNG fastiou decodes is a view of that buffer, valid
-    until its next use.
+    PNG and TIFF in palette, grayscale or 16/32-bit integer modes give their pixel values,
+    equal to ``np.asarray(PIL.Image.open(path))`` as integers (palette indices; a 1-bit
+    image gives 0 and 1); RGB(A) images need `colour_map`; ``.npy`` files must hold
+    integers or bools (bools give 0 and 1). Grayscale and palette PNGs of every bit depth,
+    interlaced or not, are decoded by :mod:`fastiou._png` (no Pillow needed); Pillow reads
+    every other image, and retries the PNGs fastiou's decoder finds corrupt, so a file
+    Pillow tolerates (a bad IDAT CRC, say) is still read. A file is only read as the format
+    its name says: anything else (JPEG data in a ``.png``, say) is refused, naming what it
+    holds, as are lossy (JPEG-compressed) and multi-page TIFFs and images with an alpha
+    channel but no colour. With `scratch` (a :class:`fastiou._png.Scratch`), a PNG fastiou
+    decodes may be a view of that buffer, valid until its next use.
+
+    Parameters
+    ----------
+    path : str
+        A ``.png``, ``.tif``/``.tiff`` or ``.npy`` file.
+    colour_map : LabelMapping, optional
+        Colour -> class id (:func:`parse_colour_map`), for RGB(A) images.
+    scratch : fastiou._png.Scratch, optional
+        A reusable buffer for fastiou's PNG decoder.
+
+    Returns
+    -------
+    numpy.ndarray
+        The label map, of an integer dtype in native byte order.
+
+    Raises
+    ------
+    EvalError
+        With the exit status of ``fastiou eval`` (5 for a missing, unreadable, corrupt,
+        lossy or unsupported file, 6 for a colour `colour_map` does not list, 7 when Pillow
+        is needed but missing); the message is a sentence naming the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from fastiou._io import read_label_map
+    >>> path = os.path.join(tempfile.mkdtemp(), "mask.npy")
+    >>> np.save(path, np.array([[True, False]]))
+    >>> read_label_map(path)
+    array([[1, 0]], dtype=uint8)
     """
     lower = path.lower()
     if lower.endswith(".npy"):
@@ -427,39 +547,30 @@ def read_label_map(path, colour_map=None, scratch=None):
         raise EvalError(f"{path}: unsupported file type; label maps are "
                         f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
     declined = None
-    if lower.endswith(".png"):
+    is_png = lower.endswith(".png")
+    if is_png:
         labels, declined = _read_png(path, scratch)
         if labels is not None:
             return labels
+    else:
+        _check_signature(path, "TIFF")
     Image = _pillow(path, declined)
     try:
-        with Image.open(path) as image:
-            mode = image.mode
-            if mode in INDEX_MODES:
-                labels = np.asarray(image)
-            elif mode in RGB_MODES:
-                if colour_map is None:
-                    raise EvalError(
-                        f"{path} is an {mode} colour image, not a label map of class ids; give a "
-                        f"colour -> class id mapping with --color-map, or save palette/grayscale "
-                        f"PNGs", EXIT_UNREADABLE)
-                labels = _colours_to_ids(np.asarray(image.convert("RGB")), colour_map, path)
-            elif mode == "F":
-                labels = _integral_floats(np.asarray(image), path)
-            else:
-                raise EvalError(f"{path}: image mode {mode} is not a label map (expected palette, "
-                                f"grayscale or integer pixels)", EXIT_UNREADABLE)
+        with Image.open(path, formats=["PNG" if is_png else "TIFF"]) as image:
+            if not is_png:
+                _check_tiff(image, path)
+            labels = _pillow_values(image, path, colour_map)
     except EvalError:
         raise
     except FileNotFoundError:
         raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
     except Exception as exc:  # Pillow raises many types for a corrupt or truncated file
         if declined is not None and not declined.needs_pillow:  # fastiou's message is sharper
-            raise EvalError(f"cannot decode {declined}", EXIT_UNREADABLE) from None
-        raise EvalError(f"cannot decode {path}: {type(exc).__name__}: {exc}", EXIT_UNREADABLE) from None
-    if labels.dtype == bool:
-        labels = labels.view(np.uint8)
-    return labels
+            raise EvalError(str(declined), EXIT_UNREADABLE) from None
+        what = "truncated" if "truncated" in str(exc) else "corrupt, or of a kind Pillow does not read"
+        raise EvalError(f"cannot decode {path}: it is {what} (Pillow: {type(exc).__name__}: {exc})",
+                        EXIT_UNREADABLE) from None
+    return as_label_values(labels)
 
 
 def _integral_floats(values, path):
@@ -470,18 +581,25 @@ def _integral_floats(values, path):
 
 
 def _read_npy(path):
+    _check_signature(path, "NumPy .npy")
     try:
         labels = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise EvalError(f"{path} does not exist", EXIT_UNREADABLE) from None
-    except Exception as exc:
-        raise EvalError(f"cannot read {path}: {type(exc).__name__}: {exc}", EXIT_UNREADABLE) from None
+    except OSError as exc:
+        raise EvalError(f"cannot read {path}: {exc}", EXIT_UNREADABLE) from None
+    except Exception as exc:  # NumPy raises ValueError, EOFError ... for a damaged file
+        if "pickle" in str(exc):  # object arrays, which NumPy would unpickle
+            raise EvalError(f"{path} holds Python objects (dtype object), not integer class ids",
+                            EXIT_UNREADABLE) from None
+        what = "truncated" if isinstance(exc, EOFError) or "not fully written" in str(exc) \
+            else "corrupt"
+        raise EvalError(f"cannot decode {path}: it is {what} ({type(exc).__name__}: {exc})",
+                        EXIT_UNREADABLE) from None
     if labels.dtype.kind not in "biu":
         raise EvalError(f"{path} holds dtype {labels.dtype}; label maps hold integer class ids",
                         EXIT_UNREADABLE)
     if labels.ndim == 0:
         raise EvalError(f"{path} holds a 0-d array, not a label map", EXIT_UNREADABLE)
-    return labels.view(np.uint8) if labels.dtype == bool else labels
+    return as_label_values(labels)
 
 
 def write_label_png(path, labels, palette=None):

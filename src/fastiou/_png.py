@@ -1,11 +1,14 @@
 """fastiou's own PNG codec for single-channel label maps.
 
-:func:`read_png` decodes 8/16-bit grayscale and 8-bit palette PNGs (non-interlaced, any
-row filter) several times faster than Pillow: the image data is inflated by libdeflate
-when the optional ``deflate`` package is installed (``pip install 'fastiou[cli]'``), else
-by the standard library's zlib, and the row filters are reversed by the compiled kernel
-:mod:`fastiou._unfilter`, which releases the GIL. Other PNGs raise :class:`PngError` with
-``needs_pillow=True``. :func:`write_png` writes the demo's label maps with NumPy alone.
+:func:`read_png` decodes grayscale and palette PNGs of every bit depth (1, 2, 4, 8, 16),
+interlaced or not, any row filter, to the values Pillow gives, several times faster than
+Pillow: the image data is inflated by libdeflate when the optional ``deflate`` package is
+installed (``pip install 'fastiou[cli]'``), else by the standard library's zlib, and the
+row filters are reversed by the compiled kernel :mod:`fastiou._unfilter`, which releases
+the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
+them for a colour map); files that are no label map (another format, JPEG above all,
+grayscale with alpha, 16-bit colour) raise it with ``refused=True``. :func:`write_png`
+writes the demo's label maps with NumPy alone.
 """
 
 import functools
@@ -18,20 +21,48 @@ import numpy as np
 from fastiou._unfilter import unfilter
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-GRAYSCALE, PALETTE = 0, 3
+GRAYSCALE, RGB, PALETTE, GRAYSCALE_ALPHA, RGBA = 0, 2, 3, 4, 6
+# The bit depths the PNG specification allows for each colour type.
+DEPTHS = {GRAYSCALE: (1, 2, 4, 8, 16), RGB: (8, 16), PALETTE: (1, 2, 4, 8),
+          GRAYSCALE_ALPHA: (8, 16), RGBA: (8, 16)}
+# Adam7 interlacing: (first column, first row, column step, row step) of its seven passes.
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2))
 # Chunks whose CRC is checked: the ones the decoder reads.
 CHECKED_CHUNKS = (b"IHDR", b"PLTE", b"IDAT")
 # Deflate expands its input at most 1032 times (258-byte matches coded in 2 bits): data
 # that would have to expand more is missing, whatever the header claims.
 MAX_INFLATE_RATIO = 1032
+# The first bytes of the formats a label-map file may turn out to hold instead of the one
+# its name says: (signature, its offset, format, "lossy" / "often lossy" / "").
+FORMAT_SIGNATURES = (
+    (SIGNATURE, 0, "PNG", ""),
+    (b"\xff\xd8\xff", 0, "JPEG", "lossy"),
+    (b"II*\x00", 0, "TIFF", ""), (b"MM\x00*", 0, "TIFF", ""),
+    (b"II+\x00", 0, "TIFF", ""), (b"MM\x00+", 0, "TIFF", ""),  # BigTIFF
+    (b"\x93NUMPY", 0, "NumPy .npy", ""),
+    (b"WEBP", 8, "WebP", "often lossy"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", 0, "JPEG 2000", "often lossy"),
+    (b"\xffO\xffQ", 0, "JPEG 2000", "often lossy"),
+    (b"GIF87a", 0, "GIF", ""), (b"GIF89a", 0, "GIF", ""),
+    (b"BM", 0, "BMP", ""),
+)
+FORMAT_EXTENSIONS = {"PNG": ".png", "TIFF": ".tif", "NumPy .npy": ".npy"}
 
 
 class PngError(ValueError):
-    """A PNG this codec cannot read; ``needs_pillow`` when Pillow could read it."""
+    """A PNG this codec does not read; the message is a sentence naming the file.
 
-    def __init__(self, message, needs_pillow=False):
+    ``needs_pillow``: an 8-bit RGB(A) PNG, which Pillow reads (for a colour map).
+    ``refused``: a file no decoder should read as a label map (another format, grayscale
+    with alpha, 16-bit colour). Neither: a truncated or corrupt file (Pillow tolerates a
+    few kinds of damage, a wrong IDAT CRC say, and may still read it).
+    """
+
+    def __init__(self, message, needs_pillow=False, refused=False):
         super().__init__(message)
         self.needs_pillow = needs_pillow
+        self.refused = refused
 
 
 class Inflater(NamedTuple):
@@ -195,6 +226,49 @@ def write_png(path, labels, palette=None):
         fh.write(b"".join(parts))
 
 
+def file_format(head):
+    """What a file holds, judged by its first bytes `head`: ``(name, lossy)`` of the image
+    (or array) format whose signature it starts with, or None for one not listed here.
+
+    Examples
+    --------
+    >>> from fastiou._png import file_format
+    >>> file_format(bytes([0xFF, 0xD8, 0xFF, 0xE0]) + b"JFIF")
+    ('JPEG', 'lossy')
+    >>> file_format(b"hello") is None
+    True
+    """
+    for signature, offset, name, lossy in FORMAT_SIGNATURES:
+        if head[offset:offset + len(signature)] == signature:
+            return name, lossy
+    return None
+
+
+def wrong_format(path, head, expected):
+    """The message refusing `path`, named as an `expected` file (``"PNG"`` or ``"TIFF"``),
+    when its first bytes `head` are those of another format; None when they are not those
+    of a format :func:`file_format` knows (or are `expected`'s own)."""
+    found = file_format(head)
+    if found is None or found[0] == expected:
+        return None
+    name, lossy = found
+    if lossy:
+        return (f"{path} is a {name} ({lossy}) file, not a {expected}: lossy compression changes "
+                f"the class ids along region edges, so label maps must be saved losslessly "
+                f"(PNG, TIFF or .npy)")
+    extension = FORMAT_EXTENSIONS.get(name)
+    hint = f"name it {extension}" if extension else "label maps are PNG, TIFF or .npy files"
+    return f"{path} is a {name} file, not a {expected}: {hint}"
+
+
+def _truncated(path, detail):
+    return PngError(f"cannot decode {path}: it is truncated ({detail})")
+
+
+def _corrupt(path, detail):
+    return PngError(f"cannot decode {path}: it is corrupt ({detail})")
+
+
 def _chunks(data, path):
     """Yield ``(kind, body)`` of each chunk before IEND (or the end of the file)."""
     view = memoryview(data)
@@ -204,21 +278,153 @@ def _chunks(data, path):
         end = position + 8 + length
         if kind == b"IEND":
             return
+        name = kind.decode("latin-1") if kind.isalpha() else repr(kind)
         if end + 4 > len(data):
-            raise PngError(f"{path} is truncated: its {kind.decode('latin-1')} chunk ends past "
-                           f"the end of the file")
+            raise _truncated(path, f"its {name} chunk ends past the end of the file")
         if kind in CHECKED_CHUNKS and \
                 zlib.crc32(view[position + 4:end]) != struct.unpack_from(">I", data, end)[0]:
-            raise PngError(f"{path}: the CRC of its {kind.decode('latin-1')} chunk does not "
-                           f"match (corrupt file)")
+            raise _corrupt(path, f"the CRC of its {name} chunk does not match its contents")
         yield kind, view[position + 8:end]
         position = end + 4
 
 
-def _inflate(compressed, size, path, scratch=None):
-    """The `size` bytes `compressed` inflates to (in `scratch` when libdeflate's C interface
-    is reachable, else a bytearray from libdeflate or bytes from zlib), or
-    :class:`PngError` saying why not."""
+def _header(body, path):
+    """``(width, height, depth, colour_type, interlaced)`` from an IHDR chunk's `body`, or
+    :class:`PngError`: the header is invalid, or the image is no label map this codec reads."""
+    if len(body) != 13:
+        raise _corrupt(path, f"its IHDR chunk holds {len(body)} bytes instead of 13")
+    width, height, depth, colour_type, compression, filter_method, interlace = \
+        struct.unpack(">IIBBBBB", body)
+    problems = []
+    if width == 0 or height == 0 or max(width, height) >= 1 << 31:
+        problems.append(f"a size of {width}x{height} pixels")
+    if colour_type not in DEPTHS:
+        problems.append(f"colour type {colour_type}, which PNG does not define")
+    elif depth not in DEPTHS[colour_type]:
+        problems.append(f"{depth}-bit samples for colour type {colour_type}, which PNG does "
+                        f"not allow")
+    if compression:
+        problems.append(f"compression method {compression} (PNG defines 0)")
+    if filter_method:
+        problems.append(f"filter method {filter_method} (PNG defines 0)")
+    if interlace > 1:
+        problems.append(f"interlace method {interlace} (PNG defines 0 and 1)")
+    if problems:
+        raise _corrupt(path, "its header gives " + ", ".join(problems))
+    if colour_type == GRAYSCALE_ALPHA:
+        raise PngError(f"{path} is a grayscale PNG with an alpha channel (Pillow mode LA), not a "
+                       f"label map of class ids: save the ids without transparency, as a "
+                       f"grayscale (L) or palette (P) PNG", refused=True)
+    if colour_type in (RGB, RGBA):
+        name = "RGB" if colour_type == RGB else "RGBA"
+        if depth == 16:
+            raise PngError(f"{path} is a 16-bit {name} PNG: colour label maps are read with 8 bits "
+                           f"per channel (the colours of --color-map), and Pillow would drop the "
+                           f"low byte of each; save it with 8 bits per channel", refused=True)
+        raise PngError(f"{path} is an {name} colour PNG", needs_pillow=True)
+    return width, height, depth, colour_type, bool(interlace)
+
+
+class Pass(NamedTuple):
+    """One pass of an image's data: the pixels at ``[row::row_step, column::column_step]``,
+    ``rows`` rows of ``columns`` pixels (the whole image when it is not interlaced)."""
+
+    number: int  # 1..7 for Adam7, 0 when not interlaced
+    row: int
+    column: int
+    row_step: int
+    column_step: int
+    rows: int
+    columns: int
+
+
+class PngImage(NamedTuple):
+    """A PNG's header and image data: zlib-compressed as read (:func:`parse_png`), or
+    inflated but not unfiltered (:func:`inflate_png`: the rows of each pass, each row a
+    filter byte and then its pixels, ``depth`` bits each, packed into whole bytes)."""
+
+    data: object  # bytes; inflated: a uint8 array (a view of the scratch buffer), bytearray or bytes
+    height: int
+    width: int
+    depth: int  # bits per pixel: 1, 2, 4, 8 or 16
+    colour_type: int  # GRAYSCALE or PALETTE
+    interlaced: bool  # Adam7
+
+    @property
+    def one_byte_rows(self):
+        """Whether the data is rows of one byte per pixel, the whole image row after row
+        (8 bits, not interlaced): what :func:`fastiou._confusion.count_png_pairs` counts."""
+        return self.depth == 8 and not self.interlaced
+
+    def passes(self):
+        """The non-empty :class:`Pass` es of the image data, in the order they are stored
+        (an image narrower or shorter than 5 pixels has empty Adam7 passes: no bytes)."""
+        if not self.interlaced:
+            return [Pass(0, 0, 0, 1, 1, self.height, self.width)]
+        passes = []
+        for number, (column, row, column_step, row_step) in enumerate(ADAM7, 1):
+            rows = max(0, -(-(self.height - row) // row_step))
+            columns = max(0, -(-(self.width - column) // column_step))
+            if rows and columns:
+                passes.append(Pass(number, row, column, row_step, column_step, rows, columns))
+        return passes
+
+    def row_bytes(self, columns):
+        """The bytes of a row of `columns` pixels (without its filter byte)."""
+        return (columns * self.depth + 7) // 8
+
+    @property
+    def filtered_size(self):
+        """The size of the inflated image data."""
+        return sum(p.rows * (1 + self.row_bytes(p.columns)) for p in self.passes())
+
+    def describe(self):
+        """``"40x60 pixels of 1 bit, interlaced"``, for messages."""
+        return (f"{self.width}x{self.height} pixels of {self.depth} bit"
+                + ("s" if self.depth > 1 else "") + (", interlaced" if self.interlaced else ""))
+
+
+def parse_png(path):
+    """Read `path` and check it as :func:`read_png` does, up to its compressed image data;
+    raises what :func:`read_png` raises for a file that is not a PNG, corrupt chunks or a
+    header this codec does not cover."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data:
+        raise PngError(f"cannot decode {path}: it is empty", refused=True)
+    if not data.startswith(SIGNATURE):
+        other = wrong_format(path, data[:16], "PNG")
+        if other is not None:
+            raise PngError(other, refused=True)
+        if SIGNATURE.startswith(data):
+            raise _truncated(path, f"it holds {len(data)} of the {len(SIGNATURE)} bytes of the "
+                                   f"PNG signature and nothing else")
+        raise PngError(f"cannot decode {path}: it is not a PNG file (it does not start with the "
+                       f"PNG signature)", refused=True)
+    header, compressed = None, []
+    for kind, body in _chunks(data, path):
+        if kind == b"IHDR" and header is None:
+            header = _header(body, path)
+        elif kind == b"IDAT":
+            compressed.append(body)
+    if header is None:
+        raise _truncated(path, "it ends before its IHDR chunk") if len(data) < 33 else \
+            _corrupt(path, "it has no IHDR chunk")
+    if not compressed:
+        raise _truncated(path, "it ends before its image data (no IDAT chunk)")
+    width, height, depth, colour_type, interlaced = header
+    image = PngImage(b"".join(compressed), height, width, depth, colour_type, interlaced)
+    if image.filtered_size > MAX_INFLATE_RATIO * len(image.data) + 64:
+        raise _truncated(path, f"its {len(image.data)} bytes of image data cannot hold "
+                               f"{width}x{height} pixels")
+    return image
+
+
+def _inflate(image, path, scratch=None):
+    """The ``image.filtered_size`` bytes ``image.data`` inflates to (in `scratch` when
+    libdeflate's C interface is reachable, else a bytearray from libdeflate or bytes from
+    zlib), or :class:`PngError` saying why not."""
+    compressed, size = image.data, image.filtered_size
     fast = inflater()
     if scratch is not None and fast.decompress_into is not None:
         raw = scratch.take(size)
@@ -231,83 +437,106 @@ def _inflate(compressed, size, path, scratch=None):
             raw = None  # zlib below names what is wrong
         if raw is not None and len(raw) == size:
             return raw
+    stream = zlib.decompressobj()
     try:
-        raw = zlib.decompress(compressed, bufsize=size)
+        raw = stream.decompress(compressed, size + 1)
     except zlib.error as exc:
-        raise PngError(f"{path}: corrupt PNG data ({exc})") from None
-    if len(raw) != size:
-        raise PngError(f"{path}: the PNG data inflates to {len(raw)} bytes, its size needs {size}")
+        raise _corrupt(path, f"its image data does not inflate: {exc}") from None
+    if len(raw) > size:
+        raise _corrupt(path, f"its image data inflates to more than the {size} bytes of "
+                             f"{image.describe()}")
+    if not stream.eof:
+        raise _truncated(path, f"its zlib stream of image data stops after {len(raw)} of the "
+                               f"{size} bytes of {image.describe()}")
+    if len(raw) < size:
+        raise _corrupt(path, f"its image data inflates to {len(raw)} bytes, but "
+                             f"{image.describe()} take {size}")
     return raw
-
-
-class PngImage(NamedTuple):
-    """A PNG's size and image data: zlib-compressed as read (:func:`parse_png`), or inflated
-    but not unfiltered (:func:`inflate_png`: each row's filter byte, then its
-    ``width * bytes_per_pixel`` bytes)."""
-
-    data: object  # bytes; inflated: a uint8 array (a view of the scratch buffer), bytearray or bytes
-    height: int
-    width: int
-    bytes_per_pixel: int
-
-
-def parse_png(path):
-    """Read `path` and check it as :func:`read_png` does, up to its compressed image data;
-    raises what :func:`read_png` raises for a file that is not a PNG, corrupt chunks or a
-    header this codec does not cover."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if not data.startswith(SIGNATURE):
-        raise PngError(f"{path} is not a PNG file")
-    header, compressed = None, []
-    for kind, body in _chunks(data, path):
-        if kind == b"IHDR":
-            if len(body) != 13:
-                raise PngError(f"{path}: its IHDR chunk holds {len(body)} bytes instead of 13")
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            compressed.append(body)
-    if header is None or not compressed:
-        raise PngError(f"{path} is a truncated PNG (no IHDR or IDAT chunk)")
-    width, height, depth, colour_type, compression, filter_method, interlace = header
-    if width == 0 or height == 0 or compression != 0 or filter_method != 0 or interlace > 1:
-        raise PngError(f"{path}: invalid PNG header ({width}x{height} pixels, compression "
-                       f"{compression}, filter method {filter_method}, interlace {interlace})")
-    supported = (colour_type == GRAYSCALE and depth in (8, 16)) or (colour_type == PALETTE and depth == 8)
-    if not supported or interlace:
-        raise PngError(f"{path}: PNG colour type {colour_type}, {depth}-bit"
-                       + (", interlaced" if interlace else ""), needs_pillow=True)
-    step = depth // 8
-    compressed = b"".join(compressed)
-    if height * (1 + width * step) > MAX_INFLATE_RATIO * len(compressed) + 64:
-        raise PngError(f"{path} is truncated: {len(compressed)} bytes of PNG data cannot hold "
-                       f"{width}x{height} pixels")
-    return PngImage(compressed, height, width, step)
 
 
 def inflate_png(image, path, scratch=None):
     """The :class:`PngImage` `image` (from :func:`parse_png` of `path`) with its data
     inflated (into `scratch` when given and libdeflate's C interface is reachable), still
     filtered; :class:`PngError` when the data is corrupt or does not fill the image."""
-    size = image.height * (1 + image.width * image.bytes_per_pixel)
-    return image._replace(data=_inflate(image.data, size, path, scratch))
+    return image._replace(data=_inflate(image, path, scratch))
+
+
+@functools.cache
+def _sample_table(depth, scale):
+    """``table[byte]``: the ``8 // depth`` pixels packed into a byte, leftmost first, times
+    `scale` (uint8)."""
+    shifts = np.arange(8 - depth, -1, -depth)
+    values = (np.arange(256)[:, None] >> shifts) & ((1 << depth) - 1)
+    table = (values * scale).astype(np.uint8)
+    table.flags.writeable = False
+    return table
+
+
+def _samples(pixels, columns, depth, colour_type):
+    """The ``(rows, columns)`` pixel values of unfiltered rows `pixels` (uint8, row bytes),
+    as Pillow gives them: 8-bit values as they are, 16-bit ones as native uint16, and
+    sub-byte ones unpacked: palette indices as they are, 1-bit grayscale as 0 and 1 (Pillow's
+    mode "1"), 2- and 4-bit grayscale scaled to 0..255 (times 85 and 17, Pillow's mode "L")."""
+    if depth == 8:
+        return pixels
+    if depth == 16:
+        labels = pixels.view(">u2")
+        return labels if labels.dtype.isnative else labels.byteswap(inplace=True).view(np.uint16)
+    if depth == 1:  # 0 and 1 whether grayscale or palette
+        return np.unpackbits(pixels, axis=1, count=columns)
+    scale = 255 // ((1 << depth) - 1) if colour_type == GRAYSCALE else 1
+    unpacked = _sample_table(depth, scale)[pixels].reshape(pixels.shape[0], -1)
+    return np.ascontiguousarray(unpacked[:, :columns])
+
+
+def _unfilter(filtered, pixels, step, path, number=0):
+    """Unfilter `filtered` into `pixels` (:func:`fastiou._unfilter.unfilter`), or
+    :class:`PngError` naming the first row whose filter type is not 0..4."""
+    bad_row = unfilter(filtered, pixels, step)
+    if bad_row >= 0:
+        where = f"row {bad_row}" + (f" of interlace pass {number}" if number else "")
+        kind = filtered[bad_row * (1 + pixels.shape[1])]
+        raise _corrupt(path, f"{where} has the filter type {kind}; PNG defines 0 to 4")
+
+
+def _deinterlace(image, path):
+    """The pixels of an inflated Adam7 `image`: each pass unfiltered, unpacked and put in
+    place."""
+    step = 2 if image.depth == 16 else 1
+    labels = np.empty((image.height, image.width), np.uint16 if image.depth == 16 else np.uint8)
+    data = memoryview(image.data)
+    offset = 0
+    for part in image.passes():
+        row_bytes = image.row_bytes(part.columns)
+        size = part.rows * (1 + row_bytes)
+        pixels = np.empty((part.rows, row_bytes), np.uint8)
+        _unfilter(data[offset:offset + size], pixels, step, path, part.number)
+        labels[part.row::part.row_step, part.column::part.column_step] = \
+            _samples(pixels, part.columns, image.depth, image.colour_type)
+        offset += size
+    return labels
 
 
 def read_png(path, scratch=None):
-    """Decode a grayscale (8/16-bit) or 8-bit palette PNG into its pixel values.
+    """Decode a grayscale or palette PNG into its pixel values, as Pillow reads them.
 
-    The CRCs of the IHDR, PLTE and IDAT chunks are checked and the zlib stream must be
-    complete and inflate to exactly the image's size; whatever follows the image data is
-    ignored, as Pillow does.
+    Every bit depth (1, 2, 4, 8, 16) and Adam7 interlacing are decoded. The CRCs of the
+    IHDR, PLTE and IDAT chunks are checked and the zlib stream must be complete and
+    inflate to exactly the image's size; whatever follows the image data is ignored, as
+    Pillow does. The values equal ``np.asarray(PIL.Image.open(path))`` (as integers):
+    palette indices; grayscale values as stored, except that 1-bit grayscale gives 0 and 1
+    (Pillow's mode "1") and 2- and 4-bit grayscale is scaled to 0..255 (x85, x17) as the
+    PNG specification and Pillow scale it. Transparency (``tRNS``) does not change them.
 
     Parameters
     ----------
     path : str
         The file.
     scratch : Scratch, optional
-        Decode into this reusable buffer: the result is then a view of it, overwritten by
-        the next decode into it. Without it, the pixels are decoded in place, in the
-        buffer libdeflate inflated the image data into (or into a new array after zlib).
+        Decode into this reusable buffer: an 8/16-bit non-interlaced result is then a view
+        of it, overwritten by the next decode into it. Without it, such pixels are decoded in
+        place, in the buffer libdeflate inflated the image data into (or into a new array
+        after zlib). Other images are unpacked into a new array.
 
     Returns
     -------
@@ -317,9 +546,10 @@ def read_png(path, scratch=None):
     Raises
     ------
     PngError
-        For a file that is not a PNG, is corrupt or truncated (the message names `path`),
-        or is a PNG this codec does not cover (``needs_pillow=True``: colour, fewer than 8
-        bits per pixel, interlaced).
+        Its message is a sentence naming `path`: for a file that is not a PNG (``refused``;
+        another format is named, JPEG as lossy), is truncated or corrupt (``cannot decode
+        PATH: it is truncated (...)``), is no label map (``refused``: grayscale with alpha,
+        16-bit colour), or is an 8-bit RGB(A) PNG (``needs_pillow``).
     OSError
         When the file cannot be read.
 
@@ -335,8 +565,10 @@ def read_png(path, scratch=None):
            [  2,   2, 255]], dtype=uint8)
     """
     image = inflate_png(parse_png(path), path, scratch)
-    raw, height, step = image.data, image.height, image.bytes_per_pixel
-    row_bytes = image.width * step
+    if image.interlaced:
+        return _deinterlace(image, path)
+    raw, height = image.data, image.height
+    row_bytes = image.row_bytes(image.width)
     if isinstance(raw, np.ndarray):  # inflated into the scratch buffer: decode in place
         pixels = raw[:height * row_bytes]
     elif scratch is not None:
@@ -346,11 +578,5 @@ def read_png(path, scratch=None):
     else:
         pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)
-    bad_row = unfilter(raw, pixels, step)
-    if bad_row >= 0:
-        raise PngError(f"{path}: corrupt PNG row filter {raw[bad_row * (1 + row_bytes)]} "
-                       f"on row {bad_row}")
-    if step == 1:
-        return pixels
-    labels = pixels.view(">u2")
-    return labels if labels.dtype.isnative else labels.byteswap(inplace=True).view(np.uint16)
+    _unfilter(raw, pixels, 2 if image.depth == 16 else 1, path)
+    return _samples(pixels, image.width, image.depth, image.colour_type)
