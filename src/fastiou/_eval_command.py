@@ -47,7 +47,9 @@ def add_eval_arguments(parser):
                         help="comma-separated: iou, dice, precision, recall, acc (per class); "
                              "pixel_acc, fwiou, kappa (overall). Default: iou,dice,acc,pixel_acc")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
-    parser.add_argument("--out", metavar="FILE", help="write the result here instead of stdout")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the result here instead of stdout (every output file is "
+                             "checked before counting and written only if the run succeeds)")
     parser.add_argument("--per-image", metavar="FILE.csv",
                         help="also write a CSV of per-image scores")
     parser.add_argument("--plot", metavar="FILE.png",
@@ -61,7 +63,8 @@ def add_eval_arguments(parser):
                         help="run on a Dask cluster (e.g. tcp://10.0.0.1:8786): workers read the "
                              "files and return matrices")
     parser.add_argument("--batch-size", type=int, metavar="B",
-                        help="pairs per Dask task (default: about 4 tasks per worker thread)")
+                        help="pairs per Dask task, with --dask-scheduler (default: about 4 tasks "
+                             "per worker thread)")
     parser.add_argument("--demo", action="store_true",
                         help="generate a small Cityscapes-like dataset in a temporary folder and "
                              "evaluate it")
