@@ -595,6 +595,17 @@ def test_output_paths_are_checked_before_any_file_is_read(dataset, capsys, tmp_p
     assert "Traceback" not in err and sorted(os.listdir(tmp_path)) == ["a_file"]
 
 
+def test_outputs_may_go_into_the_prediction_folder(dataset, capsys, tmp_path):
+    """The temporary files are hidden, so they are not taken for predictions."""
+    pytest.importorskip("matplotlib")
+    gt, pred = write_folders(str(tmp_path), dataset["pairs"][:2])
+    code, _, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
+                        "--plot", os.path.join(pred, "figure.png"),
+                        "--per-image", os.path.join(pred, "per_image.csv")], capsys)
+    assert code == 0, err
+    assert sorted(os.listdir(pred)) == ["figure.png", "img000.png", "img001.png", "per_image.csv"]
+
+
 def test_two_outputs_cannot_share_a_file(dataset, capsys, tmp_path):
     target = str(tmp_path / "x.csv")
     code, _, err = run(base_args(dataset, "--out", target, "--per-image", target), capsys)

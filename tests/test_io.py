@@ -70,7 +70,7 @@ def test_empty_gt_folder_is_missing_data_and_names_what_was_left_out(tmp_path):
 
 def test_files_left_out_for_their_extension_or_suffix_are_kept_with_the_reason(tmp_path):
     gt, pred = _touch_pairs(tmp_path, ["a_gt.png", "a_color.png", "_gt.png", ".hidden_gt.txt", "notes"],
-                            ["a.png", "a.jpg", "b.JPG"])
+                            ["a.png", "a.jpg", "b.JPG", "._a.png", ".out.1f2e.tmp.png"])
     pairing = _io.find_pairs(gt, pred, gt_suffix="_gt")
     assert [p.name for p in pairing.pairs] == ["a"]
     assert pairing.left_out == [

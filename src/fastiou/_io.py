@@ -120,7 +120,8 @@ def _left_out_reason(file_name, stem, suffix, option):
 
 def _index_folder(folder, suffix, side, left_out=None):
     """Map match key -> path for every label file under `folder` (recursively) ending in
-    `suffix`; the other files (hidden ones aside) are appended to `left_out` with the reason."""
+    `suffix`; the other files are appended to `left_out` with the reason. Hidden files (``.*``:
+    macOS ``._a.png`` companions, an output's temporary file) are passed over."""
     suffix = _suffix_stem(suffix)
     option = "--gt-suffix" if side == "GT" else "--pred-suffix"
     index = {}
@@ -128,11 +129,13 @@ def _index_folder(folder, suffix, side, left_out=None):
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for file_name in sorted(files):
+            if file_name.startswith("."):
+                continue
             stem = _strip_extension(file_name)
             path = os.path.join(root, file_name)
             reason = _left_out_reason(file_name, stem, suffix, option)
             if reason is not None:
-                if left_out is not None and not file_name.startswith("."):
+                if left_out is not None:
                     left_out.append(LeftOut(path, reason))
                 continue
             key = stem[: len(stem) - len(suffix)] if suffix else stem
