@@ -9,11 +9,13 @@ from fastiou import __version__
 from fastiou.cli import main
 
 
-def test_bench_quick_run_prints_exact_table(capsys):
+def test_bench_quick_run_prints_exact_table_with_the_shapes_it_runs(capsys):
     assert main(["bench", "--quick", "--repeat", "1", "--workloads", "ades"]) == 0
     out = capsys.readouterr().out
-    assert "NumPy ref" in out and "(a) 19 classes" in out and "(d) 19 classes" in out
-    assert "(e) (a) on smooth maps" in out and "SIMD " in out
+    assert "NumPy ref" in out and "(a) 19 classes + ignore 255, uint8, 1x1024x2048 " in out
+    assert "(d) 19 classes, int64, 1x1024x1024 " in out
+    assert "(e) (a) on smooth maps, errors along boundaries, 1x1024x2048 " in out and "SIMD " in out
+    assert "8x1024x2048" not in out and "16M" not in out
     assert "cores" in out and "NO" not in out.split("exact", 1)[1]
     assert "(d) fastiou reads" in out and "% of it" in out
     assert "(s) 256x256 uint8 confusion_matrix" in out and "x the sum" in out
@@ -33,16 +35,26 @@ def test_bench_maps_are_what_the_kernel_takes_without_a_copy(key):
 def test_bench_markdown_table(capsys):
     assert main(["bench", "--quick", "--repeat", "1", "--workloads", "b", "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert "| (b) 150 classes" in out and "(s) 256x256" not in out
+    assert "| (b) 150 classes, uint8, 1x512x512 |" in out and "(s) 256x256" not in out
+
+
+def test_workload_descriptions_name_the_full_shape():
+    from fastiou._bench import WORKLOADS
+
+    assert [w.description for w in WORKLOADS] == [
+        "19 classes + ignore 255, uint8, 8x1024x2048", "150 classes, uint8, 64x512x512",
+        "1000 classes, int32, 16x1024x1024", "19 classes, int64, 16x1024x1024",
+        "(a) on smooth maps, errors along boundaries, 8x1024x2048"]
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["bench", "--workloads", "az"], "unknown workload"),
-    (["bench", "--repeat", "0"], "--repeat must be at least 1"),
+    (["bench", "--workloads", "az"],
+     "fastiou bench: error: --workloads 'az' names unknown workload(s) z; choose from abcdes\n"),
+    (["bench", "--repeat", "0"], "fastiou bench: error: --repeat must be at least 1, got 0\n"),
 ])
-def test_bench_rejects_bad_options(argv, message):
-    with pytest.raises(SystemExit, match=message):
-        main(argv)
+def test_bench_rejects_bad_options_with_exit_2(capsys, argv, message):
+    assert main(argv) == 2
+    assert capsys.readouterr().err == message
 
 
 def test_no_command_prints_help_and_fails(capsys):

@@ -67,7 +67,7 @@ def test_evaluate_files_local_threads(dataset):
 
 def test_worker_errors_come_back_naming_the_file(client, dataset):
     pairs = _file_pairs(dataset)
-    with pytest.raises(ValueError, match=r"img\d{3}_gt\.png: .* outside \[0, 7\): 255"):
+    with pytest.raises(ValueError, match=r"img\d{3}_gt\.png has .* outside \[0, 7\): 255"):
         fastiou.dask.evaluate_files(pairs, NUM_CLASSES, client=client)
     with pytest.raises(ValueError, match="does not exist"):
         fastiou.dask.evaluate_files([("nowhere.png", pairs[0][1])], NUM_CLASSES, client=client)

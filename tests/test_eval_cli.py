@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import tracemalloc
@@ -229,16 +230,37 @@ def test_missing_pairs_exit_3_and_are_listed(dataset, capsys, tmp_path):
     save(os.path.join(pred, "stray.png"), pairs[0][1])
     code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt"], capsys)
     assert code == 3 and out == ""
-    assert "1 ground-truth file(s) without a prediction: img001" in err
-    assert "1 prediction(s) without a ground truth: stray" in err and "--on-missing skip" in err
+    assert err == ("fastiou eval: error: 1 ground-truth file has no prediction: img001; "
+                   "1 prediction has no ground truth: stray; "
+                   "--on-missing skip evaluates the 2 matched pairs\n")
 
     code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
                           "--on-missing", "skip", "--format", "json"], capsys)
     report = json.loads(out)
-    assert code == 0 and "skipping" in err
+    assert code == 0 and err.startswith("fastiou eval: skipping 2 unpaired files: ")
     assert report["counts"]["images"] == 2 and report["counts"]["skipped_unpaired"] == 2
     kept = [pairs[0], pairs[2]]
     assert report["confusion_matrix"] == expected_matrix(kept, 5, (VOID,)).tolist()
+
+
+def test_files_left_out_for_their_extension_or_suffix_are_named_and_counted(dataset, capsys,
+                                                                          tmp_path):
+    """A .jpg prediction and ground truth whose name lacks --gt-suffix explain missing pairs."""
+    pairs = dataset["pairs"][:3]
+    gt, pred = write_folders(str(tmp_path), pairs)
+    os.rename(os.path.join(pred, "img001.png"), os.path.join(pred, "img001.jpg"))
+    os.rename(os.path.join(gt, "sub0", "img002_gt.png"), os.path.join(gt, "sub0", "img002.png"))
+    code, _, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt"], capsys)
+    assert code == 3
+    assert "1 ground-truth file has no prediction: img001; 1 prediction has no ground truth: img002" in err
+    assert (f"1 file was left out: {os.path.join(gt, 'sub0', 'img002.png')} (the name does not end "
+            f"in --gt-suffix '_gt')") in err
+    assert (f"1 file was left out: {os.path.join(pred, 'img001.jpg')} (.jpg is not a label-map "
+            f"format (.png, .tif, .tiff, .npy))") in err
+    assert err.endswith("--on-missing skip evaluates the 1 matched pair\n")
+    code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
+                          "--on-missing", "skip"], capsys)
+    assert code == 0 and "img001.jpg (.jpg is not a label-map format" in err
 
 
 def test_no_pair_at_all_exits_3_even_when_skipping(dataset, capsys):
@@ -250,8 +272,9 @@ def test_no_pair_at_all_exits_3_even_when_skipping(dataset, capsys):
 def test_size_mismatch_exits_4_naming_both_files(tmp_path, capsys):
     gt, pred = write_folders(str(tmp_path), [(np.zeros((4, 5), np.uint8), np.zeros((5, 4), np.uint8))])
     code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
-    assert code == 4 and "size mismatch" in err
-    assert "img000_gt.png has shape (4, 5)" in err and "img000.png has shape (5, 4)" in err
+    assert code == 4
+    assert (f"the prediction {os.path.join(pred, 'img000.png')} has shape (5, 4) but its ground truth "
+            f"{os.path.join(gt, 'sub0', 'img000_gt.png')} has shape (4, 5); they must be equal") in err
 
 
 def test_unreadable_and_rgb_files_exit_5(tmp_path, capsys):
@@ -271,24 +294,30 @@ def test_labels_out_of_range_exit_6_naming_file_and_value(tmp_path, capsys):
     truth = np.array([[0, 1], [7, 255]], dtype=np.uint8)
     gt, pred = write_folders(str(tmp_path), [(truth, np.zeros_like(truth))])
     code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
-    assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 7, 255" in err
+    assert code == 6 and "img000_gt.png has 2 pixel(s) with label(s) outside [0, 2): 7, 255" in err
     assert "--ignore-index" in err
     pred_bad = np.array([[0, 9], [1, 1]], dtype=np.uint8)
     gt, pred = write_folders(str(tmp_path / "p"), [(np.zeros_like(truth), pred_bad)])
     code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt"], capsys)
-    assert code == 6 and "img000.png: 1 pixel(s) with label(s) outside [0, 2): 9" in err
+    assert code == 6 and "img000.png has 1 pixel(s) with label(s) outside [0, 2): 9" in err
 
 
 @pytest.mark.parametrize("extra,message", [
     ([], "--num-classes is required"),
     (["-n", "0"], "--num-classes must be at least 1"),
-    (["-n", "5", "--metrics", "iou,miou"], "unknown metric(s) miou"),
+    (["-n", "5", "--metrics", "iou,miou"], "--metrics 'iou,miou' names unknown metric(s) miou; choose"),
+    (["-n", "5", "--metrics", ","], "--metrics ',' names no metric; choose from iou, dice"),
     (["-n", "5", "--jobs", "0"], "--jobs must be at least 1"),
     (["-n", "4", "--class-names", "NAMES"], "has 5 names but --num-classes is 4"),
-    (["-n", "5", "--class-names", "/no/such/file"], "cannot read --class-names"),
-    (["-n", "5", "--label-map", "7-1"], "expected 'value:class'"),
-    (["-n", "5", "--out", "/no/such/dir/out.txt", "--ignore-index", "255"], "cannot write --out"),
-    (["-n", "5", "--batch-size", "0"], "--batch-size must be at least 1"),
+    (["-n", "5", "--class-names", "/no/such/file"],
+     "cannot read the --class-names file /no/such/file: no such file or directory"),
+    (["-n", "5", "--label-map", "7-1"], "--label-map '7-1' must hold 'value:class' items"),
+    (["-n", "5", "--out", "/no/such/dir/out.txt", "--ignore-index", "255"],
+     "cannot write --out /no/such/dir/out.txt: the folder /no/such/dir does not exist"),
+    (["-n", "5", "--batch-size", "4"], "--batch-size sets the pairs per Dask task and needs "
+                                       "--dask-scheduler"),
+    (["-n", "5", "--batch-size", "0", "--dask-scheduler", "tcp://127.0.0.1:9"],
+     "--batch-size must be at least 1, got 0"),
 ])
 def test_usage_errors_exit_2(dataset, capsys, extra, message):
     extra = [dataset["names"] if e == "NAMES" else e for e in extra]
@@ -391,9 +420,9 @@ def test_mapping_errors_name_the_mapped_value(tmp_path, capsys):
     truth = np.array([[0, 1], [2, 3]], dtype=np.uint8)
     gt, pred = write_folders(str(tmp_path), [(truth, truth % 2)])
     code, _, err = run([gt, pred, "-n", "2", "--gt-suffix", "_gt", "--label-map", "3:7"], capsys)
-    assert code == 6 and "img000_gt.png: 2 pixel(s) with label(s) outside [0, 2): 2, 7" in err
+    assert code == 6 and "img000_gt.png has 2 pixel(s) with label(s) outside [0, 2): 2, 7" in err
     code, _, err = run([gt, pred, "-n", "4", "--gt-suffix", "_gt", "--pred-label-map", "1:9"], capsys)
-    assert code == 6 and "img000.png: 2 pixel(s) with label(s) outside [0, 4): 9" in err
+    assert code == 6 and "img000.png has 2 pixel(s) with label(s) outside [0, 4): 9" in err
 
 
 def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
@@ -461,3 +490,176 @@ def test_peak_rss_does_not_grow_with_the_number_of_images(tmp_path):
         peaks.append(int(out[1]))  # KiB on Linux
     print(f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160")
     assert peaks[1] < peaks[0] + 12 * 1024, f"peak RSS {peaks[0]} KiB with 16 pairs, {peaks[1]} KiB with 160"
+
+
+# ------------------------------------------------------------------------------ output files
+
+def _every_output(folder):
+    return ["--format", "json", "--out", str(folder / "report.json"),
+            "--per-image", str(folder / "per_image.csv"), "--plot", str(folder / "eval.png")]
+
+
+def test_every_output_is_written_when_the_run_succeeds(dataset, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    code, out, err = run(base_args(dataset, *_every_output(tmp_path)), capsys)
+    assert code == 0 and out == "" and err == ""
+    assert sorted(os.listdir(tmp_path)) == ["eval.png", "per_image.csv", "report.json"]
+    assert json.loads((tmp_path / "report.json").read_text())["counts"]["images"] == 6
+    assert len((tmp_path / "per_image.csv").read_text().splitlines()) == 7
+    assert (tmp_path / "eval.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_failing_run_leaves_no_output_and_no_temporary_file(dataset, capsys, tmp_path):
+    """A truncated PNG in the middle: exit 5 after some per-image rows were written, and
+    neither the outputs nor their temporary files are left; an old --out file stays as it was."""
+    pytest.importorskip("matplotlib")
+    gt, pred = write_folders(str(tmp_path / "data"), dataset["pairs"])
+    broken = os.path.join(pred, "img003.png")
+    with open(broken, "rb") as fh:
+        data = fh.read()
+    with open(broken, "wb") as fh:
+        fh.write(data[: len(data) // 2])
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "report.json").write_text("the previous report\n")
+    code, out, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
+                          "--jobs", "1", *_every_output(folder)], capsys)
+    assert code == 5 and out == "" and "img003.png" in err
+    assert os.listdir(folder) == ["report.json"]
+    assert (folder / "report.json").read_text() == "the previous report\n"
+
+
+def test_an_interrupted_run_leaves_no_output(dataset, capsys, tmp_path, monkeypatch):
+    from fastiou import _eval
+
+    counted = []
+
+    def count_then_interrupt(pair, *args):
+        counted.append(pair)
+        if len(counted) == 4:
+            raise KeyboardInterrupt
+        return real_count_pair(pair, *args)
+
+    real_count_pair = _eval.count_pair
+    monkeypatch.setattr(_eval, "count_pair", count_then_interrupt)
+    code, _, err = run(base_args(dataset, "--jobs", "1", "--format", "json", "--out",
+                                 str(tmp_path / "report.json"), "--per-image",
+                                 str(tmp_path / "per_image.csv")), capsys)
+    assert code == 130 and err == "fastiou eval: error: interrupted; no output file was written\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_outputs_replace_old_files_keeping_their_mode_and_links(dataset, capsys, tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text("old")
+    report.chmod(0o640)
+    target, link = tmp_path / "target.csv", tmp_path / "link.csv"
+    target.write_text("old")
+    link.symlink_to(target)
+    code, _, _ = run(base_args(dataset, "--format", "json", "--out", str(report),
+                               "--per-image", str(link)), capsys)
+    assert code == 0 and json.loads(report.read_text())["schema"] == "fastiou.eval/1"
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    assert link.is_symlink() and target.read_text().startswith("image,gt,pred,")
+    assert sorted(os.listdir(tmp_path)) == ["link.csv", "report.json", "target.csv"]
+    fresh = tmp_path / "fresh.json"
+    assert run(base_args(dataset, "--format", "json", "--out", str(fresh)), capsys)[0] == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("option,target,message", [
+    ("--plot", "missing/x.png", "cannot write --plot {target}: the folder {tmp}/missing does not exist"),
+    ("--per-image", "missing/x.csv", "cannot write --per-image {target}: the folder {tmp}/missing does "
+                                     "not exist"),
+    ("--out", "a_file/x.json", "cannot write --out {target}: {tmp}/a_file is a file, not a folder"),
+    ("--out", "", "--out {target} is a folder; give a file name"),
+    ("--plot", "x.foo", "--plot {target} must end in an image format matplotlib writes (.avif, "),
+    ("--plot", "figure", "--plot {target} must end in an image format matplotlib writes"),
+])
+def test_output_paths_are_checked_before_any_file_is_read(dataset, capsys, tmp_path, monkeypatch,
+                                                          option, target, message):
+    if option == "--plot":
+        pytest.importorskip("matplotlib")
+    (tmp_path / "a_file").write_text("")
+
+    def no_reading(*args):
+        raise AssertionError("the label files were listed before the outputs were checked")
+
+    monkeypatch.setattr("fastiou._io.find_pairs", no_reading)
+    target = str(tmp_path / target)
+    code, out, err = run(base_args(dataset, option, target), capsys)
+    assert code == 2 and out == ""
+    assert message.format(target=target, tmp=tmp_path) in err
+    assert "Traceback" not in err and sorted(os.listdir(tmp_path)) == ["a_file"]
+
+
+def test_outputs_may_go_into_the_prediction_folder(dataset, capsys, tmp_path):
+    """The temporary files are hidden, so they are not taken for predictions."""
+    pytest.importorskip("matplotlib")
+    gt, pred = write_folders(str(tmp_path), dataset["pairs"][:2])
+    code, _, err = run([gt, pred, "-n", "5", "--ignore-index", "255", "--gt-suffix", "_gt",
+                        "--plot", os.path.join(pred, "figure.png"),
+                        "--per-image", os.path.join(pred, "per_image.csv")], capsys)
+    assert code == 0, err
+    assert sorted(os.listdir(pred)) == ["figure.png", "img000.png", "img001.png", "per_image.csv"]
+
+
+def test_two_outputs_cannot_share_a_file(dataset, capsys, tmp_path):
+    target = str(tmp_path / "x.csv")
+    code, _, err = run(base_args(dataset, "--out", target, "--per-image", target), capsys)
+    assert code == 2
+    assert f"--per-image {target} and --out {target} are the same file" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unwritable_output_folder_exits_2(dataset, capsys, tmp_path, monkeypatch):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr("fastiou._outputs.os.open", refuse)
+    code, _, err = run(base_args(dataset, "--out", str(tmp_path / "x.txt")), capsys)
+    assert code == 2 and f"cannot write --out {tmp_path / 'x.txt'}: the folder {tmp_path} cannot be " \
+        "written (permission denied)" in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_write_error_names_the_output_and_removes_the_others(dataset, capsys, tmp_path):
+    code, _, err = run(base_args(dataset, "--out", "/dev/full", "--per-image",
+                                 str(tmp_path / "per_image.csv")), capsys)
+    assert code == 2 and "cannot write --out /dev/full: no space left on device" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_devices_are_written_directly(dataset, capsys):
+    code, out, _ = run(base_args(dataset, "--out", os.devnull, "--per-image", os.devnull), capsys)
+    assert code == 0 and out == ""
+
+
+# ------------------------------------------------------------------------------ odds and ends
+
+def test_kappa_is_printed_as_a_number_not_a_percentage(dataset, capsys):
+    kappa = json_report(dataset, capsys, "--metrics", "iou,kappa,pixel_acc")["overall"]["kappa"]
+    for fmt in ("table", "markdown"):
+        code, out, _ = run(base_args(dataset, "--format", fmt, "--metrics", "iou,kappa,pixel_acc"), capsys)
+        assert code == 0 and f"Cohen's kappa: {kappa:.4f}\n" in out
+        assert "pixel accuracy: " in out and " %\n" in out.split("pixel accuracy: ")[1][:12]
+
+
+def test_progress_bar_on_a_terminal_that_reports_0_columns(dataset, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "fileno", lambda: 2, raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda *fd: os.terminal_size((0, 0)))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, _, err = run(base_args(dataset), capsys)
+    last = err.rstrip("\n").split("\r")[-1]
+    assert code == 0 and last.startswith("fastiou eval: 100%|") and "6/6" in last
+    assert len(last) <= 80
+
+
+def test_demo_dir_must_be_a_folder(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, _, err = run(["--demo", "--demo-dir", str(tmp_path / "file")], capsys)
+    assert code == 2 and f"--demo-dir {tmp_path / 'file'} is a file; give a folder" in err

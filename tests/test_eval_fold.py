@@ -87,5 +87,5 @@ def test_a_value_outside_the_classes_names_the_file_even_after_smaller_pairs():
         _eval._count_folded(_io.LabelPair("a", "a_gt.png", "a.png"), good, good, options, 1)
         _eval._count_folded(_io.LabelPair("b", "b_gt.png", "b.png"), good, bad, options, 1)
 
-    with pytest.raises(EvalError, match=r"b\.png: 1 pixel\(s\) with label\(s\) outside \[0, 5\): 40"):
+    with pytest.raises(EvalError, match=r"b\.png has 1 pixel\(s\) with label\(s\) outside \[0, 5\): 40"):
         _in_new_thread(count_both)

@@ -57,11 +57,33 @@ def test_duplicate_names_in_a_folder_are_an_error(tmp_path):
     assert info.value.exit_code == _io.EXIT_USAGE
 
 
-def test_empty_gt_folder_is_missing_data(tmp_path):
-    gt, pred = _touch_pairs(tmp_path, ["x.jpg"], ["x.png"])
+def test_empty_gt_folder_is_missing_data_and_names_what_was_left_out(tmp_path):
+    gt, pred = _touch_pairs(tmp_path, ["x.jpg", "y.png"], ["x.png"])
     with pytest.raises(EvalError, match="holds no label file") as info:
         _io.find_pairs(gt, pred, gt_suffix="_gt")
     assert info.value.exit_code == _io.EXIT_MISSING
+    jpg, png = os.path.join(gt, "x.jpg"), os.path.join(gt, "y.png")
+    assert f"1 file was left out: {jpg} (.jpg is not a label-map format (.png, .tif, .tiff, .npy))" \
+        in str(info.value)
+    assert f"1 file was left out: {png} (the name does not end in --gt-suffix '_gt')" in str(info.value)
+
+
+def test_files_left_out_for_their_extension_or_suffix_are_kept_with_the_reason(tmp_path):
+    gt, pred = _touch_pairs(tmp_path, ["a_gt.png", "a_color.png", "_gt.png", ".hidden_gt.txt", "notes"],
+                            ["a.png", "a.jpg", "b.JPG", "._a.png", ".out.1f2e.tmp.png"])
+    pairing = _io.find_pairs(gt, pred, gt_suffix="_gt")
+    assert [p.name for p in pairing.pairs] == ["a"]
+    assert pairing.left_out == [
+        _io.LeftOut(os.path.join(gt, "_gt.png"), "nothing is left of the name once --gt-suffix '_gt' is removed"),
+        _io.LeftOut(os.path.join(gt, "a_color.png"), "the name does not end in --gt-suffix '_gt'"),
+        _io.LeftOut(os.path.join(gt, "notes"),
+                    "a name without an extension is not a label-map format (.png, .tif, .tiff, .npy)"),
+        _io.LeftOut(os.path.join(pred, "a.jpg"), ".jpg is not a label-map format (.png, .tif, .tiff, .npy)"),
+        _io.LeftOut(os.path.join(pred, "b.JPG"), ".JPG is not a label-map format (.png, .tif, .tiff, .npy)"),
+    ]
+    described = _io.describe_left_out(pairing.left_out)
+    assert described.count("left out") == 5
+    assert _io.describe_left_out(pairing.left_out[3:4] * 2).startswith("2 files were left out: ")
 
 
 def test_list_files_pair_by_line_relative_to_the_list(tmp_path):
@@ -89,12 +111,37 @@ def test_a_two_column_list_needs_no_pred(tmp_path, separator):
     assert pairing.pairs == [_io.LabelPair("a", str(tmp_path / "g/a.png"), str(tmp_path / "p/a.png"))]
 
 
-@pytest.mark.parametrize("content,message", [("only-one-path.png\n", "expected two paths"),
-                                             ("a b c\n", "expected two paths")])
-def test_bad_pair_lines_are_named(tmp_path, content, message):
+@pytest.mark.parametrize("content,message", [
+    ("only-one-path.png\n", "line 1 of {} holds 1 field, not two paths (ground truth, prediction)"),
+    ("a b c\n", "line 1 of {} holds 3 fields, not two paths"),
+    ("# pairs\n\na.png,b.png\nc.png,d.jpg\n", "line 4 of {} names 'd.jpg', which is not a label-map file"),
+    ("a.png,b.png\ngt,pred\n", "line 2 of {} names 'gt', which is not a label-map file"),
+])
+def test_bad_pair_lines_are_named_by_their_line_number(tmp_path, content, message):
     (tmp_path / "pairs.txt").write_text(content)
-    with pytest.raises(EvalError, match=f"line 1: {message}"):
+    with pytest.raises(EvalError) as info:
         _io.find_pairs(str(tmp_path / "pairs.txt"))
+    assert message.format(tmp_path / "pairs.txt") in str(info.value)
+    assert info.value.exit_code == _io.EXIT_USAGE
+
+
+@pytest.mark.parametrize("name,content", [
+    ("pairs.csv", "gt,pred\ng/a.png,p/a.png\n"),
+    ("pairs.csv", '\ufeff"ground truth","prediction"\n"g/a.png", "p/a.png"\n'),
+    ("pairs.tsv", "# made by hand\ngt\tpred\ng/a.png\tp/a.png\n"),
+])
+def test_a_pairs_list_may_start_with_column_titles(tmp_path, name, content):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    pairing = _io.find_pairs(str(tmp_path / name))
+    assert pairing.pairs == [_io.LabelPair("a", str(tmp_path / "g/a.png"), str(tmp_path / "p/a.png"))]
+
+
+def test_one_column_lists_may_start_with_a_title_and_keep_spaces_in_paths(tmp_path):
+    (tmp_path / "gt.csv").write_text("path\nmy labels/a_gt.png\n")
+    (tmp_path / "pred.txt").write_text("my preds/a.png\n")
+    pairing = _io.find_pairs(str(tmp_path / "gt.csv"), str(tmp_path / "pred.txt"), gt_suffix="_gt")
+    assert pairing.pairs == [_io.LabelPair("a", str(tmp_path / "my labels/a_gt.png"),
+                                           str(tmp_path / "my preds/a.png"))]
 
 
 def test_folder_and_file_cannot_be_mixed_and_paths_must_exist(tmp_path):
@@ -160,11 +207,15 @@ def test_colour_map_spellings_agree(spec):
         [(0x804080, 0), (0xF423E8, 1)]
 
 
-@pytest.mark.parametrize("spec,message", [("#80408:0", "colours are"), ("300,0,0:1", "0..255"),
-                                          ("#804080", "expected '#rrggbb:class'"), ("{}", "maps nothing")])
+@pytest.mark.parametrize("spec,message", [
+    ("#80408:0", "in --color-map '#80408:0', colours are written '#rrggbb'"),
+    ("300,0,0:1", "colour channels must lie in 0..255, got '300,0,0'"),
+    ("#804080", "--color-map '#804080' must hold '#rrggbb:class' items, but one item is '#804080'"),
+    ("{}", "maps nothing")])
 def test_bad_colour_maps_are_explained(spec, message):
-    with pytest.raises(EvalError, match=message):
+    with pytest.raises(EvalError) as info:
         _io.parse_colour_map(spec)
+    assert message in str(info.value)
 
 
 def test_unreadable_files_name_the_file(tmp_path):
@@ -213,12 +264,15 @@ def test_label_map_from_a_file(tmp_path):
         assert dict(zip(mapping.source.tolist(), mapping.target.tolist())) == {7: 0, 8: 1}
 
 
-@pytest.mark.parametrize("spec,message", [("7-0", "expected 'value:class'"), ("a:1", "integer"),
-                                          ("{bad json", "not valid JSON"), ('"x"', "expected"),
-                                          ("7:1.5", "integer")])
+@pytest.mark.parametrize("spec,message", [
+    ("7-0", "--label-map '7-0' must hold 'value:class' items separated by commas, but one item is '7-0'"),
+    ("a:1", "in --label-map 'a:1', a source value must be an integer, got 'a'"),
+    ("{bad json", "not valid JSON"), ('"x"', "must hold 'value:class' items"),
+    ("7:1.5", "a class id must be an integer, got '1.5'")])
 def test_bad_label_maps_are_explained(spec, message):
-    with pytest.raises(EvalError, match=message):
+    with pytest.raises(EvalError) as info:
         _io.parse_label_map(spec)
+    assert message in str(info.value)
 
 
 def test_as_label_mapping_accepts_dicts_and_rejects_other_types():
@@ -269,7 +323,7 @@ def test_folding_the_raw_matrix_equals_mapping_every_pixel(truth, data, gt_map, 
     _, _, bad_truth, bad_pred = reference.confusion_counts(mapped_truth, mapped_pred, 5, ignore)
     pair = _io.LabelPair("x", "gt.png", "pred.png")
     if bad_truth or bad_pred:
-        with pytest.raises(EvalError, match=r"(gt|pred)\.png: \d+ pixel\(s\)") as info:
+        with pytest.raises(EvalError, match=r"(gt|pred)\.png has \d+ pixel\(s\)") as info:
             _count_folded(pair, truth, pred, options, 1)
         assert info.value.exit_code == _io.EXIT_OUT_OF_RANGE
         assert ("gt.png" in str(info.value)) == bool(bad_truth)

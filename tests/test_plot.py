@@ -74,14 +74,94 @@ def test_per_class_bars_with_nan_and_mean():
     widths = [bar.get_width() for bar in ax.patches]
     assert widths == [0.9, 0.0, 0.3]
     texts = [t.get_text() for t in ax.texts]
-    assert "n/a" in texts and " mean 60.0" in texts and "90.0" in texts
+    assert texts == ["0.900", "n/a", "0.300", "mean 0.600 "]
     sorted_ax = plot.per_class(values, ["road", "car", "bus"], ax=_axes(), sort=True)
     assert [t.get_text() for t in sorted_ax.get_yticklabels()] == ["road", "bus", "car"]
+
+
+def _extent(artist, renderer):
+    return artist.get_window_extent(renderer)
+
+
+def _render(figure):
+    """Draw `figure` with Agg (as savefig does) and return the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+@pytest.mark.parametrize("values", [[0.9, np.nan, 0.3], [0.2], [1.0, 1.0], list(np.linspace(0, 1, 19))])
+def test_per_class_uses_one_unit_and_its_mean_label_stays_clear_of_the_title(values):
+    """Bars, their labels, the mean and the axis are all fractions; the mean label lies
+    inside the axes, above the first bar, and does not touch the title."""
+    values = np.array(values)
+    ax = plot.per_class(values, [f"class {i}" for i in range(values.size)], ax=_axes())
+    renderer = _render(ax.figure)
+    *labels, mean = ax.texts
+    shown = [float(t.get_text()) for t in labels if t.get_text() != "n/a"]
+    assert shown == pytest.approx(values[~np.isnan(values)], abs=5e-4)
+    assert mean.get_text().strip() == f"mean {np.nanmean(values):.3f}"
+    assert [tick for tick in ax.get_xticks()] == pytest.approx(np.linspace(0, 1, 6))
+    assert ax.get_xlabel() == "IoU (0 to 1)"
+    inside, title = ax.get_window_extent(renderer), _extent(ax.title, renderer)
+    label = _extent(mean, renderer)
+    assert inside.x0 <= label.x0 and label.x1 <= inside.x1
+    assert inside.y0 <= label.y0 and label.y1 <= inside.y1
+    assert not label.overlaps(title)
+    assert all(not label.overlaps(_extent(bar, renderer)) for bar in ax.patches)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: plot.per_class([0.5, 0.25], ["a very long class name indeed", "car"]),
+    lambda: plot.confusion_matrix(CM, ["a very long class name indeed", "car", "bus"]),
+])
+def test_new_pyplot_figures_clip_no_label(draw):
+    """With pyplot loaded, a new figure is laid out so that every tick and axis label fits."""
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    ax = draw()
+    try:
+        ax.figure.canvas.draw()
+        renderer = ax.figure.canvas.get_renderer()
+        frame = ax.figure.bbox
+        for text in [ax.xaxis.label, ax.yaxis.label, ax.title, *ax.get_yticklabels(),
+                     *ax.get_xticklabels()]:
+            if text.get_text():
+                box = _extent(text, renderer)
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and \
+                    box.y1 <= frame.y1, text.get_text()
+    finally:
+        pyplot.close(ax.figure)
 
 
 def test_per_class_rejects_a_matrix():
     with pytest.raises(ValueError, match="one value per class"):
         plot.per_class(CM, ax=_axes())
+
+
+def test_eval_figure_clips_no_text(tmp_path, monkeypatch):
+    """Every text of the --plot figure (titles, axis labels, ticks, the mean) lies inside it."""
+    from matplotlib.text import Text
+
+    names = ["road", "traffic light", "motorcycle"]
+    captured = {}
+    original = Figure.savefig
+
+    def keep(figure, *args, **kwargs):
+        captured["figure"] = figure
+        return original(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    plot.eval_figure(str(tmp_path / "eval.png"), CM, np.array([0.8, 0.5, np.nan]), names)
+    figure = captured["figure"]
+    renderer = _render(figure)
+    texts = [t for t in figure.findobj(Text) if t.get_text() and t.get_visible()]
+    assert any(t.get_text() == "True label" for t in texts)
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 + 0.5, text.get_text()
+        assert figure.bbox.y0 <= box.y0 and box.y1 <= figure.bbox.y1 + 0.5, text.get_text()
 
 
 def test_eval_figure_writes_a_non_trivial_png(tmp_path):

@@ -26,19 +26,27 @@ from fastiou._threads import resolve_n_threads
 @dataclass(frozen=True)
 class Workload:
     key: str
-    description: str
+    what: str  # the description without the shape
     shape: tuple
     num_classes: int
     dtype: str
     ignore_index: "int | None" = None
     smooth: bool = False
 
+    def describe(self, shape=None):
+        """``what, BxHxW`` with the `shape` actually run (default: the full-size one)."""
+        return f"{self.what}, {'x'.join(str(n) for n in (shape or self.shape))}"
+
+    @property
+    def description(self):
+        return self.describe()
+
 
 WORKLOADS = (
-    Workload("a", "19 classes + ignore 255, uint8, 8x1024x2048", (8, 1024, 2048), 19, "uint8", 255),
-    Workload("b", "150 classes, uint8, 64x512x512", (64, 512, 512), 150, "uint8"),
-    Workload("c", "1000 classes, int32, 16M pixels", (16, 1024, 1024), 1000, "int32"),
-    Workload("d", "19 classes, int64, 16M pixels", (16, 1024, 1024), 19, "int64"),
+    Workload("a", "19 classes + ignore 255, uint8", (8, 1024, 2048), 19, "uint8", 255),
+    Workload("b", "150 classes, uint8", (64, 512, 512), 150, "uint8"),
+    Workload("c", "1000 classes, int32", (16, 1024, 1024), 1000, "int32"),
+    Workload("d", "19 classes, int64", (16, 1024, 1024), 19, "int64"),
     Workload("e", "(a) on smooth maps, errors along boundaries", (8, 1024, 2048), 19, "uint8", 255,
              smooth=True),
 )
@@ -151,7 +159,7 @@ def small_input_seconds(repeat):
 
 
 def run(keys=None, repeat=5, scale=1.0):
-    """Time every selected workload; return a list of result dicts (seconds and ratios).
+    """Time every selected workload; return a list of result dicts (the shape run, seconds, ratios).
 
     The result of workload ``d`` also holds ``read_bandwidth`` (bytes per second of a NumPy
     read of its arrays on all threads); key ``"s"`` adds a dict with ``small_s`` and
@@ -170,7 +178,8 @@ def run(keys=None, repeat=5, scale=1.0):
         one_s = median_seconds(lambda: fastiou_call(workload, y_true, y_pred, 1), repeat)
         all_s = median_seconds(lambda: fastiou_call(workload, y_true, y_pred, all_threads), repeat)
         results.append({
-            "workload": workload, "pixels": y_true.size, "exact": exact, "numpy_s": numpy_s,
+            "workload": workload, "shape": y_true.shape, "pixels": y_true.size, "exact": exact,
+            "numpy_s": numpy_s,
             "one_thread_s": one_s, "all_threads_s": all_s, "threads": all_threads,
             "bytes": y_true.nbytes + y_pred.nbytes,
         })
@@ -205,7 +214,7 @@ def format_table(results, markdown=False):
                          f"threads; a NumPy read of the same arrays {r['read_bandwidth'] / 1e9:.1f} GB/s: "
                          f"{100 * kernel / r['read_bandwidth']:.0f} % of it")
         rows.append([
-            f"({r['workload'].key}) {r['workload'].description}",
+            f"({r['workload'].key}) {r['workload'].describe(r.get('shape'))}",
             f"{r['numpy_s'] * 1e3:.1f} ms", f"{r['one_thread_s'] * 1e3:.2f} ms",
             f"{r['all_threads_s'] * 1e3:.2f} ms",
             f"{r['numpy_s'] / r['one_thread_s']:.1f}x", f"{r['numpy_s'] / r['all_threads_s']:.1f}x",
@@ -217,8 +226,8 @@ def format_table(results, markdown=False):
         return "\n".join(lines + [""] + [f"- {note}" for note in notes])
     widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c)
               for i, c in enumerate(columns)]
-    lines = [header, "  ".join(c.ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = [header, "  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines + notes)
 
 

@@ -26,7 +26,10 @@ from fastiou._io import (
     EXIT_SIZE_MISMATCH,
     EvalError,
     apply_label_map,
+    counted,
+    describe_left_out,
     listed,
+    os_reason,
     read_label_map,
     reduce_zero_label,
 )
@@ -77,8 +80,8 @@ def parse_metrics(text):
     known = {**PER_CLASS_METRICS, **OVERALL_METRICS}
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise EvalError(f"--metrics: unknown metric(s) {', '.join(unknown) or '(none given)'}; "
-                        f"choose from {', '.join(known)}")
+        got = f"names unknown metric(s) {', '.join(unknown)}" if unknown else "names no metric"
+        raise EvalError(f"--metrics {text!r} {got}; choose from {', '.join(known)}")
     return tuple(dict.fromkeys(names))
 
 
@@ -109,8 +112,9 @@ def read_pair(pair, options):
     truth = read_label_map(pair.gt, options.colour_map, truth_scratch)
     pred = read_label_map(pair.pred, options.colour_map, pred_scratch)
     if truth.shape != pred.shape:
-        raise EvalError(f"size mismatch: {pair.gt} has shape {truth.shape} but {pair.pred} has "
-                        f"shape {pred.shape}", EXIT_SIZE_MISMATCH)
+        raise EvalError(f"the prediction {pair.pred} has shape {pred.shape} but its ground truth "
+                        f"{pair.gt} has shape {truth.shape}; they must be equal",
+                        EXIT_SIZE_MISMATCH)
     return truth, pred
 
 
@@ -130,8 +134,8 @@ PRED_HINT = "map it with --pred-label-map or raise --num-classes"
 
 def _range_error(path, values, count, num_classes, hint):
     shown = ", ".join(str(v) for v in values[:10].tolist()) + (" ..." if values.size > 10 else "")
-    return EvalError(f"{path}: {count} pixel(s) with label(s) outside [0, {num_classes}): {shown} "
-                     f"({hint})", EXIT_OUT_OF_RANGE)
+    return EvalError(f"{path} has {count} pixel(s) with label(s) outside [0, {num_classes}): "
+                     f"{shown} ({hint})", EXIT_OUT_OF_RANGE)
 
 
 def _out_of_range_error(pair, truth, pred, options):
@@ -297,21 +301,31 @@ def iter_counts(pairs, options, jobs, kernel_threads):
 
 
 def check_missing(pairing, on_missing):
-    """Apply ``--on-missing``: raise listing the unmatched names, or warn and go on."""
+    """Apply ``--on-missing``: raise naming the unmatched files (and the files left out for
+    their extension or suffix, which may explain them), or warn and go on; returns the number
+    of unmatched files skipped."""
     gt_only, pred_only = pairing.gt_only, pairing.pred_only
     if not gt_only and not pred_only:
         return 0
     parts = []
     if gt_only:
-        parts.append(f"{len(gt_only)} ground-truth file(s) without a prediction: {listed(gt_only)}")
+        parts.append(f"{counted(len(gt_only), 'ground-truth file')} "
+                     f"{'has' if len(gt_only) == 1 else 'have'} no prediction: {listed(gt_only)}")
     if pred_only:
-        parts.append(f"{len(pred_only)} prediction(s) without a ground truth: {listed(pred_only)}")
+        parts.append(f"{counted(len(pred_only), 'prediction')} "
+                     f"{'has' if len(pred_only) == 1 else 'have'} no ground truth: "
+                     f"{listed(pred_only)}")
+    left_out = describe_left_out(pairing.left_out)
+    if left_out:
+        parts.append(left_out)
     if on_missing == "error" or not pairing.pairs:
-        hint = " (--on-missing skip evaluates the matched pairs)" if pairing.pairs else \
-            " (no pair matched: check --gt-suffix / --pred-suffix)"
-        raise EvalError("missing pairs: " + "; ".join(parts) + hint, EXIT_MISSING)
-    print("fastiou eval: skipping " + "; ".join(parts), file=sys.stderr)
-    return len(gt_only) + len(pred_only)
+        hint = (f"--on-missing skip evaluates the {counted(len(pairing.pairs), 'matched pair')}"
+                if pairing.pairs else "no pair matched: check --gt-suffix and --pred-suffix")
+        raise EvalError("; ".join(parts + [hint]), EXIT_MISSING)
+    skipped = len(gt_only) + len(pred_only)
+    print(f"fastiou eval: skipping {counted(skipped, 'unpaired file')}: " + "; ".join(parts),
+          file=sys.stderr)
+    return skipped
 
 
 def per_image_header(metric_names, class_names):
@@ -393,19 +407,21 @@ def read_class_names(path, num_classes):
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalError(f"cannot read --class-names file {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise EvalError(f"cannot read the --class-names file {path}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise EvalError(f"cannot read the --class-names file {path}: {os_reason(exc)}") from None
     if text.lstrip().startswith("["):
         try:
             names = [str(n) for n in json.loads(text)]
         except (ValueError, TypeError) as exc:
-            raise EvalError(f"--class-names file {path} is not a JSON list: {exc}") from None
+            raise EvalError(f"the --class-names file {path} is not a JSON list: {exc}") from None
     else:
         names = [line.strip() for line in text.splitlines()
                  if line.strip() and not line.strip().startswith("#")]
     if len(names) != num_classes:
-        raise EvalError(f"--class-names file {path} has {len(names)} names but --num-classes is "
-                        f"{num_classes}")
+        raise EvalError(f"the --class-names file {path} has {len(names)} names but --num-classes "
+                        f"is {num_classes}")
     return names
 
 

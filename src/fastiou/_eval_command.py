@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -46,7 +47,9 @@ def add_eval_arguments(parser):
                         help="comma-separated: iou, dice, precision, recall, acc (per class); "
                              "pixel_acc, fwiou, kappa (overall). Default: iou,dice,acc,pixel_acc")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
-    parser.add_argument("--out", metavar="FILE", help="write the result here instead of stdout")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the result here instead of stdout (every output file is "
+                             "checked before counting and written only if the run succeeds)")
     parser.add_argument("--per-image", metavar="FILE.csv",
                         help="also write a CSV of per-image scores")
     parser.add_argument("--plot", metavar="FILE.png",
@@ -60,7 +63,8 @@ def add_eval_arguments(parser):
                         help="run on a Dask cluster (e.g. tcp://10.0.0.1:8786): workers read the "
                              "files and return matrices")
     parser.add_argument("--batch-size", type=int, metavar="B",
-                        help="pairs per Dask task (default: about 4 tasks per worker thread)")
+                        help="pairs per Dask task, with --dask-scheduler (default: about 4 tasks "
+                             "per worker thread)")
     parser.add_argument("--demo", action="store_true",
                         help="generate a small Cityscapes-like dataset in a temporary folder and "
                              "evaluate it")
@@ -68,8 +72,9 @@ def add_eval_arguments(parser):
                         help="with --demo: write the dataset here and keep it")
 
 
-def _fail(message, code):
-    print(f"fastiou eval: error: {message}", file=sys.stderr)
+def fail(message, code, command="eval"):
+    """Print ``fastiou COMMAND: error: message`` to stderr (as argparse does); return `code`."""
+    print(f"fastiou {command}: error: {message}", file=sys.stderr)
     return code
 
 
@@ -82,29 +87,35 @@ def run_eval(args):
             return _run_demo(args)
         return _evaluate(args)
     except EvalError as exc:
-        return _fail(exc.message, exc.exit_code)
+        return fail(exc.message, exc.exit_code)
     except ImportError as exc:
-        return _fail(str(exc), EXIT_MISSING_DEPENDENCY)
+        return fail(str(exc), EXIT_MISSING_DEPENDENCY)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return fail("interrupted; no output file was written", 130)
 
 
 def _run_demo(args):
-    from fastiou._io import EvalError
+    from fastiou._io import EvalError, os_reason
+    from fastiou._outputs import write_text
     from fastiou.demo import make_dataset
 
     if args.gt or args.pred:
-        raise EvalError("--demo makes its own data: give no GT or PRED")
+        raise EvalError("--demo makes its own data, so give no GT or PRED")
+    if args.demo_dir and os.path.exists(args.demo_dir) and not os.path.isdir(args.demo_dir):
+        raise EvalError(f"--demo-dir {args.demo_dir} is a file; give a folder")
     if args.demo_dir:
         folder, cleanup = args.demo_dir, None
     else:
         cleanup = tempfile.TemporaryDirectory(prefix="fastiou-demo-")
         folder = cleanup.name
     try:
-        data = make_dataset(folder)
+        try:
+            data = make_dataset(folder)
+        except OSError as exc:
+            where = f"--demo-dir {folder}" if args.demo_dir else f"the temporary folder {folder}"
+            raise EvalError(f"cannot write the demo dataset into {where}: {os_reason(exc)}") from None
         names_file = os.path.join(folder, "class_names.txt")
-        with open(names_file, "w") as fh:
-            fh.write("\n".join(data.class_names) + "\n")
+        write_text(names_file, "\n".join(data.class_names) + "\n", "--demo-dir")
         print(f"fastiou eval --demo: {data.n_images} Cityscapes-like ground-truth / prediction PNG "
               f"pairs ({data.num_classes} classes, 255 = void) in {folder}"
               + ("" if args.demo_dir else " (deleted afterwards)"), file=sys.stderr)
@@ -124,12 +135,27 @@ def _check_optional_dependencies(args):
         from fastiou.plot import _matplotlib
 
         _matplotlib()
+        _check_plot_format(args.plot)
     if args.dask_scheduler:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise ImportError("--dask-scheduler needs dask.distributed: "
                               "pip install 'fastiou[dask]'") from None
+
+
+def _terminal_size(stream):
+    """The size of the terminal `stream` writes to; when it reports 0 columns or lines (some CI
+    and container ttys do, and tqdm then hides its bar), ``$COLUMNS``/``$LINES`` or 80 x 24."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        size = os.terminal_size((0, 0))
+    if size.columns > 0 and size.lines > 0:
+        return size
+    fallback = shutil.get_terminal_size()
+    return os.terminal_size((size.columns if size.columns > 0 else fallback.columns,
+                             size.lines if size.lines > 0 else fallback.lines))
 
 
 def _progress_bar(total, args):
@@ -139,7 +165,39 @@ def _progress_bar(total, args):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="img", desc="fastiou eval", file=sys.stderr)
+    columns, lines = _terminal_size(sys.stderr)
+    return tqdm(total=total, unit="img", desc="fastiou eval", file=sys.stderr,
+                ncols=max(columns - 1, 20), nrows=max(lines, 2))
+
+
+def _check_plot_format(path):
+    """``--plot`` must end in a format matplotlib writes (it picks the format from the name)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from fastiou._io import EvalError
+
+    supported = sorted(FigureCanvasBase.get_supported_filetypes())
+    extension = os.path.splitext(path)[1].lower()
+    if extension[1:] not in supported:
+        got = f"it ends in {extension}" if extension else "it has no extension"
+        raise EvalError(f"--plot {path} must end in an image format matplotlib writes "
+                        f"({', '.join('.' + e for e in supported)}); {got}")
+
+
+class _Rows:
+    """A CSV writer whose write errors name the option they write (exit 2)."""
+
+    def __init__(self, file, outputs, option):
+        self._writer = csv.writer(file, lineterminator="\n")
+        self._outputs, self._option = outputs, option
+
+    def writerow(self, row):
+        with self._outputs.writing(self._option):
+            self._writer.writerow(row)
+
+    def writerows(self, rows):
+        with self._outputs.writing(self._option):
+            self._writer.writerows(rows)
 
 
 def _evaluate(args):
@@ -148,13 +206,12 @@ def _evaluate(args):
         build_report,
         check_missing,
         default_class_names,
-        evaluate_local,
         parse_metrics,
-        per_image_header,
         read_class_names,
     )
     from fastiou._format import FORMATTERS
-    from fastiou._io import EXIT_MISSING, EvalError, find_pairs
+    from fastiou._io import EXIT_MISSING, EvalError, find_pairs, parse_colour_map, parse_label_map
+    from fastiou._outputs import OutputFiles
     from fastiou.dask import make_options
 
     started = time.perf_counter()
@@ -164,63 +221,73 @@ def _evaluate(args):
         raise EvalError("--num-classes is required")
     if args.num_classes < 1:
         raise EvalError(f"--num-classes must be at least 1, got {args.num_classes}")
+    if args.batch_size is not None and not args.dask_scheduler:
+        raise EvalError("--batch-size sets the pairs per Dask task and needs --dask-scheduler; "
+                        "without Dask, --jobs sets the decoding threads")
     if args.batch_size is not None and args.batch_size < 1:
         raise EvalError(f"--batch-size must be at least 1, got {args.batch_size}")
     metric_names = parse_metrics(args.metrics) if args.metrics else DEFAULT_METRICS
-    options = make_options(args.num_classes, args.ignore_index, args.label_map,
-                           args.pred_label_map, args.reduce_zero_label, args.color_map)
+    options = make_options(args.num_classes, args.ignore_index,
+                           parse_label_map(args.label_map, "--label-map"),
+                           parse_label_map(args.pred_label_map, "--pred-label-map"),
+                           args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"))
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
     _check_optional_dependencies(args)
-    pairing = find_pairs(args.gt, args.pred, args.gt_suffix, args.pred_suffix)
-    skipped = check_missing(pairing, args.on_missing)
-    if not pairing.pairs:
-        raise EvalError("no ground-truth / prediction pair to evaluate", EXIT_MISSING)
+    with OutputFiles() as outputs:
+        # every destination is checked (its temporary file made) before any file is read
+        targets = {option: outputs.reserve(path, option)
+                   for option, path in (("--out", args.out), ("--per-image", args.per_image),
+                                        ("--plot", args.plot)) if path}
+        pairing = find_pairs(args.gt, args.pred, args.gt_suffix, args.pred_suffix)
+        skipped = check_missing(pairing, args.on_missing)
+        if not pairing.pairs:
+            raise EvalError("there is no ground-truth / prediction pair to evaluate", EXIT_MISSING)
+        total, n_pixels, threads = _count(args, pairing.pairs, options, metric_names,
+                                          class_names, outputs, targets.get("--per-image"))
+        report = build_report(total, metric_names=metric_names, class_names=class_names,
+                              n_images=len(pairing.pairs), n_pixels=n_pixels, n_skipped=skipped,
+                              options=options, threads=threads,
+                              elapsed=time.perf_counter() - started)
+        text = FORMATTERS[args.format](report)
+        if args.out:
+            with outputs.writing("--out"), open(targets["--out"], "w", newline="",
+                                                encoding="utf-8") as fh:
+                fh.write(text)
+        if args.plot:
+            from fastiou.plot import eval_figure
 
-    per_image_file = _open_output(args.per_image, "--per-image") if args.per_image else None
-    progress = _progress_bar(len(pairing.pairs), args)
+            with outputs.writing("--plot"):
+                eval_figure(targets["--plot"], total.matrix, total.compute().iou, class_names)
+        outputs.commit()
+    if not args.out:
+        sys.stdout.write(text)
+    return 0
+
+
+def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path):
+    """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`."""
+    from fastiou._eval import evaluate_local, per_image_header
+
+    per_image_file = None
+    progress = _progress_bar(len(pairs), args)
     try:
         writer = None
-        if per_image_file is not None:
-            writer = csv.writer(per_image_file, lineterminator="\n")
+        if per_image_path is not None:
+            with outputs.writing("--per-image"):
+                per_image_file = open(per_image_path, "w", newline="", encoding="utf-8")
+            writer = _Rows(per_image_file, outputs, "--per-image")
             writer.writerow(per_image_header(metric_names, class_names))
         if args.dask_scheduler:
-            total, n_pixels, threads = _evaluate_on_dask(args, pairing.pairs, options, writer,
-                                                         metric_names, progress)
-        else:
-            total, n_pixels, threads = evaluate_local(
-                pairing.pairs, options, jobs=args.jobs, per_image_writer=writer,
-                metric_names=metric_names, progress=progress)
+            return _evaluate_on_dask(args, pairs, options, writer, metric_names, progress)
+        return evaluate_local(pairs, options, jobs=args.jobs, per_image_writer=writer,
+                              metric_names=metric_names, progress=progress)
     finally:
         if progress is not None:
             progress.close()
         if per_image_file is not None:
-            per_image_file.close()
-    report = build_report(total, metric_names=metric_names, class_names=class_names,
-                          n_images=len(pairing.pairs), n_pixels=n_pixels, n_skipped=skipped,
-                          options=options, threads=threads,
-                          elapsed=time.perf_counter() - started)
-    text = FORMATTERS[args.format](report)
-    if args.out:
-        with _open_output(args.out, "--out") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
-    if args.plot:
-        from fastiou.plot import eval_figure
-
-        scores = total.compute()
-        eval_figure(args.plot, total.matrix, scores.iou, class_names)
-    return 0
-
-
-def _open_output(path, option):
-    from fastiou._io import EvalError
-
-    try:
-        return open(path, "w", newline="", encoding="utf-8")
-    except OSError as exc:
-        raise EvalError(f"cannot write {option} {path}: {exc}") from None
+            with outputs.writing("--per-image"):
+                per_image_file.close()
 
 
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):

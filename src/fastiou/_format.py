@@ -41,9 +41,19 @@ def summary_line(report):
             f"{report['elapsed_seconds']:.2f} s ({where})")
 
 
+# Overall metrics that are not shares of pixels: printed as they are, not as percentages.
+NOT_PERCENT = {"kappa"}  # Cohen's kappa lies in [-1, 1]
+
+
+def _overall_value(metric, value):
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if metric in NOT_PERCENT else f"{_percent(value)} %"
+
+
 def _overall_lines(report):
     _, overall = _titles(report)
-    return [f"{title}: {_percent(report['overall'][m])} %" for m, title in overall]
+    return [f"{title}: {_overall_value(m, report['overall'][m])}" for m, title in overall]
 
 
 def format_table(report):

@@ -4,6 +4,7 @@ Every failure raises :class:`EvalError`, whose ``exit_code`` is the documented e
 of ``fastiou eval`` and whose message names the file (and the value) at fault.
 """
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -59,18 +60,39 @@ class LabelPair(NamedTuple):
     pred: str
 
 
+class LeftOut(NamedTuple):
+    """A file of a GT or PRED folder that pairing left out, and why (the end of a sentence:
+    ``".jpg is not a label-map format (...)"``)."""
+
+    path: str
+    reason: str
+
+
 class Pairing(NamedTuple):
-    """Matched pairs plus the names found on one side only (sorted)."""
+    """Matched pairs, the names found on one side only (sorted), and the files of the folders
+    left out for their extension or suffix (:class:`LeftOut`, in folder order)."""
 
     pairs: list
     gt_only: list
     pred_only: list
+    left_out: tuple = ()
 
 
 def listed(names, limit=LISTED_NAMES):
     """``a, b, c ... and 7 more``: a bounded listing for error messages."""
     shown = ", ".join(str(n) for n in names[:limit])
     return shown + (f" ... and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def os_reason(exc):
+    """The reason of an :class:`OSError` as the end of a sentence (``permission denied``)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def counted(count, singular, plural=None):
+    """``1 file``, ``3 files``: a count and its noun, for messages that read as sentences."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _strip_extension(name):
@@ -87,19 +109,40 @@ def _suffix_stem(suffix):
     return suffix if stem is None else stem
 
 
-def _index_folder(folder, suffix, side):
-    """Map match key -> path for every label file under `folder` (recursively) ending in `suffix`."""
+def _left_out_reason(file_name, stem, suffix, option):
+    """Why `file_name` is no label map of this folder, or None when it is one."""
+    if stem is None:
+        extension = os.path.splitext(file_name)[1]
+        what = f"{extension} is not" if extension else "a name without an extension is not"
+        return f"{what} a label-map format ({', '.join(LABEL_EXTENSIONS)})"
+    if not stem.endswith(suffix):
+        return f"the name does not end in {option} {suffix!r}"
+    if len(stem) == len(suffix):
+        return f"nothing is left of the name once {option} {suffix!r} is removed"
+    return None
+
+
+def _index_folder(folder, suffix, side, left_out=None):
+    """Map match key -> path for every label file under `folder` (recursively) ending in
+    `suffix`; the other files are appended to `left_out` with the reason. Hidden files (``.*``:
+    macOS ``._a.png`` companions, an output's temporary file) are passed over."""
     suffix = _suffix_stem(suffix)
+    option = "--gt-suffix" if side == "GT" else "--pred-suffix"
     index = {}
     duplicates = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for file_name in sorted(files):
+            if file_name.startswith("."):
+                continue
             stem = _strip_extension(file_name)
-            if stem is None or not stem.endswith(suffix) or len(stem) == len(suffix):
+            path = os.path.join(root, file_name)
+            reason = _left_out_reason(file_name, stem, suffix, option)
+            if reason is not None:
+                if left_out is not None:
+                    left_out.append(LeftOut(path, reason))
                 continue
             key = stem[: len(stem) - len(suffix)] if suffix else stem
-            path = os.path.join(root, file_name)
             if key in index:
                 duplicates.append(f"{index[key]} and {path}")
             else:
@@ -111,33 +154,73 @@ def _index_folder(folder, suffix, side):
     return index
 
 
-def _read_list(list_file, side):
-    """Lines of a list file as paths (relative ones are relative to the list's folder)."""
+def describe_left_out(left_out):
+    """``2 files were left out: a.jpg, b.jpg (.jpg is not a label-map format (...))``, one
+    clause per reason joined by ``; ``, or an empty string."""
+    by_reason = {}
+    for item in left_out:
+        by_reason.setdefault(item.reason, []).append(item.path)
+    return "; ".join(f"{counted(len(paths), 'file')} {'was' if len(paths) == 1 else 'were'} left "
+                     f"out: {listed(paths)} ({reason})" for reason, paths in by_reason.items())
+
+
+def _read_list(list_file, side, columns):
+    """The entries of a list file of `columns` paths a line, relative paths resolved against
+    the list's folder. Blank lines and ``#`` comments are skipped, and so is a first line of
+    column titles (``gt,pred``: no field names a label file); a ``.csv`` file is read as CSV.
+    Every other line must hold `columns` label-map paths, else the error names the line."""
     base = Path(list_file).parent
     try:
-        lines = Path(list_file).read_text().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalError(f"cannot read the {side} list file {list_file}: {exc}", EXIT_UNREADABLE) from None
+        lines = Path(list_file).read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise EvalError(f"cannot read the {side} list file {list_file}: it is not UTF-8 text",
+                        EXIT_UNREADABLE) from None
+    except OSError as exc:
+        raise EvalError(f"cannot read the {side} list file {list_file}: {os_reason(exc)}",
+                        EXIT_UNREADABLE) from None
+    is_csv = list_file.lower().endswith(".csv")
     rows = []
-    for line in lines:
-        line = line.strip()
-        if line and not line.startswith("#"):
-            rows.append(line)
-    return base, rows
+    first = True
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if is_csv:
+            fields = [field.strip() for field in next(csv.reader([text], skipinitialspace=True))]
+        else:
+            fields = _split_fields(text, columns)
+        titles = first and len(fields) == columns and \
+            all(_strip_extension(field) is None for field in fields)
+        first = False
+        if titles:
+            continue
+        if len(fields) != columns:
+            expected = "two paths (ground truth, prediction)" if columns == 2 else "one path"
+            raise EvalError(f"line {number} of {list_file} holds {counted(len(fields), 'field')}, not "
+                            f"{expected} separated by a tab, a comma or spaces: {text!r}",
+                            EXIT_USAGE)
+        for field in fields:
+            if _strip_extension(field) is None:
+                raise EvalError(f"line {number} of {list_file} names {field!r}, which is not a "
+                                f"label-map file ({', '.join(LABEL_EXTENSIONS)})", EXIT_USAGE)
+        rows.append([_resolve(base, field) for field in fields])
+    return rows
+
+
+def _split_fields(text, columns):
+    """The paths of a line of a text list: the whole line for a list of one column; else
+    split at the first of tab, comma and runs of spaces that gives two fields."""
+    if columns == 1:
+        return [text]
+    for separator in ("\t", ",", None):
+        fields = [field.strip() for field in text.split(separator)]
+        if len(fields) == columns:
+            return fields
+    return text.split()
 
 
 def _resolve(base, path):
     return path if os.path.isabs(path) else str(base / path)
-
-
-def _split_pair_line(line, list_file, number):
-    for separator in ("\t", ",", None):
-        parts = line.split(separator) if separator else line.split()
-        if len(parts) == 2:
-            return parts[0].strip(), parts[1].strip()
-    raise EvalError(
-        f"{list_file} line {number}: expected two paths (ground truth, prediction) separated by a "
-        f"tab, a comma or spaces, got {line!r}", EXIT_USAGE)
 
 
 def is_list_file(path):
@@ -149,45 +232,43 @@ def find_pairs(gt, pred=None, gt_suffix="", pred_suffix=""):
 
     `gt` and `pred` are folders (files matched by name with the suffixes removed, searched
     recursively) or list files (one path a line, paired by line number). A list file of two
-    columns (ground truth, prediction) may be given as `gt` alone.
+    columns (ground truth, prediction) may be given as `gt` alone. A first line of column
+    titles (``gt,pred``) is skipped; any other line must name label-map files.
     """
     if pred is None:
         if not is_list_file(gt):
             raise EvalError(f"PRED is missing: give a prediction folder or list, or make GT a list "
-                            f"file of two columns; {gt} is not a list file", EXIT_USAGE)
-        base, rows = _read_list(gt, "pairs")
-        pairs = []
-        for number, row in enumerate(rows, 1):
-            gt_path, pred_path = _split_pair_line(row, gt, number)
-            gt_path, pred_path = _resolve(base, gt_path), _resolve(base, pred_path)
-            pairs.append(LabelPair(_pair_name(gt_path, gt_suffix), gt_path, pred_path))
+                            f"file of two columns ({gt} is not a list file)", EXIT_USAGE)
+        pairs = [LabelPair(_pair_name(gt_path, gt_suffix), gt_path, pred_path)
+                 for gt_path, pred_path in _read_list(gt, "pairs", 2)]
         return Pairing(pairs, [], [])
     for path, side in ((gt, "GT"), (pred, "PRED")):
         if not os.path.exists(path):
             raise EvalError(f"{side} {path} does not exist", EXIT_USAGE)
     gt_is_dir, pred_is_dir = os.path.isdir(gt), os.path.isdir(pred)
     if gt_is_dir != pred_is_dir:
-        raise EvalError(f"GT and PRED must both be folders or both be list files; got "
-                        f"{gt} ({'folder' if gt_is_dir else 'file'}) and "
-                        f"{pred} ({'folder' if pred_is_dir else 'file'})", EXIT_USAGE)
+        raise EvalError(f"GT and PRED must both be folders or both be list files, but "
+                        f"{gt} is a {'folder' if gt_is_dir else 'file'} and "
+                        f"{pred} is a {'folder' if pred_is_dir else 'file'}", EXIT_USAGE)
     if not gt_is_dir:
-        gt_base, gt_rows = _read_list(gt, "GT")
-        pred_base, pred_rows = _read_list(pred, "PRED")
+        gt_rows, pred_rows = _read_list(gt, "GT", 1), _read_list(pred, "PRED", 1)
         if len(gt_rows) != len(pred_rows):
             raise EvalError(f"the list files pair by line but {gt} has {len(gt_rows)} paths and "
                             f"{pred} has {len(pred_rows)}", EXIT_MISSING)
-        pairs = [LabelPair(_pair_name(g, gt_suffix), _resolve(gt_base, g), _resolve(pred_base, p))
-                 for g, p in zip(gt_rows, pred_rows)]
+        pairs = [LabelPair(_pair_name(g, gt_suffix), g, p) for (g,), (p,) in zip(gt_rows, pred_rows)]
         return Pairing(pairs, [], [])
-    gt_index = _index_folder(gt, gt_suffix, "GT")
-    pred_index = _index_folder(pred, pred_suffix, "PRED")
+    gt_left_out, pred_left_out = [], []
+    gt_index = _index_folder(gt, gt_suffix, "GT", gt_left_out)
+    pred_index = _index_folder(pred, pred_suffix, "PRED", pred_left_out)
     if not gt_index:
+        ending = f" whose name ends in {gt_suffix!r}" if gt_suffix else ""
+        why = describe_left_out(gt_left_out)
         raise EvalError(f"GT folder {gt} holds no label file ({', '.join(LABEL_EXTENSIONS)})"
-                        + (f" whose name ends in {gt_suffix!r}" if gt_suffix else ""), EXIT_MISSING)
+                        f"{ending}" + (f"; {why}" if why else ""), EXIT_MISSING)
     common = sorted(gt_index.keys() & pred_index.keys())
     pairs = [LabelPair(key, gt_index[key], pred_index[key]) for key in common]
     return Pairing(pairs, sorted(gt_index.keys() - pred_index.keys()),
-                   sorted(pred_index.keys() - gt_index.keys()))
+                   sorted(pred_index.keys() - gt_index.keys()), gt_left_out + pred_left_out)
 
 
 def _pair_name(path, suffix):
@@ -235,8 +316,8 @@ def _parse_mapping_text(text, origin):
         if not item or item.startswith("#"):
             continue
         if ":" not in item:
-            raise EvalError(f"{origin}: expected 'value:class' items separated by commas, got "
-                            f"{item!r}", EXIT_USAGE)
+            raise EvalError(f"{origin} must hold 'value:class' items separated by commas, but "
+                            f"one item is {item!r}", EXIT_USAGE)
         key, value = item.rsplit(":", 1)
         mapping[key.strip()] = value.strip()
     return mapping
@@ -248,7 +329,8 @@ def _mapping_source(spec, option):
         try:
             return Path(spec).read_text(), f"{option} file {spec}"
         except (OSError, UnicodeDecodeError) as exc:
-            raise EvalError(f"cannot read the {option} file {spec}: {exc}", EXIT_USAGE) from None
+            reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else os_reason(exc)
+            raise EvalError(f"cannot read the {option} file {spec}: {reason}", EXIT_USAGE) from None
     return spec, f"{option} {spec!r}"
 
 
@@ -256,9 +338,9 @@ def _as_int(value, origin, what):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise EvalError(f"{origin}: {what} must be an integer, got {value!r}", EXIT_USAGE) from None
+        raise EvalError(f"in {origin}, {what} must be an integer, got {value!r}", EXIT_USAGE) from None
     if str(number) != str(value).strip() and not isinstance(value, int):
-        raise EvalError(f"{origin}: {what} must be an integer, got {value!r}", EXIT_USAGE)
+        raise EvalError(f"in {origin}, {what} must be an integer, got {value!r}", EXIT_USAGE)
     return number
 
 
@@ -295,11 +377,11 @@ def _parse_colour(key, origin):
     else:
         parts = str(key).replace("(", "").replace(")", "").replace(" ", "").split(",")
     if parts is None or len(parts) != 3:
-        raise EvalError(f"{origin}: colours are '#rrggbb', 'r,g,b' or [r, g, b], got {key!r}",
-                        EXIT_USAGE)
+        raise EvalError(f"in {origin}, colours are written '#rrggbb', 'r,g,b' or [r, g, b], got "
+                        f"{key!r}", EXIT_USAGE)
     channels = [_as_int(p, origin, "a colour channel") for p in parts]
     if any(not 0 <= c <= 255 for c in channels):
-        raise EvalError(f"{origin}: colour channels lie in 0..255, got {key!r}", EXIT_USAGE)
+        raise EvalError(f"in {origin}, colour channels must lie in 0..255, got {key!r}", EXIT_USAGE)
     return (channels[0] << 16) | (channels[1] << 8) | channels[2]
 
 
@@ -318,7 +400,8 @@ def parse_colour_map(spec, option="--color-map"):
         raw = {}
         for item in text.replace(";", " ").split():
             if ":" not in item:
-                raise EvalError(f"{origin}: expected '#rrggbb:class' items, got {item!r}", EXIT_USAGE)
+                raise EvalError(f"{origin} must hold '#rrggbb:class' items, but one item is "
+                                f"{item!r}", EXIT_USAGE)
             key, value = item.rsplit(":", 1)
             raw[key] = value
     return _mapping_from_items(raw, origin, colours=True)

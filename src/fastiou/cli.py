@@ -24,15 +24,16 @@ def _add_bench(subparsers):
 
 def _run_bench(args):
     from fastiou._bench import SMALL_KEY, WORKLOADS, bench
+    from fastiou._eval_command import fail
 
     keys = set(args.workloads)
     known = "".join(w.key for w in WORKLOADS) + SMALL_KEY
     unknown = keys - set(known)
     if unknown:
-        raise SystemExit(f"fastiou bench: unknown workload(s) {''.join(sorted(unknown))}; "
-                         f"choose from {known}")
+        return fail(f"--workloads {args.workloads!r} names unknown workload(s) "
+                    f"{''.join(sorted(unknown))}; choose from {known}", 2, "bench")
     if args.repeat < 1:
-        raise SystemExit("fastiou bench: --repeat must be at least 1")
+        return fail(f"--repeat must be at least 1, got {args.repeat}", 2, "bench")
     results = bench(keys=keys, repeat=args.repeat, scale=0.02 if args.quick else 1.0,
                     markdown=args.markdown)
     return 0 if all(r["exact"] for r in results) else 1

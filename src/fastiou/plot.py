@@ -29,8 +29,8 @@ def _new_axes(ax, size):
         return ax
     import sys
 
-    if "matplotlib.pyplot" in sys.modules:
-        return sys.modules["matplotlib.pyplot"].subplots(figsize=size)[1]
+    if "matplotlib.pyplot" in sys.modules:  # constrained: no tick or axis label is clipped
+        return sys.modules["matplotlib.pyplot"].subplots(figsize=size, layout="constrained")[1]
     return Figure(figsize=size, layout="constrained").add_subplot()
 
 
@@ -104,7 +104,9 @@ def confusion_matrix(cm, class_names=None, normalize=None, ax=None, *, cmap="Blu
     values = normalized(cm, normalize)
     count = values.shape[0]
     names = _names(class_names, count)
-    ax = _new_axes(ax, (max(4.0, 0.45 * count + 2), max(3.5, 0.45 * count + 1.5)))
+    longest = max((len(n) for n in names), default=0)
+    margin = 0.07 * longest  # inches the tick labels take beside and below the cells
+    ax = _new_axes(ax, (max(4.0, 0.45 * count + 2) + margin, max(3.5, 0.45 * count + 1.5) + margin))
     image = ax.imshow(values, cmap=cmap, interpolation="nearest",
                       vmin=0.0, vmax=1.0 if normalize else max(1.0, values.max()))
     if include_values is None:
@@ -119,7 +121,7 @@ def confusion_matrix(cm, class_names=None, normalize=None, ax=None, *, cmap="Blu
             shown = format(int(value) if fmt == "d" else value, fmt)
             ax.text(col, row, shown, ha="center", va="center", fontsize=7 if count > 12 else 9,
                     color=low if value > middle else high)
-    ax.set_xticks(np.arange(count), labels=names, rotation=90 if count > 6 else 0)
+    ax.set_xticks(np.arange(count), labels=names, rotation=90 if count > 6 or longest > 8 else 0)
     ax.set_yticks(np.arange(count), labels=names)
     ax.set_xlabel("Predicted label")
     ax.set_ylabel("True label")
@@ -134,6 +136,9 @@ def confusion_matrix(cm, class_names=None, normalize=None, ax=None, *, cmap="Blu
 
 def per_class(metrics, class_names=None, ax=None, *, label="IoU", sort=False, color="#1f77b4"):
     """Horizontal bars of one per-class score, with its mean (NaN classes shown as n/a).
+
+    The bars, the values written beside them, the mean and the axis share one unit: the
+    fraction in [0, 1] (the command-line table prints the same scores as percentages).
 
     Parameters
     ----------
@@ -168,23 +173,29 @@ def per_class(metrics, class_names=None, ax=None, *, label="IoU", sort=False, co
     order = np.arange(values.size)
     if sort:
         order = np.argsort(np.where(np.isnan(values), -1.0, values), kind="stable")[::-1]
-    ax = _new_axes(ax, (6.0, max(3.0, 0.3 * values.size + 1)))
+    longest = max((len(n) for n in names), default=0)
+    ax = _new_axes(ax, (6.0 + 0.07 * longest, max(3.0, 0.3 * values.size + 1.3)))
     shown = values[order]
     positions = np.arange(values.size)
     ax.barh(positions, np.nan_to_num(shown), color=color)
+    # one unit everywhere: the bars, their labels, the mean and the axis are fractions in [0, 1]
     for position, value in zip(positions, shown):
-        text = "n/a" if np.isnan(value) else f"{100 * value:.1f}"
+        text = "n/a" if np.isnan(value) else f"{value:.3f}"
         ax.text(min(np.nan_to_num(value), 1.0) + 0.01, position, text, va="center", fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
     present = values[~np.isnan(values)]
     if present.size:
         mean = present.mean()
         ax.axvline(mean, color="black", linestyle="--", linewidth=1)
-        ax.text(mean, -0.9, f" mean {100 * mean:.1f}", fontsize=8, va="bottom")
+        # in the free row above the first bar, inside the axes: clear of the title and the bars
+        left = mean <= 0.5
+        ax.text(mean, -1.0, f" mean {mean:.3f}" if left else f"mean {mean:.3f} ", fontsize=8,
+                va="center", ha="left" if left else "right")
     ax.set_yticks(positions, labels=[names[i] for i in order])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1.12)
-    ax.set_xlabel(f"{label} (per class)")
+    ax.set_ylim(values.size - 0.5, -1.5)  # first class on top, one free row above it
+    ax.set_xlim(0, 1.15)
+    ax.set_xticks(np.linspace(0.0, 1.0, 6))
+    ax.set_xlabel(f"{label} (0 to 1)")
     ax.set_title(f"Per-class {label}")
     return ax
 
