@@ -194,7 +194,7 @@ def test_rgb_images_decode_through_a_colour_map(tmp_path):
     np.testing.assert_array_equal(_io.read_label_map(str(tmp_path / "rgb.png"), colours),
                                   np.repeat([[0, 0, 1, 1]], 3, axis=0))
     only_road = _io.parse_colour_map("#804080:0")
-    with pytest.raises(EvalError, match=r"6 pixel\(s\) have a colour .*#f423e8") as info:
+    with pytest.raises(EvalError, match=r"6 pixel\(s\) whose colour .*#f423e8") as info:
         _io.read_label_map(str(tmp_path / "rgb.png"), only_road)
     assert info.value.exit_code == _io.EXIT_OUT_OF_RANGE
 
@@ -223,7 +223,7 @@ def test_unreadable_files_name_the_file(tmp_path):
     (tmp_path / "labels.jpg").write_bytes(b"")
     np.save(tmp_path / "floats.npy", np.zeros((2, 2)))
     (tmp_path / "bad.npy").write_bytes(b"garbage")
-    cases = [("broken.png", "cannot decode"), ("labels.jpg", "unsupported file type"),
+    cases = [("broken.png", "cannot decode"), ("labels.jpg", "is not a label-map format"),
              ("floats.npy", "dtype float64"), ("bad.npy", "cannot decode .*not a NumPy .npy file"),
              ("missing.png", "does not exist"), ("missing.npy", "does not exist")]
     for name, message in cases:

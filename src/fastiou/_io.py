@@ -521,8 +521,8 @@ def _colours_to_ids(rgb, colour_map, path):
     if unknown.any():
         colour = int(packed[unknown][0])
         raise EvalError(
-            f"{path}: {int(unknown.sum())} pixel(s) have a colour the colour map does not list "
-            f"(e.g. #{colour:06x} = ({colour >> 16}, {(colour >> 8) & 255}, {colour & 255}))",
+            f"{path} has {int(unknown.sum())} pixel(s) whose colour the colour map does not list "
+            f"(e.g. #{colour:06x} = ({colour >> 16}, {(colour >> 8) & 255}, {colour & 255})).",
             EXIT_OUT_OF_RANGE)
     return colour_map.target[position].astype(_smallest_dtype(colour_map.target.min(),
                                                               colour_map.target.max()))
@@ -627,8 +627,8 @@ def read_label_map(path, colour_map=None, scratch=None):
     if lower.endswith(".npy"):
         return _read_npy(path)
     if not lower.endswith(IMAGE_EXTENSIONS):
-        raise EvalError(f"{path}: unsupported file type; label maps are "
-                        f"{', '.join(LABEL_EXTENSIONS)}", EXIT_UNREADABLE)
+        raise EvalError(f"cannot read {path}: its file type is not a label-map format "
+                        f"({', '.join(LABEL_EXTENSIONS)}).", EXIT_UNREADABLE)
     declined = None
     is_png = lower.endswith(".png")
     if is_png:
