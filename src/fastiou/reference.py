@@ -114,10 +114,10 @@ def cohen_kappa(cm):
     return (observed - expected) / (1 - expected)
 
 
-def binary_iou(y_pred, y_true, smooth=0.0):
+def binary_iou(y_true, y_pred, smooth=0.0):
     """Per-image IoU of two (B, ...) masks: the NumPy snippet with `smooth`."""
-    pred = np.asarray(y_pred).astype(bool)
     true = np.asarray(y_true).astype(bool)
+    pred = np.asarray(y_pred).astype(bool)
     pred = pred.reshape(len(pred), int(np.prod(pred.shape[1:])))
     true = true.reshape(len(true), int(np.prod(true.shape[1:])))
     intersection = (pred & true).sum(axis=1)
