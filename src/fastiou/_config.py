@@ -1,7 +1,10 @@
 """Build and runtime information: ``show_config()``."""
 
+from __future__ import annotations
+
 import platform
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,8 +14,11 @@ from fastiou._png import inflater, streaming_inflater
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
-def config_info():
+
+def config_info() -> dict[str, object]:
     """Return the build and runtime facts :func:`show_config` prints, as a dict."""
     return {
         "fastiou": __version__,
@@ -30,7 +36,7 @@ def config_info():
     }
 
 
-def show_config(file=None):
+def show_config(file: SupportsWrite[str] | None = None) -> None:
     """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
     version and compile flags.
 
@@ -44,11 +50,15 @@ def show_config(file=None):
 
     Examples
     --------
-    >>> import fastiou
+    >>> import io, fastiou
     >>> fastiou.show_config()  # doctest: +SKIP
-    fastiou            0.1.0
-    openmp             True
+    fastiou             0.1.0
+    python              3.11.9
     ...
+    >>> buffer = io.StringIO()
+    >>> fastiou.show_config(file=buffer)
+    >>> buffer.getvalue().split()[:2] == ["fastiou", fastiou.__version__]
+    True
     """
     for key, value in config_info().items():
         print(f"{key:<20}{value}", file=file or sys.stdout)

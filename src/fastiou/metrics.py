@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, overl
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._core import class_counts, count_pairs, ratio
+from fastiou._core import class_counts, count_pairs
+from fastiou._core import ratio as ratio  # re-exported: the compat layers use metrics.ratio
 from fastiou._typing import Average, Classes, CountArray, CountOptions, FloatArray, Integer
 from fastiou._validation import check_counts
 

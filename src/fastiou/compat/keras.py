@@ -21,11 +21,18 @@ Where it deliberately differs
   ``result()``, which raises an IndexError for ``axis=1``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
 from fastiou._validation import check_num_classes
+from fastiou._typing import CountArray
 from fastiou.compat import to_numpy
 
 __all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"]
@@ -61,8 +68,9 @@ class IoU:
     0.333333
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
+                 dtype: object = None, ignore_class: int | None = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: int = -1) -> None:
         self.num_classes = check_num_classes(num_classes)
         ids = [int(i) for i in target_class_ids]
         if not ids:
@@ -81,11 +89,12 @@ class IoU:
                                       axis=None if self.sparse_y_pred else axis)
 
     @property
-    def total_cm(self):
+    def total_cm(self) -> CountArray:
         """The accumulated confusion matrix (rows truth), as Keras' state variable."""
         return self._state.matrix
 
-    def _inputs(self, y_true, y_pred, sample_weight):
+    def _inputs(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, sample_weight: npt.ArrayLike | None
+                ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any] | None]:
         truth = to_numpy(y_true, "y_true")
         pred = to_numpy(y_pred, "y_pred")
         if not self.sparse_y_true:
@@ -115,22 +124,23 @@ class IoU:
             sample_weight = weights
         return truth, pred, sample_weight
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                     sample_weight: npt.ArrayLike | None = None) -> None:
         """Count a batch into the confusion matrix."""
         truth, pred, weights = self._inputs(y_true, y_pred, sample_weight)
         self._state.update(truth, pred, sample_weight=weights)
 
-    def result(self):
+    def result(self) -> float:
         """Mean IoU over the target classes with a non-zero denominator (0.0 if none)."""
         per_class = metrics.iou(self._state.matrix, average="none", labels=self.target_class_ids)
         present = per_class[~np.isnan(per_class)]
         return float(present.mean()) if present.size else 0.0
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Zero the confusion matrix."""
         self._state.reset()
 
-    def merge_state(self, metrics):
+    def merge_state(self, metrics: Iterable[IoU]) -> None:
         """Add the states of other metrics of the same class and configuration (exact).
 
         Raises
@@ -144,7 +154,7 @@ class IoU:
                 raise ValueError(f"`merge_state` takes {type(self).__name__} metrics, got {type(other).__name__}")
         self._state.merge(*(other._state for other in others))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor arguments."""
         return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
                 "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
@@ -163,8 +173,9 @@ class MeanIoU(IoU):
     0.333333
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: object = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
         super().__init__(num_classes, list(range(check_num_classes(num_classes))), name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true,
                          sparse_y_pred=sparse_y_pred, axis=axis)
@@ -184,16 +195,18 @@ class BinaryIoU(IoU):
     0.333333
     """
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5, name: str | None = None,
+                 dtype: object = None) -> None:
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                     sample_weight: npt.ArrayLike | None = None) -> None:
         """Threshold `y_pred` and count the batch."""
         pred = to_numpy(y_pred, "y_pred").astype(np.float32) >= np.float32(self.threshold)
         super().update_state(y_true, pred.astype(np.uint8), sample_weight)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor arguments."""
         return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
                 "name": self.name, "dtype": self.dtype}
@@ -213,8 +226,9 @@ class OneHotIoU(IoU):
     0.166667
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
+                 dtype: object = None, ignore_class: int | None = None, sparse_y_pred: bool = False,
+                 axis: int = -1) -> None:
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
@@ -233,6 +247,7 @@ class OneHotMeanIoU(MeanIoU):
     0.111111
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: object = None,
+                 ignore_class: int | None = None, sparse_y_pred: bool = False, axis: int = -1) -> None:
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
