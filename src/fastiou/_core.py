@@ -378,8 +378,14 @@ def per_class_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Int
                   per_image: bool = False, multilabel: bool = False) -> FloatArray:
     """Per-class IoU of two label arrays (one counting pass, then :func:`iou_from_confusion`).
 
-    Takes the same arguments as :func:`confusion_matrix`. Under ``out_of_range="miss"`` a
-    prediction outside ``[0, C)`` counts as a false negative of its true class.
+    Parameters
+    ----------
+    y_true, y_pred, num_classes
+        As in :func:`confusion_matrix`: label maps, or scores with `axis`, probabilities
+        with `threshold`, one-hot truth, multilabel masks.
+    ignore_index, sample_weight, n_threads, out_of_range, axis, threshold, per_image, multilabel
+        As in :func:`confusion_matrix`. Under ``out_of_range="miss"`` a prediction outside
+        ``[0, C)`` counts as a false negative of its true class.
 
     Returns
     -------
@@ -423,11 +429,19 @@ def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer 
 
     A class absent from both truth and prediction (0 / 0) is left out of the mean, as in
     torchmetrics' macro average, Keras ``MeanIoU``, mmseg and cityscapesScripts. When no
-    class is present at all the result is NaN. Same arguments as :func:`confusion_matrix`.
+    class is present at all the result is NaN.
+
+    Parameters
+    ----------
+    y_true, y_pred, num_classes
+        As in :func:`confusion_matrix`.
+    ignore_index, sample_weight, n_threads, out_of_range, axis, threshold, per_image, multilabel
+        As in :func:`confusion_matrix` (``out_of_range="miss"`` as in :func:`per_class_iou`).
 
     Returns
     -------
     float, or ndarray of shape (B,) with `per_image`
+        A Python float; with `per_image` the mean of each image, float64.
 
     Examples
     --------
