@@ -364,7 +364,7 @@ class ConfusionMatrix:
             return NotImplemented
         return self.copy().merge(other)
 
-    def __radd__(self, other: Literal[0]) -> ConfusionMatrix:
+    def __radd__(self, other: int) -> ConfusionMatrix:
         if isinstance(other, numbers.Number) and other == 0:  # sum([...]) starts at 0
             return self.copy()
         return NotImplemented

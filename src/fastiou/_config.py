@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -14,8 +14,11 @@ from fastiou._png import inflater, streaming_inflater
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
-if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+
+class _Writer(Protocol):
+    """What ``print(..., file=)`` writes to (``sys.stdout``, an open text file, ``io.StringIO``)."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 def config_info() -> dict[str, object]:
@@ -36,7 +39,7 @@ def config_info() -> dict[str, object]:
     }
 
 
-def show_config(file: SupportsWrite[str] | None = None) -> None:
+def show_config(file: _Writer | None = None) -> None:
     """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
     version and compile flags.
 
