@@ -151,8 +151,10 @@ def test_soft_iou_single_channel_uses_threshold():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3))), TypeError, "`y_pred` must hold bool or 0/1"),
-    (lambda: fastiou.binary_iou(np.ones((2, 3)), np.ones((2, 3), bool)), TypeError, "`y_true` must hold bool or 0/1"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3))), TypeError,
+     "`y_pred` must hold bool or 0/1"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3)), np.ones((2, 3), bool)), TypeError,
+     "`y_true` must hold bool or 0/1"),
     (lambda: fastiou.binary_iou(np.full((2, 3), 2), np.ones((2, 3), int)), ValueError, "only 0 and 1"),
     (lambda: fastiou.binary_iou(np.full((2, 3), -1, np.int8), np.ones((2, 3), bool)), ValueError,
      "image 0 of `y_pred` or `y_true` holds another value"),

@@ -73,9 +73,10 @@ def _mentioned_paths(path):
 
 
 def test_documentation_mentions_only_files_that_exist():
-    sources = sorted((ROOT / "src" / "fastiou").rglob("*.py*")) + sorted((ROOT / "src" / "fastiou").rglob("*.pxd"))
+    sources = [path for path in sorted((ROOT / "src" / "fastiou").rglob("*"))
+               if path.suffix in (".py", ".pyi", ".pyx", ".pxd")]
     missing = [f"{path.relative_to(ROOT)}:{number}: {reference}"
-               for path in DOCS + [p for p in sources if p.suffix in (".py", ".pyi", ".pyx", ".pxd")]
+               for path in DOCS + sources
                for number, reference in _mentioned_paths(path)
                if not any((ROOT / reference).parent.glob((ROOT / reference).name))]
     assert not missing, "references to files that do not exist:\n" + "\n".join(missing)

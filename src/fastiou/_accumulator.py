@@ -506,8 +506,9 @@ class ConfusionMatrix:
             mean_accuracy=metrics.nan_mean(per_class["recall"]).item(),
             **extra)
 
-    def report(self, *, format: Literal["text", "markdown"] = "text", class_names: Sequence[object] | None = None,
-               digits: int = 4, zero_division: float = np.nan) -> str:
+    def report(self, *, format: Literal["text", "markdown"] = "text",
+               class_names: Sequence[object] | None = None, digits: int = 4,
+               zero_division: float = np.nan) -> str:
         """A per-class table (IoU, Dice, precision, recall, support) and the summaries.
 
         Parameters

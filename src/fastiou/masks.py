@@ -246,8 +246,9 @@ def rle_encode(masks: npt.ArrayLike) -> list[EncodedRLE] | EncodedRLE:
     array = _as_mask_array(np.asarray(masks)[None] if single else masks, "masks")
     height, width = array.shape[1:]
     columns = np.ascontiguousarray(array.transpose(0, 2, 1)).reshape(array.shape[0], height * width)
-    encoded: list[EncodedRLE] = [{"size": [height, width], "counts": _masks.counts_to_string(_masks.mask_runs(mask))}
-               for mask in columns]
+    encoded: list[EncodedRLE] = [
+        {"size": [height, width], "counts": _masks.counts_to_string(_masks.mask_runs(mask))}
+        for mask in columns]
     return encoded[0] if single else encoded
 
 

@@ -18,8 +18,8 @@ from fastiou._typing import RLE, BoxFormat, BoxMode, CountArray, FloatArray, Int
 _Ratio = Literal["iou", "dice", "fbeta", "precision", "recall"]
 
 
-def confusion_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, ignore_index: Iterable[int] = (),
-                     sample_weight: npt.ArrayLike | None = None
+def confusion_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                     ignore_index: Iterable[int] = (), sample_weight: npt.ArrayLike | None = None
                      ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], int, int]:
     """Return ``(matrix, miss, n_bad_true, n_bad_pred)`` as the compiled kernels do.
 
@@ -46,7 +46,8 @@ def confusion_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: 
             int((kept & ~valid_t).sum()), int(miss_mask.sum()))
 
 
-def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, ignore_index: Iterable[int] = (),
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                     ignore_index: Iterable[int] = (),
                      sample_weight: npt.ArrayLike | None = None) -> CountArray:
     """The ``(num_classes, num_classes)`` matrix of :func:`confusion_counts`."""
     return confusion_counts(y_true, y_pred, num_classes, ignore_index, sample_weight)[0]

@@ -276,8 +276,8 @@ class BinaryIoU(IoU):
     0.333333
     """
 
-    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5, name: str | None = None,
-                 dtype: object = None) -> None:
+    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5,
+                 name: str | None = None, dtype: object = None) -> None:
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 

@@ -39,7 +39,8 @@ __all__ = ["eval_metrics", "intersect_and_union", "mean_iou"]
 ALLOWED_METRICS = ("mIoU", "mDice", "mFscore")
 
 
-def _prepare_label(label: npt.ArrayLike, label_map: Mapping[int, int], reduce_zero_label: bool) -> npt.NDArray[Any]:
+def _prepare_label(label: npt.ArrayLike, label_map: Mapping[int, int],
+                   reduce_zero_label: bool) -> npt.NDArray[Any]:
     label = to_numpy(label, "label")
     if label.dtype.kind not in "biu":
         raise TypeError(f"`label` must hold integer labels, got dtype {label.dtype}")
@@ -134,9 +135,9 @@ def _per_class(intersect: CountArray, union: CountArray, pred_area: CountArray, 
 
 
 def eval_metrics(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.ArrayLike], num_classes: int,
-                 ignore_index: int, metrics: _Metric | Sequence[_Metric] = ["mIoU"], nan_to_num: float | None = None,
-                 label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False,
-                 beta: float = 1) -> _Results:
+                 ignore_index: int, metrics: _Metric | Sequence[_Metric] = ["mIoU"],
+                 nan_to_num: float | None = None, label_map: Mapping[int, int] = dict(),
+                 reduce_zero_label: bool = False, beta: float = 1) -> _Results:
     """Dataset metrics over pairs of maps, as ``mmseg.core.evaluation.eval_metrics``.
 
     Parameters

@@ -143,7 +143,8 @@ def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, labels: np
     return metrics.ratio(matrix, np.broadcast_to(total, matrix.shape), 0.0)
 
 
-def _present_values(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+def _present_values(y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                    values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     truth = _integer_labels(y_true, "y_true").reshape(-1)
     pred = _integer_labels(y_pred, "y_pred").reshape(-1)
     return np.isin(values, truth) | np.isin(values, pred)
@@ -161,7 +162,8 @@ def _zero_division_value(zero_division: object) -> float:
 
 
 def jaccard_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, labels: npt.ArrayLike | None = None,
-                  pos_label: int = 1, average: Literal["binary", "micro", "macro", "weighted"] | None = "binary",
+                  pos_label: int = 1,
+                  average: Literal["binary", "micro", "macro", "weighted"] | None = "binary",
                   sample_weight: npt.ArrayLike | None = None,
                   zero_division: Literal["warn"] | float = "warn") -> float | FloatArray:
     """``sklearn.metrics.jaccard_score`` for integer class labels.
