@@ -162,6 +162,8 @@ def test_soft_iou_single_channel_uses_threshold():
      r"`y_pred` has shape \(2, 4\) but `y_true` has shape \(2, 3\); they must be equal up to"),
     (lambda: fastiou.binary_iou(np.ones(3, bool), np.ones(3, bool)), ValueError, "batch axis"),
     (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth=-1), ValueError, "`smooth`"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth=10 ** 400), ValueError,
+     "`smooth` must be a non-negative finite number"),
     (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth="1"), TypeError, "`smooth`"),
     (lambda: fastiou.thresholded_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), rounding="ceil"), ValueError,
      "`rounding`"),

@@ -26,7 +26,10 @@ __all__ = ["binary_iou", "thresholded_iou", "soft_iou"]
 def _check_smooth(smooth: object) -> float:
     if isinstance(smooth, (bool, np.bool_)) or not isinstance(smooth, numbers.Real):
         raise TypeError(f"`smooth` must be a non-negative number, got {type(smooth).__name__} {smooth!r}")
-    value = float(smooth)
+    try:
+        value = float(smooth)
+    except OverflowError:  # an int beyond the float range
+        value = np.inf
     if not (np.isfinite(value) and value >= 0):
         raise ValueError(f"`smooth` must be a non-negative finite number, got {smooth}")
     return value
