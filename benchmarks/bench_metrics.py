@@ -60,7 +60,7 @@ def numpy_binary_iou(outputs, labels):
 
 
 def fastiou_binary_iou(outputs, labels, n_threads):
-    return fastiou.binary_iou(outputs, labels, smooth=SMOOTH, n_threads=n_threads)
+    return fastiou.binary_iou(labels, outputs, smooth=SMOOTH, n_threads=n_threads)
 
 
 def update_overhead_us(calls=20000, size=256, seed=2):

@@ -1,8 +1,13 @@
 """IoU semantics, build facts, thread-count resolution and the package surface."""
 
+import contextlib
+import doctest
+import importlib
+import inspect
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -101,10 +106,128 @@ def test_small_inputs_run_serially():
     assert _threads.threads_for_size(8, 3 * 2 ** 16, 2 ** 16) == 3
 
 
-def test_public_names_have_numpydoc_docstrings():
-    for name in fastiou.__all__:
-        obj = getattr(fastiou, name)
-        if callable(obj):
-            doc = obj.__doc__ or ""
-            assert "Examples" in doc, name
-            assert "Returns" in doc or name == "show_config" or isinstance(obj, type), name
+# --------------------------------------------------------------------------- the public surface
+
+PUBLIC_MODULES = ["fastiou", "fastiou.metrics", "fastiou.binary", "fastiou.plot", "fastiou.dask",
+                  "fastiou.compat.sklearn", "fastiou.compat.torchmetrics", "fastiou.compat.keras",
+                  "fastiou.compat.mmseg"]
+
+
+def _public_objects():
+    """(qualified name, object) of every public function, class, method and property: the
+    names in each public module's ``__all__`` and the public members of those classes.
+    (matplotlib and dask are imported only when used, so every module imports.)"""
+    seen = {}
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, types.ModuleType) or not callable(obj):
+                continue
+            seen.setdefault(id(obj), (f"{module_name}.{name}", obj))
+            if isinstance(obj, type):
+                for member_name, member in vars(obj).items():
+                    if member_name.startswith("_"):
+                        continue
+                    if isinstance(member, (classmethod, staticmethod)):
+                        member = member.__func__
+                    seen.setdefault(id(member), (f"{module_name}.{name}.{member_name}", member))
+    return sorted(seen.values(), key=lambda item: item[0])
+
+
+def _sections(doc):
+    """The numpydoc section headers of a docstring (a title underlined with dashes)."""
+    lines = [line.strip() for line in inspect.cleandoc(doc).splitlines()]
+    return {title for title, rule in zip(lines, lines[1:]) if rule and set(rule) == {"-"}
+            and len(rule) >= len(title) > 0}
+
+
+def _has_parameters(function):
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a compiled function without a signature
+        return True
+    return any(name not in ("self", "cls") for name in parameters)
+
+
+def _returns_none(function):
+    try:
+        annotation = inspect.signature(function).return_annotation
+    except (TypeError, ValueError):
+        return False
+    return annotation in (None, "None")
+
+
+PUBLIC = _public_objects()
+
+
+@pytest.mark.parametrize("name, obj", PUBLIC, ids=[name for name, _ in PUBLIC])
+def test_public_docstrings_have_numpydoc_sections(name, obj):
+    """Parameters (when there are any), Returns or Yields (unless it returns None) and
+    Examples; a class documents its constructor's parameters (or its attributes, for a
+    dataclass) and has examples; a property says what it holds."""
+    doc = obj.__doc__ or ""
+    if isinstance(obj, property):
+        assert doc.strip(), f"{name} has no docstring"
+        return
+    sections = _sections(doc)
+    assert "Examples" in sections, f"{name} lacks an Examples section"
+    if isinstance(obj, type):
+        if _has_parameters(obj.__init__):
+            assert sections & {"Parameters", "Attributes"}, f"{name} lacks a Parameters section"
+        return
+    if _has_parameters(obj):
+        assert "Parameters" in sections, f"{name} lacks a Parameters section"
+    if not _returns_none(obj):
+        assert sections & {"Returns", "Yields"}, f"{name} lacks a Returns section"
+
+
+def test_every_public_function_is_covered():
+    names = {name for name, _ in PUBLIC}
+    for expected in ("fastiou.mean_iou", "fastiou.per_class_iou", "fastiou.accuracy_score",
+                     "fastiou.cohen_kappa_score", "fastiou.SegmentationMetrics",
+                     "fastiou.SegmentationMetrics.as_dict", "fastiou.ConfusionMatrix.update",
+                     "fastiou.metrics.iou", "fastiou.plot.per_class", "fastiou.dask.evaluate_files",
+                     "fastiou.compat.keras.IoU.update_state", "fastiou.compat.mmseg.eval_metrics"):
+        assert expected in names, expected
+
+
+def _doctest_modules():
+    """Every module that defines a public function or class (where its docstring lives)."""
+    names = {getattr(obj, "__module__", None) for _, obj in PUBLIC if not isinstance(obj, property)}
+    return sorted(name for name in names if name and name.startswith("fastiou"))
+
+
+@pytest.mark.parametrize("module_name", _doctest_modules())
+def test_docstring_examples_run(module_name):
+    module = importlib.import_module(module_name)
+    context = contextlib.ExitStack()
+    if module_name == "fastiou.plot":
+        pytest.importorskip("matplotlib")
+    if module_name == "fastiou.dask":
+        dask = pytest.importorskip("dask")
+        pytest.importorskip("dask.array")
+        context.enter_context(dask.config.set(scheduler="synchronous"))
+    with context:
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    assert result.failed == 0, module_name
+    assert result.attempted > 0, f"{module_name} has no example that runs"
+
+
+def test_core_functions_take_the_ground_truth_first():
+    """One argument order in the core: ``(y_true, y_pred, ...)``; the compat layers keep
+    their peer's order (torchmetrics ``preds, target``, mmseg ``pred_label, label``)."""
+    checked = 0
+    for name, obj in PUBLIC:
+        if name.startswith("fastiou.compat") or isinstance(obj, (type, property)):
+            continue
+        try:
+            parameters = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
+        except (TypeError, ValueError):
+            continue
+        if "y_pred" in parameters or "y_prob" in parameters:
+            assert parameters[0] == "y_true" and parameters[1] in ("y_pred", "y_prob"), (name, parameters)
+            checked += 1
+    assert checked >= 15

@@ -26,29 +26,46 @@ def test_binary_iou_matches_snippet(shape, dtype):
         true = true[:, 0]
     pred, true = pred.astype(dtype), true.astype(dtype)
     for smooth in (0.0, 1e-6):
-        expected = reference.binary_iou(pred, true, smooth)
-        np.testing.assert_allclose(fastiou.binary_iou(pred, true, smooth=smooth), expected, rtol=1e-15)
+        expected = reference.binary_iou(true, pred, smooth)
+        np.testing.assert_allclose(fastiou.binary_iou(true, pred, smooth=smooth), expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
 def test_binary_iou_thread_count_does_not_matter(n_threads):
     pred, true = _masks(1, (9, 300, 301))
-    np.testing.assert_array_equal(fastiou.binary_iou(pred, true, n_threads=n_threads),
-                                  fastiou.binary_iou(pred, true, n_threads=1))
+    np.testing.assert_array_equal(fastiou.binary_iou(true, pred, n_threads=n_threads),
+                                  fastiou.binary_iou(true, pred, n_threads=1))
 
 
 def test_binary_iou_layouts_and_empty_images():
     pred, true = _masks(2, (3, 6, 7))
     pred[1] = False
     true[1] = False
-    expected = reference.binary_iou(pred, true)
+    expected = reference.binary_iou(true, pred)
     for layout in (np.asfortranarray, lambda a: a[:, ::-1], lambda a: np.repeat(a, 2, axis=2)[:, :, ::2]):
-        got = fastiou.binary_iou(layout(pred), layout(true), zero_division=-1.0)
+        got = fastiou.binary_iou(layout(true), layout(pred), zero_division=-1.0)
         np.testing.assert_array_equal(got[[0, 2]], expected[[0, 2]])
         assert got[1] == -1.0
     copy = pred.copy()
-    fastiou.binary_iou(pred, true)
+    fastiou.binary_iou(true, pred)
     np.testing.assert_array_equal(pred, copy)
+
+
+def test_ground_truth_comes_first_and_keywords_still_work():
+    """`y_true, y_pred` as everywhere in fastiou (0.1.0 took the prediction first)."""
+    true = np.zeros((1, 4), bool)
+    true[0, :2] = True
+    pred = np.zeros((1, 1, 4), bool)  # a channel axis on the prediction only
+    pred[0, 0, 1:3] = True
+    assert fastiou.binary_iou(true, pred).tolist() == [1 / 3]
+    np.testing.assert_array_equal(fastiou.binary_iou(y_pred=pred, y_true=true), [1 / 3])
+    np.testing.assert_array_equal(fastiou.thresholded_iou(y_pred=pred, y_true=true),
+                                  fastiou.thresholded_iou(true, pred))
+    for function in (fastiou.binary_iou, fastiou.thresholded_iou):
+        with pytest.raises(TypeError, match="`y_pred` must hold bool or 0/1 integers, got dtype float64"):
+            function(true, pred.astype(float))
+        with pytest.raises(TypeError, match="`y_true` must hold bool or 0/1 integers, got dtype float64"):
+            function(true.astype(float), pred)
 
 
 def test_thresholded_iou_is_exact_at_thresholds_and_snippet_option_reproduces():
@@ -61,12 +78,12 @@ def test_thresholded_iou_is_exact_at_thresholds_and_snippet_option_reproduces():
         true[b] = True
         pred[b, :inter] = True
     iou = np.array(inters) / union
-    exact = fastiou.thresholded_iou(pred, true)
+    exact = fastiou.thresholded_iou(true, pred)
     np.testing.assert_allclose(exact[:7], reference.thresholded_score(iou))
     np.testing.assert_allclose(exact[:7], [0.0, 0.2, 0.5, 0.9, 1.0, 0.9, 0.0])
     assert exact[7] == 1.0
-    assert fastiou.thresholded_iou(pred, true, empty_score=0.0)[7] == 0.0
-    snippet = fastiou.thresholded_iou(pred, true, rounding="snippet")
+    assert fastiou.thresholded_iou(true, pred, empty_score=0.0)[7] == 0.0
+    snippet = fastiou.thresholded_iou(true, pred, rounding="snippet")
     smooth = 1e-6
     inter = (pred & true).sum(1)
     uni = (pred | true).sum(1)
@@ -80,7 +97,7 @@ def test_property_thresholded_matches_per_threshold_count(pred, seed):
     true = np.random.default_rng(seed).random(pred.shape) < 0.5
     inter = (pred & true).sum(1)
     union = (pred | true).sum(1)
-    score = fastiou.thresholded_iou(pred, true)
+    score = fastiou.thresholded_iou(true, pred)
     for b in range(len(pred)):
         if union[b] == 0:
             assert score[b] == 1.0
@@ -134,13 +151,19 @@ def test_soft_iou_single_channel_uses_threshold():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: fastiou.binary_iou(np.ones((2, 3)), np.ones((2, 3), bool)), TypeError, "`y_pred` must hold bool or 0/1"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3))), TypeError,
+     "`y_pred` must hold bool or 0/1"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3)), np.ones((2, 3), bool)), TypeError,
+     "`y_true` must hold bool or 0/1"),
     (lambda: fastiou.binary_iou(np.full((2, 3), 2), np.ones((2, 3), int)), ValueError, "only 0 and 1"),
     (lambda: fastiou.binary_iou(np.full((2, 3), -1, np.int8), np.ones((2, 3), bool)), ValueError,
      "image 0 of `y_pred` or `y_true` holds another value"),
-    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 4), bool)), ValueError, "must be equal up to"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 4), bool)), ValueError,
+     r"`y_pred` has shape \(2, 4\) but `y_true` has shape \(2, 3\); they must be equal up to"),
     (lambda: fastiou.binary_iou(np.ones(3, bool), np.ones(3, bool)), ValueError, "batch axis"),
     (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth=-1), ValueError, "`smooth`"),
+    (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth=10 ** 400), ValueError,
+     "`smooth` must be a non-negative finite number"),
     (lambda: fastiou.binary_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), smooth="1"), TypeError, "`smooth`"),
     (lambda: fastiou.thresholded_iou(np.ones((2, 3), bool), np.ones((2, 3), bool), rounding="ceil"), ValueError,
      "`rounding`"),

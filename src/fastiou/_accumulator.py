@@ -1,15 +1,21 @@
 """``fastiou.ConfusionMatrix``: a streaming, thread-safe, mergeable confusion-matrix state."""
 
+from __future__ import annotations
+
 import math
 import numbers
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
 from fastiou._inputs import check_threshold
+from fastiou._typing import CountArray, FloatArray, IgnoreIndex, Integer, OutOfRange
 from fastiou._validation import check_counts, check_num_classes, ignore_values
 
 STATE_FORMAT = "fastiou.ConfusionMatrix/1"
@@ -24,6 +30,21 @@ class SegmentationMetrics:
     the labels (their positive class), and ``frequency_weighted_iou`` and ``cohen_kappa``
     are NaN.
 
+    Attributes
+    ----------
+    iou, dice, precision, recall : ndarray of shape (C,), float64
+        Per-class IoU, Dice (F1), precision and recall (class accuracy).
+    support : ndarray of shape (C,)
+        Ground-truth pixels per class (plus out-of-range predictions counted as misses);
+        int64, or float64 for weighted counts.
+    mean_iou, mean_dice, mean_accuracy : float
+        Means of `iou`, `dice` and `recall` over the classes where they are not NaN.
+    pixel_accuracy : float
+        Correct pixels over counted pixels (mmseg ``aAcc``).
+    frequency_weighted_iou, cohen_kappa : float
+        See :func:`fastiou.metrics.frequency_weighted_iou` and
+        :func:`fastiou.metrics.cohen_kappa`.
+
     Examples
     --------
     >>> import fastiou
@@ -33,11 +54,11 @@ class SegmentationMetrics:
     [0.5, 0.5]
     """
 
-    iou: np.ndarray
-    dice: np.ndarray
-    precision: np.ndarray
-    recall: np.ndarray
-    support: np.ndarray
+    iou: FloatArray
+    dice: FloatArray
+    precision: FloatArray
+    recall: FloatArray
+    support: CountArray
     mean_iou: float
     mean_dice: float
     pixel_accuracy: float
@@ -45,9 +66,26 @@ class SegmentationMetrics:
     frequency_weighted_iou: float
     cohen_kappa: float
 
-    def as_dict(self):
-        """Plain Python values (lists and floats, NaN as None): ready for ``json.dumps``."""
-        def plain(value):
+    def as_dict(self) -> dict[str, Any]:
+        """Plain Python values (lists and floats, NaN as None): ready for ``json.dumps``.
+
+        Returns
+        -------
+        dict
+            One entry per attribute, named as the attribute.
+
+        Examples
+        --------
+        >>> import json, fastiou
+        >>> cm = fastiou.ConfusionMatrix(3)
+        >>> cm.update([0, 1, 1], [0, 1, 0])
+        >>> result = cm.compute().as_dict()
+        >>> result["iou"], result["support"]
+        ([0.5, 0.5, None], [1, 2, 0])
+        >>> len(json.dumps(result)) > 0
+        True
+        """
+        def plain(value: object) -> object:
             if isinstance(value, np.ndarray):
                 return [plain(v) for v in value.tolist()]
             if isinstance(value, float) and math.isnan(value):
@@ -89,8 +127,10 @@ class ConfusionMatrix:
     0.7222
     """
 
-    def __init__(self, num_classes, *, ignore_index=None, out_of_range="raise", axis=None,
-                 threshold=None, multilabel=False, n_threads=None):
+    def __init__(self, num_classes: Integer, *, ignore_index: IgnoreIndex = None,
+                 out_of_range: OutOfRange = "raise", axis: int | None = None,
+                 threshold: float | None = None, multilabel: bool = False,
+                 n_threads: int | None = None) -> None:
         self.num_classes = check_num_classes(num_classes)
         self.ignore_index = tuple(int(v) for v in ignore_values(ignore_index, np.int64))
         if out_of_range not in OUT_OF_RANGE_POLICIES:
@@ -109,36 +149,48 @@ class ConfusionMatrix:
         self.reset()
 
     # ----------------------------------------------------------------- state
-    def _shape(self):
+    def _shape(self) -> tuple[int, ...]:
         return (self.num_classes, 2, 2) if self.multilabel else (self.num_classes, self.num_classes)
 
-    def reset(self):
-        """Forget every count (the configuration stays)."""
+    def reset(self) -> None:
+        """Forget every count (the configuration stays).
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 1], [0, 0])
+        >>> cm.reset()
+        >>> cm.matrix
+        array([[0, 0],
+               [0, 0]])
+        """
         with self._lock:
-            self._matrix = np.zeros(self._shape(), dtype=np.int64)
-            self._miss = np.zeros(self._shape()[:-1], dtype=np.int64)
+            # int64 counts, float64 once a weighted update or float counts arrived
+            self._matrix: npt.NDArray[Any] = np.zeros(self._shape(), dtype=np.int64)
+            self._miss: npt.NDArray[Any] = np.zeros(self._shape()[:-1], dtype=np.int64)
             self._bad = [0, 0]
 
     @property
-    def matrix(self):
+    def matrix(self) -> CountArray:
         """A copy of the counts: ``(C, C)`` (rows truth) or ``(L, 2, 2)``; int64, or float64
         after a weighted update."""
         with self._lock:
             return self._matrix.copy()
 
     @property
-    def miss(self):
+    def miss(self) -> CountArray:
         """Out-of-range predictions per true class (counted, not in :attr:`matrix`)."""
         with self._lock:
             return self._miss.copy()
 
     @property
-    def n_out_of_range(self):
+    def n_out_of_range(self) -> tuple[int, int]:
         """``(n_bad_true, n_bad_pred)``: pairs left out for an out-of-range label so far."""
         with self._lock:
-            return tuple(self._bad)
+            return self._bad[0], self._bad[1]
 
-    def _add(self, matrix, miss, n_bad_true, n_bad_pred):
+    def _add(self, matrix: CountArray, miss: CountArray, n_bad_true: int, n_bad_pred: int) -> None:
         # caller holds the lock
         if matrix.dtype != self._matrix.dtype:
             self._matrix = self._matrix.astype(np.float64)
@@ -148,7 +200,8 @@ class ConfusionMatrix:
         self._bad[0] += n_bad_true
         self._bad[1] += n_bad_pred
 
-    def _checked_counts(self, matrix, miss, matrix_name, miss_name):
+    def _checked_counts(self, matrix: npt.ArrayLike, miss: npt.ArrayLike | None, matrix_name: str,
+                        miss_name: str) -> tuple[CountArray, CountArray]:
         """`matrix` and `miss` (zeros when None) as counts of this accumulator's shapes: both
         int64, or both float64 when either holds floats."""
         shape = self._shape()
@@ -165,7 +218,8 @@ class ConfusionMatrix:
                 raise ValueError(f"`{name}` holds a count above the int64 range ({counts.max()})")
         return matrix.astype(np.int64), miss.astype(np.int64)
 
-    def add_counts(self, matrix, miss=None, n_bad_true=0, n_bad_pred=0):
+    def add_counts(self, matrix: npt.ArrayLike, miss: npt.ArrayLike | None = None, n_bad_true: Integer = 0,
+                   n_bad_pred: Integer = 0) -> ConfusionMatrix:
         """Add counts made elsewhere (a worker, another process, a saved run); returns self.
 
         The counts must come from the same configuration (`ignore_index`, `out_of_range`);
@@ -195,7 +249,7 @@ class ConfusionMatrix:
                [1, 1]])
         """
         matrix, miss = self._checked_counts(matrix, miss, "matrix", "miss")
-        bad = []
+        bad: list[int] = []
         for name, value in (("n_bad_true", n_bad_true), ("n_bad_pred", n_bad_pred)):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
                 raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
@@ -204,8 +258,17 @@ class ConfusionMatrix:
             self._add(matrix, miss, *bad)
         return self
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+               sample_weight: npt.ArrayLike | None = None) -> None:
         """Count one batch (same inputs as :func:`fastiou.confusion_matrix`) into the state.
+
+        Parameters
+        ----------
+        y_true, y_pred : array_like
+            Labels, scores, probabilities or one-hot truth, read with the options the
+            accumulator was made with.
+        sample_weight : array_like of float, optional
+            As in :func:`fastiou.confusion_matrix`; the counts become float64 from then on.
 
         Examples
         --------
@@ -227,17 +290,27 @@ class ConfusionMatrix:
                 self._add(counts.matrix, counts.miss, counts.n_bad_true, counts.n_bad_pred)
 
     # ----------------------------------------------------------------- merging
-    def _config(self):
+    def _config(self) -> dict[str, object]:
         return {"num_classes": self.num_classes, "ignore_index": self.ignore_index,
                 "out_of_range": self.out_of_range, "multilabel": self.multilabel}
 
-    def _snapshot(self):
+    def _snapshot(self) -> tuple[CountArray, CountArray, tuple[int, int]]:
         with self._lock:
-            return self._matrix.copy(), self._miss.copy(), tuple(self._bad)
+            return self._matrix.copy(), self._miss.copy(), (self._bad[0], self._bad[1])
 
-    def merge(self, *others):
+    def merge(self, *others: ConfusionMatrix) -> ConfusionMatrix:
         """Add the counts of other accumulators (same `num_classes`, `ignore_index`,
         `out_of_range`, `multilabel`) to this one, exactly; returns self.
+
+        Parameters
+        ----------
+        *others : ConfusionMatrix
+            Accumulators of the same configuration (a different one raises ``ValueError``).
+
+        Returns
+        -------
+        ConfusionMatrix
+            This accumulator.
 
         Examples
         --------
@@ -265,49 +338,70 @@ class ConfusionMatrix:
                 self._add(matrix, miss, *bad)
         return self
 
-    def copy(self):
-        """An independent accumulator with the same configuration and counts."""
+    def copy(self) -> ConfusionMatrix:
+        """An independent accumulator with the same configuration and counts.
+
+        Returns
+        -------
+        ConfusionMatrix
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> cm = fastiou.ConfusionMatrix(2)
+        >>> cm.update([0, 1], [0, 1])
+        >>> clone = cm.copy()
+        >>> clone.update([1], [0])
+        >>> int(cm.matrix.sum()), int(clone.matrix.sum())
+        (2, 3)
+        """
         clone = ConfusionMatrix.__new__(ConfusionMatrix)
         clone.__setstate__(self.__getstate__())
         return clone
 
-    def __add__(self, other):
+    def __add__(self, other: ConfusionMatrix) -> ConfusionMatrix:
         if not isinstance(other, ConfusionMatrix):
             return NotImplemented
         return self.copy().merge(other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: int) -> ConfusionMatrix:
         if isinstance(other, numbers.Number) and other == 0:  # sum([...]) starts at 0
             return self.copy()
         return NotImplemented
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         matrix, miss, bad = self._snapshot()
         state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_matrix", "_miss", "_bad")}
         state.update(_matrix=matrix, _miss=miss, _bad=list(bad))
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, ConfusionMatrix):
             return NotImplemented
         return (self._config() == other._config() and np.array_equal(self.matrix, other.matrix)
                 and np.array_equal(self.miss, other.miss)
                 and self.n_out_of_range == other.n_out_of_range)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # a mutable accumulator is unhashable
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         counted = self.matrix.sum()
         return (f"ConfusionMatrix(num_classes={self.num_classes}, ignore_index={list(self.ignore_index)}, "
                 f"out_of_range={self.out_of_range!r}, multilabel={self.multilabel}, counted={counted})")
 
     # ----------------------------------------------------------------- JSON
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The configuration and counts as plain Python values (ints stay exact ints).
+
+        Returns
+        -------
+        dict
+            ``format``, the constructor arguments, ``matrix``, ``miss``, ``n_bad_true`` and
+            ``n_bad_pred``: what :meth:`from_dict` reads back.
 
         Examples
         --------
@@ -325,8 +419,30 @@ class ConfusionMatrix:
                 "n_bad_pred": bad[1]}
 
     @classmethod
-    def from_dict(cls, state):
-        """Rebuild an accumulator from :meth:`to_dict` output (checked)."""
+    def from_dict(cls, state: dict[str, Any]) -> ConfusionMatrix:
+        """Rebuild an accumulator from :meth:`to_dict` output (checked).
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`to_dict` returned (e.g. after a JSON round trip).
+
+        Returns
+        -------
+        ConfusionMatrix
+
+        Raises
+        ------
+        ValueError
+            A dict of another format, a missing key, or counts of the wrong shape or sign.
+
+        Examples
+        --------
+        >>> import fastiou
+        >>> state = fastiou.ConfusionMatrix(2).to_dict()
+        >>> fastiou.ConfusionMatrix.from_dict(state)
+        ConfusionMatrix(num_classes=2, ignore_index=[], out_of_range='raise', multilabel=False, counted=0)
+        """
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(f"`state` must be a dict from ConfusionMatrix.to_dict() with "
                              f"format {STATE_FORMAT!r}")
@@ -344,8 +460,18 @@ class ConfusionMatrix:
         return accumulator
 
     # ----------------------------------------------------------------- metrics
-    def compute(self, *, zero_division=np.nan):
+    def compute(self, *, zero_division: float = np.nan) -> SegmentationMetrics:
         """Every metric from the counts so far (see :class:`SegmentationMetrics`).
+
+        Parameters
+        ----------
+        zero_division : float
+            Value of a per-class ratio whose denominator is 0 (NaN by default: left out of
+            the means).
+
+        Returns
+        -------
+        SegmentationMetrics
 
         Examples
         --------
@@ -361,10 +487,11 @@ class ConfusionMatrix:
         matrix, miss, _ = self._snapshot()
         if self.out_of_range != "miss":
             miss = np.zeros_like(miss)
-        shared = dict(miss=miss, multilabel=self.multilabel, zero_division=zero_division)
+        shared: dict[str, Any] = dict(miss=miss, multilabel=self.multilabel, zero_division=zero_division)
         per_class = {name: function(matrix, average="none", **shared)
                      for name, function in (("iou", metrics.iou), ("dice", metrics.dice),
                                             ("precision", metrics.precision), ("recall", metrics.recall))}
+        extra: dict[str, Any]
         if self.multilabel:
             extra = {"frequency_weighted_iou": math.nan, "cohen_kappa": math.nan}
         else:
@@ -375,20 +502,25 @@ class ConfusionMatrix:
             support=metrics.support(matrix, miss=miss, multilabel=self.multilabel),
             mean_iou=metrics.nan_mean(per_class["iou"]).item(),
             mean_dice=metrics.nan_mean(per_class["dice"]).item(),
-            pixel_accuracy=metrics.pixel_accuracy(matrix, **shared),
+            pixel_accuracy=float(metrics.pixel_accuracy(matrix, **shared)),
             mean_accuracy=metrics.nan_mean(per_class["recall"]).item(),
             **extra)
 
-    def report(self, *, format="text", class_names=None, digits=4, zero_division=np.nan):
+    def report(self, *, format: Literal["text", "markdown"] = "text",
+               class_names: Sequence[object] | None = None, digits: int = 4,
+               zero_division: float = np.nan) -> str:
         """A per-class table (IoU, Dice, precision, recall, support) and the summaries.
 
         Parameters
         ----------
         format : {"text", "markdown"}
+            A plain-text table, or a Markdown one.
         class_names : sequence of str, optional
             One name per class (default: the class indices).
         digits : int
             Decimals of the printed values.
+        zero_division : float
+            As in :meth:`compute`.
 
         Returns
         -------
@@ -417,10 +549,10 @@ class ConfusionMatrix:
             raise ValueError(f"`class_names` has {len(names)} names for {self.num_classes} classes")
         result = self.compute(zero_division=zero_division)
 
-        def number(value):
+        def number(value: float) -> str:
             return "nan" if np.isnan(value) else f"{value:.{digits}f}"
 
-        def count(value):
+        def count(value: object) -> str:
             return f"{value:g}" if isinstance(value, float) else str(value)
 
         header = ["class", "IoU", "Dice", "precision", "recall", "support"]

@@ -9,36 +9,45 @@ small (256x256) call against a NumPy ``.sum()`` over it. Every timing comes from
 run, so the ratios are meaningful even on a busy machine.
 """
 
+from __future__ import annotations
+
 import platform
 import statistics
 import time
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TextIO
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import reference
 from fastiou._config import config_info
 from fastiou._core import confusion_matrix
 from fastiou._threads import resolve_n_threads
+from fastiou._typing import IntArray
+
+_Maps = tuple[npt.NDArray[Any], npt.NDArray[Any]]
 
 
 @dataclass(frozen=True)
 class Workload:
     key: str
     what: str  # the description without the shape
-    shape: tuple
+    shape: tuple[int, int, int]
     num_classes: int
     dtype: str
     ignore_index: "int | None" = None
     smooth: bool = False
 
-    def describe(self, shape=None):
+    def describe(self, shape: tuple[int, ...] | None = None) -> str:
         """``what, BxHxW`` with the `shape` actually run (default: the full-size one)."""
         return f"{self.what}, {'x'.join(str(n) for n in (shape or self.shape))}"
 
     @property
-    def description(self):
+    def description(self) -> str:
+        """The workload at its full-size shape."""
         return self.describe()
 
 
@@ -61,7 +70,7 @@ SMOOTH_CELL = 128   # side of the smooth maps' regions before their boundaries a
 SMOOTH_SHIFT = (3, 5)  # the smooth prediction is the truth moved by this many pixels
 
 
-def make_label_maps(workload, scale=1.0, seed=0):
+def make_label_maps(workload: Workload, scale: float = 1.0, seed: int = 0) -> _Maps:
     """Return deterministic ``(y_true, y_pred)`` for `workload`, its leading axis scaled by `scale`."""
     rng = np.random.default_rng(seed)
     batch = max(1, int(round(workload.shape[0] * scale)))
@@ -82,7 +91,8 @@ def make_label_maps(workload, scale=1.0, seed=0):
     return y_true, y_pred
 
 
-def _smooth_label_maps(rng, workload, batch, height, width):
+def _smooth_label_maps(rng: np.random.Generator, workload: Workload, batch: int, height: int,
+                       width: int) -> _Maps:
     """Large regions with wavy boundaries, the bottom eighth ignored; the prediction is the
     truth shifted by `SMOOTH_SHIFT` with one blob of a wrong class per image."""
     coarse = rng.integers(0, workload.num_classes,
@@ -101,17 +111,18 @@ def _smooth_label_maps(rng, workload, batch, height, width):
     return y_true, y_pred
 
 
-def reference_call(workload, y_true, y_pred):
+def reference_call(workload: Workload, y_true: npt.NDArray[Any], y_pred: npt.NDArray[Any]) -> IntArray:
     ignore = () if workload.ignore_index is None else (workload.ignore_index,)
     return reference.bincount_confusion_matrix(y_true, y_pred, workload.num_classes, ignore)
 
 
-def fastiou_call(workload, y_true, y_pred, n_threads):
+def fastiou_call(workload: Workload, y_true: npt.NDArray[Any], y_pred: npt.NDArray[Any],
+                 n_threads: int) -> IntArray:
     return confusion_matrix(y_true, y_pred, workload.num_classes,
                             ignore_index=workload.ignore_index, n_threads=n_threads)
 
 
-def median_seconds(function, repeat):
+def median_seconds(function: Callable[[], object], repeat: int) -> float:
     """Median wall time of `repeat` calls of `function` (after one untimed call)."""
     function()
     times = []
@@ -122,7 +133,7 @@ def median_seconds(function, repeat):
     return statistics.median(times)
 
 
-def cpu_model():
+def cpu_model() -> str:
     """The CPU model name from /proc/cpuinfo, else what `platform` knows."""
     try:
         with open("/proc/cpuinfo") as fh:
@@ -134,7 +145,7 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def read_bandwidth(arrays, threads, repeat):
+def read_bandwidth(arrays: Sequence[npt.NDArray[Any]], threads: int, repeat: int) -> float:
     """Bytes per second of the fastest plain NumPy read (``sum``, ``count_nonzero``,
     ``bitwise_or.reduce``) of `arrays`, split over `threads` Python threads (NumPy releases
     the GIL in these loops): what a memory-bound kernel can hope for on this machine."""
@@ -148,7 +159,7 @@ def read_bandwidth(arrays, threads, repeat):
     return best
 
 
-def small_input_seconds(repeat):
+def small_input_seconds(repeat: int) -> tuple[float, float]:
     """Median seconds of ``confusion_matrix`` on a 256x256 uint8 pair (19 classes) and of a
     NumPy ``.sum()`` over one of the maps, many calls each."""
     small = Workload(SMALL_KEY, "", (1, *SMALL_SHAPE), 19, "uint8")
@@ -158,7 +169,7 @@ def small_input_seconds(repeat):
             median_seconds(y_true.sum, calls))
 
 
-def run(keys=None, repeat=5, scale=1.0):
+def run(keys: Collection[str] | None = None, repeat: int = 5, scale: float = 1.0) -> list[dict[str, Any]]:
     """Time every selected workload; return a list of result dicts (the shape run, seconds, ratios).
 
     The result of workload ``d`` also holds ``read_bandwidth`` (bytes per second of a NumPy
@@ -192,7 +203,7 @@ def run(keys=None, repeat=5, scale=1.0):
     return results
 
 
-def format_table(results, markdown=False):
+def format_table(results: Sequence[dict[str, Any]], markdown: bool = False) -> str:
     """Render `results` of :func:`run` as text (bn.bench() style) or a Markdown table."""
     info = config_info()
     threads = results[0]["threads"] if results else resolve_n_threads(-1)
@@ -231,7 +242,8 @@ def format_table(results, markdown=False):
     return "\n".join(lines + notes)
 
 
-def bench(keys=None, repeat=5, scale=1.0, markdown=False, file=None):
+def bench(keys: Collection[str] | None = None, repeat: int = 5, scale: float = 1.0, markdown: bool = False,
+          file: TextIO | None = None) -> list[dict[str, Any]]:
     """Run the benchmark and print its table; return the results.
 
     Parameters

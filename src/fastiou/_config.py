@@ -1,7 +1,10 @@
 """Build and runtime information: ``show_config()``."""
 
+from __future__ import annotations
+
 import platform
 import sys
+from typing import Protocol
 
 import numpy as np
 
@@ -12,7 +15,13 @@ from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
 
-def config_info():
+class _Writer(Protocol):
+    """What ``print(..., file=)`` writes to (``sys.stdout``, an open text file, ``io.StringIO``)."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+def config_info() -> dict[str, object]:
     """Return the build and runtime facts :func:`show_config` prints, as a dict."""
     return {
         "fastiou": __version__,
@@ -30,7 +39,7 @@ def config_info():
     }
 
 
-def show_config(file=None):
+def show_config(file: _Writer | None = None) -> None:
     """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
     version and compile flags.
 
@@ -44,11 +53,15 @@ def show_config(file=None):
 
     Examples
     --------
-    >>> import fastiou
+    >>> import io, fastiou
     >>> fastiou.show_config()  # doctest: +SKIP
-    fastiou            0.1.0
-    openmp             True
+    fastiou             0.1.0
+    python              3.11.9
     ...
+    >>> buffer = io.StringIO()
+    >>> fastiou.show_config(file=buffer)
+    >>> buffer.getvalue().split()[:2] == ["fastiou", fastiou.__version__]
+    True
     """
     for key, value in config_info().items():
         print(f"{key:<20}{value}", file=file or sys.stdout)

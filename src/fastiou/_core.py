@@ -1,8 +1,12 @@
 """Public confusion-matrix and IoU functions: validate, convert once, call the kernel."""
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import _confusion, _scores
 from fastiou._inputs import (
@@ -12,7 +16,9 @@ from fastiou._inputs import (
     not_one_hot_error,
     plan_counting,
 )
+from fastiou._inputs import CountingPlan
 from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
+from fastiou._typing import CountArray, FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._validation import (
     as_label_array,
     as_sample_weight,
@@ -25,6 +31,11 @@ from fastiou._validation import (
     flatten_together,
     ignore_values,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from fastiou._typing import LabelOptions
 
 OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 
@@ -39,8 +50,8 @@ MIN_PAIRS_PER_THREAD = 1 << 16
 class Counts(NamedTuple):
     """What one counting pass returns (see ``fastiou._confusion``)."""
 
-    matrix: np.ndarray
-    miss: np.ndarray
+    matrix: CountArray
+    miss: CountArray
     n_bad_true: int
     n_bad_pred: int
 
@@ -48,27 +59,28 @@ class Counts(NamedTuple):
 class PreparedPairs(NamedTuple):
     """Flat, contiguous, same-dtype arrays the kernels take as they are."""
 
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    ignore: np.ndarray
-    weights: "np.ndarray | None"
+    y_true: npt.NDArray[np.integer[Any]]
+    y_pred: npt.NDArray[np.integer[Any]]
+    ignore: npt.NDArray[np.integer[Any]]
+    weights: FloatArray | None
 
 
-def prepare_pairs(y_true, y_pred, ignore_index=None, sample_weight=None):
+def prepare_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, ignore_index: object = None,
+                  sample_weight: npt.ArrayLike | None = None) -> PreparedPairs:
     """Validate and convert label pairs (and weights) once for the kernels."""
     truth = as_label_array(y_true, "y_true")
     pred = as_label_array(y_pred, "y_pred")
     check_same_shape(truth, pred)
     truth, pred = common_label_dtype(truth, pred)
     ignore = ignore_values(ignore_index, truth.dtype)
-    arrays = [truth, pred]
+    arrays: list[npt.NDArray[Any]] = [truth, pred]
     if sample_weight is not None:
         arrays.append(as_sample_weight(sample_weight, truth.shape))
     flat = flatten_together(*arrays)
     return PreparedPairs(flat[0], flat[1], ignore, flat[2] if sample_weight is not None else None)
 
 
-def _check_policy(out_of_range):
+def _check_policy(out_of_range: object) -> None:
     if out_of_range not in OUT_OF_RANGE_POLICIES:
         raise ValueError(
             f"`out_of_range` must be one of {', '.join(map(repr, OUT_OF_RANGE_POLICIES))}, "
@@ -76,17 +88,19 @@ def _check_policy(out_of_range):
         )
 
 
-def _out_of_range_error(pairs, num_classes, counts):
+def _out_of_range_error(truth: npt.NDArray[Any] | None, pred: npt.NDArray[Any] | None,
+                        ignore: npt.NDArray[Any], num_classes: int, counts: Counts) -> ValueError:
     """The ValueError for labels outside [0, num_classes), with a count and an example
-    (`pairs.y_true` / `pairs.y_pred` may be None for inputs that are not label maps)."""
-    truth, pred, ignore = pairs.y_true, pairs.y_pred, pairs.ignore
+    (`truth` / `pred` are None for inputs that are not label maps)."""
     parts = []
     if counts.n_bad_true:
-        kept = ~np.isin(truth, ignore)
-        example = truth[kept & ((truth < 0) | (truth >= num_classes))][0]
+        example = ""
+        if truth is not None:
+            kept = ~np.isin(truth, ignore)
+            example = f" (e.g. {truth[kept & ((truth < 0) | (truth >= num_classes))][0]})"
         parts.append(
             f"`y_true` has {counts.n_bad_true} label(s) outside [0, {num_classes}) that are not "
-            f"in `ignore_index` (e.g. {example})"
+            f"in `ignore_index`{example}"
         )
     if counts.n_bad_pred:
         example = ""
@@ -104,9 +118,11 @@ def _out_of_range_error(pairs, num_classes, counts):
     )
 
 
-def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                n_threads=None, out_of_range="raise", axis=None, threshold=None,
-                per_image=False, multilabel=False):
+def count_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: object, *,
+                ignore_index: object = None, sample_weight: npt.ArrayLike | None = None,
+                n_threads: object = None, out_of_range: object = "raise", axis: object = None,
+                threshold: object = None, per_image: object = False, multilabel: object = False
+                ) -> Counts:
     """Validate, convert once and count: the shared body of every public counting function.
 
     Returns a :class:`Counts`; raises for out-of-range labels when ``out_of_range="raise"``.
@@ -119,9 +135,9 @@ def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight
     plan = plan_counting(y_true, y_pred, num_classes, ignore_index=ignore_index, axis=axis,
                          threshold=threshold, per_image=per_image, multilabel=multilabel,
                          weighted=sample_weight is not None)
-    if plan is not None and sample_weight is None:
-        return _count_plan(plan, threads, out_of_range)
     if plan is not None:
+        if sample_weight is None:
+            return _count_plan(plan, threads, out_of_range)
         num_classes = plan.num_classes
         y_true, y_pred = decode_for_weights(plan)
         sample_weight = as_sample_weight(sample_weight, plan.label_shape).reshape(-1)
@@ -131,13 +147,13 @@ def count_pairs(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight
     threads = check_matrix_fits(num_classes, threads)
     counts = Counts(*_sum_chunks(_count_label_chunks(pairs, num_classes, threads)))
     if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):
-        raise _out_of_range_error(pairs, num_classes, counts)
+        raise _out_of_range_error(pairs.y_true, pairs.y_pred, pairs.ignore, num_classes, counts)
     return counts
 
 
-def _sum_chunks(parts, per_image=False):
+def _sum_chunks(chunks: Iterable[tuple[Any, ...]], per_image: bool = False) -> tuple[Any, ...]:
     """Add up (or, per image, stack) the count tuples of consecutive chunks."""
-    parts = list(parts)
+    parts = list(chunks)
     if len(parts) == 1:
         return parts[0]
     if per_image:
@@ -147,7 +163,7 @@ def _sum_chunks(parts, per_image=False):
                  else sum(field) for field in zip(*parts))
 
 
-def _count_label_chunks(pairs, num_classes, threads):
+def _count_label_chunks(pairs: PreparedPairs, num_classes: int, threads: int) -> Iterator[Counts]:
     """Counts of the flat label pairs, one kernel call per chunk (see ``row_chunks``)."""
     for chunk in row_chunks(pairs.y_true.size, 1):
         if pairs.weights is None:
@@ -159,7 +175,7 @@ def _count_label_chunks(pairs, num_classes, threads):
                 pairs.ignore, threads))
 
 
-def _count_plan_chunks(plan, threads):
+def _count_plan_chunks(plan: CountingPlan, threads: int) -> Iterator[tuple[Any, ...]]:
     """``_scores.tile_counts`` over chunks of whole rows of the (outer, K, inner) geometry
     (whole images when counting per image)."""
     outer = plan.n_pixels // max(plan.inner, 1)
@@ -176,7 +192,7 @@ def _count_plan_chunks(plan, threads):
             n_rows // rows_per_image if plan.n_images else 0, plan.ignore, plan.threshold, threads)
 
 
-def _count_plan(plan, threads, out_of_range):
+def _count_plan(plan: CountingPlan, threads: int, out_of_range: object) -> Counts:
     """Run ``_scores.tile_counts`` on a :class:`fastiou._inputs.CountingPlan`."""
     threads = threads_for_size(threads, plan.n_pixels * plan.channels, MIN_PAIRS_PER_THREAD)
     if plan.n_images:
@@ -191,16 +207,29 @@ def _count_plan(plan, threads, out_of_range):
     counts = Counts(matrix, miss, n_bad_true, n_bad_pred)
     if out_of_range == "raise" and (n_bad_true or n_bad_pred):
         labels_only = plan.truth_kind == plan.pred_kind == 0
-        pairs = PreparedPairs(plan.truth.reshape(-1) if plan.truth_kind == 0 else None,
-                              plan.pred.reshape(-1) if labels_only else None,
-                              plan.ignore, None)
-        raise _out_of_range_error(pairs, plan.num_classes, counts)
+        raise _out_of_range_error(plan.truth.reshape(-1) if plan.truth_kind == 0 else None,
+                                  plan.pred.reshape(-1) if labels_only else None,
+                                  plan.ignore, plan.num_classes, counts)
     return counts
 
 
-def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                     n_threads=None, out_of_range="raise", axis=None, threshold=None,
-                     per_image=False, multilabel=False):
+@overload
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                     sample_weight: None = None, per_image: bool = False,
+                     **options: Unpack[LabelOptions]) -> IntArray: ...
+@overload
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                     sample_weight: npt.ArrayLike, per_image: bool = False,
+                     **options: Unpack[LabelOptions]) -> FloatArray: ...
+@overload
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                     sample_weight: npt.ArrayLike | None, per_image: bool = False,
+                     **options: Unpack[LabelOptions]) -> CountArray: ...
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                     ignore_index: IgnoreIndex = None, sample_weight: npt.ArrayLike | None = None,
+                     n_threads: int | None = None, out_of_range: OutOfRange = "raise",
+                     axis: int | None = None, threshold: float | None = None,
+                     per_image: bool = False, multilabel: bool = False) -> CountArray:
     """Count label pairs into a confusion matrix in one multithreaded pass.
 
     Parameters
@@ -286,7 +315,7 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
                        per_image=per_image, multilabel=multilabel).matrix
 
 
-def as_confusion_matrix(cm, name="cm"):
+def as_confusion_matrix(cm: npt.ArrayLike, name: str = "cm") -> FloatArray:
     """Return `cm` as a float64 square matrix of finite, non-negative counts."""
     matrix = check_counts(cm, name)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -294,7 +323,7 @@ def as_confusion_matrix(cm, name="cm"):
     return matrix.astype(np.float64)
 
 
-def iou_from_confusion(cm):
+def iou_from_confusion(cm: npt.ArrayLike) -> FloatArray:
     """Per-class IoU (Jaccard index) ``tp / (tp + fp + fn)`` from a confusion matrix.
 
     Parameters
@@ -319,7 +348,8 @@ def iou_from_confusion(cm):
     return _iou(matrix, np.zeros(matrix.shape[0]))
 
 
-def class_counts(counts, miss, multilabel):
+def class_counts(counts: FloatArray, miss: FloatArray, multilabel: bool
+                 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per-class (tp, fp, fn) float64 arrays of shape (…, C) (for multilabel: per label)."""
     if multilabel:
         return counts[..., 1, 1], counts[..., 0, 1], counts[..., 1, 0] + miss[..., 1]
@@ -327,27 +357,35 @@ def class_counts(counts, miss, multilabel):
     return tp, counts.sum(axis=-2) - tp, counts.sum(axis=-1) - tp + miss
 
 
-def ratio(numerator, denominator, zero_division):
+def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike, zero_division: float) -> FloatArray:
     """numerator / denominator, `zero_division` where the denominator is 0 (no warning)."""
     out = np.full(np.shape(numerator), zero_division, dtype=np.float64)
     np.divide(numerator, denominator, out=out, where=np.asarray(denominator) > 0)
     return out
 
 
-def _iou(matrix, miss):
+def _iou(matrix: npt.NDArray[Any], miss: npt.NDArray[Any]) -> FloatArray:
     """Per-class IoU with `miss` (out-of-range predictions) added to the false negatives;
     any leading axes (images, labels) are kept."""
     tp, fp, fn = class_counts(matrix, miss, False)
     return ratio(tp, tp + fp + fn, np.nan)
 
 
-def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                  n_threads=None, out_of_range="raise", axis=None, threshold=None,
-                  per_image=False, multilabel=False):
+def per_class_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                  ignore_index: IgnoreIndex = None, sample_weight: npt.ArrayLike | None = None,
+                  n_threads: int | None = None, out_of_range: OutOfRange = "raise",
+                  axis: int | None = None, threshold: float | None = None,
+                  per_image: bool = False, multilabel: bool = False) -> FloatArray:
     """Per-class IoU of two label arrays (one counting pass, then :func:`iou_from_confusion`).
 
-    Takes the same arguments as :func:`confusion_matrix`. Under ``out_of_range="miss"`` a
-    prediction outside ``[0, C)`` counts as a false negative of its true class.
+    Parameters
+    ----------
+    y_true, y_pred, num_classes
+        As in :func:`confusion_matrix`: label maps, or scores with `axis`, probabilities
+        with `threshold`, one-hot truth, multilabel masks.
+    ignore_index, sample_weight, n_threads, out_of_range, axis, threshold, per_image, multilabel
+        As in :func:`confusion_matrix`. Under ``out_of_range="miss"`` a prediction outside
+        ``[0, C)`` counts as a false negative of its true class.
 
     Returns
     -------
@@ -370,18 +408,40 @@ def per_class_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weig
     return iou[..., 1] if multilabel else iou
 
 
-def mean_iou(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-             n_threads=None, out_of_range="raise", axis=None, threshold=None,
-             per_image=False, multilabel=False):
+@overload
+def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+             sample_weight: npt.ArrayLike | None = None, per_image: Literal[False] = False,
+             **options: Unpack[LabelOptions]) -> float: ...
+@overload
+def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+             sample_weight: npt.ArrayLike | None = None, per_image: Literal[True],
+             **options: Unpack[LabelOptions]) -> FloatArray: ...
+@overload
+def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+             sample_weight: npt.ArrayLike | None = None, per_image: bool,
+             **options: Unpack[LabelOptions]) -> float | FloatArray: ...
+def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+             ignore_index: IgnoreIndex = None, sample_weight: npt.ArrayLike | None = None,
+             n_threads: int | None = None, out_of_range: OutOfRange = "raise",
+             axis: int | None = None, threshold: float | None = None,
+             per_image: bool = False, multilabel: bool = False) -> float | FloatArray:
     """Mean IoU: the mean of :func:`per_class_iou` over classes whose IoU is not NaN.
 
     A class absent from both truth and prediction (0 / 0) is left out of the mean, as in
     torchmetrics' macro average, Keras ``MeanIoU``, mmseg and cityscapesScripts. When no
-    class is present at all the result is NaN. Same arguments as :func:`confusion_matrix`.
+    class is present at all the result is NaN.
+
+    Parameters
+    ----------
+    y_true, y_pred, num_classes
+        As in :func:`confusion_matrix`.
+    ignore_index, sample_weight, n_threads, out_of_range, axis, threshold, per_image, multilabel
+        As in :func:`confusion_matrix` (``out_of_range="miss"`` as in :func:`per_class_iou`).
 
     Returns
     -------
     float, or ndarray of shape (B,) with `per_image`
+        A Python float; with `per_image` the mean of each image, float64.
 
     Examples
     --------

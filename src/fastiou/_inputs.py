@@ -8,10 +8,13 @@ the arrays, raising a ``TypeError``/``ValueError`` that names the arguments othe
 returns a :class:`CountingPlan` the kernel takes as it is.
 """
 
+from __future__ import annotations
+
 import numbers
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._validation import as_label_array, check_num_classes, ignore_values
 
@@ -39,7 +42,7 @@ class CountingPlan(NamedTuple):
     n_images: int
     ignore: np.ndarray
     threshold: float
-    label_shape: tuple
+    label_shape: tuple[int, ...]
 
 
 def _as_array(values, name):
@@ -53,7 +56,8 @@ def _native(array):
     return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
-def as_score_array(values, name="y_pred", *, half=True):
+def as_score_array(values: npt.NDArray[Any], name: str = "y_pred", *,
+                   half: bool = True) -> npt.NDArray[np.floating[Any]]:
     """Return float scores as a C-contiguous native float16/32/64 array."""
     array = _native(values)
     if array.dtype not in SCORE_DTYPES:
@@ -63,7 +67,7 @@ def as_score_array(values, name="y_pred", *, half=True):
     return np.ascontiguousarray(array)
 
 
-def normalize_axis(axis, ndim, name="axis", array_name="y_pred"):
+def normalize_axis(axis: object, ndim: int, name: str = "axis", array_name: str = "y_pred") -> int:
     """Return `axis` as a non-negative int below `ndim`."""
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"`{name}` must be an int, got {type(axis).__name__} {axis!r}")
@@ -75,7 +79,7 @@ def normalize_axis(axis, ndim, name="axis", array_name="y_pred"):
     return int(axis) % ndim
 
 
-def check_threshold(threshold):
+def check_threshold(threshold: object) -> float:
     """Return `threshold` as a finite float (None -> the 0.5 default)."""
     if threshold is None:
         return DEFAULT_THRESHOLD
@@ -139,8 +143,10 @@ def _images(per_image, shape, axis):
     return shape[0]
 
 
-def plan_counting(y_true, y_pred, num_classes, *, ignore_index=None, axis=None,
-                  threshold=None, per_image=False, multilabel=False, weighted=False):
+def plan_counting(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: object, *,
+                  ignore_index: object = None, axis: object = None, threshold: object = None,
+                  per_image: object = False, multilabel: object = False, weighted: bool = False
+                  ) -> CountingPlan | None:
     """Check the options against the arrays and lay them out for ``_scores.tile_counts``.
 
     Returns None for two integer label maps counted as a whole (the fast label kernels of
@@ -294,7 +300,7 @@ def _plan_multilabel(truth, pred, num_classes, ignore_index, axis, threshold, pe
                         _ignore(ignore_index, truth_array), threshold, truth.shape)
 
 
-def decode_for_weights(plan):
+def decode_for_weights(plan: CountingPlan) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Integer truth and prediction label maps of a plan, for the weighted label kernel.
 
     Weighted counting of scores, probabilities or one-hot truth takes this extra NumPy pass
@@ -319,7 +325,7 @@ def decode_for_weights(plan):
     return truth, pred
 
 
-def not_one_hot_error(count):
+def not_one_hot_error(count: int) -> ValueError:
     return ValueError(
         f"`y_true` is read as one-hot along `axis`, but {count} row(s) are not one-hot "
         "(exactly one 1, every other value 0)"

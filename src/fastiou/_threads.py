@@ -1,9 +1,13 @@
 """Thread-count semantics shared by every public function that takes ``n_threads``."""
 
+from __future__ import annotations
+
 import numbers
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from types import FrameType
 
 from fastiou._openmp_info import openmp_enabled, openmp_max_threads
 
@@ -22,7 +26,7 @@ class _ForkState:
     warned = False
 
     @classmethod
-    def after_fork_in_child(cls):
+    def after_fork_in_child(cls) -> None:
         cls.forked_after_team = cls.team_used
         cls.warned = False
 
@@ -31,16 +35,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_ForkState.after_fork_in_child)
 
 
-def _caller_stacklevel():
+def _caller_stacklevel() -> int:
     """The `stacklevel` that points a warning at the first frame outside fastiou."""
     package_dir = os.path.dirname(__file__)
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.dirname(frame.f_code.co_filename) == package_dir:
         frame, level = frame.f_back, level + 1
     return level
 
 
-def _single_thread_after_fork(n_threads):
+def _single_thread_after_fork(n_threads: int) -> int:
     if n_threads > 1 and _ForkState.forked_after_team:
         if not _ForkState.warned:
             _ForkState.warned = True
@@ -56,7 +61,7 @@ def _single_thread_after_fork(n_threads):
     return n_threads
 
 
-def available_cpus():
+def available_cpus() -> int:
     """Return the number of CPUs this process may run on (affinity-aware)."""
     if hasattr(os, "process_cpu_count"):  # Python >= 3.13
         count = os.process_cpu_count()
@@ -67,7 +72,7 @@ def available_cpus():
     return max(1, count or 1)
 
 
-def resolve_n_threads(n_threads):
+def resolve_n_threads(n_threads: object) -> int:
     """Turn the public ``n_threads`` argument into a positive thread count.
 
     ``None`` is the OpenMP default read now (it follows ``OMP_NUM_THREADS`` and
@@ -98,7 +103,7 @@ def resolve_n_threads(n_threads):
 CHUNK_WORK = 1 << 26
 
 
-def row_chunks(n_rows, work_per_row, rows_multiple=1):
+def row_chunks(n_rows: int, work_per_row: int, rows_multiple: int = 1) -> Iterator[slice]:
     """Slices covering ``range(n_rows)`` of about `CHUNK_WORK` work each, every one a whole
     multiple of `rows_multiple` rows; one (empty) slice when there are no rows."""
     rows = max(1, CHUNK_WORK // max(work_per_row, 1))
@@ -107,6 +112,6 @@ def row_chunks(n_rows, work_per_row, rows_multiple=1):
         yield slice(start, min(start + rows, n_rows))
 
 
-def threads_for_size(n_threads, n_items, min_items_per_thread):
+def threads_for_size(n_threads: int, n_items: int, min_items_per_thread: int) -> int:
     """Cap a resolved thread count so that each thread gets at least `min_items_per_thread` items."""
     return max(1, min(n_threads, n_items // min_items_per_thread))

@@ -6,15 +6,22 @@ order) or raises a ``TypeError``/``ValueError`` that names the argument, says wh
 expected and what arrived. Input arrays are never written to.
 """
 
+from __future__ import annotations
+
 import numbers
 import os
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
+
+from fastiou._typing import FloatArray
 
 INT64_MAX = np.iinfo(np.int64).max
 
 
-def check_num_classes(num_classes, name="num_classes"):
+def check_num_classes(num_classes: object, name: str = "num_classes") -> int:
     """Return `num_classes` as a positive Python int."""
     if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(
@@ -25,7 +32,7 @@ def check_num_classes(num_classes, name="num_classes"):
     return int(num_classes)
 
 
-def available_memory_bytes():
+def available_memory_bytes() -> int | None:
     """Memory this process can still get, from /proc/meminfo (MemAvailable), else physical RAM.
 
     Reads only the head of the file, as bytes (a few microseconds)."""
@@ -46,18 +53,19 @@ def available_memory_bytes():
         return None
 
 
-def _format_bytes(n):
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
+def _format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024:
             return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
         n /= 1024
+    return f"{n:.1f} PiB"
 
 
 # Tables smaller than this in all need no look at free memory (reading it costs ~30 us).
 UNCHECKED_TABLE_BYTES = 1 << 28
 
 
-def check_matrix_fits(num_classes, n_threads, itemsize=8):
+def check_matrix_fits(num_classes: int, n_threads: int, itemsize: int = 8) -> int:
     """Return the number of threads whose private tables fit in memory with the result.
 
     Raise ``ValueError`` (saying how much it would need) when not even the result matrix
@@ -80,7 +88,7 @@ def check_matrix_fits(num_classes, n_threads, itemsize=8):
     return int(max(1, min(n_threads, fitting)))
 
 
-def check_per_image_fits(n_images, table_entries, itemsize=8):
+def check_per_image_fits(n_images: int, table_entries: int, itemsize: int = 8) -> None:
     """Raise ``ValueError`` when `n_images` result tables of `table_entries` counts each do
     not fit in the memory available."""
     needed = n_images * table_entries * itemsize
@@ -95,7 +103,7 @@ def check_per_image_fits(n_images, table_entries, itemsize=8):
         )
 
 
-def check_counts(values, name):
+def check_counts(values: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
     """Return `values` as an array of counts: real numbers (bool, int or float dtype, kept),
     finite and non-negative; `name` is the argument named in the error."""
     counts = np.asarray(values)
@@ -107,7 +115,7 @@ def check_counts(values, name):
     return counts
 
 
-def as_label_array(values, name):
+def as_label_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.integer[Any]]:
     """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
     try:
         array = np.asarray(values)
@@ -130,7 +138,8 @@ def as_label_array(values, name):
     return array
 
 
-def check_same_shape(first, second, first_name="y_true", second_name="y_pred"):
+def check_same_shape(first: npt.NDArray[Any], second: npt.NDArray[Any], first_name: str = "y_true",
+                     second_name: str = "y_pred") -> None:
     if first.shape != second.shape:
         raise ValueError(
             f"`{second_name}` has shape {second.shape} but `{first_name}` has shape {first.shape}; "
@@ -138,7 +147,8 @@ def check_same_shape(first, second, first_name="y_true", second_name="y_pred"):
         )
 
 
-def common_label_dtype(first, second):
+def common_label_dtype(first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]]
+                       ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]]:
     """Cast two integer label arrays to one dtype (a copy only of the one that changes).
 
     ``np.result_type`` gives float64 for uint64 with a signed type: then the signed array
@@ -159,37 +169,37 @@ def common_label_dtype(first, second):
     return first.astype(common, copy=False), second.astype(common, copy=False)
 
 
-def ignore_values(ignore_index, dtype):
+def ignore_values(ignore_index: object, dtype: npt.DTypeLike) -> npt.NDArray[np.integer[Any]]:
     """Return the ignore values representable in `dtype` as a 1-D array of it.
 
     A value the label dtype cannot hold (255 for int8, -1 for uint8) can match no label,
     so it is left out rather than wrapped around.
     """
-    if ignore_index is None:
-        values = []
-    elif isinstance(ignore_index, numbers.Integral) and not isinstance(ignore_index, (bool, np.bool_)):
+    values: list[int] = []
+    if isinstance(ignore_index, numbers.Integral) and not isinstance(ignore_index, (bool, np.bool_)):
         values = [int(ignore_index)]
-    else:
+    elif ignore_index is not None:
         try:
-            values = list(ignore_index)
+            items = list(cast("Iterable[object]", ignore_index))  # a non-iterable raises here
         except TypeError:
             raise TypeError(
                 "`ignore_index` must be None, an int or a sequence of ints, "
                 f"got {type(ignore_index).__name__} {ignore_index!r}"
             ) from None
-        for value in values:
+        for value in items:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
                 raise TypeError(
                     "`ignore_index` must be None, an int or a sequence of ints, "
                     f"got an element {value!r} of type {type(value).__name__}"
                 )
-        values = [int(v) for v in values]
+        values = [int(cast(numbers.Integral, v)) for v in items]
     info = np.iinfo(dtype)
     kept = sorted({v for v in values if info.min <= v <= info.max})
     return np.array(kept, dtype=dtype)
 
 
-def as_sample_weight(sample_weight, shape, name="sample_weight"):
+def as_sample_weight(sample_weight: npt.ArrayLike, shape: tuple[int, ...], name: str = "sample_weight"
+                     ) -> FloatArray:
     """Return float64 weights broadcast to `shape`, checked finite and non-negative."""
     try:
         weights = np.asarray(sample_weight)
@@ -213,7 +223,7 @@ def as_sample_weight(sample_weight, shape, name="sample_weight"):
     return weights
 
 
-def flatten_together(*arrays):
+def flatten_together(*arrays: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
     """Flatten arrays of one shape to contiguous 1-D arrays whose elements stay paired.
 
     All arrays are transposed by the permutation that puts the first one's strides in
@@ -227,7 +237,7 @@ def flatten_together(*arrays):
     return tuple(np.ascontiguousarray(np.transpose(a, order)).reshape(-1) for a in arrays)
 
 
-def as_array(values, name, expected):
+def as_array(values: object, name: str, expected: str) -> npt.NDArray[Any]:
     """``np.asarray(values)``, or a ``TypeError`` saying `expected` when it cannot convert."""
     try:
         return np.asarray(values)
@@ -235,7 +245,7 @@ def as_array(values, name, expected):
         raise TypeError(f"`{name}` must be {expected}; could not convert it: {exc}") from exc
 
 
-def as_flag_array(values, name, shape, expected):
+def as_flag_array(values: object, name: str, shape: tuple[int, ...], expected: str) -> npt.NDArray[np.uint8]:
     """Bools or integers (non-zero = True) broadcast to `shape`, as C-contiguous uint8 0/1."""
     array = as_array(values, name, "an array of bools")
     if array.size == 0:  # `[]` (float64 to NumPy) for an image without boxes

@@ -1,15 +1,20 @@
 """The seed snippets done right: per-image binary IoU, the Kaggle/TGS thresholded IoU score,
 and soft (probabilistic) IoU with the modes of the widely copied Keras snippet."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import _binary
-from fastiou._core import confusion_matrix
+from fastiou._core import confusion_matrix, ratio
 from fastiou._inputs import as_score_array, check_threshold, normalize_axis
 from fastiou._threads import resolve_n_threads, threads_for_size
-from fastiou.metrics import check_zero_division, nan_mean, ratio
+from fastiou._typing import FloatArray, IntArray
+from fastiou.metrics import check_zero_division, nan_mean
 
 # bytes per thread below which a second thread costs more than it saves
 MIN_BYTES_PER_THREAD = 1 << 18
@@ -18,15 +23,19 @@ KAGGLE_STEPS = 10  # thresholds 0.50, 0.55, ..., 0.95 = (10 + k) / 20
 __all__ = ["binary_iou", "thresholded_iou", "soft_iou"]
 
 
-def _check_smooth(smooth):
+def _check_smooth(smooth: object) -> float:
     if isinstance(smooth, (bool, np.bool_)) or not isinstance(smooth, numbers.Real):
         raise TypeError(f"`smooth` must be a non-negative number, got {type(smooth).__name__} {smooth!r}")
-    if not (np.isfinite(smooth) and smooth >= 0):
+    try:
+        value = float(smooth)
+    except OverflowError:  # an int beyond the float range
+        value = np.inf
+    if not (np.isfinite(value) and value >= 0):
         raise ValueError(f"`smooth` must be a non-negative finite number, got {smooth}")
-    return float(smooth)
+    return value
 
 
-def _as_mask_bytes(values, name):
+def _as_mask_bytes(values: npt.ArrayLike, name: str) -> npt.NDArray[np.uint8]:
     """A mask as uint8 bytes holding 0/1 (bool viewed, integers checked and narrowed)."""
     try:
         mask = np.asarray(values)
@@ -44,11 +53,12 @@ def _as_mask_bytes(values, name):
     return mask.astype(np.uint8)
 
 
-def _paired_masks(y_pred, y_true):
+def _paired_masks(y_true: npt.ArrayLike, y_pred: npt.ArrayLike
+                  ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """(B, N) uint8 views of two masks of shape (B, ...), one possibly with an extra
-    singleton axis 1 (``(B, 1, H, W)`` against ``(B, H, W)``)."""
-    pred = _as_mask_bytes(y_pred, "y_pred")
+    singleton axis 1 (``(B, 1, H, W)`` against ``(B, H, W)``), returned as ``(pred, true)``."""
     true = _as_mask_bytes(y_true, "y_true")
+    pred = _as_mask_bytes(y_pred, "y_pred")
     if pred.ndim == true.ndim + 1 and pred.ndim > 1 and pred.shape[1] == 1:
         pred = pred[:, 0]
     elif true.ndim == pred.ndim + 1 and true.ndim > 1 and true.shape[1] == 1:
@@ -62,8 +72,9 @@ def _paired_masks(y_pred, y_true):
     return np.ascontiguousarray(pred).reshape(flat), np.ascontiguousarray(true).reshape(flat)
 
 
-def _intersection_union(y_pred, y_true, n_threads):
-    pred, true = _paired_masks(y_pred, y_true)
+def _intersection_union(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, n_threads: int | None
+                        ) -> tuple[IntArray, IntArray]:
+    pred, true = _paired_masks(y_true, y_pred)
     threads = threads_for_size(resolve_n_threads(n_threads), 2 * pred.size, MIN_BYTES_PER_THREAD)
     inter, union, invalid = _binary.mask_counts(pred, true, threads)
     if invalid.any():
@@ -73,14 +84,17 @@ def _intersection_union(y_pred, y_true, n_threads):
     return inter, union
 
 
-def binary_iou(y_pred, y_true, *, smooth=0.0, zero_division=np.nan, n_threads=None):
+def binary_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, smooth: float = 0.0,
+               zero_division: float = np.nan, n_threads: int | None = None) -> FloatArray:
     """IoU of each image of a batch of binary masks, ``(|P ∩ T| + smooth) / (|P ∪ T| + smooth)``.
 
     Parameters
     ----------
-    y_pred, y_true : array_like of bool or 0/1 integers
-        Masks of shape ``(B, H, W)``, ``(B, 1, H, W)`` or any ``(B, ...)``; one of them may
-        carry an extra channel axis 1 of length 1.
+    y_true, y_pred : array_like of bool or 0/1 integers
+        Ground-truth and predicted masks of shape ``(B, H, W)``, ``(B, 1, H, W)`` or any
+        ``(B, ...)``; one of them may carry an extra channel axis 1 of length 1. (fastiou
+        0.1.0 took the prediction first; IoU is symmetric, so only the argument named in an
+        error message depends on the order.)
     smooth : float
         Added to intersection and union (the snippet's ``SMOOTH = 1e-6`` gives 1.0 for an
         empty prediction against an empty mask).
@@ -96,26 +110,28 @@ def binary_iou(y_pred, y_true, *, smooth=0.0, zero_division=np.nan, n_threads=No
     Examples
     --------
     >>> import numpy as np, fastiou
-    >>> pred = np.array([[[1, 1], [0, 0]], [[0, 0], [0, 0]]], dtype=bool)
     >>> true = np.array([[[1, 0], [0, 0]], [[0, 0], [0, 0]]], dtype=bool)
-    >>> fastiou.binary_iou(pred, true)
+    >>> pred = np.array([[[1, 1], [0, 0]], [[0, 0], [0, 0]]], dtype=bool)
+    >>> fastiou.binary_iou(true, pred)
     array([0.5, nan])
-    >>> fastiou.binary_iou(pred, true, smooth=1e-6)
+    >>> fastiou.binary_iou(true, pred, smooth=1e-6)
     array([0.50000025, 1.        ])
     """
     smooth = _check_smooth(smooth)
     zero_division = check_zero_division(zero_division)
-    inter, union = _intersection_union(y_pred, y_true, n_threads)
+    inter, union = _intersection_union(y_true, y_pred, n_threads)
     return ratio(inter + smooth, union + smooth, zero_division)
 
 
-def thresholded_iou(y_pred, y_true, *, rounding="exact", empty_score=1.0, n_threads=None):
+def thresholded_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *,
+                    rounding: Literal["exact", "snippet"] = "exact", empty_score: float = 1.0,
+                    n_threads: int | None = None) -> FloatArray:
     """The Kaggle/TGS score of each image: the mean over t = 0.50, 0.55, ..., 0.95 of ``IoU > t``.
 
     Parameters
     ----------
-    y_pred, y_true : array_like of bool or 0/1 integers
-        As in :func:`binary_iou`.
+    y_true, y_pred : array_like of bool or 0/1 integers
+        As in :func:`binary_iou` (ground truth first, as everywhere in fastiou).
     rounding : {"exact", "snippet"}
         ``"exact"`` (default) compares ``20 |P ∩ T| > (10 + k) |P ∪ T|`` in integers, so an
         IoU equal to a threshold does not pass it. ``"snippet"`` reproduces the widely copied
@@ -135,15 +151,15 @@ def thresholded_iou(y_pred, y_true, *, rounding="exact", empty_score=1.0, n_thre
     >>> import numpy as np, fastiou
     >>> true = np.zeros((1, 10), bool); true[0, :5] = True
     >>> pred = np.zeros((1, 10), bool); pred[0, :3] = True   # IoU = 0.6 exactly
-    >>> fastiou.thresholded_iou(pred, true)
+    >>> fastiou.thresholded_iou(true, pred)
     array([0.2])
-    >>> fastiou.thresholded_iou(pred, true, rounding="snippet")
+    >>> fastiou.thresholded_iou(true, pred, rounding="snippet")
     array([0.3])
     """
     if rounding not in ("exact", "snippet"):
         raise ValueError(f"`rounding` must be 'exact' or 'snippet', got {rounding!r}")
     empty_score = check_zero_division(empty_score)
-    inter, union = _intersection_union(y_pred, y_true, n_threads)
+    inter, union = _intersection_union(y_true, y_pred, n_threads)
     if rounding == "snippet":
         smooth = 1e-6
         iou = (inter + smooth) / (union + smooth)
@@ -156,7 +172,7 @@ def thresholded_iou(y_pred, y_true, *, rounding="exact", empty_score=1.0, n_thre
 SOFT_MODES = ("standard", "soft", "naive")
 
 
-def _soft_sums(y_true, y_prob, axis):
+def _soft_sums(y_true: npt.NDArray[Any], y_prob: npt.NDArray[Any], axis: int) -> tuple[FloatArray, FloatArray]:
     """Per image and class: sum(p t), sum(p) + sum(t) - sum(p t), each (B, C)."""
     true = np.moveaxis(as_score_array(y_true, half=False), axis, -1)
     prob = np.moveaxis(as_score_array(y_prob, half=False), axis, -1)
@@ -168,7 +184,8 @@ def _soft_sums(y_true, y_prob, axis):
     return inter, union
 
 
-def _hard_sums(y_true, y_prob, axis, threshold, n_threads):
+def _hard_sums(y_true: npt.NDArray[Any], y_prob: npt.NDArray[Any], axis: int, threshold: float,
+               n_threads: int | None) -> tuple[FloatArray, FloatArray]:
     """Per image and class intersection and union of the argmax (or thresholded) masks."""
     classes = y_prob.shape[axis]
     if classes == 1:
@@ -184,8 +201,10 @@ def _hard_sums(y_true, y_prob, axis, threshold, n_threads):
     return inter, union
 
 
-def soft_iou(y_true, y_prob, *, axis=-1, smooth=0.0, mode="soft", drop_last=False,
-             mean_per_class=False, per_image=False, threshold=0.5, n_threads=None):
+def soft_iou(y_true: npt.ArrayLike, y_prob: npt.ArrayLike, *, axis: int = -1, smooth: float = 0.0,
+             mode: Literal["soft", "standard", "naive"] = "soft", drop_last: bool = False,
+             mean_per_class: bool = False, per_image: bool = False, threshold: float = 0.5,
+             n_threads: int | None = None) -> FloatArray:
     """IoU on probabilities per class: ``sum(p t) / (sum(p) + sum(t) - sum(p t))``.
 
     Parameters

@@ -12,14 +12,23 @@ Conventions shared by every function here:
   it belongs to.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import _boxes, _rotated
 from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._typing import BoxFormat, BoxMode
 from fastiou._validation import as_array, as_flag_array
+
+# float32 (for float32 input) or float64 results
+_Floats = npt.NDArray[np.float32 | np.float64]
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -37,20 +46,20 @@ DEFAULT_EPS = 1e-7  # box_iou's default `eps`
 MIN_ROTATED_PAIRS_PER_THREAD = 1 << 9
 
 
-def _check_choice(value, name, choices):
+def _check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"`{name}` must be one of {allowed}, got {value!r}")
     return value
 
 
-def _check_bool(value, name):
+def _check_bool(value: object, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be True or False, got {type(value).__name__} {value!r}")
     return bool(value)
 
 
-def _check_real(value, name, minimum=None):
+def _check_real(value: object, name: str, minimum: float | None = None) -> float:
     if type(value) is not float and type(value) is not int:  # plain numbers skip the slow checks
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
@@ -62,7 +71,7 @@ def _check_real(value, name, minimum=None):
     return value
 
 
-def _as_boxes(values, name, width):
+def _as_boxes(values: npt.ArrayLike, name: str, width: int) -> npt.NDArray[Any]:
     """Return `values` as an ndarray of a real dtype with shape ``(..., N, width)``."""
     array = as_array(values, name, "an array of box coordinates")
     if array.dtype.kind not in "iuf":
@@ -75,7 +84,7 @@ def _as_boxes(values, name, width):
     return array
 
 
-def _result_dtype(first, second):
+def _result_dtype(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> np.dtype[Any]:
     """float32 when both inputs are float32 or narrower floats, float64 otherwise (native
     byte order)."""
     dtype = first.dtype
@@ -87,7 +96,8 @@ def _result_dtype(first, second):
     return np.dtype(np.float64)
 
 
-def _batched(first, second, dtype, names):
+def _batched(first: npt.NDArray[Any], second: npt.NDArray[Any], dtype: np.dtype[Any], names: tuple[str, str]
+             ) -> tuple[tuple[int, ...], npt.NDArray[Any], npt.NDArray[Any]]:
     """Broadcast the leading axes; return ``(batch_shape, (B, N, k), (B, M, k))`` arrays of
     `dtype` (native byte order)."""
     if first.ndim == 2 and second.ndim == 2:
@@ -108,7 +118,7 @@ def _batched(first, second, dtype, names):
     return batch, arrays[0], arrays[1]
 
 
-def _check_aligned(first, second, names):
+def _check_aligned(first: npt.NDArray[Any], second: npt.NDArray[Any], names: tuple[str, str]) -> None:
     if first.shape[1] != second.shape[1]:
         raise ValueError(
             f"`aligned=True` pairs box i of `{names[0]}` with box i of `{names[1]}`, so they need "
@@ -116,8 +126,9 @@ def _check_aligned(first, second, names):
         )
 
 
-def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, eps=DEFAULT_EPS,
-            iscrowd=None, n_threads=None):
+def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, *, fmt: BoxFormat = "xyxy",
+            mode: BoxMode = "iou", aligned: bool = False, offset: float = 0, eps: float = DEFAULT_EPS,
+            iscrowd: npt.ArrayLike | None = None, n_threads: int | None = None) -> _Floats:
     """Overlap of every box of `boxes1` with every box of `boxes2` (IoU and its variants).
 
     Parameters
@@ -210,7 +221,9 @@ def box_iou(boxes1, boxes2, *, fmt="xyxy", mode="iou", aligned=False, offset=0, 
                      crowd, aligned, threads)
 
 
-def _overlaps(first, second, batch, fmt, mode, offset, eps, crowd, aligned, threads):
+def _overlaps(first: npt.NDArray[Any], second: npt.NDArray[Any], batch: tuple[int, ...], fmt: int, mode: int,
+              offset: float, eps: float, crowd: npt.NDArray[np.uint8] | None, aligned: bool, threads: int
+              ) -> _Floats:
     """Run the kernel on checked ``(B, N, 4)`` and ``(B, M, 4)`` arrays of one native float
     dtype; the result has shape ``batch + (N,)`` (aligned) or ``batch + (N, M)``."""
     n, m = first.shape[1], second.shape[1]
@@ -219,7 +232,7 @@ def _overlaps(first, second, batch, fmt, mode, offset, eps, crowd, aligned, thre
     return out.reshape(batch + ((n,) if aligned else (n, m)))
 
 
-def _small_call_threads(n_pairs):
+def _small_call_threads(n_pairs: int) -> int:
     """Threads for `n_pairs` with ``n_threads=None``: one below two threads' worth of pairs
     (what :func:`threads_for_size` gives then, without reading the OpenMP default)."""
     if n_pairs < 2 * MIN_BOX_PAIRS_PER_THREAD:
@@ -227,12 +240,12 @@ def _small_call_threads(n_pairs):
     return threads_for_size(resolve_n_threads(None), n_pairs, MIN_BOX_PAIRS_PER_THREAD)
 
 
-def _as_float_boxes(boxes, name):
+def _as_float_boxes(boxes: npt.ArrayLike, name: str) -> _Floats:
     array = _as_boxes(boxes, name, 4)
     return array.astype(_result_dtype(array, array), copy=False)
 
 
-def box_area(boxes, fmt="xyxy"):
+def box_area(boxes: npt.ArrayLike, fmt: BoxFormat = "xyxy") -> _Floats:
     """Area of each box, with widths and heights clamped at 0.
 
     Parameters
@@ -262,10 +275,11 @@ def box_area(boxes, fmt="xyxy"):
         height = array[..., 3] - array[..., 1]
     else:
         width, height = array[..., 2], array[..., 3]
-    return np.maximum(width, 0) * np.maximum(height, 0)
+    area: _Floats = np.maximum(width, 0) * np.maximum(height, 0)
+    return area
 
 
-def box_convert(boxes, in_fmt, out_fmt):
+def box_convert(boxes: npt.ArrayLike, in_fmt: BoxFormat, out_fmt: BoxFormat) -> _Floats:
     """Convert boxes between the "xyxy", "xywh" and "cxcywh" formats.
 
     Parameters
@@ -306,8 +320,9 @@ def box_convert(boxes, in_fmt, out_fmt):
     return np.stack(columns, axis=-1).astype(array.dtype, copy=False)
 
 
-def rotated_box_iou(boxes1, boxes2, *, aligned=False, angle_unit="degrees", clockwise=False,
-                    n_threads=None):
+def rotated_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, *, aligned: bool = False,
+                    angle_unit: Literal["degrees", "radians"] = "degrees", clockwise: bool = False,
+                    n_threads: int | None = None) -> _Floats:
     """IoU of rotated boxes ``(cx, cy, w, h, angle)``, exact polygon intersection.
 
     The defaults match detectron2's ``pairwise_iou_rotated`` (and torchvision's rotated

@@ -1,12 +1,16 @@
 """The ``fastiou`` command line (also ``python -m fastiou``)."""
 
+from __future__ import annotations
+
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 from fastiou._version import __version__
 
 
-def _add_bench(subparsers):
+def _add_bench(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench", help="time the confusion-matrix kernel against the NumPy reference",
         description="Print a speed-up table of fastiou against the NumPy bincount reference on "
@@ -22,7 +26,7 @@ def _add_bench(subparsers):
     parser.set_defaults(handler=_run_bench)
 
 
-def _run_bench(args):
+def _run_bench(args: argparse.Namespace) -> int:
     from fastiou._bench import SMALL_KEY, WORKLOADS, bench
     from fastiou._eval_command import fail
 
@@ -39,19 +43,19 @@ def _run_bench(args):
     return 0 if all(r["exact"] for r in results) else 1
 
 
-def _add_config(subparsers):
+def _add_config(subparsers: Any) -> None:
     parser = subparsers.add_parser("config", help="print build and runtime configuration")
     parser.set_defaults(handler=lambda args: _run_config())
 
 
-def _run_config():
+def _run_config() -> int:
     from fastiou._config import show_config
 
     show_config()
     return 0
 
 
-def _add_eval(subparsers):
+def _add_eval(subparsers: Any) -> None:
     from fastiou._eval_command import add_eval_arguments
 
     parser = subparsers.add_parser(
@@ -65,13 +69,13 @@ def _add_eval(subparsers):
     parser.set_defaults(handler=_run_eval)
 
 
-def _run_eval(args):
+def _run_eval(args: argparse.Namespace) -> int:
     from fastiou._eval_command import run_eval
 
     return run_eval(args)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fastiou`` command."""
     parser = argparse.ArgumentParser(
         prog="fastiou", description="Fast, exact confusion matrices and IoU metrics.")
@@ -83,7 +87,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastiou`` command line with `argv` (default ``sys.argv[1:]``); return the exit code.
 
     Parameters

@@ -6,15 +6,34 @@ int64 matrix; only these small matrices travel, never the pixels, and integer su
 result identical to the single-process one whatever the chunking or the order.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
 from fastiou._eval import EvalOptions, as_accumulator, count_pair, new_total, per_image_row
 from fastiou._io import LabelPair, as_label_mapping
 from fastiou._threads import available_cpus
+from fastiou._typing import CountArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._validation import check_num_classes, ignore_values
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import dask.array
+    from dask.delayed import Delayed
+    from distributed import Client
+
+__all__ = ["confusion_matrix", "evaluate_files"]
+
+# a label mapping as fastiou eval's --label-map / --color-map accept it (a dict, or a spec
+# string such as "cityscapes" or "7:0,8:1")
+_Mapping = Mapping[Any, int] | str | None
 
 # Chunk matrices summed per tree node.
 SPLIT_EVERY = 8
@@ -23,7 +42,7 @@ TASKS_PER_THREAD = 4
 MAX_BATCH = 64
 
 
-def _dask():
+def _dask() -> ModuleType:
     try:
         import dask
         import dask.array
@@ -32,21 +51,22 @@ def _dask():
     return dask
 
 
-def _chunk_matrix(y_true, y_pred, num_classes, ignore_index, n_threads, out_of_range,
-                  sample_weight=None):
+def _chunk_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                  ignore_index: npt.NDArray[np.int64], n_threads: int | None, out_of_range: OutOfRange,
+                  sample_weight: npt.ArrayLike | None = None) -> CountArray:
     return count_pairs(y_true, y_pred, num_classes, ignore_index=ignore_index,
                        sample_weight=sample_weight, n_threads=n_threads,
                        out_of_range=out_of_range).matrix
 
 
-def _add_all(*parts):
+def _add_all(*parts: npt.NDArray[Any]) -> npt.NDArray[Any]:
     total = parts[0].copy() if isinstance(parts[0], np.ndarray) else parts[0]
     for part in parts[1:]:
         total = total + part
     return total
 
 
-def _tree_sum(dask, tasks, split_every=SPLIT_EVERY):
+def _tree_sum(dask: ModuleType, tasks: list[Delayed], split_every: int = SPLIT_EVERY) -> Delayed:
     """Sum delayed values pairwise-by-groups: a tree of depth log_{split_every}(n)."""
     while len(tasks) > 1:
         tasks = [dask.delayed(_add_all, pure=True)(*tasks[i:i + split_every])
@@ -54,13 +74,15 @@ def _tree_sum(dask, tasks, split_every=SPLIT_EVERY):
     return tasks[0]
 
 
-def _check_labels(array, name):
+def _check_labels(array: dask.array.Array, name: str) -> None:
     if array.dtype.kind not in "biu":
         raise TypeError(f"`{name}` must hold integer or bool labels, got dtype {array.dtype}")
 
 
-def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_weight=None,
-                     n_threads=1, out_of_range="raise", split_every=SPLIT_EVERY):
+def confusion_matrix(y_true: dask.array.Array | npt.ArrayLike, y_pred: dask.array.Array | npt.ArrayLike,
+                     num_classes: Integer, *, ignore_index: IgnoreIndex = None,
+                     sample_weight: dask.array.Array | npt.ArrayLike | None = None, n_threads: int | None = 1,
+                     out_of_range: OutOfRange = "raise", split_every: int = SPLIT_EVERY) -> dask.array.Array:
     """Lazy confusion matrix of two Dask (or NumPy) label arrays: one matrix per chunk, tree-summed.
 
     Parameters
@@ -117,7 +139,7 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
     if pred.chunks != truth.chunks:
         pred = pred.rechunk(truth.chunks)
     chunks = [truth.to_delayed().ravel(), pred.to_delayed().ravel()]
-    dtype = np.int64
+    dtype: type[np.int64 | np.float64] = np.int64
     if sample_weight is not None:
         chunks.append(_weight_chunks(da, sample_weight, truth))
         dtype = np.float64
@@ -130,7 +152,8 @@ def confusion_matrix(y_true, y_pred, num_classes, *, ignore_index=None, sample_w
     return da.from_delayed(total, shape=(num_classes, num_classes), dtype=dtype)
 
 
-def _weight_chunks(da, sample_weight, truth):
+def _weight_chunks(da: ModuleType, sample_weight: dask.array.Array | npt.ArrayLike,
+                   truth: dask.array.Array) -> npt.NDArray[np.object_]:
     """`sample_weight` broadcast to `truth`'s shape and chunks, as delayed chunks (their
     values are checked by the kernel's wrapper at compute time)."""
     weights = da.asarray(sample_weight)
@@ -144,7 +167,8 @@ def _weight_chunks(da, sample_weight, truth):
     return weights.rechunk(truth.chunks).to_delayed().ravel()
 
 
-def _count_batch(batch, options, n_threads, metric_names):
+def _count_batch(batch: Sequence[LabelPair], options: EvalOptions, n_threads: int | None,
+                 metric_names: Sequence[str] | None) -> tuple[IntArray, int, int, list[list[Any]] | None]:
     """One task: read and count a batch of pairs on the worker.
 
     Returns ``(int64 matrix, pixels, number of pairs, per-image rows or None)``.
@@ -161,11 +185,11 @@ def _count_batch(batch, options, n_threads, metric_names):
     return total, pixels, len(batch), rows
 
 
-def _batch_counts(batch, options, n_threads):
+def _batch_counts(batch: Sequence[LabelPair], options: EvalOptions, n_threads: int | None) -> IntArray:
     return _count_batch(batch, options, n_threads, None)[0]
 
 
-def _as_pairs(pairs):
+def _as_pairs(pairs: Sequence[tuple[str, str] | LabelPair]) -> list[LabelPair]:
     checked = []
     for position, pair in enumerate(pairs):
         if isinstance(pair, LabelPair):
@@ -180,7 +204,7 @@ def _as_pairs(pairs):
     return checked
 
 
-def _cluster_threads(client):
+def _cluster_threads(client: Client | None) -> int:
     if client is None:
         return available_cpus()
     try:
@@ -189,7 +213,7 @@ def _cluster_threads(client):
         return available_cpus()
 
 
-def batches(pairs, batch_size, threads):
+def batches(pairs: list[LabelPair], batch_size: int | None, threads: int) -> list[list[LabelPair]]:
     """Split `pairs` into batches of `batch_size` (default: ~4 tasks per cluster thread)."""
     if batch_size is None:
         batch_size = max(1, min(MAX_BATCH, math.ceil(len(pairs) / (TASKS_PER_THREAD * threads))))
@@ -198,8 +222,9 @@ def batches(pairs, batch_size, threads):
     return [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
 
 
-def make_options(num_classes, ignore_index=None, label_map=None, pred_label_map=None,
-                 reduce_zero_label=False, color_map=None):
+def make_options(num_classes: Integer, ignore_index: IgnoreIndex = None, label_map: _Mapping = None,
+                 pred_label_map: _Mapping = None, reduce_zero_label: bool = False,
+                 color_map: _Mapping = None) -> EvalOptions:
     """The picklable reading/counting options every worker receives."""
     ignore = tuple(int(v) for v in ignore_values(ignore_index, np.int64))
     if reduce_zero_label and 255 not in ignore:
@@ -210,9 +235,10 @@ def make_options(num_classes, ignore_index=None, label_map=None, pred_label_map=
                        bool(reduce_zero_label), as_label_mapping(color_map, "color_map", colours=True))
 
 
-def evaluate_files(pairs, num_classes, *, ignore_index=None, label_map=None, pred_label_map=None,
-                   reduce_zero_label=False, color_map=None, client=None, batch_size=None,
-                   n_threads=1):
+def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ignore_index: IgnoreIndex = None,
+                   label_map: _Mapping = None, pred_label_map: _Mapping = None,
+                   reduce_zero_label: bool = False, color_map: _Mapping = None, client: Client | None = None,
+                   batch_size: int | None = None, n_threads: int | None = 1) -> IntArray:
     """Confusion matrix of label-map files, read and counted on Dask workers.
 
     Each task reads a batch of pairs where it runs and returns one matrix; the matrices
@@ -254,9 +280,15 @@ def evaluate_files(pairs, num_classes, *, ignore_index=None, label_map=None, pre
 
     Examples
     --------
-    >>> import fastiou.dask
-    >>> matrix = fastiou.dask.evaluate_files([("gt/a.png", "pred/a.png")], 19,
-    ...                                      ignore_index=255)  # doctest: +SKIP
+    >>> import os, tempfile, numpy as np, fastiou.dask
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     gt, pred = os.path.join(folder, "gt.npy"), os.path.join(folder, "pred.npy")
+    ...     np.save(gt, np.array([[0, 1], [1, 255]], dtype=np.uint8))
+    ...     np.save(pred, np.array([[0, 1], [0, 1]], dtype=np.uint8))
+    ...     matrix = fastiou.dask.evaluate_files([(gt, pred)], 2, ignore_index=255)
+    >>> matrix
+    array([[1, 0],
+           [1, 1]])
     """
     dask = _dask()
     options = make_options(num_classes, ignore_index, label_map, pred_label_map,
@@ -275,7 +307,10 @@ def evaluate_files(pairs, num_classes, *, ignore_index=None, label_map=None, pre
     return counts
 
 
-def stream_batches(pairs, options, client, *, batch_size=None, n_threads=1, metric_names=None):
+def stream_batches(pairs: Sequence[tuple[str, str] | LabelPair], options: EvalOptions, client: Client, *,
+                   batch_size: int | None = None, n_threads: int | None = 1,
+                   metric_names: Sequence[str] | None = None
+                   ) -> Iterator[tuple[IntArray, int, int, list[list[Any]] | None]]:
     """Submit every batch to `client` and yield what :func:`_count_batch` returns, in order.
 
     Used by ``fastiou eval --dask-scheduler``: results are consumed as they arrive, so the

@@ -8,10 +8,13 @@ wobbly boundaries, confused look-alike classes in patches, missed thin objects a
 spurious blobs.
 """
 
+from __future__ import annotations
+
 import os
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 CITYSCAPES_CLASSES = (
     "road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",
@@ -47,18 +50,18 @@ class DemoDataset(NamedTuple):
     pred_suffix: str
     num_classes: int
     ignore_index: int
-    class_names: tuple
+    class_names: tuple[str, ...]
     n_images: int
 
 
-def palette():
+def palette() -> list[int]:
     """The Cityscapes colours as a flat 768-entry PNG palette (void is black)."""
     flat = np.zeros((256, 3), dtype=np.uint8)
     flat[: len(CITYSCAPES_COLOURS)] = CITYSCAPES_COLOURS
     return flat.ravel().tolist()
 
 
-def _smooth_noise(rng, shape, cell):
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -> npt.NDArray[np.float64]:
     """Zero-mean, unit-scale noise varying over about `cell` pixels (bilinear upsampling)."""
     height, width = shape
     coarse = rng.standard_normal((height // cell + 2, width // cell + 2))
@@ -68,10 +71,12 @@ def _smooth_noise(rng, shape, cell):
     fy, fx = (y - y0)[:, None], (x - x0)[None, :]
     top = coarse[y0][:, x0] * (1 - fx) + coarse[y0][:, x0 + 1] * fx
     bottom = coarse[y0 + 1][:, x0] * (1 - fx) + coarse[y0 + 1][:, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
+    noise: npt.NDArray[np.float64] = top * (1 - fy) + bottom * fy
+    return noise
 
 
-def _box(labels, label, top, bottom, left, right):
+def _box(labels: npt.NDArray[np.uint8], label: int, top: float, bottom: float, left: float,
+         right: float) -> None:
     height, width = labels.shape
     top, bottom = max(0, int(top)), min(height, int(bottom))
     left, right = max(0, int(left)), min(width, int(right))
@@ -79,7 +84,7 @@ def _box(labels, label, top, bottom, left, right):
         labels[top:bottom, left:right] = label
 
 
-def make_scene(rng, height=256, width=512):
+def make_scene(rng: np.random.Generator, height: int = 256, width: int = 512) -> npt.NDArray[np.uint8]:
     """One ground-truth label map (uint8 train ids, 255 = void)."""
     labels = np.full((height, width), SKY, dtype=np.uint8)
     rows = np.arange(height)[:, None]
@@ -152,7 +157,7 @@ def make_scene(rng, height=256, width=512):
     return labels
 
 
-def make_prediction(rng, truth):
+def make_prediction(rng: np.random.Generator, truth: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """`truth` with realistic errors (every predicted pixel is a valid class id)."""
     height, width = truth.shape
     # wobbly boundaries: sample the truth through a smooth displacement field
@@ -179,10 +184,12 @@ def make_prediction(rng, truth):
         size = rng.integers(2, max(3, width // 40))
         pred[y:y + size, x:x + size // 2 + 1] = rng.choice([PERSON, POLE, CAR])
     pred[pred == VOID] = ROAD  # a network predicts a class everywhere
-    return pred.astype(np.uint8)
+    labels: npt.NDArray[np.uint8] = pred.astype(np.uint8)
+    return labels
 
 
-def make_dataset(folder, n_images=24, height=256, width=512, seed=0):
+def make_dataset(folder: str | os.PathLike[str], n_images: int = 24, height: int = 256, width: int = 512,
+                 seed: int = 0) -> DemoDataset:
     """Write `n_images` ground-truth / prediction PNG pairs under `folder` (deterministic).
 
     Ground truth goes to ``folder/gtFine/<city>/<city>_<seq>_<frame>_gtFine_labelTrainIds.png``

@@ -9,20 +9,29 @@ is read in the same column-major order (the IoU does not depend on the pixel ord
 on both sides using the same one).
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import _masks
 from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
+from fastiou._typing import RLE, EncodedRLE, FloatArray
 from fastiou._validation import as_array, as_flag_array
+
+# masks1 / masks2 of mask_iou: an (N, H, W) array, or COCO RLE dicts
+_Masks = Union[npt.ArrayLike, RLE, Sequence[RLE]]
 
 # one mask pair costs at least a few hundred ns; packing one mask many microseconds
 MIN_MASK_PAIRS_PER_THREAD = 64
 MIN_MASKS_PER_PACKING_THREAD = 2
 
 
-def _as_mask_array(values, name):
+def _as_mask_array(values: object, name: str) -> npt.NDArray[np.uint8]:
     """``(N, H, W)`` masks as a C-contiguous uint8 array (bool viewed, non-zero = foreground)."""
     array = as_array(values, name, "an (N, H, W) array of masks or a list of COCO RLE dicts")
     if array.dtype.kind not in "biu":
@@ -37,7 +46,7 @@ def _as_mask_array(values, name):
     return np.ascontiguousarray(array != 0).view(np.uint8)
 
 
-def _rle_counts(rle, name):
+def _rle_counts(rle: object, name: str) -> tuple[tuple[int, int], npt.NDArray[np.uint32]]:
     """Validate one COCO RLE dict; return ``((height, width), counts as uint32)``."""
     if not isinstance(rle, dict):
         raise TypeError(
@@ -85,7 +94,8 @@ def _rle_counts(rle, name):
     return (height, width), runs.astype(np.uint32)
 
 
-def _pack_rles(rles, name):
+def _pack_rles(rles: RLE | Sequence[RLE], name: str
+               ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], tuple[int, int]]:
     """Packed words, stats and ``(H, W)`` of a list of COCO RLE dicts (column-major bits)."""
     if isinstance(rles, dict):
         rles = [rles]
@@ -103,7 +113,8 @@ def _pack_rles(rles, name):
     return packed, stats, (height, width)
 
 
-def _pack_array(masks, threads, column_major):
+def _pack_array(masks: npt.NDArray[np.uint8], threads: int, column_major: bool
+                ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Packed words and stats of ``(N, H, W)`` uint8 masks."""
     if column_major:
         masks = np.ascontiguousarray(masks.transpose(0, 2, 1))
@@ -116,7 +127,8 @@ def _pack_array(masks, threads, column_major):
     return packed, stats
 
 
-def mask_iou(masks1, masks2, *, iscrowd=None, n_threads=None):
+def mask_iou(masks1: _Masks, masks2: _Masks, *, iscrowd: npt.ArrayLike | None = None,
+             n_threads: int | None = None) -> FloatArray:
     """IoU of every mask of `masks1` with every mask of `masks2`.
 
     Parameters
@@ -186,25 +198,25 @@ def mask_iou(masks1, masks2, *, iscrowd=None, n_threads=None):
 class _MaskInput:
     """One side of `mask_iou`: an (N, H, W) array, a list of RLE dicts, or an empty list."""
 
-    def __init__(self, masks, name):
+    def __init__(self, masks: _Masks, name: str) -> None:
         self.is_rle = isinstance(masks, dict) or (
             isinstance(masks, (list, tuple)) and len(masks) > 0 and isinstance(masks[0], dict))
         self.size = None
         if isinstance(masks, (list, tuple)) and len(masks) == 0:
             self.array = np.zeros((0, 0, 0), dtype=np.uint8)
         elif self.is_rle:
-            self.words, self.stats, self.size = _pack_rles(masks, name)
+            self.words, self.stats, self.size = _pack_rles(cast("RLE | Sequence[RLE]", masks), name)
         else:
             self.array = _as_mask_array(masks, name)
             self.size = self.array.shape[1:]
 
-    def packed(self, threads, column_major):
+    def packed(self, threads: int, column_major: bool) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
         if self.is_rle:
             return self.words, self.stats
         return _pack_array(self.array, threads, column_major)
 
 
-def rle_encode(masks):
+def rle_encode(masks: npt.ArrayLike) -> list[EncodedRLE] | EncodedRLE:
     """COCO run-length encoding of binary masks, byte-identical to pycocotools.
 
     Parameters
@@ -234,12 +246,13 @@ def rle_encode(masks):
     array = _as_mask_array(np.asarray(masks)[None] if single else masks, "masks")
     height, width = array.shape[1:]
     columns = np.ascontiguousarray(array.transpose(0, 2, 1)).reshape(array.shape[0], height * width)
-    encoded = [{"size": [height, width], "counts": _masks.counts_to_string(_masks.mask_runs(mask))}
-               for mask in columns]
+    encoded: list[EncodedRLE] = [
+        {"size": [height, width], "counts": _masks.counts_to_string(_masks.mask_runs(mask))}
+        for mask in columns]
     return encoded[0] if single else encoded
 
 
-def rle_decode(rles):
+def rle_decode(rles: RLE | Sequence[RLE]) -> npt.NDArray[np.bool_]:
     """Binary masks from COCO RLE dicts (compressed or uncompressed counts).
 
     Parameters

@@ -26,12 +26,22 @@ A ratio with a zero denominator (a class absent from truth and prediction) takes
 `zero_division`: NaN by default, and NaN values are left out of every mean.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
-from fastiou._core import class_counts, count_pairs, ratio
+from fastiou._core import class_counts, count_pairs
+from fastiou._core import ratio as ratio  # re-exported: the compat layers use metrics.ratio
+from fastiou._typing import Average, Classes, CountArray, CountOptions, FloatArray, Integer
 from fastiou._validation import check_counts
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 AVERAGES = ("macro", "micro", "weighted", "none", "binary", "micro-imagewise", "macro-imagewise")
 IMAGEWISE = ("micro-imagewise", "macro-imagewise")
@@ -43,9 +53,86 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------- signatures
+
+# (tp, fp, fn) -> (numerator, denominator) of a per-class ratio
+_Parts = Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+# the averages that reduce the per-class values to one number per matrix
+_Reduced = Literal["macro", "micro", "weighted", "binary", "micro-imagewise", "macro-imagewise"]
+
+
+class _RatioOptions(TypedDict, total=False):
+    """Keywords of the from-counts ratio metrics besides `average`."""
+
+    zero_division: float
+    labels: Classes | None
+    classes_in_truth_only: bool
+    miss: npt.ArrayLike | None
+    multilabel: bool
+
+
+class _ScoreOptions(CountOptions, total=False):
+    """Keywords of the one-shot ``*_score`` functions besides `average` and `per_image`."""
+
+    zero_division: float
+    labels: Classes | None
+    classes_in_truth_only: bool
+
+
+class _RatioMetric(Protocol):
+    """The signature of :func:`iou`, :func:`dice`, :func:`precision` and :func:`recall`:
+    per-class values for ``average="none"``, else one value per matrix."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, cm: npt.ArrayLike, *, average: Literal["none"],
+                 **options: Unpack[_RatioOptions]) -> FloatArray: ...
+    @overload
+    def __call__(self, cm: npt.ArrayLike, *, average: Average = "macro",
+                 **options: Unpack[_RatioOptions]) -> float | FloatArray: ...
+
+
+class _OneShotScore(Protocol):
+    """The signature of :func:`jaccard_score`, :func:`dice_score`, :func:`precision_score` and
+    :func:`recall_score`: a float unless ``average="none"`` or ``per_image=True``."""
+
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 average: Literal["none"], per_image: bool = False,
+                 **options: Unpack[_ScoreOptions]) -> FloatArray: ...
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 average: _Reduced = "macro", per_image: Literal[False] = False,
+                 **options: Unpack[_ScoreOptions]) -> float: ...
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 average: Average = "macro", per_image: bool = False,
+                 **options: Unpack[_ScoreOptions]) -> float | FloatArray: ...
+
+
+class _WholeMatrixScore(Protocol):
+    """The signature of :func:`accuracy_score` and :func:`cohen_kappa_score`: a float, or one
+    value per image with ``per_image=True``."""
+
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 zero_division: float = np.nan, per_image: Literal[False] = False,
+                 **options: Unpack[CountOptions]) -> float: ...
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 zero_division: float = np.nan, per_image: Literal[True],
+                 **options: Unpack[CountOptions]) -> FloatArray: ...
+    @overload
+    def __call__(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+                 zero_division: float = np.nan, per_image: bool,
+                 **options: Unpack[CountOptions]) -> float | FloatArray: ...
+
+
 # --------------------------------------------------------------------------- inputs
 
-def as_counts(cm, miss=None, *, multilabel=False, name="cm"):
+def as_counts(cm: npt.ArrayLike, miss: npt.ArrayLike | None = None, *, multilabel: bool = False,
+              name: str = "cm") -> tuple[FloatArray, FloatArray]:
     """Return float64 counts and miss, checked: (…, C, C) and (…, C)."""
     counts = check_counts(cm, name)
     if multilabel:
@@ -66,14 +153,14 @@ def as_counts(cm, miss=None, *, multilabel=False, name="cm"):
     return counts, miss
 
 
-def check_zero_division(zero_division):
+def check_zero_division(zero_division: object) -> float:
     if isinstance(zero_division, (bool, np.bool_)) or not isinstance(zero_division, numbers.Real):
         raise TypeError("`zero_division` must be a number or NaN, got "
                         f"{type(zero_division).__name__} {zero_division!r}")
     return float(zero_division)
 
 
-def check_average(average, per_image):
+def check_average(average: object, per_image: bool) -> None:
     if average not in AVERAGES:
         raise ValueError(f"`average` must be one of {', '.join(map(repr, AVERAGES))}, got {average!r}")
     if average in IMAGEWISE and not per_image:
@@ -81,7 +168,7 @@ def check_average(average, per_image):
                          "per_image=True")
 
 
-def select_classes(labels, n_classes, name="labels"):
+def select_classes(labels: Classes | None, n_classes: int, name: str = "labels") -> npt.NDArray[np.intp]:
     """Return the class indices to keep (all when `labels` is None), checked in range."""
     if labels is None:
         return np.arange(n_classes)
@@ -104,7 +191,7 @@ def select_classes(labels, n_classes, name="labels"):
 
 # --------------------------------------------------------------------------- reductions
 
-def nan_mean(values, axis=-1, weights=None):
+def nan_mean(values: FloatArray, axis: int = -1, weights: FloatArray | None = None) -> FloatArray:
     """Mean over `axis` leaving NaN out (NaN when nothing is left), without warnings."""
     keep = ~np.isnan(values)
     w = keep.astype(np.float64) if weights is None else np.where(keep, weights, 0.0)
@@ -112,13 +199,14 @@ def nan_mean(values, axis=-1, weights=None):
     return ratio(total.sum(axis=axis), w.sum(axis=axis), np.nan)
 
 
-def scalar(value):
+def scalar(value: npt.ArrayLike) -> float | FloatArray:
     value = np.asarray(value, dtype=np.float64)
     return float(value) if value.ndim == 0 else value
 
 
-def reduce_ratio(numerator, denominator, support, *, average, zero_division, labels,
-                 classes_in_truth_only, per_image, multilabel):
+def reduce_ratio(numerator: FloatArray, denominator: FloatArray, support: FloatArray, *,
+                 average: object, zero_division: object, labels: Classes | None,
+                 classes_in_truth_only: bool, per_image: bool, multilabel: bool) -> float | FloatArray:
     """Per-class values of ``numerator / denominator`` reduced as `average` says."""
     zero_division = check_zero_division(zero_division)
     check_average(average, per_image)
@@ -155,7 +243,9 @@ def reduce_ratio(numerator, denominator, support, *, average, zero_division, lab
     return scalar(result)
 
 
-def _ratio_metric(cm, parts, *, average, zero_division, labels, classes_in_truth_only, miss, multilabel):
+def _ratio_metric(cm: npt.ArrayLike, parts: _Parts, *, average: object, zero_division: object,
+                  labels: Classes | None, classes_in_truth_only: bool, miss: npt.ArrayLike | None,
+                  multilabel: bool) -> float | FloatArray:
     """Reduce the per-class ratio ``parts(tp, fp, fn) = (numerator, denominator)`` of counts."""
     counts, miss = as_counts(cm, miss, multilabel=multilabel)
     tp, fp, fn = class_counts(counts, miss, multilabel)
@@ -206,16 +296,17 @@ _SHARED_DOC = """
 """
 
 
-def _ratio_function(name, parts, summary, examples):
+def _ratio_function(name: str, parts: _Parts, summary: str, examples: str) -> _RatioMetric:
     """A public from-counts metric for one ``(numerator, denominator)`` formula."""
-    def metric(cm, *, average="macro", zero_division=np.nan, labels=None, classes_in_truth_only=False,
-               miss=None, multilabel=False):
+    def metric(cm: npt.ArrayLike, *, average: Average = "macro", zero_division: float = np.nan,
+               labels: Classes | None = None, classes_in_truth_only: bool = False,
+               miss: npt.ArrayLike | None = None, multilabel: bool = False) -> float | FloatArray:
         return _ratio_metric(cm, parts, average=average, zero_division=zero_division, labels=labels,
                              classes_in_truth_only=classes_in_truth_only, miss=miss, multilabel=multilabel)
 
     metric.__name__ = metric.__qualname__ = name
     metric.__doc__ = summary + "\n" + _SHARED_DOC + examples
-    return metric
+    return cast(_RatioMetric, metric)
 
 
 iou = _ratio_function(
@@ -247,8 +338,15 @@ recall = _ratio_function(
     """)
 
 
-def fbeta(cm, beta, *, average="macro", zero_division=np.nan, labels=None,
-          classes_in_truth_only=False, miss=None, multilabel=False):
+@overload
+def fbeta(cm: npt.ArrayLike, beta: float, *, average: Literal["none"],
+          **options: Unpack[_RatioOptions]) -> FloatArray: ...
+@overload
+def fbeta(cm: npt.ArrayLike, beta: float, *, average: Average = "macro",
+          **options: Unpack[_RatioOptions]) -> float | FloatArray: ...
+def fbeta(cm: npt.ArrayLike, beta: float, *, average: Average = "macro", zero_division: float = np.nan,
+          labels: Classes | None = None, classes_in_truth_only: bool = False,
+          miss: npt.ArrayLike | None = None, multilabel: bool = False) -> float | FloatArray:
     if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
         raise TypeError(f"`beta` must be a positive number, got {type(beta).__name__} {beta!r}")
     if not (np.isfinite(beta) and beta > 0):
@@ -268,7 +366,8 @@ fbeta.__doc__ = """F-beta score ``(1 + b²) tp / ((1 + b²) tp + b² fn + fp)`` 
     """
 
 
-def mean_class_accuracy(cm, *, zero_division=np.nan, labels=None, miss=None):
+def mean_class_accuracy(cm: npt.ArrayLike, *, zero_division: float = np.nan, labels: Classes | None = None,
+                        miss: npt.ArrayLike | None = None) -> float | FloatArray:
     """Mean class accuracy (mmseg ``mAcc``): the macro mean of the per-class recall.
 
     Parameters
@@ -290,7 +389,7 @@ def mean_class_accuracy(cm, *, zero_division=np.nan, labels=None, miss=None):
     return recall(cm, average="macro", zero_division=zero_division, labels=labels, miss=miss)
 
 
-def support(cm, *, miss=None, multilabel=False):
+def support(cm: npt.ArrayLike, *, miss: npt.ArrayLike | None = None, multilabel: bool = False) -> CountArray:
     """Number of ground-truth pixels of each class (row sums, plus `miss`).
 
     Parameters
@@ -315,7 +414,8 @@ def support(cm, *, miss=None, multilabel=False):
     return total.astype(np.int64) if integral else total
 
 
-def pixel_accuracy(cm, *, miss=None, multilabel=False, zero_division=np.nan):
+def pixel_accuracy(cm: npt.ArrayLike, *, miss: npt.ArrayLike | None = None, multilabel: bool = False,
+                   zero_division: float = np.nan) -> float | FloatArray:
     """Overall pixel accuracy (mmseg ``aAcc``): correct pixels over all counted pixels.
 
     Under ``out_of_range="miss"`` the out-of-range predictions count as wrong pixels. With
@@ -349,7 +449,8 @@ def pixel_accuracy(cm, *, miss=None, multilabel=False, zero_division=np.nan):
     return scalar(ratio(correct, total, zero_division))
 
 
-def frequency_weighted_iou(cm, *, miss=None, zero_division=np.nan):
+def frequency_weighted_iou(cm: npt.ArrayLike, *, miss: npt.ArrayLike | None = None,
+                           zero_division: float = np.nan) -> float | FloatArray:
     """Frequency-weighted IoU: per-class IoU weighted by the class's share of truth pixels.
 
     Parameters
@@ -377,7 +478,8 @@ def frequency_weighted_iou(cm, *, miss=None, zero_division=np.nan):
     return scalar(ratio((per_class * truth).sum(axis=-1), truth.sum(axis=-1), zero_division))
 
 
-def cohen_kappa(cm, *, miss=None, zero_division=np.nan):
+def cohen_kappa(cm: npt.ArrayLike, *, miss: npt.ArrayLike | None = None,
+                zero_division: float = np.nan) -> float | FloatArray:
     """Cohen's kappa ``(p_o - p_e) / (1 - p_e)`` of the agreement between truth and prediction.
 
     Out-of-range predictions (`miss`) count as one more predicted category that no truth
@@ -413,7 +515,9 @@ def cohen_kappa(cm, *, miss=None, zero_division=np.nan):
 
 # --------------------------------------------------------------------------- one shot
 
-def _one_shot(metric, y_true, y_pred, num_classes, count_options, metric_options):
+def _one_shot(metric: Callable[..., float | FloatArray], y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+              num_classes: Integer | None, count_options: dict[str, Any], metric_options: dict[str, Any]
+              ) -> float | FloatArray:
     """Count once (per image for imagewise averages) and apply a from-counts `metric`."""
     if metric_options.get("average") in IMAGEWISE and not count_options.get("per_image", False):
         count_options = dict(count_options, per_image=True)
@@ -443,6 +547,8 @@ _ONE_SHOT_DOC = """
     Returns
     -------
     float or ndarray of float64
+        A float; the ``(C,)`` per-class values for ``average="none"``; one value per image
+        with ``per_image=True`` (except the imagewise averages, which give one float).
 
     Examples
     --------
@@ -450,17 +556,18 @@ _ONE_SHOT_DOC = """
 """
 
 
-def _one_shot_function(name, metric, summary, examples):
+def _one_shot_function(name: str, metric: _RatioMetric, summary: str, examples: str) -> _OneShotScore:
     """A public one-shot ``*_score`` function for a from-counts `metric`."""
-    def score(y_true, y_pred, num_classes, *, average="macro", zero_division=np.nan, labels=None,
-              classes_in_truth_only=False, **count_options):
+    def score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+              average: Average = "macro", zero_division: float = np.nan, labels: Classes | None = None,
+              classes_in_truth_only: bool = False, **count_options: Any) -> float | FloatArray:
         return _one_shot(metric, y_true, y_pred, num_classes, count_options, dict(
             average=average, zero_division=zero_division, labels=labels,
             classes_in_truth_only=classes_in_truth_only))
 
     score.__name__ = score.__qualname__ = name
     score.__doc__ = summary + "\n" + _ONE_SHOT_DOC.format(name=metric.__name__, extra="") + examples
-    return score
+    return cast(_OneShotScore, score)
 
 
 jaccard_score = _one_shot_function(
@@ -485,8 +592,21 @@ recall_score = _one_shot_function(
     """)
 
 
-def fbeta_score(y_true, y_pred, num_classes, *, beta, average="macro", zero_division=np.nan,
-                labels=None, classes_in_truth_only=False, **count_options):
+@overload
+def fbeta_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *, beta: float,
+                average: Literal["none"], per_image: bool = False,
+                **options: Unpack[_ScoreOptions]) -> FloatArray: ...
+@overload
+def fbeta_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *, beta: float,
+                average: _Reduced = "macro", per_image: Literal[False] = False,
+                **options: Unpack[_ScoreOptions]) -> float: ...
+@overload
+def fbeta_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *, beta: float,
+                average: Average = "macro", per_image: bool = False,
+                **options: Unpack[_ScoreOptions]) -> float | FloatArray: ...
+def fbeta_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *, beta: float,
+                average: Average = "macro", zero_division: float = np.nan, labels: Classes | None = None,
+                classes_in_truth_only: bool = False, **count_options: Any) -> float | FloatArray:
     return _one_shot(lambda cm, **kw: fbeta(cm, beta, **kw), y_true, y_pred, num_classes,
                      count_options, dict(average=average, zero_division=zero_division,
                                          labels=labels, classes_in_truth_only=classes_in_truth_only))
@@ -499,16 +619,29 @@ fbeta_score.__doc__ = "F-beta score from label arrays, scores or probabilities.\
     """
 
 
-def _whole_matrix_function(name, metric, summary, examples):
+def _whole_matrix_function(name: str, metric: Callable[..., float | FloatArray], summary: str,
+                           examples: str) -> _WholeMatrixScore:
     """A public one-shot function for a from-counts `metric` with one value per matrix."""
-    def score(y_true, y_pred, num_classes, *, zero_division=np.nan, **count_options):
+    def score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer | None, *,
+              zero_division: float = np.nan, **count_options: Any) -> float | FloatArray:
         return _one_shot(metric, y_true, y_pred, num_classes, count_options, dict(zero_division=zero_division))
 
     score.__name__ = score.__qualname__ = name
     score.__doc__ = f"""{summary}
 
-    Counts with :func:`fastiou.confusion_matrix` (same keywords, `**count_options`) and
-    applies :func:`fastiou.metrics.{metric.__name__}` (`zero_division` as there).
+    Counts with :func:`fastiou.confusion_matrix` and applies
+    :func:`fastiou.metrics.{metric.__name__}`.
+
+    Parameters
+    ----------
+    y_true, y_pred, num_classes
+        As in :func:`fastiou.confusion_matrix` (labels, scores with `axis`, probabilities
+        with `threshold`, one-hot truth, multilabel).
+    zero_division : float
+        As in :func:`fastiou.metrics.{metric.__name__}`.
+    **count_options
+        The keywords of :func:`fastiou.confusion_matrix`: `ignore_index`, `sample_weight`,
+        `n_threads`, `out_of_range`, `axis`, `threshold`, `per_image`, `multilabel`.
 
     Returns
     -------
@@ -518,7 +651,7 @@ def _whole_matrix_function(name, metric, summary, examples):
     --------
     >>> import numpy as np, fastiou
 """ + examples
-    return score
+    return cast(_WholeMatrixScore, score)
 
 
 accuracy_score = _whole_matrix_function(

@@ -5,10 +5,22 @@ pairs, the formula every NumPy snippet uses. They take already valid input and d
 check it; the public functions in :mod:`fastiou` are what users call.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
 import numpy as np
+import numpy.typing as npt
+
+from fastiou._typing import RLE, BoxFormat, BoxMode, CountArray, FloatArray, IntArray
+
+_Ratio = Literal["iou", "dice", "fbeta", "precision", "recall"]
 
 
-def confusion_counts(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+def confusion_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                     ignore_index: Iterable[int] = (), sample_weight: npt.ArrayLike | None = None
+                     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], int, int]:
     """Return ``(matrix, miss, n_bad_true, n_bad_pred)`` as the compiled kernels do.
 
     Pairs whose truth is in `ignore_index` are dropped; of the rest, a truth outside
@@ -34,12 +46,15 @@ def confusion_counts(y_true, y_pred, num_classes, ignore_index=(), sample_weight
             int((kept & ~valid_t).sum()), int(miss_mask.sum()))
 
 
-def confusion_matrix(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                     ignore_index: Iterable[int] = (),
+                     sample_weight: npt.ArrayLike | None = None) -> CountArray:
     """The ``(num_classes, num_classes)`` matrix of :func:`confusion_counts`."""
     return confusion_counts(y_true, y_pred, num_classes, ignore_index, sample_weight)[0]
 
 
-def bincount_confusion_matrix(y_true, y_pred, num_classes, ignore_index=()):
+def bincount_confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int,
+                              ignore_index: Iterable[int] = ()) -> IntArray:
     """The classic NumPy snippet (FCN's ``fast_hist``): the benchmark baseline.
 
     Keeps pairs whose truth is a valid, non-ignored class and counts ``num_classes * t + p``
@@ -54,7 +69,7 @@ def bincount_confusion_matrix(y_true, y_pred, num_classes, ignore_index=()):
     return np.bincount(codes, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
-def iou_from_confusion(cm):
+def iou_from_confusion(cm: npt.ArrayLike) -> FloatArray:
     """Per-class ``tp / (tp + fp + fn)``; NaN where the denominator is 0."""
     cm = np.asarray(cm, dtype=np.float64)
     tp = np.diag(cm)
@@ -63,7 +78,8 @@ def iou_from_confusion(cm):
         return np.where(denominator > 0, tp / denominator, np.nan)
 
 
-def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
+def mean_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, ignore_index: Iterable[int] = (),
+             sample_weight: npt.ArrayLike | None = None) -> float:
     """Mean of the per-class IoU over the classes whose IoU is not NaN (NaN if none), as the
     snippets' ``np.nanmean`` computes it (the sum in that order, then one division)."""
     iou = iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index, sample_weight))
@@ -77,7 +93,7 @@ def mean_iou(y_true, y_pred, num_classes, ignore_index=(), sample_weight=None):
 # plain way, one class or one image at a time, as oracles for fastiou.metrics,
 # fastiou.binary and fastiou.ConfusionMatrix.
 
-def class_ratios(cm, metric, beta=1.0):
+def class_ratios(cm: npt.ArrayLike, metric: _Ratio, beta: float = 1.0) -> FloatArray:
     """Per-class values of `metric` ("iou", "dice", "fbeta", "precision", "recall") from a
     (C, C) matrix, NaN where the denominator is 0, looping over classes."""
     cm = np.asarray(cm, dtype=np.float64)
@@ -97,7 +113,7 @@ def class_ratios(cm, metric, beta=1.0):
     return np.array(values)
 
 
-def frequency_weighted_iou(cm):
+def frequency_weighted_iou(cm: npt.ArrayLike) -> float:
     """sum_c (row_c / total) * IoU_c over classes with ground truth."""
     cm = np.asarray(cm, dtype=np.float64)
     iou = class_ratios(cm, "iou")
@@ -105,34 +121,36 @@ def frequency_weighted_iou(cm):
     return float(sum(rows[c] / rows.sum() * iou[c] for c in range(len(rows)) if rows[c] > 0))
 
 
-def cohen_kappa(cm):
+def cohen_kappa(cm: npt.ArrayLike) -> float:
     """(p_o - p_e) / (1 - p_e) from a (C, C) matrix."""
     cm = np.asarray(cm, dtype=np.float64)
     total = cm.sum()
     observed = np.trace(cm) / total
     expected = float((cm.sum(axis=1) * cm.sum(axis=0)).sum()) / total**2
-    return (observed - expected) / (1 - expected)
+    return float((observed - expected) / (1 - expected))
 
 
-def binary_iou(y_pred, y_true, smooth=0.0):
+def binary_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, smooth: float = 0.0) -> FloatArray:
     """Per-image IoU of two (B, ...) masks: the NumPy snippet with `smooth`."""
-    pred = np.asarray(y_pred).astype(bool)
     true = np.asarray(y_true).astype(bool)
+    pred = np.asarray(y_pred).astype(bool)
     pred = pred.reshape(len(pred), int(np.prod(pred.shape[1:])))
     true = true.reshape(len(true), int(np.prod(true.shape[1:])))
     intersection = (pred & true).sum(axis=1)
     union = (pred | true).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (intersection + smooth) / (union + smooth)
+        iou: FloatArray = (intersection + smooth) / (union + smooth)
+    return iou
 
 
-def thresholded_score(iou_values, thresholds=np.arange(0.5, 1.0, 0.05)):
+def thresholded_score(iou_values: npt.ArrayLike, thresholds: Iterable[float] = np.arange(0.5, 1.0, 0.05)
+                      ) -> FloatArray:
     """Mean over `thresholds` of ``iou > t`` for each value (thresholds as decimals)."""
     cuts = [float(f"{t:.2f}") for t in thresholds]
     return np.array([np.mean([v > t for t in cuts]) for v in np.asarray(iou_values, dtype=float)])
 
 
-def soft_iou_per_image(y_true, y_prob, axis=-1):
+def soft_iou_per_image(y_true: npt.ArrayLike, y_prob: npt.ArrayLike, axis: int = -1) -> FloatArray:
     """(B, C) of sum(p t) / (sum p + sum t - sum(p t)) per image and class (NaN for 0/0)."""
     t = np.moveaxis(np.asarray(y_true, dtype=np.float64), axis, -1)
     p = np.moveaxis(np.asarray(y_prob, dtype=np.float64), axis, -1)
@@ -154,7 +172,7 @@ def soft_iou_per_image(y_true, y_prob, axis=-1):
 BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
 
 
-def box_corners(boxes, fmt):
+def box_corners(boxes: npt.ArrayLike, fmt: BoxFormat) -> tuple[npt.NDArray[Any], ...]:
     """``(x1, y1, x2, y2, w, h)`` of ``(..., 4)`` boxes; w and h as the format gives them."""
     boxes = np.asarray(boxes)
     a, b, c, d = (boxes[..., k] for k in range(4))
@@ -165,13 +183,13 @@ def box_corners(boxes, fmt):
     return a - 0.5 * c, b - 0.5 * d, a + 0.5 * c, b + 0.5 * d, c, d
 
 
-def box_area(boxes, fmt="xyxy", offset=0):
+def box_area(boxes: npt.ArrayLike, fmt: BoxFormat = "xyxy", offset: float = 0) -> npt.NDArray[Any]:
     """Area from the format's own width and height, each clamped at 0."""
     *_, w, h = box_corners(boxes, fmt)
     return np.maximum(w + offset, 0) * np.maximum(h + offset, 0)
 
 
-def box_convert(boxes, in_fmt, out_fmt):
+def box_convert(boxes: npt.ArrayLike, in_fmt: BoxFormat, out_fmt: BoxFormat) -> npt.NDArray[Any]:
     x1, y1, x2, y2, _, _ = box_corners(boxes, in_fmt)
     if out_fmt == "xyxy":
         return np.stack([x1, y1, x2, y2], axis=-1)
@@ -180,14 +198,15 @@ def box_convert(boxes, in_fmt, out_fmt):
     return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=-1)
 
 
-def _divide_or_zero(numerator, denominator):
+def _divide_or_zero(numerator: npt.NDArray[Any], denominator: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``numerator / denominator``, 0 where the denominator is not positive."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), 0)
 
 
-def box_iou(boxes1, boxes2, fmt="xyxy", mode="iou", aligned=False, offset=0, eps=1e-7,
-            iscrowd=None):
+def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, fmt: BoxFormat = "xyxy", mode: BoxMode = "iou",
+            aligned: bool = False, offset: float = 0, eps: float = 1e-7,
+            iscrowd: npt.ArrayLike | None = None) -> npt.NDArray[Any]:
     """IoU / IoF / GIoU / DIoU / CIoU of ``(N, 4)`` and ``(M, 4)`` boxes by broadcasting.
 
     torchvision's formulas (``_box_inter_union``, ``generalized_box_iou``,
@@ -234,7 +253,8 @@ def box_iou(boxes1, boxes2, fmt="xyxy", mode="iou", aligned=False, offset=0, eps
         dy = (ay1 + ay2) / 2 - (by1 + by2) / 2
         result = iou - _divide_or_zero(dx ** 2 + dy ** 2, diagonal)
         if mode == "ciou":
-            def shape_angle(x1, y1, x2, y2):
+            def shape_angle(x1: npt.NDArray[Any], y1: npt.NDArray[Any], x2: npt.NDArray[Any],
+                            y2: npt.NDArray[Any]) -> npt.NDArray[Any]:
                 w = np.maximum(x2 - x1 + off, 0)
                 h = np.maximum(y2 - y1 + off, 0)
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -251,7 +271,7 @@ def box_iou(boxes1, boxes2, fmt="xyxy", mode="iou", aligned=False, offset=0, eps
     return np.where(bad, np.nan, result).astype(dtype)
 
 
-def mask_iou(masks1, masks2, iscrowd=None):
+def mask_iou(masks1: npt.ArrayLike, masks2: npt.ArrayLike, iscrowd: Sequence[bool] | None = None) -> FloatArray:
     """``(a & b).sum() / (a | b).sum()`` for every pair of ``(N, H, W)`` and ``(M, H, W)``
     masks (0 when both are empty); a crowd mask of `masks2` divides by ``a.sum()``."""
     a = np.asarray(masks1).astype(bool)
@@ -265,18 +285,18 @@ def mask_iou(masks1, masks2, iscrowd=None):
     return out
 
 
-def rle_runs(mask):
+def rle_runs(mask: npt.ArrayLike) -> list[int]:
     """COCO run lengths of one ``(H, W)`` mask: column-major, background run first."""
     flat = np.asarray(mask).astype(bool).T.ravel()
     changes = np.flatnonzero(flat[1:] != flat[:-1]) + 1
     edges = np.concatenate([[0], changes, [flat.size]])
-    runs = np.diff(edges).tolist()
+    runs: list[int] = np.diff(edges).tolist()
     if flat.size and flat[0]:
         runs.insert(0, 0)
     return runs
 
 
-def rle_string(runs):
+def rle_string(runs: Sequence[int]) -> bytes:
     """COCO's compressed counts string: run k > 2 stored as the difference to run k - 2,
     each value in 5-bit groups (low first) with a continuation bit, offset by 48."""
     out = bytearray()
@@ -292,9 +312,10 @@ def rle_string(runs):
     return bytes(out)
 
 
-def rle_runs_from_string(text):
+def rle_runs_from_string(text: bytes | bytearray) -> list[int]:
     """Inverse of :func:`rle_string`."""
-    runs, value, shift = [], 0, 0
+    runs: list[int] = []
+    value, shift = 0, 0
     for byte in bytes(text):
         group = byte - 48
         value |= (group & 0x1F) << shift
@@ -307,7 +328,7 @@ def rle_runs_from_string(text):
     return runs
 
 
-def rle_decode(rle):
+def rle_decode(rle: RLE) -> npt.NDArray[np.bool_]:
     """``(H, W)`` bool mask of one COCO RLE dict (compressed or list counts)."""
     height, width = rle["size"]
     counts = rle["counts"]

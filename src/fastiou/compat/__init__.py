@@ -12,10 +12,15 @@ Each module's docstring lists where it deliberately differs from its peer (a bug
 precision loss it does not reproduce). The peers are never imported.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 
-def to_numpy(values, name):
+def to_numpy(values: object, name: str) -> npt.NDArray[Any]:
     """`values` as an ndarray; torch tensors (CPU, with or without grad) are detached."""
     if hasattr(values, "detach") and hasattr(values, "cpu"):
         values = values.detach().cpu().numpy()

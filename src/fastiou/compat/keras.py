@@ -21,11 +21,18 @@ Where it deliberately differs
   ``result()``, which raises an IndexError for ``axis=1``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
 from fastiou._validation import check_num_classes
+from fastiou._typing import CountArray
 from fastiou.compat import to_numpy
 
 __all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"]
@@ -61,8 +68,9 @@ class IoU:
     0.333333
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
+                 dtype: object = None, ignore_class: int | None = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: int = -1) -> None:
         self.num_classes = check_num_classes(num_classes)
         ids = [int(i) for i in target_class_ids]
         if not ids:
@@ -81,11 +89,13 @@ class IoU:
                                       axis=None if self.sparse_y_pred else axis)
 
     @property
-    def total_cm(self):
-        """The accumulated confusion matrix (rows truth), as Keras' state variable."""
+    def total_cm(self) -> CountArray:
+        """The accumulated confusion matrix (rows truth), as Keras' state variable: int64, or
+        float64 after a weighted update."""
         return self._state.matrix
 
-    def _inputs(self, y_true, y_pred, sample_weight):
+    def _inputs(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, sample_weight: npt.ArrayLike | None
+                ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any] | None]:
         truth = to_numpy(y_true, "y_true")
         pred = to_numpy(y_pred, "y_pred")
         if not self.sparse_y_true:
@@ -115,28 +125,84 @@ class IoU:
             sample_weight = weights
         return truth, pred, sample_weight
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Count a batch into the confusion matrix."""
+    def update_state(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                     sample_weight: npt.ArrayLike | None = None) -> None:
+        """Count a batch into the confusion matrix.
+
+        Parameters
+        ----------
+        y_true, y_pred : array_like or torch.Tensor
+            Integer labels, or dense vectors along `axis` where the metric says so.
+        sample_weight : array_like, optional
+            One weight per label (broadcast), accumulated in float64.
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import MeanIoU
+        >>> m = MeanIoU(num_classes=2)
+        >>> m.update_state([0, 1, 1], [0, 1, 0])
+        >>> m.total_cm
+        array([[1, 0],
+               [1, 1]])
+        """
         truth, pred, weights = self._inputs(y_true, y_pred, sample_weight)
         self._state.update(truth, pred, sample_weight=weights)
 
-    def result(self):
-        """Mean IoU over the target classes with a non-zero denominator (0.0 if none)."""
+    def result(self) -> float:
+        """Mean IoU over the target classes with a non-zero denominator (0.0 if none).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import MeanIoU
+        >>> m = MeanIoU(num_classes=3)
+        >>> m.update_state([0, 1, 1], [0, 1, 0])
+        >>> m.result()  # class 2 has no pixel: left out
+        0.5
+        """
         per_class = metrics.iou(self._state.matrix, average="none", labels=self.target_class_ids)
         present = per_class[~np.isnan(per_class)]
         return float(present.mean()) if present.size else 0.0
 
-    def reset_state(self):
-        """Zero the confusion matrix."""
+    def reset_state(self) -> None:
+        """Zero the confusion matrix.
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import MeanIoU
+        >>> m = MeanIoU(num_classes=2)
+        >>> m.update_state([0, 1], [0, 0])
+        >>> m.reset_state()
+        >>> m.result()
+        0.0
+        """
         self._state.reset()
 
-    def merge_state(self, metrics):
+    def merge_state(self, metrics: Iterable[IoU]) -> None:
         """Add the states of other metrics of the same class and configuration (exact).
+
+        Parameters
+        ----------
+        metrics : iterable of IoU
+            Metrics of this metric's class, `num_classes` and `ignore_class`.
 
         Raises
         ------
         ValueError
             A metric of another type, `num_classes` or `ignore_class`.
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import MeanIoU
+        >>> a, b = MeanIoU(num_classes=2), MeanIoU(num_classes=2)
+        >>> a.update_state([0, 1], [0, 1]); b.update_state([1], [0])
+        >>> a.merge_state([b])
+        >>> a.total_cm
+        array([[1, 0],
+               [1, 1]])
         """
         others = list(metrics)
         for other in others:
@@ -144,8 +210,19 @@ class IoU:
                 raise ValueError(f"`merge_state` takes {type(self).__name__} metrics, got {type(other).__name__}")
         self._state.merge(*(other._state for other in others))
 
-    def get_config(self):
-        """The constructor arguments."""
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import IoU
+        >>> IoU(num_classes=3, target_class_ids=[1]).get_config()["target_class_ids"]
+        [1]
+        """
         return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
                 "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
                 "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
@@ -153,6 +230,11 @@ class IoU:
 
 class MeanIoU(IoU):
     """``keras.metrics.MeanIoU``: :class:`IoU` over every class.
+
+    Parameters
+    ----------
+    num_classes, name, dtype, ignore_class, sparse_y_true, sparse_y_pred, axis
+        As in :class:`IoU`.
 
     Examples
     --------
@@ -163,8 +245,9 @@ class MeanIoU(IoU):
     0.333333
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: object = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
         super().__init__(num_classes, list(range(check_num_classes(num_classes))), name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true,
                          sparse_y_pred=sparse_y_pred, axis=axis)
@@ -175,6 +258,15 @@ class BinaryIoU(IoU):
 
     The comparison is made in float32, as Keras does.
 
+    Parameters
+    ----------
+    target_class_ids : sequence of int
+        Classes (0, 1 or both) whose IoU is averaged.
+    threshold : float
+        Predictions ``>= threshold`` are class 1.
+    name, dtype : optional
+        Accepted for compatibility (`dtype` has no effect).
+
     Examples
     --------
     >>> from fastiou.compat.keras import BinaryIoU
@@ -184,23 +276,62 @@ class BinaryIoU(IoU):
     0.333333
     """
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5,
+                 name: str | None = None, dtype: object = None) -> None:
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Threshold `y_pred` and count the batch."""
+    def update_state(self, y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                     sample_weight: npt.ArrayLike | None = None) -> None:
+        """Threshold `y_pred` and count the batch.
+
+        Parameters
+        ----------
+        y_true : array_like or torch.Tensor
+            0/1 labels.
+        y_pred : array_like or torch.Tensor
+            Probabilities; ``>= threshold`` is class 1.
+        sample_weight : array_like, optional
+            As in :meth:`IoU.update_state`.
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import BinaryIoU
+        >>> m = BinaryIoU(threshold=0.5)
+        >>> m.update_state([0, 1, 1], [0.2, 0.9, 0.4])
+        >>> m.total_cm
+        array([[1, 0],
+               [1, 1]])
+        """
         pred = to_numpy(y_pred, "y_pred").astype(np.float32) >= np.float32(self.threshold)
         super().update_state(y_true, pred.astype(np.uint8), sample_weight)
 
-    def get_config(self):
-        """The constructor arguments."""
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from fastiou.compat.keras import BinaryIoU
+        >>> BinaryIoU(threshold=0.3).get_config()["threshold"]
+        0.3
+        """
         return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
                 "name": self.name, "dtype": self.dtype}
 
 
 class OneHotIoU(IoU):
     """``keras.metrics.OneHotIoU``: one-hot `y_true` (argmaxed over `axis`), dense `y_pred`.
+
+    Parameters
+    ----------
+    num_classes, target_class_ids, name, dtype, ignore_class, axis
+        As in :class:`IoU`.
+    sparse_y_pred : bool
+        Integer predicted labels (True) or scores argmaxed over `axis` (False, default).
 
     Examples
     --------
@@ -213,14 +344,20 @@ class OneHotIoU(IoU):
     0.166667
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
+                 dtype: object = None, ignore_class: int | None = None, sparse_y_pred: bool = False,
+                 axis: int = -1) -> None:
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
 
 class OneHotMeanIoU(MeanIoU):
     """``keras.metrics.OneHotMeanIoU``: :class:`OneHotIoU` over every class.
+
+    Parameters
+    ----------
+    num_classes, name, dtype, ignore_class, sparse_y_pred, axis
+        As in :class:`OneHotIoU`.
 
     Examples
     --------
@@ -233,6 +370,7 @@ class OneHotMeanIoU(MeanIoU):
     0.111111
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, name: str | None = None, dtype: object = None,
+                 ignore_class: int | None = None, sparse_y_pred: bool = False, axis: int = -1) -> None:
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)

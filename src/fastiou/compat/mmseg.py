@@ -15,21 +15,32 @@ Where it deliberately differs
 - Maps are arrays (or CPU tensors); file names are not loaded.
 """
 
+from __future__ import annotations
+
 import numbers
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
+from fastiou._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
+
+_Metric = Literal["mIoU", "mDice", "mFscore"]
+# aAcc (a float) and per-class float64 arrays
+_Results = OrderedDict[str, "float | FloatArray"]
 
 __all__ = ["eval_metrics", "intersect_and_union", "mean_iou"]
 
 ALLOWED_METRICS = ("mIoU", "mDice", "mFscore")
 
 
-def _prepare_label(label, label_map, reduce_zero_label):
+def _prepare_label(label: npt.ArrayLike, label_map: Mapping[int, int],
+                   reduce_zero_label: bool) -> npt.NDArray[Any]:
     label = to_numpy(label, "label")
     if label.dtype.kind not in "biu":
         raise TypeError(f"`label` must hold integer labels, got dtype {label.dtype}")
@@ -46,7 +57,9 @@ def _prepare_label(label, label_map, reduce_zero_label):
     return label
 
 
-def _accumulate(pairs, num_classes, ignore_index, label_map, reduce_zero_label):
+def _accumulate(pairs: Iterable[tuple[npt.ArrayLike, npt.ArrayLike]], num_classes: int, ignore_index: int,
+                label_map: Mapping[int, int], reduce_zero_label: bool
+                ) -> tuple[CountArray, CountArray, CountArray, CountArray]:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"`ignore_index` must be an int, got {type(ignore_index).__name__} {ignore_index!r}")
     accumulator = ConfusionMatrix(num_classes, ignore_index=ignore_index, out_of_range="miss")
@@ -55,15 +68,17 @@ def _accumulate(pairs, num_classes, ignore_index, label_map, reduce_zero_label):
     return _areas(accumulator.matrix, accumulator.miss)
 
 
-def _areas(matrix, miss):
+def _areas(matrix: CountArray, miss: CountArray
+           ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
     intersect = np.diagonal(matrix).copy()
     pred_area = matrix.sum(axis=0)
     label_area = matrix.sum(axis=1) + miss
     return intersect, pred_area + label_area - intersect, pred_area, label_area
 
 
-def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=dict(),
-                        reduce_zero_label=False):
+def intersect_and_union(pred_label: npt.ArrayLike, label: npt.ArrayLike, num_classes: int, ignore_index: int,
+                        label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False
+                        ) -> tuple[CountArray, CountArray, CountArray, CountArray]:
     """Per-class pixel areas of one prediction and its ground truth (mmseg).
 
     Parameters
@@ -96,7 +111,8 @@ def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=
     return _accumulate([(pred_label, label)], num_classes, ignore_index, label_map, reduce_zero_label)
 
 
-def _per_class(intersect, union, pred_area, label_area, names, beta):
+def _per_class(intersect: CountArray, union: CountArray, pred_area: CountArray, label_area: CountArray,
+               names: Sequence[str], beta: float) -> _Results:
     inter = intersect.astype(np.float64)
     values = OrderedDict(aAcc=metrics.ratio(inter.sum(), label_area.sum(), np.nan)[()])
     for name in names:
@@ -118,8 +134,10 @@ def _per_class(intersect, union, pred_area, label_area, names, beta):
     return values
 
 
-def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU"], nan_to_num=None,
-                 label_map=dict(), reduce_zero_label=False, beta=1):
+def eval_metrics(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.ArrayLike], num_classes: int,
+                 ignore_index: int, metrics: _Metric | Sequence[_Metric] = ["mIoU"],
+                 nan_to_num: float | None = None, label_map: Mapping[int, int] = dict(),
+                 reduce_zero_label: bool = False, beta: float = 1) -> _Results:
     """Dataset metrics over pairs of maps, as ``mmseg.core.evaluation.eval_metrics``.
 
     Parameters
@@ -161,9 +179,20 @@ def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU
     return values
 
 
-def mean_iou(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-             reduce_zero_label=False):
+def mean_iou(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.ArrayLike], num_classes: int,
+             ignore_index: int, nan_to_num: float | None = None, label_map: Mapping[int, int] = dict(),
+             reduce_zero_label: bool = False) -> _Results:
     """``eval_metrics(..., metrics=["mIoU"])``: aAcc, per-class IoU and Acc (mmseg).
+
+    Parameters
+    ----------
+    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label
+        As in :func:`eval_metrics`.
+
+    Returns
+    -------
+    OrderedDict
+        ``aAcc`` (overall pixel accuracy), ``IoU`` and ``Acc`` (per-class float64 arrays).
 
     Examples
     --------

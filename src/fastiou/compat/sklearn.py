@@ -11,10 +11,16 @@ Where it deliberately differs
 - ``average="samples"`` (multilabel indicator input) is not supported.
 """
 
+from __future__ import annotations
+
+from typing import Any, Literal
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._core import confusion_matrix as _count
+from fastiou._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
 
 __all__ = ["confusion_matrix", "jaccard_score"]
@@ -23,7 +29,7 @@ __all__ = ["confusion_matrix", "jaccard_score"]
 DIRECT_LIMIT = 1 << 16
 
 
-def _integer_labels(values, name):
+def _integer_labels(values: object, name: str) -> npt.NDArray[Any]:
     array = to_numpy(values, name)
     if array.dtype.kind == "b" or array.size == 0:
         return array.astype(np.uint8)
@@ -32,7 +38,8 @@ def _integer_labels(values, name):
     return array
 
 
-def _value_space(y_true, y_pred, labels):
+def _value_space(y_true: npt.NDArray[Any], y_pred: npt.NDArray[Any], labels: npt.NDArray[np.int64] | None
+                 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
     """Sorted candidate values and the two arrays as indices into them.
 
     Non-negative labels below DIRECT_LIMIT index directly (values = 0..max); others go
@@ -48,7 +55,7 @@ def _value_space(y_true, y_pred, labels):
     return values, np.searchsorted(values, y_true), np.searchsorted(values, y_pred)
 
 
-def _check_labels(labels):
+def _check_labels(labels: npt.ArrayLike | None) -> npt.NDArray[np.int64] | None:
     if labels is None:
         return None
     selected = np.asarray(labels)
@@ -59,7 +66,8 @@ def _check_labels(labels):
     return selected.astype(np.int64)
 
 
-def _full_counts(y_true, y_pred, labels, sample_weight):
+def _full_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, labels: npt.NDArray[np.int64] | None,
+                 sample_weight: npt.ArrayLike | None) -> tuple[npt.NDArray[Any], CountArray]:
     """(values, matrix over every value) with rows truth."""
     truth = _integer_labels(y_true, "y_true")
     pred = _integer_labels(y_pred, "y_pred")
@@ -81,11 +89,13 @@ def _full_counts(y_true, y_pred, labels, sample_weight):
     return values, matrix
 
 
-def _positions(values, labels):
+def _positions(values: npt.NDArray[Any], labels: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
     return np.searchsorted(values, labels)
 
 
-def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normalize=None):
+def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, labels: npt.ArrayLike | None = None,
+                     sample_weight: npt.ArrayLike | None = None,
+                     normalize: Literal["true", "pred", "all"] | None = None) -> CountArray:
     """``sklearn.metrics.confusion_matrix``: rows truth, columns prediction, over `labels`.
 
     Parameters
@@ -133,13 +143,14 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     return metrics.ratio(matrix, np.broadcast_to(total, matrix.shape), 0.0)
 
 
-def _present_values(y_true, y_pred, values):
+def _present_values(y_true: npt.ArrayLike, y_pred: npt.ArrayLike,
+                    values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     truth = _integer_labels(y_true, "y_true").reshape(-1)
     pred = _integer_labels(y_pred, "y_pred").reshape(-1)
     return np.isin(values, truth) | np.isin(values, pred)
 
 
-def _zero_division_value(zero_division):
+def _zero_division_value(zero_division: object) -> float:
     if isinstance(zero_division, str):
         if zero_division != "warn":
             raise ValueError(f"`zero_division` must be 'warn', 0.0, 1.0 or np.nan, got {zero_division!r}")
@@ -150,8 +161,11 @@ def _zero_division_value(zero_division):
     return value
 
 
-def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
-                  zero_division="warn"):
+def jaccard_score(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, labels: npt.ArrayLike | None = None,
+                  pos_label: int = 1,
+                  average: Literal["binary", "micro", "macro", "weighted"] | None = "binary",
+                  sample_weight: npt.ArrayLike | None = None,
+                  zero_division: Literal["warn"] | float = "warn") -> float | FloatArray:
     """``sklearn.metrics.jaccard_score`` for integer class labels.
 
     Parameters
@@ -182,7 +196,7 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
     0.5
     """
     if average not in (None, "binary", "micro", "macro", "weighted"):
-        if average == "samples":
+        if average == "samples":  # type: ignore[comparison-overlap]  # outside the Literal, checked
             raise ValueError("`average`='samples' applies to multilabel indicator input, which "
                              "fastiou.compat.sklearn does not take")
         raise ValueError(f"`average` must be one of None, 'binary', 'micro', 'macro', 'weighted', got {average!r}")

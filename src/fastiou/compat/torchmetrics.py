@@ -17,11 +17,19 @@ Where it deliberately differs
   since it does not change the argmax.
 """
 
+from __future__ import annotations
+
+from typing import Any, Literal
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import metrics
 from fastiou._core import count_pairs
+from fastiou._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
+
+_Average = Literal["micro", "macro", "weighted", "none"] | None
 
 __all__ = ["binary_jaccard_index", "multiclass_confusion_matrix", "multiclass_jaccard_index",
            "multilabel_jaccard_index"]
@@ -29,12 +37,12 @@ __all__ = ["binary_jaccard_index", "multiclass_confusion_matrix", "multiclass_ja
 AVERAGES = ("micro", "macro", "weighted", "none", None)
 
 
-def _check_average(average):
+def _check_average(average: object) -> None:
     if average not in AVERAGES:
         raise ValueError(f"`average` must be one of 'micro', 'macro', 'weighted', 'none' or None, got {average!r}")
 
 
-def _probabilities(preds):
+def _probabilities(preds: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """torchmetrics' rule: float predictions outside [0, 1] are logits and go through a sigmoid."""
     if preds.dtype.kind == "f" and preds.size and (preds.min() < 0 or preds.max() > 1):
         with np.errstate(over="ignore"):
@@ -42,7 +50,8 @@ def _probabilities(preds):
     return preds
 
 
-def _multiclass_counts(preds, target, num_classes, ignore_index):
+def _multiclass_counts(preds: npt.ArrayLike, target: npt.ArrayLike, num_classes: int,
+                       ignore_index: int | None) -> CountArray:
     preds = to_numpy(preds, "preds")
     target = to_numpy(target, "target")
     axis = 1 if preds.dtype.kind == "f" and preds.ndim == target.ndim + 1 else None
@@ -50,7 +59,8 @@ def _multiclass_counts(preds, target, num_classes, ignore_index):
     return counts.matrix
 
 
-def _reduce_multiclass(matrix, average, ignore_index, zero_division):
+def _reduce_multiclass(matrix: CountArray, average: _Average, ignore_index: int | None,
+                       zero_division: float) -> float | FloatArray:
     """torchmetrics' multiclass reduction: macro leaves out classes absent from truth and
     prediction and an `ignore_index` inside the class range; micro leaves that class out."""
     num_classes = matrix.shape[0]
@@ -64,8 +74,9 @@ def _reduce_multiclass(matrix, average, ignore_index, zero_division):
     return metrics.iou(matrix, average="micro", labels=kept, zero_division=zero_division)
 
 
-def multiclass_jaccard_index(preds, target, num_classes, average="macro", ignore_index=None,
-                             validate_args=True, zero_division=0.0):
+def multiclass_jaccard_index(preds: npt.ArrayLike, target: npt.ArrayLike, num_classes: int,
+                             average: _Average = "macro", ignore_index: int | None = None,
+                             validate_args: bool = True, zero_division: float = 0.0) -> float | FloatArray:
     """``torchmetrics.functional.classification.multiclass_jaccard_index``.
 
     Parameters
@@ -103,8 +114,9 @@ def multiclass_jaccard_index(preds, target, num_classes, average="macro", ignore
     return _reduce_multiclass(matrix, average, ignore_index, metrics.check_zero_division(zero_division))
 
 
-def multiclass_confusion_matrix(preds, target, num_classes, normalize=None, ignore_index=None,
-                                validate_args=True):
+def multiclass_confusion_matrix(preds: npt.ArrayLike, target: npt.ArrayLike, num_classes: int,
+                                normalize: Literal["true", "pred", "all", "none"] | None = None,
+                                ignore_index: int | None = None, validate_args: bool = True) -> CountArray:
     """``torchmetrics.functional.classification.multiclass_confusion_matrix``.
 
     Parameters
@@ -138,8 +150,9 @@ def multiclass_confusion_matrix(preds, target, num_classes, normalize=None, igno
     return metrics.ratio(matrix, np.broadcast_to(total, matrix.shape), 0.0)
 
 
-def binary_jaccard_index(preds, target, threshold=0.5, ignore_index=None, validate_args=True,
-                         zero_division=0.0):
+def binary_jaccard_index(preds: npt.ArrayLike, target: npt.ArrayLike, threshold: float = 0.5,
+                         ignore_index: int | None = None, validate_args: bool = True,
+                         zero_division: float = 0.0) -> float:
     """``torchmetrics.functional.classification.binary_jaccard_index``.
 
     Parameters
@@ -175,8 +188,10 @@ def binary_jaccard_index(preds, target, threshold=0.5, ignore_index=None, valida
     return metrics.iou(counts.matrix, average="binary", zero_division=metrics.check_zero_division(zero_division))
 
 
-def multilabel_jaccard_index(preds, target, num_labels, threshold=0.5, average="macro",
-                             ignore_index=None, validate_args=True, zero_division=0.0):
+def multilabel_jaccard_index(preds: npt.ArrayLike, target: npt.ArrayLike, num_labels: int,
+                             threshold: float = 0.5, average: _Average = "macro",
+                             ignore_index: int | None = None, validate_args: bool = True,
+                             zero_division: float = 0.0) -> float | FloatArray:
     """``torchmetrics.functional.classification.multilabel_jaccard_index``.
 
     Parameters

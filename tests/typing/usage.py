@@ -1,0 +1,235 @@
+"""Calls every public function the way a user would; ``tests/test_typing.py`` runs
+``mypy --strict`` on this file (each ``assert_type`` must hold exactly: a result typed
+``Any`` fails it) and then runs it, so that each static type is also checked at run time."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+import fastiou
+import fastiou.dask
+from fastiou import metrics, plot
+from fastiou.compat import keras, mmseg, sklearn, torchmetrics
+
+if sys.version_info >= (3, 11):
+    from typing import assert_type
+else:
+    from typing_extensions import assert_type
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CountArray = npt.NDArray[np.int64] | npt.NDArray[np.float64]
+Floats = npt.NDArray[np.float32 | np.float64]
+
+
+def is_array(value: object, dtype: type[np.generic]) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype == dtype
+
+
+truth = np.array([[0, 1, 1], [2, 255, 2]], dtype=np.uint8)
+pred = np.array([[0, 1, 2], [2, 0, 2]], dtype=np.uint8)
+scores = np.random.default_rng(0).random((2, 3, 4, 4))
+labels = np.random.default_rng(1).integers(0, 3, (2, 4, 4))
+
+
+def core() -> None:
+    cm = fastiou.confusion_matrix(truth, pred, 3, ignore_index=255)
+    assert_type(cm, IntArray)
+    assert is_array(cm, np.int64)
+    weighted = fastiou.confusion_matrix([0, 1, 1], [0, 1, 0], 2, sample_weight=[0.5, 1.0, 2.0])
+    assert_type(weighted, FloatArray)
+    assert is_array(weighted, np.float64)
+    weights: npt.ArrayLike | None = None
+    either = fastiou.confusion_matrix([0, 1], [0, 1], np.int64(2), sample_weight=weights)
+    assert_type(either, CountArray)
+    per_image = fastiou.confusion_matrix(labels, scores, 3, axis=1, per_image=True)
+    assert_type(per_image, IntArray)
+    assert per_image.shape == (2, 3, 3)
+
+    assert_type(fastiou.iou_from_confusion(cm), FloatArray)
+    iou = fastiou.per_class_iou(truth, pred, 3, ignore_index=[255], out_of_range="miss")
+    assert_type(iou, FloatArray)
+    assert is_array(iou, np.float64)
+
+    mean = fastiou.mean_iou(truth, pred, 3, ignore_index=255)
+    assert_type(mean, float)
+    assert isinstance(mean, float)
+    means = fastiou.mean_iou(labels, scores, 3, axis=1, per_image=True)
+    assert_type(means, FloatArray)
+    assert is_array(means, np.float64) and means.shape == (2,)
+    flag = bool(len(sys.argv))
+    assert_type(fastiou.mean_iou(labels, labels, 3, per_image=flag), float | FloatArray)
+
+
+def scores_and_metrics() -> None:
+    score = fastiou.jaccard_score(labels, scores, 3, axis=1)
+    assert_type(score, float)
+    assert isinstance(score, float)
+    per_class = fastiou.dice_score(labels, labels, 3, average="none")
+    assert_type(per_class, FloatArray)
+    assert is_array(per_class, np.float64)
+    assert_type(fastiou.precision_score(labels, labels, 3, average="micro-imagewise"), float)
+    assert_type(fastiou.recall_score(labels, labels, 3, average="weighted", zero_division=0.0), float)
+    imagewise = fastiou.jaccard_score(labels, labels, 3, average="macro", per_image=True)
+    assert_type(imagewise, float | FloatArray)
+    assert is_array(imagewise, np.float64)
+    assert_type(fastiou.fbeta_score(labels, labels, 3, beta=2.0), float)
+    assert_type(fastiou.fbeta_score(labels, labels, 3, beta=0.5, average="none"), FloatArray)
+    accuracy = fastiou.accuracy_score(truth, pred, 3, ignore_index=255)
+    assert_type(accuracy, float)
+    assert isinstance(accuracy, float)
+    assert_type(fastiou.cohen_kappa_score(labels, labels, 3, per_image=True), FloatArray)
+
+    cm = fastiou.confusion_matrix(labels, labels, 3)
+    assert_type(metrics.iou(cm, average="none"), FloatArray)
+    assert_type(metrics.iou(cm), float | FloatArray)
+    assert_type(metrics.dice(cm, labels=[0, 2], zero_division=0.0), float | FloatArray)
+    assert_type(metrics.precision(cm, average="none", miss=np.zeros(3)), FloatArray)
+    assert_type(metrics.recall(cm, classes_in_truth_only=True), float | FloatArray)
+    assert_type(metrics.fbeta(cm, 1.0, average="none"), FloatArray)
+    assert_type(metrics.fbeta(cm, beta=2), float | FloatArray)
+    assert_type(metrics.mean_class_accuracy(cm), float | FloatArray)
+    assert_type(metrics.support(cm), CountArray)
+    assert_type(metrics.pixel_accuracy(cm), float | FloatArray)
+    assert_type(metrics.frequency_weighted_iou(cm), float | FloatArray)
+    assert_type(metrics.cohen_kappa(cm), float | FloatArray)
+    assert isinstance(metrics.cohen_kappa(cm), float)
+
+
+def accumulator() -> None:
+    state = fastiou.ConfusionMatrix(3, ignore_index=255, out_of_range="ignore")
+    assert_type(state.update(truth, pred), None)
+    assert_type(state.matrix, CountArray)
+    assert_type(state.miss, CountArray)
+    assert_type(state.n_out_of_range, tuple[int, int])
+    other = fastiou.ConfusionMatrix(3, ignore_index=255, out_of_range="ignore")
+    assert_type(state.merge(other), fastiou.ConfusionMatrix)
+    assert_type(state + other, fastiou.ConfusionMatrix)
+    total = sum([state, other])  # 0 + state + other
+    assert_type(total, fastiou.ConfusionMatrix | Literal[0])
+    assert isinstance(total, fastiou.ConfusionMatrix)
+    assert_type(state.add_counts(fastiou.confusion_matrix(truth, pred, 3, ignore_index=255)),
+                fastiou.ConfusionMatrix)
+    assert_type(state.copy(), fastiou.ConfusionMatrix)
+    saved = state.to_dict()
+    assert_type(saved, dict[str, Any])
+    assert_type(fastiou.ConfusionMatrix.from_dict(saved), fastiou.ConfusionMatrix)
+    result = state.compute()
+    assert_type(result, fastiou.SegmentationMetrics)
+    assert_type(result.iou, FloatArray)
+    assert_type(result.support, CountArray)
+    assert_type(result.mean_iou, float)
+    assert isinstance(result.mean_iou, float) and isinstance(result.pixel_accuracy, float)
+    assert_type(result.as_dict(), dict[str, Any])
+    assert_type(state.report(format="markdown", class_names=["a", "b", "c"]), str)
+    assert_type(state.reset(), None)
+
+
+def binary() -> None:
+    true_masks = np.zeros((2, 4, 4), bool)
+    pred_masks = np.ones((2, 1, 4, 4), bool)
+    assert_type(fastiou.binary_iou(true_masks, pred_masks, smooth=1e-6), FloatArray)
+    assert_type(fastiou.thresholded_iou(y_true=true_masks, y_pred=pred_masks, rounding="snippet"), FloatArray)
+    soft = fastiou.soft_iou(np.eye(3)[labels], np.random.default_rng(2).random((2, 4, 4, 3)), mode="standard")
+    assert_type(soft, FloatArray)
+    assert is_array(soft, np.float64)
+
+
+def boxes_and_masks() -> None:
+    boxes = np.array([[0, 0, 2, 2], [1, 1, 3, 3]], dtype=np.float32)
+    overlaps = fastiou.box_iou(boxes, boxes, mode="giou", fmt="xyxy")
+    assert_type(overlaps, Floats)
+    assert is_array(overlaps, np.float32)
+    assert_type(fastiou.box_area([[0, 0, 2, 3]], fmt="xywh"), Floats)
+    assert_type(fastiou.box_convert(boxes, "xyxy", "cxcywh"), Floats)
+    assert_type(fastiou.rotated_box_iou([[0, 0, 2, 2, 0]], [[0, 0, 2, 2, 45]], angle_unit="degrees"), Floats)
+    masks = np.zeros((2, 4, 4), bool)
+    masks[0, :2] = True
+    rles = fastiou.rle_encode(masks)
+    assert_type(rles, list[dict[str, list[int] | bytes]] | dict[str, list[int] | bytes])
+    assert isinstance(rles, list)
+    assert_type(fastiou.mask_iou(rles, masks, iscrowd=[False, True]), FloatArray)
+    assert_type(fastiou.rle_decode(rles), npt.NDArray[np.bool_])
+    assert_type(fastiou.rle_decode({"size": [2, 2], "counts": [1, 3]}), npt.NDArray[np.bool_])
+
+
+def build_facts() -> None:
+    assert_type(fastiou.openmp_enabled(), bool)
+    assert_type(fastiou.show_config(file=io.StringIO()), None)
+    assert_type(fastiou.__version__, str)
+
+
+def plots() -> None:
+    from matplotlib.axes import Axes
+
+    cm = fastiou.confusion_matrix(truth, pred, 3, ignore_index=255)
+    ax = plot.confusion_matrix(cm, class_names=["a", "b", "c"], normalize="true")
+    assert_type(ax, Axes)
+    assert isinstance(ax, Axes)
+    assert_type(plot.per_class(fastiou.per_class_iou(truth, pred, 3, ignore_index=255), sort=True), Axes)
+
+
+def dask_evaluation() -> None:
+    import dask.array as da
+
+    lazy = fastiou.dask.confusion_matrix(da.from_array(labels, chunks=1), labels, 3)
+    assert_type(lazy, da.Array)
+    computed = lazy.compute()
+    assert is_array(computed, np.int64)
+    with tempfile.TemporaryDirectory() as folder:
+        gt, predicted = os.path.join(folder, "gt.npy"), os.path.join(folder, "pred.npy")
+        np.save(gt, labels[0])
+        np.save(predicted, labels[1])
+        matrix = fastiou.dask.evaluate_files([(gt, predicted)], 3)
+    assert_type(matrix, IntArray)
+    assert is_array(matrix, np.int64)
+
+
+def compat() -> None:
+    assert_type(sklearn.confusion_matrix([0, 1, 1], [0, 1, 0]), CountArray)
+    assert_type(sklearn.confusion_matrix([0, 1, 1], [0, 1, 0], normalize="true"), CountArray)
+    assert_type(sklearn.jaccard_score([0, 1, 1], [0, 1, 0], average=None), float | FloatArray)
+    assert_type(torchmetrics.multiclass_jaccard_index(pred, truth, 3, ignore_index=255), float | FloatArray)
+    assert_type(torchmetrics.multiclass_confusion_matrix(pred, truth, 3, ignore_index=255), CountArray)
+    assert_type(torchmetrics.binary_jaccard_index(np.array([0.2, 0.8]), np.array([0, 1])), float)
+    assert_type(torchmetrics.multilabel_jaccard_index(np.ones((2, 3)), np.ones((2, 3), int), 3),
+                float | FloatArray)
+    mean_iou = keras.MeanIoU(num_classes=3)
+    assert_type(mean_iou.update_state([0, 1, 2], [0, 1, 1]), None)
+    assert_type(mean_iou.result(), float)
+    assert_type(mean_iou.total_cm, CountArray)
+    assert_type(mean_iou.get_config(), dict[str, Any])
+    other = keras.MeanIoU(num_classes=3)
+    assert_type(mean_iou.merge_state([other]), None)
+    assert_type(mean_iou.reset_state(), None)
+    for metric in (keras.IoU(3, [0, 2]), keras.BinaryIoU(threshold=0.3), keras.OneHotIoU(3, [1]),
+                   keras.OneHotMeanIoU(3)):
+        assert_type(metric.result(), float)
+    areas = mmseg.intersect_and_union(pred, truth, 3, 255)
+    assert_type(areas, tuple[CountArray, CountArray, CountArray, CountArray])
+    results = mmseg.eval_metrics([pred], [truth], 3, 255, metrics=["mIoU", "mDice"], nan_to_num=0)
+    assert_type(results["IoU"], float | FloatArray)
+    assert_type(mmseg.mean_iou([pred], [truth], 3, 255)["aAcc"], float | FloatArray)
+
+
+def main() -> None:
+    core()
+    scores_and_metrics()
+    accumulator()
+    binary()
+    boxes_and_masks()
+    build_facts()
+    plots()
+    dask_evaluation()
+    compat()
+
+
+if __name__ == "__main__":
+    main()
