@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._validation import as_label_array, check_num_classes, ignore_values
+from fastiou._validation import as_label_array, bool_as_uint8, check_num_classes, ignore_values
 
 # the argument values of _scores.tile_counts
 KIND_LABELS, KIND_ARGMAX, KIND_THRESHOLD, KIND_ONE_HOT = 0, 1, 2, 3
@@ -117,7 +117,7 @@ def _label_map(values, name, shape):
 def _one_hot_map(values):
     array = _native(values)
     if array.dtype.kind == "b":
-        array = array.view(np.uint8)
+        array = bool_as_uint8(array)
     elif array.dtype.kind not in "iuf":
         raise TypeError(f"one-hot `y_true` must hold numbers or bools, got dtype {array.dtype}")
     if array.dtype not in ONE_HOT_DTYPES:

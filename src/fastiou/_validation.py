@@ -115,8 +115,16 @@ def check_counts(values: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
     return counts
 
 
+def bool_as_uint8(array: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    """A bool array as uint8 0/1: viewed when its bytes are 0 and 1 (NumPy's own bools), converted
+    when not (Pillow's mode "1" images give bools stored as bytes 0/255, which a view would read
+    as 255)."""
+    view = array.view(np.uint8)
+    return array.astype(np.uint8) if view.size and view.max() > 1 else view
+
+
 def as_label_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.integer[Any]]:
-    """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
+    """Return `values` as an ndarray of a native-order integer dtype (bool as uint8 0/1)."""
     try:
         array = np.asarray(values)
     except (TypeError, ValueError) as exc:
@@ -129,7 +137,7 @@ def as_label_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.integer[A
     if array.ndim == 0:
         raise ValueError(f"`{name}` must be an array with at least one dimension, got a 0-d array")
     if array.dtype.kind == "b":
-        return array.view(np.uint8)
+        return bool_as_uint8(array)
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
     elif not array.flags.aligned:

@@ -14,6 +14,7 @@ from fastiou._core import confusion_matrix, ratio
 from fastiou._inputs import as_score_array, check_threshold, normalize_axis
 from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou._typing import FloatArray, IntArray
+from fastiou._validation import bool_as_uint8
 from fastiou.metrics import check_zero_division, nan_mean
 
 # bytes per thread below which a second thread costs more than it saves
@@ -42,7 +43,7 @@ def _as_mask_bytes(values: npt.ArrayLike, name: str) -> npt.NDArray[np.uint8]:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`{name}` must be an array of bool or 0/1 values: {exc}") from exc
     if mask.dtype.kind == "b":
-        return mask.view(np.uint8)
+        return bool_as_uint8(mask)
     if mask.dtype.kind not in "iu":
         raise TypeError(f"`{name}` must hold bool or 0/1 integers, got dtype {mask.dtype}"
                         + (" (threshold probabilities first, e.g. y_pred > 0.5)" if mask.dtype.kind == "f" else ""))
