@@ -8,10 +8,17 @@ expected and what arrived. Input arrays are never written to.
 
 import numbers
 import os
+import sys
 
 import numpy as np
 
 INT64_MAX = np.iinfo(np.int64).max
+
+# torch dtypes NumPy holds as they are, by name (torch is never imported by fastiou)
+TORCH_NUMPY_DTYPES = frozenset(
+    "torch." + dtype for dtype in ("bool", "uint8", "int8", "uint16", "int16", "uint32", "int32",
+                                   "uint64", "int64", "float16", "float32", "float64")
+)
 
 
 def check_num_classes(num_classes, name="num_classes"):
@@ -95,10 +102,80 @@ def check_per_image_fits(n_images, table_entries, itemsize=8):
         )
 
 
+def tensor_as_numpy(values, name):
+    """Return `values` itself, or, for a torch tensor, a read-only NumPy array of its data.
+
+    A tensor that requires grad is detached (no copy); a tensor on another device (CUDA,
+    MPS, ...) is copied to host memory (``Tensor.cpu()``); a CPU tensor's memory is shared,
+    not copied (``Tensor.numpy()``). The array is read-only, so nothing fastiou does can
+    write into the caller's tensor. torch is looked up in ``sys.modules``, never imported:
+    without it loaded, no object can be a tensor.
+
+    Parameters
+    ----------
+    values : object
+        Anything; only a ``torch.Tensor`` (or a subclass of it) is converted.
+    name : str
+        The argument name the error messages give.
+
+    Returns
+    -------
+    object or ndarray
+        `values` unchanged when it is not a tensor, else an ndarray of the tensor's dtype
+        and shape (strides kept).
+
+    Raises
+    ------
+    TypeError
+        A sparse tensor, a tensor on the meta device (it holds no data), or a dtype NumPy
+        has no equivalent for (bfloat16, float8, quantized) or fastiou does not take
+        (complex); the message names the argument, the tensor's dtype and what to pass.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(values, torch.Tensor):
+        return values
+    if values.layout != torch.strided:
+        raise TypeError(f"`{name}` is a torch tensor with layout {values.layout}; pass a dense "
+                        "tensor (`tensor.to_dense()`)")
+    dtype = str(values.dtype)
+    if dtype not in TORCH_NUMPY_DTYPES:
+        raise TypeError(f"`{name}` is a torch tensor of dtype {dtype}, {_tensor_dtype_hint(values)}")
+    if values.device.type == "meta":
+        raise TypeError(f"`{name}` is a torch tensor on the meta device, which holds no data; pass "
+                        "a tensor with data (on the CPU or any other device)")
+    if values.requires_grad:
+        values = values.detach()
+    if values.device.type != "cpu":
+        values = values.cpu()
+    if values.is_neg():  # a lazy negation view (torch._neg_view) NumPy cannot read
+        values = values.resolve_neg()
+    try:
+        array = values.numpy()
+    except (TypeError, RuntimeError) as exc:  # e.g. a tensor subclass without storage
+        raise TypeError(f"`{name}` is a torch tensor NumPy cannot read ({exc}); pass a plain CPU "
+                        "tensor or an ndarray") from exc
+    array.flags.writeable = False
+    return array
+
+
+def _tensor_dtype_hint(tensor):
+    """What to pass instead of a tensor whose dtype NumPy or fastiou cannot take."""
+    if tensor.is_quantized:
+        return ("which NumPy cannot hold; pass `tensor.dequantize()` (its float values) or "
+                "`tensor.int_repr()` (its integer codes)")
+    if tensor.is_complex():
+        return "but fastiou takes real numbers; pass `tensor.real` or `tensor.abs()`"
+    if tensor.is_floating_point():
+        return (f"which NumPy cannot hold; pass `tensor.float()` (float32 holds every "
+                f"{tensor.dtype} value exactly)")
+    return ("which NumPy cannot hold; pass a tensor of dtype bool, (u)int8/16/32/64 or "
+            "float16/32/64")
+
+
 def check_counts(values, name):
     """Return `values` as an array of counts: real numbers (bool, int or float dtype, kept),
     finite and non-negative; `name` is the argument named in the error."""
-    counts = np.asarray(values)
+    counts = as_array(values, name, "an array of counts")
     if counts.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {counts.dtype}")
     if (counts.dtype.kind == "f" and not np.isfinite(counts).all()) or \
@@ -109,10 +186,7 @@ def check_counts(values, name):
 
 def as_label_array(values, name):
     """Return `values` as an ndarray of a native-order integer dtype (bool viewed as uint8)."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of integer labels; could not convert it: {exc}") from exc
+    array = as_array(values, name, "an array of integer labels")
     if array.dtype.kind not in "biu":
         raise TypeError(
             f"`{name}` must hold integer or bool labels, got dtype {array.dtype}"
@@ -191,10 +265,7 @@ def ignore_values(ignore_index, dtype):
 
 def as_sample_weight(sample_weight, shape, name="sample_weight"):
     """Return float64 weights broadcast to `shape`, checked finite and non-negative."""
-    try:
-        weights = np.asarray(sample_weight)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of real numbers; could not convert it: {exc}") from exc
+    weights = as_array(sample_weight, name, "an array of real numbers")
     if weights.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {weights.dtype}")
     try:
@@ -228,7 +299,9 @@ def flatten_together(*arrays):
 
 
 def as_array(values, name, expected):
-    """``np.asarray(values)``, or a ``TypeError`` saying `expected` when it cannot convert."""
+    """``np.asarray(values)`` (a torch tensor through :func:`tensor_as_numpy`), or a
+    ``TypeError`` saying `expected` when it cannot convert."""
+    values = tensor_as_numpy(values, name)
     try:
         return np.asarray(values)
     except (TypeError, ValueError) as exc:
