@@ -301,7 +301,8 @@ def flatten_together(*arrays):
 def as_array(values, name, expected):
     """``np.asarray(values)`` (a torch tensor through :func:`tensor_as_numpy`), or a
     ``TypeError`` saying `expected` when it cannot convert."""
-    values = tensor_as_numpy(values, name)
+    if type(values) is not np.ndarray:
+        values = tensor_as_numpy(values, name)
     try:
         return np.asarray(values)
     except (TypeError, ValueError) as exc:
