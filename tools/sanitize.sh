@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build fastiou with AddressSanitizer and UndefinedBehaviorSanitizer in a fresh virtual
 # environment and run the test suite against that build, with the ASan runtime preloaded
-# into the (uninstrumented) Python interpreter. Any sanitizer report fails the run.
+# into the (uninstrumented) Python interpreter. Any sanitizer report fails the run. The build
+# keeps its debug information (FASTIOU_KEEP_DEBUG_INFO=1), so reports give file and line.
 #
 #   tools/sanitize.sh                 # the whole suite
 #   tools/sanitize.sh -k confusion    # extra arguments go to pytest
@@ -20,7 +21,12 @@ python3 -m venv "$work/venv"
 python -m pip install --quiet --upgrade pip
 export CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
 export LDFLAGS="-fsanitize=address,undefined"
+# keep the debug information release builds strip at link time (setup.py): file:line in reports
+export FASTIOU_KEEP_DEBUG_INFO=1
 (cd "$work" && pip install --quiet '.[test]')
+confusion_so="$(python -c 'import fastiou._confusion as m; print(m.__file__)')"
+readelf -S -W "$confusion_so" | grep -q "\.debug_info" \
+    || { echo "the sanitizer build lost its debug information (FASTIOU_KEEP_DEBUG_INFO)"; exit 1; }
 
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 export LD_PRELOAD
