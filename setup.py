@@ -91,6 +91,11 @@ def _compiler_links_openmp(compiler):
 class BuildExtWithOpenMP(build_ext):
     """Probe OpenMP once, then add the flags (or not) to every extension."""
 
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:  # the extensions compile independently: a job per core unless -j says
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         if _openmp_disabled_by_user():
             use_openmp = False
