@@ -8,8 +8,8 @@
 #   3. a fresh environment with that wheel, its `test` extra and NumPy 1.26 at run time (the
 #      wheel is built against NumPy 2): the test suite runs from the unpacked sdist, not from git.
 #   4. mypy's stubtest agrees with the .pyi stubs.
-# Takes about 6-7 minutes on 2 busy cores (most of it the test suite); the time of each
-# stage is printed.
+# The time of each stage is printed. Measured: 16.5 min wall on 2 cores shared with other jobs
+# (load average ~8), 4.9 min of CPU time; the test suite is two thirds of it.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -58,7 +58,7 @@ mkdir "$work/unzipped"
 "$work/tools/bin/python" -m zipfile -e "$wheel" "$work/unzipped"
 for so in "$work"/unzipped/fastiou/*.so; do
     size=$(stat -c %s "$so")
-    if readelf -S -W "$so" | grep -q "\.debug_"; then echo "$(basename "$so") carries debug information"; exit 1; fi
+    if readelf -S -W "$so" | grep "\.debug_" > /dev/null; then echo "$(basename "$so") carries debug information"; exit 1; fi
     if [ "$size" -gt "$SO_LIMIT" ]; then echo "$(basename "$so") is $size bytes (limit $SO_LIMIT)"; exit 1; fi
     printf '  %-48s %8d bytes\n' "$(basename "$so")" "$size"
 done
