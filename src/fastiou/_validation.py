@@ -9,6 +9,7 @@ expected and what arrived. Input arrays are never written to.
 import numbers
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def check_per_image_fits(n_images, table_entries, itemsize=8):
         )
 
 
-def tensor_as_numpy(values, name):
+def tensor_as_numpy(values: object, name: str) -> object:
     """Return `values` itself, or, for a torch tensor, a read-only NumPy array of its data.
 
     A tensor that requires grad is detached (no copy); a tensor on another device (CUDA,
@@ -134,23 +135,24 @@ def tensor_as_numpy(values, name):
     torch = sys.modules.get("torch")
     if torch is None or not isinstance(values, torch.Tensor):
         return values
-    if values.layout != torch.strided:
-        raise TypeError(f"`{name}` is a torch tensor with layout {values.layout}; pass a dense "
+    tensor: Any = values
+    if tensor.layout != torch.strided:
+        raise TypeError(f"`{name}` is a torch tensor with layout {tensor.layout}; pass a dense "
                         "tensor (`tensor.to_dense()`)")
-    dtype = str(values.dtype)
+    dtype = str(tensor.dtype)
     if dtype not in TORCH_NUMPY_DTYPES:
-        raise TypeError(f"`{name}` is a torch tensor of dtype {dtype}, {_tensor_dtype_hint(values)}")
-    if values.device.type == "meta":
+        raise TypeError(f"`{name}` is a torch tensor of dtype {dtype}, {_tensor_dtype_hint(tensor)}")
+    if tensor.device.type == "meta":
         raise TypeError(f"`{name}` is a torch tensor on the meta device, which holds no data; pass "
                         "a tensor with data (on the CPU or any other device)")
-    if values.requires_grad:
-        values = values.detach()
-    if values.device.type != "cpu":
-        values = values.cpu()
-    if values.is_neg():  # a lazy negation view (torch._neg_view) NumPy cannot read
-        values = values.resolve_neg()
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        tensor = tensor.cpu()
+    if tensor.is_neg():  # a lazy negation view (torch._neg_view) NumPy cannot read
+        tensor = tensor.resolve_neg()
     try:
-        array = values.numpy()
+        array = tensor.numpy()
     except (TypeError, RuntimeError) as exc:  # e.g. a tensor subclass without storage
         raise TypeError(f"`{name}` is a torch tensor NumPy cannot read ({exc}); pass a plain CPU "
                         "tensor or an ndarray") from exc
@@ -158,7 +160,7 @@ def tensor_as_numpy(values, name):
     return array
 
 
-def _tensor_dtype_hint(tensor):
+def _tensor_dtype_hint(tensor: Any) -> str:
     """What to pass instead of a tensor whose dtype NumPy or fastiou cannot take."""
     if tensor.is_quantized:
         return ("which NumPy cannot hold; pass `tensor.dequantize()` (its float values) or "
