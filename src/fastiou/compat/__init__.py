@@ -12,10 +12,16 @@ Each module's docstring lists where it deliberately differs from its peer (a bug
 precision loss it does not reproduce). The peers are never imported.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+import numpy.typing as npt
+
 from fastiou._validation import as_array
 
 
-def to_numpy(values, name):
+def to_numpy(values: object, name: str) -> npt.NDArray[Any]:
     """`values` as an ndarray: a torch tensor is detached and read on the CPU (copied only
     from another device; see :func:`fastiou._validation.tensor_as_numpy`)."""
     return as_array(values, name, "array-like")
