@@ -1,7 +1,11 @@
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+# Keras 3 reads its backend once, at its first import (any test module's); torch is installed
+# for the differential tests and TensorFlow is not
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]

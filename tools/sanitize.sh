@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build fastiou with AddressSanitizer and UndefinedBehaviorSanitizer in a fresh virtual
 # environment and run the test suite against that build, with the ASan runtime preloaded
-# into the (uninstrumented) Python interpreter. Any sanitizer report fails the run.
+# into the (uninstrumented) Python interpreter. Any sanitizer report fails the run. The build
+# keeps its debug information (FASTIOU_KEEP_DEBUG_INFO=1), so reports give file and line.
 #
 #   tools/sanitize.sh                 # the whole suite
 #   tools/sanitize.sh -k confusion    # extra arguments go to pytest
@@ -20,6 +21,8 @@ python3 -m venv "$work/venv"
 python -m pip install --quiet --upgrade pip
 export CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
 export LDFLAGS="-fsanitize=address,undefined"
+# keep the debug information release builds strip at link time (setup.py): file:line in reports
+export FASTIOU_KEEP_DEBUG_INFO=1
 (cd "$work" && pip install --quiet '.[test]')
 
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
@@ -29,5 +32,8 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_m
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export FASTIOU_SANITIZER_RUN=1   # tests that measure RSS skip: ASan's quarantine holds freed memory
 python -c "import fastiou; fastiou.show_config(); assert fastiou.openmp_enabled(), 'OpenMP lost'"
+confusion_so="$(python -c 'import fastiou._confusion as m; print(m.__file__)')"
+LD_PRELOAD="" readelf -S -W "$confusion_so" | grep "\.debug_info" > /dev/null \
+    || { echo "the sanitizer build lost its debug information (FASTIOU_KEEP_DEBUG_INFO)"; exit 1; }
 cd "$work"
 python -m pytest -p no:cacheprovider -q tests "$@"

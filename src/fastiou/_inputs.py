@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._validation import as_label_array, bool_as_uint8, check_num_classes, ignore_values
+from fastiou._validation import as_array, as_label_array, bool_as_uint8, check_num_classes, ignore_values
 
 # the argument values of _scores.tile_counts
 KIND_LABELS, KIND_ARGMAX, KIND_THRESHOLD, KIND_ONE_HOT = 0, 1, 2, 3
@@ -43,13 +43,6 @@ class CountingPlan(NamedTuple):
     ignore: np.ndarray
     threshold: float
     label_shape: tuple[int, ...]
-
-
-def _as_array(values, name):
-    try:
-        return np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be array-like; could not convert it: {exc}") from exc
 
 
 def _native(array):
@@ -152,8 +145,8 @@ def plan_counting(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: obj
     Returns None for two integer label maps counted as a whole (the fast label kernels of
     ``fastiou._confusion`` do that), else a :class:`CountingPlan`.
     """
-    truth = _as_array(y_true, "y_true")
-    pred = _as_array(y_pred, "y_pred")
+    truth = as_array(y_true, "y_true", "array-like")
+    pred = as_array(y_pred, "y_pred", "array-like")
     if not isinstance(per_image, (bool, np.bool_)):
         raise TypeError(f"`per_image` must be a bool, got {type(per_image).__name__}")
     if not isinstance(multilabel, (bool, np.bool_)):

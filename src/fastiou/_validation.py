@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import sys
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -19,6 +20,12 @@ import numpy.typing as npt
 from fastiou._typing import FloatArray
 
 INT64_MAX = np.iinfo(np.int64).max
+
+# torch dtypes NumPy holds as they are, by name (torch is never imported by fastiou)
+TORCH_NUMPY_DTYPES = frozenset(
+    "torch." + dtype for dtype in ("bool", "uint8", "int8", "uint16", "int16", "uint32", "int32",
+                                   "uint64", "int64", "float16", "float32", "float64")
+)
 
 
 def check_num_classes(num_classes: object, name: str = "num_classes") -> int:
@@ -103,10 +110,81 @@ def check_per_image_fits(n_images: int, table_entries: int, itemsize: int = 8) -
         )
 
 
+def tensor_as_numpy(values: object, name: str) -> object:
+    """Return `values` itself, or, for a torch tensor, a read-only NumPy array of its data.
+
+    A tensor that requires grad is detached (no copy); a tensor on another device (CUDA,
+    MPS, ...) is copied to host memory (``Tensor.cpu()``); a CPU tensor's memory is shared,
+    not copied (``Tensor.numpy()``). The array is read-only, so nothing fastiou does can
+    write into the caller's tensor. torch is looked up in ``sys.modules``, never imported:
+    without it loaded, no object can be a tensor.
+
+    Parameters
+    ----------
+    values : object
+        Anything; only a ``torch.Tensor`` (or a subclass of it) is converted.
+    name : str
+        The argument name the error messages give.
+
+    Returns
+    -------
+    object or ndarray
+        `values` unchanged when it is not a tensor, else an ndarray of the tensor's dtype
+        and shape (strides kept).
+
+    Raises
+    ------
+    TypeError
+        A sparse tensor, a tensor on the meta device (it holds no data), or a dtype NumPy
+        has no equivalent for (bfloat16, float8, quantized) or fastiou does not take
+        (complex); the message names the argument, the tensor's dtype and what to pass.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(values, torch.Tensor):
+        return values
+    tensor: Any = values
+    if tensor.layout != torch.strided:
+        raise TypeError(f"`{name}` is a torch tensor with layout {tensor.layout}; pass a dense "
+                        "tensor (`tensor.to_dense()`)")
+    dtype = str(tensor.dtype)
+    if dtype not in TORCH_NUMPY_DTYPES:
+        raise TypeError(f"`{name}` is a torch tensor of dtype {dtype}, {_tensor_dtype_hint(tensor)}")
+    if tensor.device.type == "meta":
+        raise TypeError(f"`{name}` is a torch tensor on the meta device, which holds no data; pass "
+                        "a tensor with data (on the CPU or any other device)")
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        tensor = tensor.cpu()
+    if tensor.is_neg():  # a lazy negation view (torch._neg_view) NumPy cannot read
+        tensor = tensor.resolve_neg()
+    try:
+        array = tensor.numpy()
+    except (TypeError, RuntimeError) as exc:  # e.g. a tensor subclass without storage
+        raise TypeError(f"`{name}` is a torch tensor NumPy cannot read ({exc}); pass a plain CPU "
+                        "tensor or an ndarray") from exc
+    array.flags.writeable = False
+    return array
+
+
+def _tensor_dtype_hint(tensor: Any) -> str:
+    """What to pass instead of a tensor whose dtype NumPy or fastiou cannot take."""
+    if tensor.is_quantized:
+        return ("which NumPy cannot hold; pass `tensor.dequantize()` (its float values) or "
+                "`tensor.int_repr()` (its integer codes)")
+    if tensor.is_complex():
+        return "but fastiou takes real numbers; pass `tensor.real` or `tensor.abs()`"
+    if tensor.is_floating_point():
+        return (f"which NumPy cannot hold; pass `tensor.float()` (float32 holds every "
+                f"{tensor.dtype} value exactly)")
+    return ("which NumPy cannot hold; pass a tensor of dtype bool, (u)int8/16/32/64 or "
+            "float16/32/64")
+
+
 def check_counts(values: npt.ArrayLike, name: str) -> npt.NDArray[Any]:
     """Return `values` as an array of counts: real numbers (bool, int or float dtype, kept),
     finite and non-negative; `name` is the argument named in the error."""
-    counts = np.asarray(values)
+    counts = as_array(values, name, "an array of counts")
     if counts.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {counts.dtype}")
     if (counts.dtype.kind == "f" and not np.isfinite(counts).all()) or \
@@ -125,10 +203,7 @@ def bool_as_uint8(array: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
 
 def as_label_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.integer[Any]]:
     """Return `values` as an ndarray of a native-order integer dtype (bool as uint8 0/1)."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of integer labels; could not convert it: {exc}") from exc
+    array = as_array(values, name, "an array of integer labels")
     if array.dtype.kind not in "biu":
         raise TypeError(
             f"`{name}` must hold integer or bool labels, got dtype {array.dtype}"
@@ -209,10 +284,7 @@ def ignore_values(ignore_index: object, dtype: npt.DTypeLike) -> npt.NDArray[np.
 def as_sample_weight(sample_weight: npt.ArrayLike, shape: tuple[int, ...], name: str = "sample_weight"
                      ) -> FloatArray:
     """Return float64 weights broadcast to `shape`, checked finite and non-negative."""
-    try:
-        weights = np.asarray(sample_weight)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of real numbers; could not convert it: {exc}") from exc
+    weights = as_array(sample_weight, name, "an array of real numbers")
     if weights.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {weights.dtype}")
     try:
@@ -246,7 +318,10 @@ def flatten_together(*arrays: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
 
 
 def as_array(values: object, name: str, expected: str) -> npt.NDArray[Any]:
-    """``np.asarray(values)``, or a ``TypeError`` saying `expected` when it cannot convert."""
+    """``np.asarray(values)`` (a torch tensor through :func:`tensor_as_numpy`), or a
+    ``TypeError`` saying `expected` when it cannot convert."""
+    if type(values) is not np.ndarray:
+        values = tensor_as_numpy(values, name)
     try:
         return np.asarray(values)
     except (TypeError, ValueError) as exc:

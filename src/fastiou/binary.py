@@ -14,7 +14,7 @@ from fastiou._core import confusion_matrix, ratio
 from fastiou._inputs import as_score_array, check_threshold, normalize_axis
 from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou._typing import FloatArray, IntArray
-from fastiou._validation import bool_as_uint8
+from fastiou._validation import as_array, bool_as_uint8
 from fastiou.metrics import check_zero_division, nan_mean
 
 # bytes per thread below which a second thread costs more than it saves
@@ -38,10 +38,7 @@ def _check_smooth(smooth: object) -> float:
 
 def _as_mask_bytes(values: npt.ArrayLike, name: str) -> npt.NDArray[np.uint8]:
     """A mask as uint8 bytes holding 0/1 (bool viewed, integers checked and narrowed)."""
-    try:
-        mask = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an array of bool or 0/1 values: {exc}") from exc
+    mask = as_array(values, name, "an array of bool or 0/1 values")
     if mask.dtype.kind == "b":
         return bool_as_uint8(mask)
     if mask.dtype.kind not in "iu":
@@ -264,8 +261,8 @@ def soft_iou(y_true: npt.ArrayLike, y_prob: npt.ArrayLike, *, axis: int = -1, sm
     for name, flag in (("drop_last", drop_last), ("mean_per_class", mean_per_class), ("per_image", per_image)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__}")
-    true = np.asarray(y_true)
-    prob = np.asarray(y_prob)
+    true = as_array(y_true, "y_true", "an array of numbers")
+    prob = as_array(y_prob, "y_prob", "an array of float probabilities")
     if prob.dtype.kind != "f":
         raise TypeError(f"`y_prob` must hold float probabilities, got dtype {prob.dtype}")
     if true.dtype.kind not in "biuf":

@@ -243,7 +243,9 @@ def rle_encode(masks: npt.ArrayLike) -> list[EncodedRLE] | EncodedRLE:
         single = np.ndim(masks) == 2
     except (TypeError, ValueError):
         single = False
-    array = _as_mask_array(np.asarray(masks)[None] if single else masks, "masks")
+    if single:
+        masks = as_array(masks, "masks", "an (H, W) mask")[None]
+    array = _as_mask_array(masks, "masks")
     height, width = array.shape[1:]
     columns = np.ascontiguousarray(array.transpose(0, 2, 1)).reshape(array.shape[0], height * width)
     encoded: list[EncodedRLE] = [

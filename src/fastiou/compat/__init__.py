@@ -1,5 +1,5 @@
 """Drop-in replacements for the IoU metrics of other libraries: same signatures, same
-numbers, NumPy in and out (CPU torch tensors are accepted where the peer takes them).
+numbers, NumPy in and out (torch tensors are accepted where the peer takes them).
 
 - :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``jaccard_score``
 - :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
@@ -16,15 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
+
+from fastiou._validation import as_array
 
 
 def to_numpy(values: object, name: str) -> npt.NDArray[Any]:
-    """`values` as an ndarray; torch tensors (CPU, with or without grad) are detached."""
-    if hasattr(values, "detach") and hasattr(values, "cpu"):
-        values = values.detach().cpu().numpy()
-    try:
-        return np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be array-like; could not convert it: {exc}") from exc
+    """`values` as an ndarray: a torch tensor is detached and read on the CPU (copied only
+    from another device; see :func:`fastiou._validation.tensor_as_numpy`)."""
+    return as_array(values, name, "array-like")
