@@ -16,7 +16,6 @@ import os
 import shutil
 import sys
 import tempfile
-from glob import glob
 from pathlib import Path
 
 import numpy as np
@@ -124,18 +123,22 @@ class BuildExtWithOpenMP(build_ext):
 
 
 def _extensions():
+    """One extension per ``_*.pyx`` anywhere under src/fastiou, named by its package path
+    (src/fastiou/segmentation/_confusion.pyx -> fastiou.segmentation._confusion). Cython finds
+    the shared ``.pxd`` files by their package path (``from fastiou._shared._openmp cimport``)
+    through the include path ``src``."""
     extensions = []
-    for pyx in sorted(glob(str(PACKAGE / "_*.pyx"))):
-        name = "fastiou." + Path(pyx).stem
+    for pyx in sorted(PACKAGE.rglob("_*.pyx")):
+        name = ".".join(pyx.relative_to(PACKAGE.parent).with_suffix("").parts)
         extensions.append(
             Extension(
                 name,
-                [pyx],
-                include_dirs=[np.get_include(), str(PACKAGE)],
+                [str(pyx)],
+                include_dirs=[np.get_include(), str(pyx.parent), str(PACKAGE / "_shared")],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )
-    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, include_path=[str(PACKAGE)])
+    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, include_path=[str(PACKAGE.parent)])
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})

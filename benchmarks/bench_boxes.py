@@ -13,7 +13,7 @@ import platform
 import numpy as np
 
 import fastiou
-from fastiou._bench import cpu_model, median_seconds
+from fastiou.evaluate._bench import cpu_model, median_seconds
 
 
 def detection_boxes(rng, n, image=1000.0):

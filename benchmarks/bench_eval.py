@@ -35,11 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from fastiou import demo
-from fastiou._io import CITYSCAPES_TRAIN_IDS
-from fastiou._png import Scratch, inflater, read_png, streaming_inflater
-from fastiou._threads import available_cpus
+from fastiou._shared._threads import available_cpus
 from fastiou.cli import main
+from fastiou.evaluate import demo
+from fastiou.evaluate._io import CITYSCAPES_TRAIN_IDS
+from fastiou.evaluate._png import Scratch, inflater, read_png, streaming_inflater
 
 HEIGHT, WIDTH = 1024, 2048
 TRAIN_TO_LABEL_ID = np.zeros(256, dtype=np.uint8)  # void (255) -> 0, "unlabeled"

@@ -19,8 +19,8 @@ import numpy as np
 
 import fastiou
 from fastiou import reference
-from fastiou._bench import cpu_model, median_seconds
-from fastiou._threads import resolve_n_threads
+from fastiou._shared._threads import resolve_n_threads
+from fastiou.evaluate._bench import cpu_model, median_seconds
 
 SMOOTH = 1e-6
 

@@ -15,8 +15,8 @@ import argparse
 
 import numpy as np
 
-from fastiou import _confusion
-from fastiou._bench import WORKLOADS, make_label_maps
+from fastiou.evaluate._bench import WORKLOADS, make_label_maps
+from fastiou.segmentation import _confusion
 
 REDUCED_SCALES = {"a": 1 / 8, "b": 1 / 8, "c": 1 / 16, "d": 1 / 16, "e": 1 / 8}
 

@@ -7,8 +7,8 @@ so ``--benchmark-compare``-style tables show the ratios of one run.
 
 import pytest
 
-from fastiou._bench import WORKLOADS, fastiou_call, make_label_maps, reference_call
-from fastiou._threads import resolve_n_threads
+from fastiou._shared._threads import resolve_n_threads
+from fastiou.evaluate._bench import WORKLOADS, fastiou_call, make_label_maps, reference_call
 
 CALLERS = {
     "numpy": lambda w, t, p: reference_call(w, t, p),

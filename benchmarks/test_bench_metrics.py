@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou._threads import resolve_n_threads
+from fastiou._shared._threads import resolve_n_threads
 
 from bench_metrics import (fastiou_argmax_confusion, fastiou_binary_iou, logits_workload, masks_workload,
                            numpy_argmax_confusion, numpy_binary_iou)

@@ -8,7 +8,7 @@ import numpy as np
 
 import fastiou
 from fastiou import reference
-from fastiou._core import count_pairs
+from fastiou.segmentation._core import count_pairs
 
 LABEL_DTYPES = ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _threads
+from fastiou._shared import _threads
 
 
 def test_readme_example_value():
@@ -88,7 +88,7 @@ def test_negative_thread_counts_count_from_all_cpus():
 
 def test_none_follows_omp_num_threads_at_call_time():
     """A serial build (no OpenMP) always resolves None to one thread."""
-    code = ("import fastiou._threads as t; print(t.resolve_n_threads(None))")
+    code = ("import fastiou._shared._threads as t; print(t.resolve_n_threads(None))")
     for value in ("1", "3"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={**os.environ, "OMP_NUM_THREADS": value}).stdout
@@ -202,9 +202,9 @@ def _doctest_modules():
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)
     context = contextlib.ExitStack()
-    if module_name == "fastiou.plot":
+    if module_name == "fastiou.evaluate.plot":
         pytest.importorskip("matplotlib")
-    if module_name == "fastiou.dask":
+    if module_name == "fastiou.evaluate.dask":
         dask = pytest.importorskip("dask")
         pytest.importorskip("dask.array")
         context.enter_context(dask.config.set(scheduler="synchronous"))

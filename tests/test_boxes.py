@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastiou import _boxes, box_area, box_convert, box_iou
+from fastiou import box_area, box_convert, box_iou
 from fastiou import reference as ref
-from fastiou.boxes import MIN_BOX_PAIRS_PER_THREAD
+from fastiou.detection.boxes import MIN_BOX_PAIRS_PER_THREAD
+from fastiou.detection import _boxes
 
 FORMATS = ("xyxy", "xywh", "cxcywh")
 MODES = ("iou", "iof", "giou", "diou", "ciou")
@@ -379,10 +380,10 @@ def test_bad_input_area_and_convert():
 def test_docstring_examples():
     import doctest
 
-    import fastiou.boxes
-    import fastiou.masks
+    import fastiou.detection.boxes
+    import fastiou.detection.masks
 
-    for module in (fastiou.boxes, fastiou.masks):
+    for module in (fastiou.detection.boxes, fastiou.detection.masks):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 

@@ -24,7 +24,7 @@ def test_bench_quick_run_prints_exact_table_with_the_shapes_it_runs(capsys):
 @pytest.mark.parametrize("key", "abcde")
 def test_bench_maps_are_what_the_kernel_takes_without_a_copy(key):
     """A copy inside the timed call would be measured as kernel time."""
-    from fastiou._bench import WORKLOADS, make_label_maps
+    from fastiou.evaluate._bench import WORKLOADS, make_label_maps
 
     workload = next(w for w in WORKLOADS if w.key == key)
     for labels in make_label_maps(workload, scale=0.01):
@@ -39,7 +39,7 @@ def test_bench_markdown_table(capsys):
 
 
 def test_workload_descriptions_name_the_full_shape():
-    from fastiou._bench import WORKLOADS
+    from fastiou.evaluate._bench import WORKLOADS
 
     assert [w.description for w in WORKLOADS] == [
         "19 classes + ignore 255, uint8, 8x1024x2048", "150 classes, uint8, 64x512x512",

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _confusion, reference
-from fastiou._core import count_pairs, prepare_pairs
+from fastiou import reference
+from fastiou.segmentation import _confusion
+from fastiou.segmentation._core import count_pairs, prepare_pairs
 
 from cases import CASES, reference_counts
 

@@ -36,7 +36,7 @@ def dataset(tmp_path_factory):
 
 
 def _file_pairs(data):
-    from fastiou._io import find_pairs
+    from fastiou.evaluate._io import find_pairs
 
     return [(p.gt, p.pred) for p in find_pairs(data["gt"], data["pred"], "_gt").pairs]
 

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from fastiou import demo, reference
-from fastiou._io import find_pairs, read_label_map
+from fastiou import reference
 from fastiou.cli import main
+from fastiou.evaluate import demo
+from fastiou.evaluate._io import find_pairs, read_label_map
 
 pytest.importorskip("PIL")
 

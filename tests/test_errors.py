@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _validation
+from fastiou._shared import _validation
 
 GOOD = np.array([[0, 1], [2, 1]])
 

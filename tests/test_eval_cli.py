@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from fastiou import __version__, reference
-from fastiou._eval import PER_CLASS_METRICS
 from fastiou.cli import main
+from fastiou.evaluate._engine import PER_CLASS_METRICS
 
 from labelmaps import expected_matrix, random_maps, save, write_folders
 
@@ -341,7 +341,7 @@ def test_missing_matplotlib_exits_7_before_reading(dataset, capsys, monkeypatch)
 
 def test_unreachable_dask_scheduler_exits_2(dataset, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("fastiou._eval_command.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("fastiou.evaluate._command.DASK_CONNECT_TIMEOUT", "1s")
     code, _, err = run(base_args(dataset, "--dask-scheduler", "tcp://127.0.0.1:9", "--no-progress"),
                        capsys)
     assert code == 2 and "cannot connect to the Dask scheduler" in err
@@ -530,7 +530,7 @@ def test_a_failing_run_leaves_no_output_and_no_temporary_file(dataset, capsys, t
 
 
 def test_an_interrupted_run_leaves_no_output(dataset, capsys, tmp_path, monkeypatch):
-    from fastiou import _eval
+    from fastiou.evaluate import _engine
 
     counted = []
 
@@ -540,8 +540,8 @@ def test_an_interrupted_run_leaves_no_output(dataset, capsys, tmp_path, monkeypa
             raise KeyboardInterrupt
         return real_count_pair(pair, *args)
 
-    real_count_pair = _eval.count_pair
-    monkeypatch.setattr(_eval, "count_pair", count_then_interrupt)
+    real_count_pair = _engine.count_pair
+    monkeypatch.setattr(_engine, "count_pair", count_then_interrupt)
     code, _, err = run(base_args(dataset, "--jobs", "1", "--format", "json", "--out",
                                  str(tmp_path / "report.json"), "--per-image",
                                  str(tmp_path / "per_image.csv")), capsys)
@@ -587,7 +587,7 @@ def test_output_paths_are_checked_before_any_file_is_read(dataset, capsys, tmp_p
     def no_reading(*args):
         raise AssertionError("the label files were listed before the outputs were checked")
 
-    monkeypatch.setattr("fastiou._io.find_pairs", no_reading)
+    monkeypatch.setattr("fastiou.evaluate._io.find_pairs", no_reading)
     target = str(tmp_path / target)
     code, out, err = run(base_args(dataset, option, target), capsys)
     assert code == 2 and out == ""
@@ -618,7 +618,7 @@ def test_an_unwritable_output_folder_exits_2(dataset, capsys, tmp_path, monkeypa
     def refuse(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr("fastiou._outputs.os.open", refuse)
+    monkeypatch.setattr("fastiou.evaluate._outputs.os.open", refuse)
     code, _, err = run(base_args(dataset, "--out", str(tmp_path / "x.txt")), capsys)
     assert code == 2 and f"cannot write --out {tmp_path / 'x.txt'}: the folder {tmp_path} cannot be " \
         "written (permission denied)" in err

@@ -7,8 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from fastiou import _eval, _io, reference
-from fastiou._io import EvalError
+from fastiou import reference
+from fastiou.evaluate import _engine, _io
+from fastiou.evaluate._io import EvalError
 
 NUM_CLASSES = 5
 # raw value -> class: 10..14 -> 0..4, 150 -> 3, 200 -> ignored (255); others stay as they are
@@ -20,12 +21,12 @@ def _options(**changes):
                   label_map=_io.as_label_mapping(MAPPING, "label_map"),
                   pred_label_map=_io.as_label_mapping(MAPPING, "pred_label_map"))
     fields.update(changes)
-    return _eval.EvalOptions(**fields)
+    return _engine.EvalOptions(**fields)
 
 
 def _expected(truth, pred, options):
-    mapped_truth = _eval._map_truth(truth, options)
-    mapped_pred = _eval._map_pred(pred, options)
+    mapped_truth = _engine._map_truth(truth, options)
+    mapped_pred = _engine._map_pred(pred, options)
     return reference.confusion_matrix(mapped_truth.ravel(), mapped_pred.ravel(), NUM_CLASSES,
                                       list(options.ignore_index))
 
@@ -60,7 +61,7 @@ def test_pairs_with_new_larger_and_smaller_values_count_exactly():
 
     def count_all():
         pair = _io.LabelPair("x", "gt.png", "pred.png")
-        return [_eval._count_folded(pair, truth, pred, options, 1) for truth, pred in pairs]
+        return [_engine._count_folded(pair, truth, pred, options, 1) for truth, pred in pairs]
 
     for (truth, pred), matrix in zip(pairs, _in_new_thread(count_all)):
         np.testing.assert_array_equal(matrix, _expected(truth, pred, options))
@@ -73,7 +74,7 @@ def test_thread_count_does_not_change_the_counts(n_threads):
     truth = rng.choice([10, 11, 12, 13, 14, 200], (64, 80)).astype(np.uint8)
     pred = rng.choice([10, 11, 12, 13, 14], (64, 80)).astype(np.uint8)
     pair = _io.LabelPair("x", "gt.png", "pred.png")
-    matrix = _in_new_thread(lambda: _eval._count_folded(pair, truth, pred, _options(), n_threads))
+    matrix = _in_new_thread(lambda: _engine._count_folded(pair, truth, pred, _options(), n_threads))
     np.testing.assert_array_equal(matrix, _expected(truth, pred, _options()))
 
 
@@ -84,8 +85,8 @@ def test_a_value_outside_the_classes_names_the_file_even_after_smaller_pairs():
     bad[1, 2] = 40  # not mapped, and not below NUM_CLASSES
 
     def count_both():
-        _eval._count_folded(_io.LabelPair("a", "a_gt.png", "a.png"), good, good, options, 1)
-        _eval._count_folded(_io.LabelPair("b", "b_gt.png", "b.png"), good, bad, options, 1)
+        _engine._count_folded(_io.LabelPair("a", "a_gt.png", "a.png"), good, good, options, 1)
+        _engine._count_folded(_io.LabelPair("b", "b_gt.png", "b.png"), good, bad, options, 1)
 
     with pytest.raises(EvalError, match=r"b\.png has 1 pixel\(s\) with label\(s\) outside \[0, 5\): 40"):
         _in_new_thread(count_both)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou._threads import ForkedThreadsWarning
+from fastiou._shared._threads import ForkedThreadsWarning
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork start method")
 
@@ -30,7 +30,7 @@ def test_forked_child_after_parallel_call_finishes(n_threads):
     with multiprocessing.get_context("fork").Pool(1) as pool:
         first, second, kinds = pool.apply_async(_count_in_child, (n_threads,)).get(timeout=60)
     assert first == second == LABELS.size
-    asks_for_threads = n_threads is not None or fastiou._threads.openmp_max_threads() > 1
+    asks_for_threads = n_threads is not None or fastiou._shared._threads.openmp_max_threads() > 1
     if fastiou.openmp_enabled() and asks_for_threads:
         assert kinds == [ForkedThreadsWarning.__name__]   # one warning, not one per call
 
@@ -39,4 +39,4 @@ def test_parent_keeps_its_threads_and_warns_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fastiou.confusion_matrix(LABELS, LABELS, 19, n_threads=2)
-    assert fastiou._threads.resolve_n_threads(2) == 2
+    assert fastiou._shared._threads.resolve_n_threads(2) == 2

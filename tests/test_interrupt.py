@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _threads
+from fastiou._shared import _threads
 
 RNG = np.random.default_rng(11)
 LABELS = RNG.integers(0, 6, (4, 30, 50)).astype(np.uint8)

@@ -1,4 +1,4 @@
-"""File discovery, pairing, decoding and value mappings behind ``fastiou eval`` (fastiou._io)."""
+"""File discovery, pairing, decoding and value mappings behind ``fastiou eval`` (fastiou.evaluate._io)."""
 
 import json
 import os
@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fastiou import _io, reference
-from fastiou._eval import EvalOptions, _count_folded
-from fastiou._io import EvalError
+from fastiou import reference
+from fastiou.evaluate import _io
+from fastiou.evaluate._engine import EvalOptions, _count_folded
+from fastiou.evaluate._io import EvalError
 
 from labelmaps import save, write_folders
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou import _confusion, reference
-from fastiou._validation import as_label_array
+from fastiou import reference
+from fastiou._shared._validation import as_label_array
+from fastiou.segmentation import _confusion
 
 DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
 LEVELS = _confusion._simd_levels()

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from test_png import KINDS, NONE, PAETH, SUB, UP, _with_chunk, encode_png, kind_png, label_map
 
-from fastiou import _eval, _io, _png, reference
-from fastiou._eval import EvalOptions, count_pair
-from fastiou._io import EvalError
+from fastiou import reference
+from fastiou.evaluate import _engine, _io, _png
+from fastiou.evaluate._engine import EvalOptions, count_pair
+from fastiou.evaluate._io import EvalError
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -236,14 +237,14 @@ def test_generated_png_pairs_count_as_the_reference_on_pillows_values(
     num_classes = 301 if max(truth.max(), pred.max()) > 255 else 256
     ignored = (255,) if ignore else ()
     fused = []
-    real_count = _eval.count_png_pairs
+    real_count = _engine.count_png_pairs
 
     def spy(*args):
         fused.append(args[2:4])
         return real_count(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_eval, "count_png_pairs", spy)
+        patch.setattr(_engine, "count_png_pairs", spy)
         result = count_pair(pair, EvalOptions(num_classes=num_classes, ignore_index=ignored))
     np.testing.assert_array_equal(result.matrix,
                                   reference.confusion_matrix(truth, pred, num_classes, ignored))
@@ -255,8 +256,8 @@ def test_generated_png_pairs_count_as_the_reference_on_pillows_values(
 def test_the_fused_path_takes_only_8_bit_non_interlaced_pairs(tmp_path, monkeypatch):
     labels = label_map(np.random.default_rng(7), (12, 20), "blocky", 2)
     calls = []
-    real_count = _eval.count_png_pairs
-    monkeypatch.setattr(_eval, "count_png_pairs", lambda *args: calls.append(1) or real_count(*args))
+    real_count = _engine.count_png_pairs
+    monkeypatch.setattr(_engine, "count_png_pairs", lambda *args: calls.append(1) or real_count(*args))
     expected = np.diag(np.bincount(labels.ravel(), minlength=2))
     for depth, interlace, fused in ((8, False, True), (8, True, False), (1, False, False),
                                     (4, False, False), (16, False, False)):
@@ -265,7 +266,7 @@ def test_the_fused_path_takes_only_8_bit_non_interlaced_pairs(tmp_path, monkeypa
         Path(pair.gt).write_bytes(data)
         Path(pair.pred).write_bytes(data)
         calls.clear()
-        assert bool(_eval._png_pair(pair)) == fused
+        assert bool(_engine._png_pair(pair)) == fused
         scale = 255 // ((1 << depth) - 1) if depth in (2, 4) else 1
         num_classes = 256 if scale > 1 else 2
         matrix = count_pair(pair, EvalOptions(num_classes=num_classes)).matrix

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from fastiou import plot
+from fastiou.evaluate import plot
 
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402

@@ -1,4 +1,4 @@
-"""fastiou._png and the fastiou._unfilter kernel: fastiou's own decoder of label-map PNGs.
+"""fastiou.evaluate._png and the fastiou.evaluate._unfilter kernel: fastiou's own decoder of label-map PNGs.
 
 Two oracles: the test's own NumPy *encoder* (every PNG filter type, written from the PNG
 specification: filtering is a plain per-row subtraction, unlike decoding, which chains each
@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from fastiou import _io, _png
-from fastiou._eval import EvalOptions, read_pair
-from fastiou._io import EvalError
-from fastiou._unfilter import unfilter
+from fastiou.evaluate import _io, _png
+from fastiou.evaluate._engine import EvalOptions, read_pair
+from fastiou.evaluate._io import EvalError
+from fastiou.evaluate._unfilter import unfilter
 
 Image = pytest.importorskip("PIL.Image")
 

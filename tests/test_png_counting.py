@@ -21,9 +21,11 @@ from hypothesis.extra.numpy import arrays
 from test_kernel_paths import assert_same, expected_counts, flush_every, simd_level  # noqa: F401
 from test_png import AVERAGE, NONE, PAETH, SUB, UP, encode_png, filter_rows, label_map
 
-from fastiou import _confusion, _eval, _io, _png, reference
-from fastiou._eval import EvalOptions, count_pair
-from fastiou._io import EvalError
+from fastiou import reference
+from fastiou.evaluate import _engine, _io, _png
+from fastiou.evaluate._engine import EvalOptions, count_pair
+from fastiou.evaluate._io import EvalError
+from fastiou.segmentation import _confusion
 
 NO_IGNORE = np.empty(0, np.uint8)
 
@@ -201,7 +203,7 @@ def inflating(request, monkeypatch):
     if request.param == "streamed" and STREAMING is None:
         pytest.skip("zlib-ng (the test extra) is not installed")
     if request.param == "inflated":
-        monkeypatch.setattr(_eval, "streaming_inflater", lambda: None)
+        monkeypatch.setattr(_engine, "streaming_inflater", lambda: None)
     return request.param
 
 
@@ -266,7 +268,7 @@ def test_16_bit_and_mismatched_pngs_take_the_decoding_path(tmp_path, monkeypatch
     def no_inflating(*args):
         raise AssertionError("inflated for the fused path")
 
-    monkeypatch.setattr(_eval, "inflate_png", no_inflating)
+    monkeypatch.setattr(_engine, "inflate_png", no_inflating)
     truth = np.arange(12, dtype=np.uint16).reshape(3, 4)
     pair = _pair(tmp_path, "w", encode_png(truth, [NONE] * 3, depth=16),
                  encode_png(truth, [UP] * 3, depth=16))

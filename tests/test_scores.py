@@ -32,7 +32,7 @@ def _assert_counts(counts, expected):
 
 
 def _count(*args, **kwargs):
-    from fastiou._core import count_pairs
+    from fastiou.segmentation._core import count_pairs
     return count_pairs(*args, **kwargs)
 
 
@@ -306,7 +306,7 @@ def test_thread_count_does_not_change_one_hot_multilabel_threshold(n_threads):
 
 
 def test_per_image_tables_that_do_not_fit_in_memory_raise(monkeypatch):
-    from fastiou import _validation
+    from fastiou._shared import _validation
     monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 1 << 20)
     labels = np.zeros((1000, 2), np.int64)
     with pytest.raises(ValueError, match=r"`per_image=True` needs 1000 tables of 40200 counts"):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import fastiou
 from fastiou import reference
-from fastiou._validation import tensor_as_numpy
+from fastiou._shared._validation import tensor_as_numpy
 from fastiou.compat import keras as compat_keras
 from fastiou.compat import mmseg as compat_mmseg
 from fastiou.compat import sklearn as compat_sklearn

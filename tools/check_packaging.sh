@@ -31,8 +31,8 @@ sdist="$(ls "$work"/dist/fastiou-*.tar.gz)"
 tar -tzf "$sdist" | sed -n 's#^fastiou-[^/]*/##p' | grep -v '/$' | sort > "$work/sdist.txt"
 missing="$(comm -23 "$work/tracked.txt" "$work/sdist.txt")"
 if [ -n "$missing" ]; then echo "sdist lacks tracked files:"; echo "$missing"; exit 1; fi
-for needed in tests/conftest.py docs/errors.md .ci/run CHANGELOG.md src/fastiou/_confusion.pyx \
-        src/fastiou/_openmp.pxd; do
+for needed in tests/conftest.py docs/errors.md docs/architecture.md .ci/run CHANGELOG.md \
+        src/fastiou/segmentation/_confusion.pyx src/fastiou/_shared/_openmp.pxd; do
     grep -q -x "$needed" "$work/sdist.txt" || { echo "sdist lacks $needed"; exit 1; }
 done
 if grep -E "\.(c|so|o|pyd|pyc)$" "$work/sdist.txt"; then echo "sdist carries build outputs"; exit 1; fi
@@ -48,7 +48,8 @@ echo "ok: $(basename "$sdist"), $(wc -l < "$work/sdist.txt") files: every tracke
 
 stage "wheel from the unpacked sdist"
 "$work/tools/bin/python" -m pip wheel --quiet --no-deps --wheel-dir "$work/wheels" "$src"
-rm -rf "$src/build" "$src"/src/*.egg-info "$src"/src/fastiou/_*.c   # left by the in-tree build
+rm -rf "$src/build" "$src"/src/*.egg-info   # left by the in-tree build, with the C generated
+for pyx in $(find "$src/src/fastiou" -name "_*.pyx"); do rm -f "${pyx%.pyx}.c"; done   # beside each .pyx
 wheel="$(ls "$work"/wheels/fastiou-*.whl)"
 "$work/tools/bin/python" -m zipfile -l "$wheel" | awk 'NR > 1 {print $1}' > "$work/wheel.txt"
 if grep -E "\.(pyx|pxd|c)$" "$work/wheel.txt"; then echo "wheel carries Cython sources or C"; exit 1; fi
@@ -56,11 +57,11 @@ grep -q "py.typed" "$work/wheel.txt" && grep -q "_confusion.pyi" "$work/wheel.tx
     || { echo "wheel lacks py.typed or the .pyi stubs"; exit 1; }
 mkdir "$work/unzipped"
 "$work/tools/bin/python" -m zipfile -e "$wheel" "$work/unzipped"
-for so in "$work"/unzipped/fastiou/*.so; do
+for so in $(find "$work/unzipped/fastiou" -name "*.so" | sort); do
     size=$(stat -c %s "$so")
     if readelf -S -W "$so" | grep "\.debug_" > /dev/null; then echo "$(basename "$so") carries debug information"; exit 1; fi
     if [ "$size" -gt "$SO_LIMIT" ]; then echo "$(basename "$so") is $size bytes (limit $SO_LIMIT)"; exit 1; fi
-    printf '  %-48s %8d bytes\n' "$(basename "$so")" "$size"
+    printf '  %-60s %8d bytes\n' "${so#"$work"/unzipped/}" "$size"
 done
 echo "ok: $(basename "$wheel") $(stat -c %s "$wheel") bytes; no .pyx/.pxd/.c, stubs and py.typed present, extensions stripped of debug information"
 
@@ -75,7 +76,9 @@ python -c "import numpy, fastiou; print('numpy', numpy.__version__, 'fastiou', f
 (cd "$src" && python -m pytest -q -p no:cacheprovider -x)
 
 stage "stubtest"
-stubbed="$(cd "$src/src" && ls fastiou/_*.pyi | sed 's#/#.#; s#\.pyi$##' | tr '\n' ' ')"
+# every stub of a compiled module, wherever it lives: fastiou/segmentation/_confusion.pyi ->
+# fastiou.segmentation._confusion
+stubbed="$(cd "$src/src" && find fastiou -name "_*.pyi" | sort | sed 's#/#.#g; s#\.pyi$##' | tr '\n' ' ')"
 # shellcheck disable=SC2086
 (cd "$work" && python -m mypy.stubtest $stubbed)
 stage "all packaging checks passed"

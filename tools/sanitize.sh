@@ -32,7 +32,7 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_m
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export FASTIOU_SANITIZER_RUN=1   # tests that measure RSS skip: ASan's quarantine holds freed memory
 python -c "import fastiou; fastiou.show_config(); assert fastiou.openmp_enabled(), 'OpenMP lost'"
-confusion_so="$(python -c 'import fastiou._confusion as m; print(m.__file__)')"
+confusion_so="$(python -c 'import fastiou.segmentation._confusion as m; print(m.__file__)')"
 LD_PRELOAD="" readelf -S -W "$confusion_so" | grep "\.debug_info" > /dev/null \
     || { echo "the sanitizer build lost its debug information (FASTIOU_KEEP_DEBUG_INFO)"; exit 1; }
 cd "$work"

@@ -5,17 +5,13 @@ matrix in one pass; the functions here derive IoU and mean IoU from it. Box IoU 
 aligned and rotated) and instance-mask IoU come from fused pairwise kernels.
 """
 
-from fastiou._accumulator import ConfusionMatrix, SegmentationMetrics
-from fastiou.binary import binary_iou, soft_iou, thresholded_iou
-from fastiou._config import show_config
-from fastiou._core import (
-    confusion_matrix,
-    iou_from_confusion,
-    mean_iou,
-    per_class_iou,
-)
-from fastiou._openmp_info import openmp_enabled
 from fastiou import metrics
+from fastiou._config import show_config
+from fastiou._shared._openmp_info import openmp_enabled
+from fastiou._version import __version__
+from fastiou.binary import binary_iou, soft_iou, thresholded_iou
+from fastiou.boxes import box_area, box_convert, box_iou, rotated_box_iou
+from fastiou.masks import mask_iou, rle_decode, rle_encode
 from fastiou.metrics import (
     accuracy_score,
     cohen_kappa_score,
@@ -25,9 +21,13 @@ from fastiou.metrics import (
     precision_score,
     recall_score,
 )
-from fastiou._version import __version__
-from fastiou.boxes import box_area, box_convert, box_iou, rotated_box_iou
-from fastiou.masks import mask_iou, rle_decode, rle_encode
+from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
+from fastiou.segmentation._core import (
+    confusion_matrix,
+    iou_from_confusion,
+    mean_iou,
+    per_class_iou,
+)
 
 __all__ = [
     "ConfusionMatrix",

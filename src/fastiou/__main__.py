@@ -1,5 +1,5 @@
 import sys
 
-from fastiou.cli import main
+from fastiou.evaluate.cli import main
 
 sys.exit(main())

@@ -8,11 +8,11 @@ from typing import Protocol
 
 import numpy as np
 
-from fastiou._confusion import simd_path
-from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
-from fastiou._png import inflater, streaming_inflater
-from fastiou._threads import available_cpus
+from fastiou._shared._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
+from fastiou._shared._threads import available_cpus
 from fastiou._version import __version__
+from fastiou.evaluate._png import inflater, streaming_inflater
+from fastiou.segmentation._confusion import simd_path
 
 
 class _Writer(Protocol):

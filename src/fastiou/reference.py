@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._typing import RLE, BoxFormat, BoxMode, CountArray, FloatArray, IntArray
+from fastiou._shared._typing import RLE, BoxFormat, BoxMode, CountArray, FloatArray, IntArray
 
 _Ratio = Literal["iou", "dice", "fbeta", "precision", "recall"]
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy.typing as npt
 
-from fastiou._validation import as_array
+from fastiou._shared._validation import as_array
 
 
 def to_numpy(values: object, name: str) -> npt.NDArray[Any]:
     """`values` as an ndarray: a torch tensor is detached and read on the CPU (copied only
-    from another device; see :func:`fastiou._validation.tensor_as_numpy`)."""
+    from another device; see :func:`fastiou._shared._validation.tensor_as_numpy`)."""
     return as_array(values, name, "array-like")

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import metrics
-from fastiou._accumulator import ConfusionMatrix
-from fastiou._validation import check_num_classes
-from fastiou._typing import CountArray
+from fastiou._shared._typing import CountArray
+from fastiou._shared._validation import check_num_classes
 from fastiou.compat import to_numpy
+from fastiou.segmentation import metrics
+from fastiou.segmentation._accumulator import ConfusionMatrix
 
 __all__ = ["BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"]
 

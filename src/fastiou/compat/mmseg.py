@@ -25,10 +25,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import metrics
-from fastiou._accumulator import ConfusionMatrix
-from fastiou._typing import CountArray, FloatArray
+from fastiou._shared._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
+from fastiou.segmentation import metrics
+from fastiou.segmentation._accumulator import ConfusionMatrix
 
 _Metric = Literal["mIoU", "mDice", "mFscore"]
 # aAcc (a float) and per-class float64 arrays

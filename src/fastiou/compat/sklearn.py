@@ -18,10 +18,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import metrics
-from fastiou._core import confusion_matrix as _count
-from fastiou._typing import CountArray, FloatArray
+from fastiou._shared._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
+from fastiou.segmentation import metrics
+from fastiou.segmentation._core import confusion_matrix as _count
 
 __all__ = ["confusion_matrix", "jaccard_score"]
 

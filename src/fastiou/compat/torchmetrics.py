@@ -24,10 +24,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import metrics
-from fastiou._core import count_pairs
-from fastiou._typing import CountArray, FloatArray
+from fastiou._shared._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
+from fastiou.segmentation import metrics
+from fastiou.segmentation._core import count_pairs
 
 _Average = Literal["micro", "macro", "weighted", "none"] | None
 

@@ -3,7 +3,7 @@
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._png import StreamingInflater
+from fastiou.evaluate._png import StreamingInflater
 
 _Counts = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]
 _WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int]

@@ -25,8 +25,8 @@ from libc.stdint cimport (
 
 import numpy as np
 
-from fastiou._fused cimport label_t
-from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
+from fastiou._shared._fused cimport label_t
+from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
 
 # uint16_t here always means IEEE float16 bits
 ctypedef fused score_t:

@@ -14,7 +14,7 @@ import secrets
 import stat
 from contextlib import contextmanager
 
-from fastiou._io import EXIT_USAGE, EvalError, os_reason
+from fastiou.evaluate._io import EXIT_USAGE, EvalError, os_reason
 
 # Longest file name the temporary name keeps of its destination (names have at most 255 bytes).
 NAME_KEPT = 120

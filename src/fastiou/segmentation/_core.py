@@ -8,18 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import _confusion, _scores
-from fastiou._inputs import (
-    KIND_ARGMAX,
-    KIND_ONE_HOT,
-    decode_for_weights,
-    not_one_hot_error,
-    plan_counting,
-)
-from fastiou._inputs import CountingPlan
-from fastiou._threads import resolve_n_threads, row_chunks, threads_for_size
-from fastiou._typing import CountArray, FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
-from fastiou._validation import (
+from fastiou._shared._threads import resolve_n_threads, row_chunks, threads_for_size
+from fastiou._shared._typing import CountArray, FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
+from fastiou._shared._validation import (
     as_label_array,
     as_sample_weight,
     check_counts,
@@ -31,11 +22,20 @@ from fastiou._validation import (
     flatten_together,
     ignore_values,
 )
+from fastiou.segmentation import _confusion, _scores
+from fastiou.segmentation._inputs import (
+    KIND_ARGMAX,
+    KIND_ONE_HOT,
+    decode_for_weights,
+    not_one_hot_error,
+    plan_counting,
+)
+from fastiou.segmentation._inputs import CountingPlan
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from fastiou._typing import LabelOptions
+    from fastiou._shared._typing import LabelOptions
 
 OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 
@@ -48,7 +48,7 @@ MIN_PAIRS_PER_THREAD = 1 << 16
 
 
 class Counts(NamedTuple):
-    """What one counting pass returns (see ``fastiou._confusion``)."""
+    """What one counting pass returns (see ``fastiou.segmentation._confusion``)."""
 
     matrix: CountArray
     miss: CountArray
@@ -126,9 +126,9 @@ def count_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: objec
     """Validate, convert once and count: the shared body of every public counting function.
 
     Returns a :class:`Counts`; raises for out-of-range labels when ``out_of_range="raise"``.
-    Two integer label maps go to the label kernels of ``fastiou._confusion``; scores,
+    Two integer label maps go to the label kernels of ``fastiou.segmentation._confusion``; scores,
     probabilities, one-hot truth, multilabel masks and per-image counting go to
-    ``fastiou._scores`` (see ``fastiou._inputs`` for how the options are read).
+    ``fastiou.segmentation._scores`` (see ``fastiou.segmentation._inputs`` for how the options are read).
     """
     _check_policy(out_of_range)
     threads = resolve_n_threads(n_threads)
@@ -193,7 +193,7 @@ def _count_plan_chunks(plan: CountingPlan, threads: int) -> Iterator[tuple[Any, 
 
 
 def _count_plan(plan: CountingPlan, threads: int, out_of_range: object) -> Counts:
-    """Run ``_scores.tile_counts`` on a :class:`fastiou._inputs.CountingPlan`."""
+    """Run ``_scores.tile_counts`` on a :class:`fastiou.segmentation._inputs.CountingPlan`."""
     threads = threads_for_size(threads, plan.n_pixels * plan.channels, MIN_PAIRS_PER_THREAD)
     if plan.n_images:
         threads = min(threads, plan.n_images)

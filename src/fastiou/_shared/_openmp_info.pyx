@@ -1,6 +1,6 @@
 """What the compiled extensions were built with, read from the C side."""
 
-from fastiou._openmp cimport (
+from fastiou._shared._openmp cimport (
     FASTIOU_COMPILE_FLAGS,
     FASTIOU_OPENMP_ENABLED,
     omp_get_max_threads,

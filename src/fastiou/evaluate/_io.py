@@ -456,7 +456,7 @@ def reduce_zero_label(labels):
 
 def _pillow(path, declined=None):
     """Pillow's Image module; without Pillow, an :class:`EvalError` for `path` (which
-    fastiou's PNG decoder `declined` with that :class:`~fastiou._png.PngError`, if any)."""
+    fastiou's PNG decoder `declined` with that :class:`~fastiou.evaluate._png.PngError`, if any)."""
     try:
         from PIL import Image
     except ImportError:
@@ -471,7 +471,7 @@ def _pillow(path, declined=None):
 def _read_png(path, scratch):
     """``(labels, None)`` from fastiou's PNG decoder, or ``(None, PngError)`` when it declines
     a file another decoder may read; raises :class:`EvalError` for one it refuses."""
-    from fastiou._png import PngError, read_png
+    from fastiou.evaluate._png import PngError, read_png
 
     try:
         return read_png(path, scratch), None
@@ -486,7 +486,7 @@ def _read_png(path, scratch):
 
 
 def _head(path):
-    """The first 16 bytes of `path` (what :func:`fastiou._png.file_format` judges)."""
+    """The first 16 bytes of `path` (what :func:`fastiou.evaluate._png.file_format` judges)."""
     try:
         with open(path, "rb") as fh:
             return fh.read(16)
@@ -500,7 +500,7 @@ def _check_signature(path, expected):
     """Refuse `path`, named as an `expected` file (``"TIFF"``, ``"NumPy .npy"``), unless it
     starts with that format's signature; the message names the format it holds instead
     (JPEG as lossy)."""
-    from fastiou._png import file_format, wrong_format
+    from fastiou.evaluate._png import file_format, wrong_format
 
     head = _head(path)
     found = file_format(head)
@@ -584,12 +584,12 @@ def read_label_map(path, colour_map=None, scratch=None):
     equal to ``np.asarray(PIL.Image.open(path))`` as integers (palette indices; a 1-bit
     image gives 0 and 1); RGB(A) images need `colour_map`; ``.npy`` files must hold
     integers or bools (bools give 0 and 1). Grayscale and palette PNGs of every bit depth,
-    interlaced or not, are decoded by :mod:`fastiou._png` (no Pillow needed); Pillow reads
+    interlaced or not, are decoded by :mod:`fastiou.evaluate._png` (no Pillow needed); Pillow reads
     every other image, and retries the PNGs fastiou's decoder finds corrupt, so a file
     Pillow tolerates (a bad IDAT CRC, say) is still read. A file is only read as the format
     its name says: anything else (JPEG data in a ``.png``, say) is refused, naming what it
     holds, as are lossy (JPEG-compressed) and multi-page TIFFs and images with an alpha
-    channel but no colour. With `scratch` (a :class:`fastiou._png.Scratch`), a PNG fastiou
+    channel but no colour. With `scratch` (a :class:`fastiou.evaluate._png.Scratch`), a PNG fastiou
     decodes may be a view of that buffer, valid until its next use.
 
     Parameters
@@ -598,7 +598,7 @@ def read_label_map(path, colour_map=None, scratch=None):
         A ``.png``, ``.tif``/``.tiff`` or ``.npy`` file.
     colour_map : LabelMapping, optional
         Colour -> class id (:func:`parse_colour_map`), for RGB(A) images.
-    scratch : fastiou._png.Scratch, optional
+    scratch : fastiou.evaluate._png.Scratch, optional
         A reusable buffer for fastiou's PNG decoder.
 
     Returns
@@ -617,7 +617,7 @@ def read_label_map(path, colour_map=None, scratch=None):
     --------
     >>> import os, tempfile
     >>> import numpy as np
-    >>> from fastiou._io import read_label_map
+    >>> from fastiou.evaluate._io import read_label_map
     >>> path = os.path.join(tempfile.mkdtemp(), "mask.npy")
     >>> np.save(path, np.array([[True, False]]))
     >>> read_label_map(path)
@@ -687,7 +687,7 @@ def _read_npy(path):
 
 def write_label_png(path, labels, palette=None):
     """Save a uint8 label map as a PNG (palette PNG with `palette`); the pixel values stay
-    the class ids. Needs no Pillow (see :mod:`fastiou._png`)."""
-    from fastiou._png import write_png
+    the class ids. Needs no Pillow (see :mod:`fastiou.evaluate._png`)."""
+    from fastiou.evaluate._png import write_png
 
     write_png(path, labels, palette)

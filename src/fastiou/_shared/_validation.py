@@ -17,7 +17,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._typing import FloatArray
+from fastiou._shared._typing import FloatArray
 
 INT64_MAX = np.iinfo(np.int64).max
 

@@ -51,8 +51,8 @@ import threading
 
 import numpy as np
 
-from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
-from fastiou._unfilter cimport unfilter_rows
+from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
+from fastiou.evaluate._unfilter cimport unfilter_rows
 
 cdef extern from *:
     """
@@ -622,7 +622,7 @@ cdef extern from *:
                           const void* ignore, Py_ssize_t n_ignore, int64_t* hist,
                           int64_t* miss, int64_t* bad) noexcept nogil
 
-from fastiou._fused cimport label_t
+from fastiou._shared._fused cimport label_t
 
 ctypedef fused acc_t:
     int64_t

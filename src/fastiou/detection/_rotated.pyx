@@ -20,7 +20,7 @@ axis-aligned extents do not overlap is 0 without clipping.
 from cython.parallel cimport prange
 from libc.math cimport cos, fabs, sin
 
-from fastiou._pairs cimport mark_non_finite_pairs
+from fastiou.detection._pairs cimport mark_non_finite_pairs
 
 import numpy as np
 

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator
 from types import FrameType
 
-from fastiou._openmp_info import openmp_enabled, openmp_max_threads
+from fastiou._shared._openmp_info import openmp_enabled, openmp_max_threads
 
 
 class ForkedThreadsWarning(RuntimeWarning):

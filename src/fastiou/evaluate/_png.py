@@ -4,7 +4,7 @@
 interlaced or not, any row filter, to the values Pillow gives, several times faster than
 Pillow: the image data is inflated by libdeflate when the optional ``deflate`` package is
 installed (``pip install 'fastiou[cli]'``), else by the standard library's zlib, and the
-row filters are reversed by the compiled kernel :mod:`fastiou._unfilter`, which releases
+row filters are reversed by the compiled kernel :mod:`fastiou.evaluate._unfilter`, which releases
 the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
 them for a colour map); files that are no label map (another format, JPEG above all,
 grayscale with alpha, 16-bit colour) raise it with ``refused=True``. :func:`write_png`
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fastiou._unfilter import unfilter
+from fastiou.evaluate._unfilter import unfilter
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GRAYSCALE, RGB, PALETTE, GRAYSCALE_ALPHA, RGBA = 0, 2, 3, 4, 6
@@ -125,7 +125,7 @@ def inflater():
 
     Examples
     --------
-    >>> from fastiou._png import inflater
+    >>> from fastiou.evaluate._png import inflater
     >>> inflater().name.split()[0] in ("libdeflate", "zlib")
     True
     """
@@ -142,7 +142,7 @@ def inflater():
 
 class StreamingInflater(NamedTuple):
     """zlib-ng's streaming inflate, as C function addresses for the counting kernel
-    (:func:`fastiou._confusion.count_png_pairs` inflates two PNGs a few rows at a time with
+    (:func:`fastiou.segmentation._confusion.count_png_pairs` inflates two PNGs a few rows at a time with
     them, so that neither is ever held whole). ``name`` says which zlib-ng."""
 
     name: str
@@ -159,7 +159,7 @@ def streaming_inflater():
 
     Examples
     --------
-    >>> from fastiou._png import streaming_inflater
+    >>> from fastiou.evaluate._png import streaming_inflater
     >>> inflater = streaming_inflater()
     >>> inflater is None or inflater.name.startswith("zlib-ng 2.")
     True
@@ -188,7 +188,7 @@ class Scratch:
 
     Examples
     --------
-    >>> from fastiou._png import Scratch
+    >>> from fastiou.evaluate._png import Scratch
     >>> scratch = Scratch()
     >>> scratch.take(6).shape
     (6,)
@@ -232,7 +232,7 @@ def file_format(head):
 
     Examples
     --------
-    >>> from fastiou._png import file_format
+    >>> from fastiou.evaluate._png import file_format
     >>> file_format(bytes([0xFF, 0xD8, 0xFF, 0xE0]) + b"JFIF")
     ('JPEG', 'lossy')
     >>> file_format(b"hello") is None
@@ -353,7 +353,7 @@ class PngImage(NamedTuple):
     @property
     def one_byte_rows(self):
         """Whether the data is rows of one byte per pixel, the whole image row after row
-        (8 bits, not interlaced): what :func:`fastiou._confusion.count_png_pairs` counts."""
+        (8 bits, not interlaced): what :func:`fastiou.segmentation._confusion.count_png_pairs` counts."""
         return self.depth == 8 and not self.interlaced
 
     def passes(self):
@@ -490,7 +490,7 @@ def _samples(pixels, columns, depth, colour_type):
 
 
 def _unfilter(filtered, pixels, step, path, number=0):
-    """Unfilter `filtered` into `pixels` (:func:`fastiou._unfilter.unfilter`), or
+    """Unfilter `filtered` into `pixels` (:func:`fastiou.evaluate._unfilter.unfilter`), or
     :class:`PngError` naming the first row whose filter type is not 0..4."""
     bad_row = unfilter(filtered, pixels, step)
     if bad_row >= 0:
@@ -557,7 +557,7 @@ def read_png(path, scratch=None):
     --------
     >>> import os, tempfile
     >>> import numpy as np
-    >>> from fastiou._png import read_png, write_png
+    >>> from fastiou.evaluate._png import read_png, write_png
     >>> path = os.path.join(tempfile.mkdtemp(), "labels.png")
     >>> write_png(path, np.array([[0, 1, 1], [2, 2, 255]], dtype=np.uint8))
     >>> read_png(path)

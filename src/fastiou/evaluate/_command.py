@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 
-from fastiou._format import FORMATS
+from fastiou.evaluate._format import FORMATS
 
 ON_MISSING = ("error", "skip")
 DASK_CONNECT_TIMEOUT = "10s"
@@ -80,7 +80,7 @@ def fail(message, code, command="eval"):
 
 def run_eval(args):
     """Run ``fastiou eval``; return the exit status (see the README's "Exit codes")."""
-    from fastiou._io import EXIT_MISSING_DEPENDENCY, EvalError
+    from fastiou.evaluate._io import EXIT_MISSING_DEPENDENCY, EvalError
 
     try:
         if args.demo:
@@ -95,9 +95,9 @@ def run_eval(args):
 
 
 def _run_demo(args):
-    from fastiou._io import EvalError, os_reason
-    from fastiou._outputs import write_text
-    from fastiou.demo import make_dataset
+    from fastiou.evaluate._io import EvalError, os_reason
+    from fastiou.evaluate._outputs import write_text
+    from fastiou.evaluate.demo import make_dataset
 
     if args.gt or args.pred:
         raise EvalError("--demo makes its own data, so give no GT or PRED")
@@ -132,7 +132,7 @@ def _run_demo(args):
 
 def _check_optional_dependencies(args):
     if args.plot:
-        from fastiou.plot import _matplotlib
+        from fastiou.evaluate.plot import _matplotlib
 
         _matplotlib()
         _check_plot_format(args.plot)
@@ -174,7 +174,7 @@ def _check_plot_format(path):
     """``--plot`` must end in a format matplotlib writes (it picks the format from the name)."""
     from matplotlib.backend_bases import FigureCanvasBase
 
-    from fastiou._io import EvalError
+    from fastiou.evaluate._io import EvalError
 
     supported = sorted(FigureCanvasBase.get_supported_filetypes())
     extension = os.path.splitext(path)[1].lower()
@@ -201,7 +201,7 @@ class _Rows:
 
 
 def _evaluate(args):
-    from fastiou._eval import (
+    from fastiou.evaluate._engine import (
         DEFAULT_METRICS,
         build_report,
         check_missing,
@@ -209,10 +209,10 @@ def _evaluate(args):
         parse_metrics,
         read_class_names,
     )
-    from fastiou._format import FORMATTERS
-    from fastiou._io import EXIT_MISSING, EvalError, find_pairs, parse_colour_map, parse_label_map
-    from fastiou._outputs import OutputFiles
-    from fastiou.dask import make_options
+    from fastiou.evaluate._format import FORMATTERS
+    from fastiou.evaluate._io import EXIT_MISSING, EvalError, find_pairs, parse_colour_map, parse_label_map
+    from fastiou.evaluate._outputs import OutputFiles
+    from fastiou.evaluate.dask import make_options
 
     started = time.perf_counter()
     if args.gt is None:
@@ -255,7 +255,7 @@ def _evaluate(args):
                                                 encoding="utf-8") as fh:
                 fh.write(text)
         if args.plot:
-            from fastiou.plot import eval_figure
+            from fastiou.evaluate.plot import eval_figure
 
             with outputs.writing("--plot"):
                 eval_figure(targets["--plot"], total.matrix, total.compute().iou, class_names)
@@ -267,7 +267,7 @@ def _evaluate(args):
 
 def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path):
     """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`."""
-    from fastiou._eval import evaluate_local, per_image_header
+    from fastiou.evaluate._engine import evaluate_local, per_image_header
 
     per_image_file = None
     progress = _progress_bar(len(pairs), args)
@@ -293,9 +293,9 @@ def _count(args, pairs, options, metric_names, class_names, outputs, per_image_p
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
     from distributed import Client
 
-    from fastiou._eval import as_accumulator, new_total
-    from fastiou._io import EvalError
-    from fastiou.dask import stream_batches
+    from fastiou.evaluate._engine import as_accumulator, new_total
+    from fastiou.evaluate._io import EvalError
+    from fastiou.evaluate.dask import stream_batches
 
     try:
         client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)

@@ -278,7 +278,7 @@ cdef extern from *:
     int fastiou_sparse_detected
     int fastiou_sparse_available() noexcept nogil
 
-from fastiou._pairs cimport mark_non_finite_pairs, real
+from fastiou.detection._pairs cimport mark_non_finite_pairs, real
 
 cnp.import_array()
 

@@ -24,9 +24,9 @@ import numpy.typing as npt
 
 from fastiou import reference
 from fastiou._config import config_info
-from fastiou._core import confusion_matrix
-from fastiou._threads import resolve_n_threads
-from fastiou._typing import IntArray
+from fastiou._shared._threads import resolve_n_threads
+from fastiou._shared._typing import IntArray
+from fastiou.segmentation._core import confusion_matrix
 
 _Maps = tuple[npt.NDArray[Any], npt.NDArray[Any]]
 
@@ -268,8 +268,8 @@ def bench(keys: Collection[str] | None = None, repeat: int = 5, scale: float = 1
 
     Examples
     --------
-    >>> import fastiou._bench
-    >>> results = fastiou._bench.bench(keys="a", repeat=1, scale=0.01)  # doctest: +SKIP
+    >>> import fastiou.evaluate._bench
+    >>> results = fastiou.evaluate._bench.bench(keys="a", repeat=1, scale=0.01)  # doctest: +SKIP
     """
     results = run(keys=keys, repeat=repeat, scale=scale)
     print(format_table(results, markdown=markdown), file=file, flush=True)

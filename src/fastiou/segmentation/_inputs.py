@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._validation import as_array, as_label_array, bool_as_uint8, check_num_classes, ignore_values
+from fastiou._shared._validation import as_array, as_label_array, bool_as_uint8, check_num_classes, ignore_values
 
 # the argument values of _scores.tile_counts
 KIND_LABELS, KIND_ARGMAX, KIND_THRESHOLD, KIND_ONE_HOT = 0, 1, 2, 3
@@ -143,7 +143,7 @@ def plan_counting(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: obj
     """Check the options against the arrays and lay them out for ``_scores.tile_counts``.
 
     Returns None for two integer label maps counted as a whole (the fast label kernels of
-    ``fastiou._confusion`` do that), else a :class:`CountingPlan`.
+    ``fastiou.segmentation._confusion`` do that), else a :class:`CountingPlan`.
     """
     truth = as_array(y_true, "y_true", "array-like")
     pred = as_array(y_pred, "y_pred", "array-like")

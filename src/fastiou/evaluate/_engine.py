@@ -16,11 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fastiou import metrics
-from fastiou._accumulator import ConfusionMatrix
-from fastiou._confusion import count_png_pairs, fold_counts
-from fastiou._core import Counts, count_pairs
-from fastiou._io import (
+from fastiou._shared._threads import available_cpus
+from fastiou._version import __version__
+from fastiou.evaluate._io import (
     EXIT_MISSING,
     EXIT_OUT_OF_RANGE,
     EXIT_SIZE_MISMATCH,
@@ -33,9 +31,11 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
-from fastiou._threads import available_cpus
-from fastiou._version import __version__
+from fastiou.evaluate._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
+from fastiou.segmentation import metrics
+from fastiou.segmentation._accumulator import ConfusionMatrix
+from fastiou.segmentation._confusion import count_png_pairs, fold_counts
+from fastiou.segmentation._core import Counts, count_pairs
 
 SCHEMA = "fastiou.eval/1"
 _thread_scratch = threading.local()
@@ -154,7 +154,7 @@ def _out_of_range_error(pair, truth, pred, options):
 def _byte_classes(options):
     """The class of each of the 256 one-byte values as ground truth and as prediction,
     under the label maps and ignore values of `options`, as the kernels take them
-    (:func:`fastiou._confusion.fold_counts`): -1 for an ignored truth, a value outside
+    (:func:`fastiou.segmentation._confusion.fold_counts`): -1 for an ignored truth, a value outside
     [0, C) when out of range. Computed once per `options` and thread."""
     cached = getattr(_thread_scratch, "byte_classes", None)
     if cached is None or cached[0] is not options:
@@ -183,7 +183,7 @@ def _checked(pair, counts, options, decoded=None):
 def _count_raw_values(count):
     """The (V, V) matrix of the pairs of raw uint8 values, V above every value present.
 
-    ``count(V)`` counts the pair into a (V, V) matrix (a :class:`fastiou._core.Counts`,
+    ``count(V)`` counts the pair into a (V, V) matrix (a :class:`fastiou.segmentation._core.Counts`,
     pairs with a value >= V counted apart). V is the largest V this thread needed so far
     when every value of the pair lies below it, else one more than the pair's largest
     value: folding a small matrix costs half as much as a 256x256 one, and the full
@@ -203,7 +203,7 @@ def _count_raw_values(count):
 
 def _count_folded(pair, truth, pred, options, n_threads):
     """The (C, C) matrix of two decoded uint8 label maps: the pairs of raw values counted,
-    then mapped to classes (:func:`fastiou._confusion.fold_counts`), exact and equal to
+    then mapped to classes (:func:`fastiou.segmentation._confusion.fold_counts`), exact and equal to
     mapping every pixel first at the cost of mapping V <= 256 values (a table lookup per
     pixel costs as much as decoding the PNG)."""
     def count(n_values):
@@ -214,9 +214,9 @@ def _count_folded(pair, truth, pred, options, n_threads):
 
 
 def _png_pair(pair):
-    """The headers and compressed data of both files of `pair` (:func:`fastiou._png.parse_png`)
+    """The headers and compressed data of both files of `pair` (:func:`fastiou.evaluate._png.parse_png`)
     when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
-    :func:`fastiou._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
+    :func:`fastiou.segmentation._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
     decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
@@ -231,11 +231,11 @@ def _png_pair(pair):
 def _count_png_pair(pair, truth, pred, options):
     """The (C, C) matrix of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
     class, decoded and counted a few rows at a time on one thread
-    (:func:`fastiou._confusion.count_png_pairs`); None when its data is corrupt.
+    (:func:`fastiou.segmentation._confusion.count_png_pairs`); None when its data is corrupt.
 
-    With zlib-ng (:func:`fastiou._png.streaming_inflater`) the images are inflated a few
+    With zlib-ng (:func:`fastiou.evaluate._png.streaming_inflater`) the images are inflated a few
     rows at a time too, so that the pair never leaves the cache; else both are inflated
-    first (libdeflate or zlib, :func:`fastiou._png.inflate_png`).
+    first (libdeflate or zlib, :func:`fastiou.evaluate._png.inflate_png`).
     """
     streaming = streaming_inflater()
     if max(len(truth.data), len(pred.data)) >= 1 << 32:  # more than a zlib stream's counters hold

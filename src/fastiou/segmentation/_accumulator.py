@@ -12,11 +12,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import metrics
-from fastiou._core import OUT_OF_RANGE_POLICIES, count_pairs
-from fastiou._inputs import check_threshold
-from fastiou._typing import CountArray, FloatArray, IgnoreIndex, Integer, OutOfRange
-from fastiou._validation import check_counts, check_num_classes, ignore_values
+from fastiou._shared._typing import CountArray, FloatArray, IgnoreIndex, Integer, OutOfRange
+from fastiou._shared._validation import check_counts, check_num_classes, ignore_values
+from fastiou.segmentation import metrics
+from fastiou.segmentation._core import OUT_OF_RANGE_POLICIES, count_pairs
+from fastiou.segmentation._inputs import check_threshold
 
 STATE_FORMAT = "fastiou.ConfusionMatrix/1"
 

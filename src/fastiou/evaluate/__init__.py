@@ -1,0 +1,8 @@
+"""The evaluation tool: the ``fastiou`` command (``eval``, ``bench``, ``config``), finding,
+pairing and decoding label-map files (``_io``, the PNG decoder ``_png`` and its ``_unfilter``
+kernel), the counting engine (``_engine``), reports (``_report``, ``_format``, ``_outputs``),
+the demo dataset, Dask and plots.
+
+Public through ``fastiou.cli``, ``fastiou.demo``, ``fastiou.dask`` and ``fastiou.plot``;
+``import fastiou`` never loads this package. See docs/architecture.md.
+"""
