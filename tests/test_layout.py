@@ -6,6 +6,8 @@ import ast
 import importlib
 import pkgutil
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,29 @@ def test_label_map_and_detection_code_import_only_their_own_job_and_shared(job, 
             continue
         for module in _fastiou_imports(path):
             assert module.startswith(allowed), f"{path.relative_to(PACKAGE)} imports {module}"
+
+
+def test_import_fastiou_loads_neither_the_evaluation_tool_nor_its_codecs():
+    """``import fastiou`` (array API only) loads no module of ``fastiou.evaluate``, no PNG
+    decoder and none of the compression or image libraries behind it; ``show_config()``
+    imports the PNG decoder when it is called."""
+    from fastiou.segmentation import _confusion
+
+    # While the fused PNG counting kernel is part of segmentation/_confusion.pyx, that module
+    # cimports the row unfilter of evaluate/_unfilter.pxd, which Cython imports with it (and
+    # its package); once that kernel lives in evaluate/, nothing of evaluate/ may load.
+    allowed = set()
+    if hasattr(_confusion, "count_png_pairs"):
+        allowed = {"fastiou.evaluate", "fastiou.evaluate._unfilter"}
+    code = ("import io, sys, fastiou; print(' '.join(sorted(sys.modules))); "
+            "fastiou.show_config(file=io.StringIO()); print(' '.join(sorted(sys.modules)))")
+    before, after = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                   check=True).stdout.splitlines()
+    loaded = set(before.split())
+    evaluate = {m for m in loaded if m == "fastiou.evaluate" or m.startswith("fastiou.evaluate.")}
+    assert evaluate <= allowed, sorted(evaluate - allowed)
+    libraries = ("zlib", "deflate", "zlib_ng", "PIL", "tqdm", "matplotlib", "dask", "distributed")
+    codecs = {m for m in loaded if m.split(".")[0] in libraries}
+    assert not codecs, sorted(codecs)
+    assert not any(m.startswith("fastiou.compat") for m in loaded)
+    assert "fastiou.evaluate._png" in after.split()

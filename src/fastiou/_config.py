@@ -11,7 +11,6 @@ import numpy as np
 from fastiou._shared._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
 from fastiou._shared._threads import available_cpus
 from fastiou._version import __version__
-from fastiou.evaluate._png import inflater, streaming_inflater
 from fastiou.segmentation._confusion import simd_path
 
 
@@ -22,7 +21,12 @@ class _Writer(Protocol):
 
 
 def config_info() -> dict[str, object]:
-    """Return the build and runtime facts :func:`show_config` prints, as a dict."""
+    """Return the build and runtime facts :func:`show_config` prints, as a dict.
+
+    The PNG decoder is imported here, not with this module: ``import fastiou`` loads neither
+    the evaluation tool nor its compression libraries."""
+    from fastiou.evaluate._png import inflater, streaming_inflater
+
     return {
         "fastiou": __version__,
         "python": sys.version.split()[0],
