@@ -15,7 +15,7 @@ import pytest
 
 from fastiou import __version__, reference
 from fastiou.cli import main
-from fastiou.evaluate._engine import PER_CLASS_METRICS
+from fastiou.evaluate._report import PER_CLASS_METRICS
 
 from labelmaps import expected_matrix, random_maps, save, write_folders
 

@@ -4,5 +4,6 @@ kernel), the counting engine (``_engine``), reports (``_report``, ``_format``, `
 the demo dataset, Dask and plots.
 
 Public through ``fastiou.cli``, ``fastiou.demo``, ``fastiou.dask`` and ``fastiou.plot``;
-``import fastiou`` never loads this package. See docs/architecture.md.
+``import fastiou`` loads none of the tool (commands, file reading, PNG codec, compression
+libraries). See docs/architecture.md.
 """

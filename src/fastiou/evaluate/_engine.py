@@ -1,14 +1,12 @@
-"""The engine of ``fastiou eval``: stream label-map pairs through a thread pool into one exact
-int64 confusion matrix, then report its metrics through :class:`fastiou.ConfusionMatrix`.
+"""The counting engine of ``fastiou eval`` and ``fastiou.dask``: decode label-map pairs and
+count each into an exact int64 confusion matrix, streamed through a thread pool (the report
+built from the total is :mod:`fastiou.evaluate._report`'s).
 
 Each task decodes one pair (fastiou's PNG decoder, Pillow and the counting kernel all release
 the GIL) and counts it into its own int64 matrix; the main thread adds them up in order. At most
 ``2 * jobs`` pairs are in flight, so memory does not grow with the number of images.
 """
 
-import json
-import math
-import sys
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -17,43 +15,20 @@ from typing import NamedTuple
 import numpy as np
 
 from fastiou._shared._threads import available_cpus
-from fastiou._version import __version__
 from fastiou.evaluate._io import (
-    EXIT_MISSING,
     EXIT_OUT_OF_RANGE,
     EXIT_SIZE_MISMATCH,
     EvalError,
     apply_label_map,
-    counted,
-    describe_left_out,
-    listed,
-    os_reason,
     read_label_map,
     reduce_zero_label,
 )
 from fastiou.evaluate._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
-from fastiou.segmentation import metrics
 from fastiou.segmentation._accumulator import ConfusionMatrix
 from fastiou.segmentation._confusion import count_png_pairs, fold_counts
 from fastiou.segmentation._core import Counts, count_pairs
 
-SCHEMA = "fastiou.eval/1"
 _thread_scratch = threading.local()
-
-# name on the command line -> (column title, field of ConfusionMatrix.compute())
-PER_CLASS_METRICS = {
-    "iou": ("IoU", "iou"),
-    "dice": ("Dice", "dice"),
-    "precision": ("Precision", "precision"),
-    "recall": ("Recall", "recall"),
-    "acc": ("Acc", "recall"),
-}
-OVERALL_METRICS = {
-    "pixel_acc": ("pixel accuracy", "pixel_accuracy"),
-    "fwiou": ("frequency-weighted IoU", "frequency_weighted_iou"),
-    "kappa": ("Cohen's kappa", "cohen_kappa"),
-}
-DEFAULT_METRICS = ("iou", "dice", "acc", "pixel_acc")
 
 
 class EvalOptions(NamedTuple):
@@ -72,17 +47,6 @@ class ImageResult(NamedTuple):
 
     matrix: np.ndarray
     pixels: int
-
-
-def parse_metrics(text):
-    """Split ``iou,dice,...`` and check every name; returns a tuple in the given order."""
-    names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    known = {**PER_CLASS_METRICS, **OVERALL_METRICS}
-    unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        got = f"names unknown metric(s) {', '.join(unknown)}" if unknown else "names no metric"
-        raise EvalError(f"--metrics {text!r} {got}; choose from {', '.join(known)}")
-    return tuple(dict.fromkeys(names))
 
 
 def thread_budget(jobs, cores=None):
@@ -298,146 +262,3 @@ def iter_counts(pairs, options, jobs, kernel_threads):
             yield done_pair, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def check_missing(pairing, on_missing):
-    """Apply ``--on-missing``: raise naming the unmatched files (and the files left out for
-    their extension or suffix, which may explain them), or warn and go on; returns the number
-    of unmatched files skipped."""
-    gt_only, pred_only = pairing.gt_only, pairing.pred_only
-    if not gt_only and not pred_only:
-        return 0
-    parts = []
-    if gt_only:
-        parts.append(f"{counted(len(gt_only), 'ground-truth file')} "
-                     f"{'has' if len(gt_only) == 1 else 'have'} no prediction: {listed(gt_only)}")
-    if pred_only:
-        parts.append(f"{counted(len(pred_only), 'prediction')} "
-                     f"{'has' if len(pred_only) == 1 else 'have'} no ground truth: "
-                     f"{listed(pred_only)}")
-    left_out = describe_left_out(pairing.left_out)
-    if left_out:
-        parts.append(left_out)
-    if on_missing == "error" or not pairing.pairs:
-        hint = (f"--on-missing skip evaluates the {counted(len(pairing.pairs), 'matched pair')}"
-                if pairing.pairs else "no pair matched: check --gt-suffix and --pred-suffix")
-        raise EvalError("; ".join(parts + [hint]), EXIT_MISSING)
-    skipped = len(gt_only) + len(pred_only)
-    print(f"fastiou eval: skipping {counted(skipped, 'unpaired file')}: " + "; ".join(parts),
-          file=sys.stderr)
-    return skipped
-
-
-def per_image_header(metric_names, class_names):
-    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
-    overall = [m for m in metric_names if m in OVERALL_METRICS]
-    columns = ["image", "gt", "pred", "pixels", "counted"]
-    columns += [f"mean_{m}" for m in per_class] + overall
-    columns += [f"{m}:{name}" for m in per_class for name in class_names]
-    return columns
-
-
-def per_image_row(pair, result, metric_names, options):
-    """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
-    scores = as_accumulator(result.matrix, options).compute()
-    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
-    overall = [m for m in metric_names if m in OVERALL_METRICS]
-    row = [pair.name, pair.gt, pair.pred, result.pixels, int(result.matrix.sum())]
-    row += [_mean(getattr(scores, PER_CLASS_METRICS[m][1])) for m in per_class]
-    row += [getattr(scores, OVERALL_METRICS[m][1]) for m in overall]
-    for m in per_class:
-        row += getattr(scores, PER_CLASS_METRICS[m][1]).tolist()
-    return [repr(v) if isinstance(v, float) else v for v in row]
-
-
-def _mean(values):
-    return metrics.nan_mean(values).item()
-
-
-def _plain(value):
-    """A JSON-ready number: NaN -> None, NumPy scalars -> Python numbers."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skipped, options,
-                 threads, elapsed):
-    """The result as plain Python values: the documented JSON schema ``fastiou.eval/1``."""
-    scores = total.compute()
-    matrix = total.matrix
-    per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
-    overall = [m for m in metric_names if m in OVERALL_METRICS]
-    support = scores.support.tolist()
-    predicted = matrix.sum(axis=0).tolist()
-    classes = []
-    for index, name in enumerate(class_names):
-        entry = {"id": index, "name": name}
-        for m in per_class:
-            entry[m] = _plain(getattr(scores, PER_CLASS_METRICS[m][1])[index])
-        entry["gt_pixels"] = support[index]
-        entry["pred_pixels"] = predicted[index]
-        classes.append(entry)
-    counted = int(matrix.sum())
-    return {
-        "schema": SCHEMA,
-        "fastiou_version": __version__,
-        "num_classes": options.num_classes,
-        "ignore_index": list(options.ignore_index),
-        "metrics": list(metric_names),
-        "classes": classes,
-        "mean": {m: _plain(_mean(getattr(scores, PER_CLASS_METRICS[m][1]))) for m in per_class},
-        "overall": {m: _plain(getattr(scores, OVERALL_METRICS[m][1])) for m in overall},
-        "counts": {"images": n_images, "pixels": n_pixels, "counted_pixels": counted,
-                   "ignored_pixels": n_pixels - counted, "skipped_unpaired": n_skipped},
-        "confusion_matrix": matrix.tolist(),
-        "threads": threads,
-        "elapsed_seconds": elapsed,
-    }
-
-
-def default_class_names(num_classes):
-    return [str(c) for c in range(num_classes)]
-
-
-def read_class_names(path, num_classes):
-    """One name a line (blank lines and ``#`` comments skipped), or a JSON list."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError:
-        raise EvalError(f"cannot read the --class-names file {path}: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise EvalError(f"cannot read the --class-names file {path}: {os_reason(exc)}") from None
-    if text.lstrip().startswith("["):
-        try:
-            names = [str(n) for n in json.loads(text)]
-        except (ValueError, TypeError) as exc:
-            raise EvalError(f"the --class-names file {path} is not a JSON list: {exc}") from None
-    else:
-        names = [line.strip() for line in text.splitlines()
-                 if line.strip() and not line.strip().startswith("#")]
-    if len(names) != num_classes:
-        raise EvalError(f"the --class-names file {path} has {len(names)} names but --num-classes "
-                        f"is {num_classes}")
-    return names
-
-
-def evaluate_local(pairs, options, *, jobs=None, per_image_writer=None, metric_names=(),
-                   progress=None):
-    """Count every pair in this process; returns ``(total, n_pixels, threads)``."""
-    jobs, kernel_threads = thread_budget(jobs)
-    total = new_total(options)
-    n_pixels = 0
-    for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
-        total += result.matrix
-        n_pixels += result.pixels
-        if per_image_writer is not None:
-            per_image_writer.writerow(per_image_row(pair, result, metric_names, options))
-        if progress is not None:
-            progress.update(1)
-    threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
-               "dask_scheduler": None}
-    return as_accumulator(total, options), n_pixels, threads

@@ -12,7 +12,7 @@ def _percent(value):
 
 
 def _titles(report):
-    from fastiou.evaluate._engine import OVERALL_METRICS, PER_CLASS_METRICS
+    from fastiou.evaluate._report import OVERALL_METRICS, PER_CLASS_METRICS
 
     per_class = [m for m in report["metrics"] if m in PER_CLASS_METRICS]
     overall = [m for m in report["metrics"] if m in OVERALL_METRICS]

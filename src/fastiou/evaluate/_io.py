@@ -7,6 +7,7 @@ of ``fastiou eval`` and whose message names the file (and the value) at fault.
 import csv
 import json
 import os
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -162,6 +163,34 @@ def describe_left_out(left_out):
         by_reason.setdefault(item.reason, []).append(item.path)
     return "; ".join(f"{counted(len(paths), 'file')} {'was' if len(paths) == 1 else 'were'} left "
                      f"out: {listed(paths)} ({reason})" for reason, paths in by_reason.items())
+
+
+def check_missing(pairing, on_missing):
+    """Apply ``--on-missing``: raise naming the unmatched files (and the files left out for
+    their extension or suffix, which may explain them), or warn and go on; returns the number
+    of unmatched files skipped."""
+    gt_only, pred_only = pairing.gt_only, pairing.pred_only
+    if not gt_only and not pred_only:
+        return 0
+    parts = []
+    if gt_only:
+        parts.append(f"{counted(len(gt_only), 'ground-truth file')} "
+                     f"{'has' if len(gt_only) == 1 else 'have'} no prediction: {listed(gt_only)}")
+    if pred_only:
+        parts.append(f"{counted(len(pred_only), 'prediction')} "
+                     f"{'has' if len(pred_only) == 1 else 'have'} no ground truth: "
+                     f"{listed(pred_only)}")
+    left_out = describe_left_out(pairing.left_out)
+    if left_out:
+        parts.append(left_out)
+    if on_missing == "error" or not pairing.pairs:
+        hint = (f"--on-missing skip evaluates the {counted(len(pairing.pairs), 'matched pair')}"
+                if pairing.pairs else "no pair matched: check --gt-suffix and --pred-suffix")
+        raise EvalError("; ".join(parts + [hint]), EXIT_MISSING)
+    skipped = len(gt_only) + len(pred_only)
+    print(f"fastiou eval: skipping {counted(skipped, 'unpaired file')}: " + "; ".join(parts),
+          file=sys.stderr)
+    return skipped
 
 
 def _read_list(list_file, side, columns):

@@ -18,8 +18,9 @@ import numpy.typing as npt
 from fastiou._shared._threads import available_cpus
 from fastiou._shared._typing import CountArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._shared._validation import check_num_classes, ignore_values
-from fastiou.evaluate._engine import EvalOptions, as_accumulator, count_pair, new_total, per_image_row
+from fastiou.evaluate._engine import EvalOptions, count_pair, new_total
 from fastiou.evaluate._io import LabelPair, as_label_mapping
+from fastiou.evaluate._report import per_image_row
 from fastiou.segmentation._core import OUT_OF_RANGE_POLICIES, count_pairs
 
 if TYPE_CHECKING:
