@@ -213,12 +213,17 @@ def as_label_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.integer[A
         raise ValueError(f"`{name}` must be an array with at least one dimension, got a 0-d array")
     if array.dtype.kind == "b":
         return bool_as_uint8(array)
-    if not array.dtype.isnative:
-        array = array.astype(array.dtype.newbyteorder("="))
-    elif not array.flags.aligned:
+    array = native_order(array)
+    if not array.flags.aligned:
         # e.g. a buffer unpickled at an odd address: the kernels load labels as typed values
         array = array.copy()
     return array
+
+
+def native_order(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`array` itself when its byte order is the machine's, else a copy in native order (the
+    kernels and the NumPy code after them read values as the machine's numbers)."""
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
 def check_same_shape(first: npt.NDArray[Any], second: npt.NDArray[Any], first_name: str = "y_true",

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from fastiou._shared._validation import as_label_array
+
 # Exit statuses of `fastiou eval` (README, "Exit codes"). 2 is argparse's own usage error.
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -557,17 +559,6 @@ def _colours_to_ids(rgb, colour_map, path):
                                                               colour_map.target.max()))
 
 
-def as_label_values(array):
-    """A decoded label map as integers with the values it holds: a bool array (Pillow's
-    mode "1" gives bools whose bytes may be 0 and 255) becomes 0/1 uint8, never a view of
-    those bytes; a non-native byte order becomes native."""
-    if array.dtype == bool:
-        return array.astype(np.uint8)
-    if not array.dtype.isnative:
-        return array.astype(array.dtype.newbyteorder("="))
-    return array
-
-
 def _pillow_values(image, path, colour_map):
     """The class ids of the open Pillow `image` of `path` (its format already checked)."""
     mode = image.mode
@@ -682,7 +673,7 @@ def read_label_map(path, colour_map=None, scratch=None):
         what = "truncated" if "truncated" in str(exc) else "corrupt, or of a kind Pillow does not read"
         raise EvalError(f"cannot decode {path}: it is {what} (Pillow: {type(exc).__name__}: {exc})",
                         EXIT_UNREADABLE) from None
-    return as_label_values(labels)
+    return as_label_array(labels, path)  # bools as 0/1 (never their bytes), native order
 
 
 def _integral_floats(values, path):
@@ -711,7 +702,7 @@ def _read_npy(path):
                         EXIT_UNREADABLE)
     if labels.ndim == 0:
         raise EvalError(f"{path} holds a 0-d array, not a label map", EXIT_UNREADABLE)
-    return as_label_values(labels)
+    return as_label_array(labels, path)  # bools as 0/1 (never their bytes), native order
 
 
 def write_label_png(path, labels, palette=None):

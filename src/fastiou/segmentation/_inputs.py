@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._shared._validation import as_array, as_label_array, bool_as_uint8, check_num_classes, ignore_values
+from fastiou._shared._validation import (
+    as_array,
+    as_label_array,
+    bool_as_uint8,
+    check_num_classes,
+    ignore_values,
+    native_order,
+)
 
 # the argument values of _scores.tile_counts
 KIND_LABELS, KIND_ARGMAX, KIND_THRESHOLD, KIND_ONE_HOT = 0, 1, 2, 3
@@ -45,14 +52,10 @@ class CountingPlan(NamedTuple):
     label_shape: tuple[int, ...]
 
 
-def _native(array):
-    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
-
-
 def as_score_array(values: npt.NDArray[Any], name: str = "y_pred", *,
                    half: bool = True) -> npt.NDArray[np.floating[Any]]:
     """Return float scores as a C-contiguous native float16/32/64 array."""
-    array = _native(values)
+    array = native_order(values)
     if array.dtype not in SCORE_DTYPES:
         array = array.astype(np.float64)
     if array.dtype == np.float16 and not half:
@@ -108,7 +111,7 @@ def _label_map(values, name, shape):
 
 
 def _one_hot_map(values):
-    array = _native(values)
+    array = native_order(values)
     if array.dtype.kind == "b":
         array = bool_as_uint8(array)
     elif array.dtype.kind not in "iuf":
