@@ -138,7 +138,8 @@ def _extensions():
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )
-    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES, include_path=[str(PACKAGE.parent)])
+    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES,
+                     include_path=[str(PACKAGE.parent)])
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})

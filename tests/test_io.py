@@ -1,4 +1,5 @@
-"""File discovery, pairing, decoding and value mappings behind ``fastiou eval`` (fastiou.evaluate._io)."""
+"""File discovery, pairing, decoding and value mappings behind ``fastiou eval``
+(fastiou.evaluate._io)."""
 
 import json
 import os

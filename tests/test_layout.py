@@ -144,8 +144,10 @@ def test_shared_helpers_import_no_job():
                 f"{path.relative_to(PACKAGE)} imports {module}"
 
 
-@pytest.mark.parametrize("job, allowed", [("segmentation", ("fastiou._shared", "fastiou.segmentation")),
-                                          ("detection", ("fastiou._shared", "fastiou.detection"))])
+@pytest.mark.parametrize("job, allowed", [
+    ("segmentation", ("fastiou._shared", "fastiou.segmentation")),
+    ("detection", ("fastiou._shared", "fastiou.detection")),
+])
 def test_label_map_and_detection_code_import_only_their_own_job_and_shared(job, allowed):
     """(``.py`` files: the label kernels still cimport the PNG row unfilter of evaluate/.)"""
     for path in _sources(job):

@@ -1,4 +1,5 @@
-"""fastiou.evaluate._png and the fastiou.evaluate._unfilter kernel: fastiou's own decoder of label-map PNGs.
+"""fastiou.evaluate._png and the fastiou.evaluate._unfilter kernel: fastiou's own decoder of
+label-map PNGs.
 
 Two oracles: the test's own NumPy *encoder* (every PNG filter type, written from the PNG
 specification: filtering is a plain per-row subtraction, unlike decoding, which chains each

@@ -4,15 +4,8 @@ This module only re-exports the public names; the code lives in :mod:`fastiou.ev
 (the layout is described in docs/architecture.md).
 """
 
-from fastiou.evaluate.demo import (
-    CITYSCAPES_CLASSES,
-    CITYSCAPES_COLOURS,
-    DemoDataset,
-    make_dataset,
-    make_prediction,
-    make_scene,
-    palette,
-)
+from fastiou.evaluate.demo import (CITYSCAPES_CLASSES, CITYSCAPES_COLOURS, DemoDataset,
+                                   make_dataset, make_prediction, make_scene, palette)
 
 __all__ = [
     "CITYSCAPES_CLASSES", "CITYSCAPES_COLOURS", "DemoDataset", "make_dataset",

@@ -5,25 +5,10 @@ This module only re-exports the public names; the code lives in :mod:`fastiou.se
 (the layout is described in docs/architecture.md).
 """
 
-from fastiou.segmentation.metrics import (
-    accuracy_score,
-    cohen_kappa,
-    cohen_kappa_score,
-    dice,
-    dice_score,
-    fbeta,
-    fbeta_score,
-    frequency_weighted_iou,
-    iou,
-    jaccard_score,
-    mean_class_accuracy,
-    pixel_accuracy,
-    precision,
-    precision_score,
-    recall,
-    recall_score,
-    support,
-)
+from fastiou.segmentation.metrics import (accuracy_score, cohen_kappa, cohen_kappa_score, dice,
+                                          dice_score, fbeta, fbeta_score, frequency_weighted_iou,
+                                          iou, jaccard_score, mean_class_accuracy, pixel_accuracy,
+                                          precision, precision_score, recall, recall_score, support)
 
 __all__ = [
     "accuracy_score", "cohen_kappa", "cohen_kappa_score", "dice", "dice_score", "fbeta",

@@ -178,10 +178,11 @@ def _count_folded(pair, truth, pred, options, n_threads):
 
 
 def _png_pair(pair):
-    """The headers and compressed data of both files of `pair` (:func:`fastiou.evaluate._png.parse_png`)
-    when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
-    :func:`fastiou.segmentation._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
-    decodes them (and says what is wrong, if anything is)."""
+    """The headers and compressed data of both files of `pair`
+    (:func:`fastiou.evaluate._png.parse_png`) when both are 8-bit, non-interlaced PNGs of one
+    size that fastiou's decoder reads (what :func:`fastiou.segmentation._confusion.count_png_pairs`
+    counts); else None, and :func:`read_pair` decodes them (and says what is wrong, if anything
+    is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
     try:

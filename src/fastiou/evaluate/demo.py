@@ -16,7 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CITYSCAPES_CLASSES", "CITYSCAPES_COLOURS", "DemoDataset", "make_dataset", "make_prediction", "make_scene", "palette"]
+__all__ = ["CITYSCAPES_CLASSES", "CITYSCAPES_COLOURS", "DemoDataset", "make_dataset", "make_prediction",
+           "make_scene", "palette"]
 
 CITYSCAPES_CLASSES = (
     "road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",

@@ -9,7 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from fastiou._shared._threads import resolve_n_threads, row_chunks, threads_for_size
-from fastiou._shared._typing import CountArray, FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
+from fastiou._shared._typing import (CountArray, FloatArray, IgnoreIndex, IntArray, Integer,
+                                     OutOfRange)
 from fastiou._shared._validation import (
     as_label_array,
     as_sample_weight,
@@ -126,9 +127,10 @@ def count_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: objec
     """Validate, convert once and count: the shared body of every public counting function.
 
     Returns a :class:`Counts`; raises for out-of-range labels when ``out_of_range="raise"``.
-    Two integer label maps go to the label kernels of ``fastiou.segmentation._confusion``; scores,
-    probabilities, one-hot truth, multilabel masks and per-image counting go to
-    ``fastiou.segmentation._scores`` (see ``fastiou.segmentation._inputs`` for how the options are read).
+    Two integer label maps go to the label kernels of ``fastiou.segmentation._confusion``;
+    scores, probabilities, one-hot truth, multilabel masks and per-image counting go to
+    ``fastiou.segmentation._scores`` (see ``fastiou.segmentation._inputs`` for how the
+    options are read).
     """
     _check_policy(out_of_range)
     threads = resolve_n_threads(n_threads)

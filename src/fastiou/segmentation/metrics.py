@@ -38,7 +38,8 @@ import numpy.typing as npt
 from fastiou._shared._typing import Average, Classes, CountArray, CountOptions, FloatArray, Integer
 from fastiou._shared._validation import check_counts
 from fastiou.segmentation._core import class_counts, count_pairs
-from fastiou.segmentation._core import ratio as ratio  # re-exported: the compat layers use metrics.ratio
+# re-exported: the compat layers use metrics.ratio
+from fastiou.segmentation._core import ratio as ratio
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
