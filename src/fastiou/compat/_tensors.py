@@ -57,7 +57,8 @@ def wrap(result, like):
     for value in like:
         if is_tensor(value):
             torch = sys.modules["torch"]
-            tensor = torch.from_numpy(np.ascontiguousarray(result))
+            result = np.asarray(result)
+            tensor = torch.from_numpy(result if result.flags.c_contiguous else result.copy())
             return tensor if value.device.type == "cpu" else tensor.to(value.device)
     return result
 
@@ -93,8 +94,9 @@ def _binary(a, b, op):
     """`op` in torch's promoted dtype; shapes that do not broadcast raise RuntimeError, as
     in torch."""
     dtype = promote(a.dtype, b.dtype)
-    a = np.asarray(a, dtype=dtype)
-    b = np.asarray(b, dtype=dtype)
+    with np.errstate(all="ignore"):
+        a = np.asarray(a, dtype=dtype)
+        b = np.asarray(b, dtype=dtype)
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
@@ -127,7 +129,9 @@ def truediv(a, b):
     if dtype.kind != "f":
         dtype = DEFAULT_FLOAT
     with np.errstate(all="ignore"):
-        return np.asarray(a, dtype=dtype) / np.asarray(b, dtype=dtype)
+        a = np.asarray(a, dtype=dtype)
+        b = np.asarray(b, dtype=dtype)
+    return _binary(a, b, np.true_divide)
 
 
 def maximum(a, b):

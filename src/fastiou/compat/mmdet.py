@@ -208,7 +208,8 @@ class BboxOverlaps2D:
 
     def _to_half(self, array):
         """mmdet's ``cast_tensor_type``: ``(x / scale).half()``."""
-        return T.with_scalar(array, float(self.scale), np.true_divide).astype(np.float16)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return T.with_scalar(array, float(self.scale), np.true_divide).astype(np.float16)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(scale={self.scale}, dtype={self.dtype})"

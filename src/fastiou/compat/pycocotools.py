@@ -109,28 +109,68 @@ def _box_iou(dt, gt, iscrowd):
     return out
 
 
+def _irregular(counts):
+    """Whether a run after the first is empty: pycocotools' run walk (rleIou) then counts
+    differently from the pixels (e.g. [0, 3, 0, 1] against [1, 2, 0, 1] gives 2/3, not
+    3/4). Its own encoder never writes such runs."""
+    return counts.size > 1 and bool(np.any(counts[1:] == 0))
+
+
+def _walk_iou(dt_counts, gt_counts, crowd):
+    """pycocotools' rleIou for one pair of equal-size masks, step by step."""
+    ca, cb = int(dt_counts[0]), int(gt_counts[0])
+    ka, kb = len(dt_counts), len(gt_counts)
+    va = vb = False
+    a = b = 1
+    inter = union = 0
+    remaining = 1
+    while remaining > 0:
+        c = min(ca, cb)
+        if va or vb:
+            union += c
+            if va and vb:
+                inter += c
+        ca -= c
+        if not ca and a < ka:
+            ca, a, va = int(dt_counts[a]), a + 1, not va
+        cb -= c
+        if not cb and b < kb:
+            cb, b, vb = int(gt_counts[b]), b + 1, not vb
+        remaining = ca + cb
+    if inter == 0:
+        union = 1
+    elif crowd:
+        union = int(dt_counts[1::2].sum())
+    return inter / union
+
+
 def _rle_iou(dt, gt, iscrowd):
     sizes_dt = [size for size, _ in dt]
     sizes_gt = [size for size, _ in gt]
+    odd_dt = [_irregular(counts) for _, counts in dt]
+    odd_gt = [_irregular(counts) for _, counts in gt]
     crowd = iscrowd.astype(bool)
-    if len(set(sizes_dt) | set(sizes_gt)) == 1:
+    if len(set(sizes_dt) | set(sizes_gt)) == 1 and not any(odd_dt) and not any(odd_gt):
         return mask_iou(dt.dicts, gt.dicts, iscrowd=crowd)
-    # masks of different sizes: -1 where their boxes overlap, else 0; same sizes: the IoU
+    # pycocotools first computes the IoU of the masks' boxes (rleToBbox) and looks at the
+    # masks only where that is positive: there, masks of different sizes give -1
     boxes_dt = np.array([_rle_box(size, counts) for size, counts in dt])
     boxes_gt = np.array([_rle_box(size, counts) for size, counts in gt])
     out = np.where(_box_iou(boxes_dt, boxes_gt, iscrowd) > 0, -1.0, 0.0)
     for size in set(sizes_dt) & set(sizes_gt):
         rows = [k for k, s in enumerate(sizes_dt) if s == size]
         cols = [k for k, s in enumerate(sizes_gt) if s == size]
-        block = mask_iou([_dict(dt[k]) for k in rows], [_dict(gt[k]) for k in cols],
+        block = mask_iou([dt.dicts[k] for k in rows], [gt.dicts[k] for k in cols],
                          iscrowd=crowd[cols])
-        out[np.ix_(rows, cols)] = block
+        for r, k in enumerate(rows):
+            for c, g in enumerate(cols):
+                if out[k, g] == 0:
+                    continue
+                if odd_dt[k] or odd_gt[g]:
+                    out[k, g] = _walk_iou(dt[k][1], gt[g][1], crowd[g])
+                else:
+                    out[k, g] = block[r, c]
     return out
-
-
-def _dict(parsed):
-    (height, width), counts = parsed
-    return {"size": [height, width], "counts": counts.tolist()}
 
 
 def iou(dt, gt, pyiscrowd):
