@@ -22,13 +22,19 @@ depend on the thread count.
 """
 
 from cython.parallel cimport prange
+from libc.math cimport isfinite
 from libc.stdint cimport uint8_t
+
+import numpy as np
 
 cdef extern from *:
     """
+    #include <stddef.h>
+    #include <stdint.h>
     /* Comparisons may be assumed not to trap (lets GCC vectorise the selects); no fused
        multiply-add contraction, so every product and sum is rounded as the peers round
-       them. Values are unchanged by the first and kept exact by the second. */
+       them, in every clone below. Values are unchanged by the first and kept exact by
+       the second. */
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC optimize ("no-trapping-math")
     #pragma GCC optimize ("fp-contract=off")
@@ -36,30 +42,235 @@ cdef extern from *:
     #if defined(__clang__)
     #pragma clang fp contract(off)
     #endif
+    /* AVX-512, AVX2 and baseline copies of each row loop, picked at load time (GCC,
+       x86-64, glibc); one baseline build elsewhere. Same values in every copy. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+    #define FASTIOU_CB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define FASTIOU_CB_CLONES
+    #endif
+
+    /* The peers' min/max, written with `|` rather than `||` so that GCC turns each into
+       compare-and-blend instructions (a branch per pair costs ~20x more on random boxes).
+       x != x is NaN.
+       torch.max / torch.min (torchvision, mmdet): NaN if either operand is NaN. */
+    #define FASTIOU_TMAX(a, b) ((((a) > (b)) | ((a) != (a))) ? (a) : (b))
+    #define FASTIOU_TMIN(a, b) ((((a) < (b)) | ((a) != (a))) ? (a) : (b))
+    /* torch's clamp(min=0): NaN stays NaN */
+    #define FASTIOU_CLAMP0(a, ZERO) ((a) < (ZERO) ? (ZERO) : (a))
+    /* Cython's min(a, b) / max(a, b) on C doubles (cython_bbox) */
+    #define FASTIOU_CYMIN(a, b) ((b) < (a) ? (b) : (a))
+    #define FASTIOU_CYMAX(a, b) ((b) > (a) ? (b) : (a))
+    /* C's fmin / fmax (pycocotools): a NaN operand is ignored */
+    #define FASTIOU_FMIN(a, b) ((((a) < (b)) | ((b) != (b))) ? (a) : (b))
+    #define FASTIOU_FMAX(a, b) ((((a) > (b)) | ((b) != (b))) ? (a) : (b))
+
+    /* Per-box columns, each n long: X1, Y1, X2, Y2 (the corners that enter max/min), the
+       area and the centre (xyxy: (x1 + x2) / 2). */
+    enum { FASTIOU_CB_X1, FASTIOU_CB_Y1, FASTIOU_CB_X2, FASTIOU_CB_Y2, FASTIOU_CB_AREA,
+           FASTIOU_CB_CX, FASTIOU_CB_CY, FASTIOU_CB_FIELDS };
+
+    /* torchvision: row box (ax1..acy) against m column boxes. mode 0 IoU, 1 GIoU, 2 DIoU,
+       3 CIoU (angle / angles: atan(w / h) of the row box and the column boxes). */
+    #define FASTIOU_TV_ROW(NAME, T)                                                        \
+    FASTIOU_CB_CLONES static void NAME(const T* row, ptrdiff_t rs, const T* cols, ptrdiff_t m, \
+                                       int mode, T eps, T k, T angle, const T* angles,     \
+                                       T* out) {                                          \
+        const T ax1 = row[0], ay1 = row[rs], ax2 = row[2 * rs], ay2 = row[3 * rs];        \
+        const T area = row[4 * rs], acx = row[5 * rs], acy = row[6 * rs];                  \
+        const T* x1 = cols;                                                                \
+        const T* y1 = cols + m;                                                            \
+        const T* x2 = cols + 2 * m;                                                        \
+        const T* y2 = cols + 3 * m;                                                        \
+        const T* areas = cols + 4 * m;                                                     \
+        const T* cx = cols + 5 * m;                                                        \
+        const T* cy = cols + 6 * m;                                                        \
+        const T zero = 0, one = 1;                                                         \
+        ptrdiff_t j;                                                                       \
+        if (mode == 0) {                                                                   \
+            for (j = 0; j < m; j++) {                                                      \
+                T w = FASTIOU_TMIN(ax2, x2[j]) - FASTIOU_TMAX(ax1, x1[j]);                 \
+                T h = FASTIOU_TMIN(ay2, y2[j]) - FASTIOU_TMAX(ay1, y1[j]);                 \
+                T inter = FASTIOU_CLAMP0(w, zero) * FASTIOU_CLAMP0(h, zero);               \
+                out[j] = inter / (area + areas[j] - inter);                                \
+            }                                                                              \
+        } else if (mode == 1) {                                                            \
+            for (j = 0; j < m; j++) {                                                      \
+                T w = FASTIOU_TMIN(ax2, x2[j]) - FASTIOU_TMAX(ax1, x1[j]);                 \
+                T h = FASTIOU_TMIN(ay2, y2[j]) - FASTIOU_TMAX(ay1, y1[j]);                 \
+                T inter = FASTIOU_CLAMP0(w, zero) * FASTIOU_CLAMP0(h, zero);               \
+                T uni = area + areas[j] - inter;                                           \
+                T iou = inter / uni;                                                       \
+                T ew = FASTIOU_TMAX(ax2, x2[j]) - FASTIOU_TMIN(ax1, x1[j]);                \
+                T eh = FASTIOU_TMAX(ay2, y2[j]) - FASTIOU_TMIN(ay1, y1[j]);                \
+                T enclosed = FASTIOU_CLAMP0(ew, zero) * FASTIOU_CLAMP0(eh, zero);          \
+                out[j] = iou - (enclosed - uni) / enclosed;                                \
+            }                                                                              \
+        } else if (mode == 2) {                                                            \
+            for (j = 0; j < m; j++) {                                                      \
+                T w = FASTIOU_TMIN(ax2, x2[j]) - FASTIOU_TMAX(ax1, x1[j]);                 \
+                T h = FASTIOU_TMIN(ay2, y2[j]) - FASTIOU_TMAX(ay1, y1[j]);                 \
+                T inter = FASTIOU_CLAMP0(w, zero) * FASTIOU_CLAMP0(h, zero);               \
+                T iou = inter / (area + areas[j] - inter);                                 \
+                T ew = FASTIOU_TMAX(ax2, x2[j]) - FASTIOU_TMIN(ax1, x1[j]);                \
+                T eh = FASTIOU_TMAX(ay2, y2[j]) - FASTIOU_TMIN(ay1, y1[j]);                \
+                ew = FASTIOU_CLAMP0(ew, zero);                                             \
+                eh = FASTIOU_CLAMP0(eh, zero);                                             \
+                T dx = acx - cx[j], dy = acy - cy[j];                                      \
+                out[j] = iou - (dx * dx + dy * dy) / (ew * ew + eh * eh + eps);            \
+            }                                                                              \
+        } else {                                                                           \
+            for (j = 0; j < m; j++) {                                                      \
+                T w = FASTIOU_TMIN(ax2, x2[j]) - FASTIOU_TMAX(ax1, x1[j]);                 \
+                T h = FASTIOU_TMIN(ay2, y2[j]) - FASTIOU_TMAX(ay1, y1[j]);                 \
+                T inter = FASTIOU_CLAMP0(w, zero) * FASTIOU_CLAMP0(h, zero);               \
+                T iou = inter / (area + areas[j] - inter);                                 \
+                T ew = FASTIOU_TMAX(ax2, x2[j]) - FASTIOU_TMIN(ax1, x1[j]);                \
+                T eh = FASTIOU_TMAX(ay2, y2[j]) - FASTIOU_TMIN(ay1, y1[j]);                \
+                ew = FASTIOU_CLAMP0(ew, zero);                                             \
+                eh = FASTIOU_CLAMP0(eh, zero);                                             \
+                T dx = acx - cx[j], dy = acy - cy[j];                                      \
+                T diou = iou - (dx * dx + dy * dy) / (ew * ew + eh * eh + eps);            \
+                T d = angle - angles[j];                                                   \
+                T v = k * (d * d);                                                         \
+                T alpha = v / (one - iou + v + eps);                                       \
+                out[j] = diou - alpha * v;                                                 \
+            }                                                                              \
+        }                                                                                  \
+    }
+    FASTIOU_TV_ROW(fastiou_tv_row_f32, float)
+    FASTIOU_TV_ROW(fastiou_tv_row_f64, double)
+
+    /* mmdet's bbox_overlaps of one pair: mode 0 IoU, 1 IoF, 2 GIoU */
+    #define FASTIOU_MM_PAIR(T, AX1, AY1, AX2, AY2, AREA, BX1, BY1, BX2, BY2, BAREA, RESULT)    \
+        {                                                                                  \
+            T w = FASTIOU_TMIN(AX2, BX2) - FASTIOU_TMAX(AX1, BX1);                         \
+            T h = FASTIOU_TMIN(AY2, BY2) - FASTIOU_TMAX(AY1, BY1);                         \
+            T overlap = FASTIOU_CLAMP0(w, zero) * FASTIOU_CLAMP0(h, zero);                 \
+            T uni = mode == 1 ? (AREA) : (AREA) + (BAREA) - overlap;                       \
+            uni = FASTIOU_TMAX(uni, eps);                                                  \
+            T ious = overlap / uni;                                                        \
+            if (mode == 2) {                                                               \
+                T ew = FASTIOU_TMAX(AX2, BX2) - FASTIOU_TMIN(AX1, BX1);                    \
+                T eh = FASTIOU_TMAX(AY2, BY2) - FASTIOU_TMIN(AY1, BY1);                    \
+                T enclosed = FASTIOU_CLAMP0(ew, zero) * FASTIOU_CLAMP0(eh, zero);          \
+                enclosed = FASTIOU_TMAX(enclosed, eps);                                    \
+                ious = ious - (enclosed - uni) / enclosed;                                 \
+            }                                                                              \
+            RESULT = ious;                                                                 \
+        }
+    /* one box of bboxes1 (columns `row`, stride rs) against the m boxes `cols` */
+    #define FASTIOU_MM_ROW(NAME, T)                                                        \
+    FASTIOU_CB_CLONES static void NAME(const T* row, ptrdiff_t rs, const T* cols, ptrdiff_t m, \
+                                       int mode, T eps, T* out) {                         \
+        const T ax1 = row[0], ay1 = row[rs], ax2 = row[2 * rs], ay2 = row[3 * rs];        \
+        const T area = row[4 * rs];                                                        \
+        const T* x1 = cols;                                                                \
+        const T* y1 = cols + m;                                                            \
+        const T* x2 = cols + 2 * m;                                                        \
+        const T* y2 = cols + 3 * m;                                                        \
+        const T* areas = cols + 4 * m;                                                     \
+        const T zero = 0;                                                                  \
+        if (mode == 0) {                                                                   \
+            for (ptrdiff_t j = 0; j < m; j++)                                              \
+                FASTIOU_MM_PAIR(T, ax1, ay1, ax2, ay2, area, x1[j], y1[j], x2[j], y2[j],   \
+                                areas[j], out[j])                                          \
+        } else if (mode == 1) {                                                            \
+            for (ptrdiff_t j = 0; j < m; j++)                                              \
+                FASTIOU_MM_PAIR(T, ax1, ay1, ax2, ay2, area, x1[j], y1[j], x2[j], y2[j],   \
+                                areas[j], out[j])                                          \
+        } else {                                                                           \
+            for (ptrdiff_t j = 0; j < m; j++)                                              \
+                FASTIOU_MM_PAIR(T, ax1, ay1, ax2, ay2, area, x1[j], y1[j], x2[j], y2[j],   \
+                                areas[j], out[j])                                          \
+        }                                                                                  \
+    }                                                                                      \
+    /* pairs first..last-1 of aligned boxes (both column blocks n long) */                 \
+    FASTIOU_CB_CLONES static void NAME##_aligned(const T* rows, const T* cols, ptrdiff_t n, \
+                                                 ptrdiff_t first, ptrdiff_t last, int mode, \
+                                                 T eps, T* out) {                          \
+        const T zero = 0;                                                                  \
+        for (ptrdiff_t i = first; i < last; i++)                                           \
+            FASTIOU_MM_PAIR(T, rows[i], rows[n + i], rows[2 * n + i], rows[3 * n + i],     \
+                            rows[4 * n + i], cols[i], cols[n + i], cols[2 * n + i],        \
+                            cols[3 * n + i], cols[4 * n + i], out[i])                      \
+    }
+    FASTIOU_MM_ROW(fastiou_mm_row_f32, float)
+    FASTIOU_MM_ROW(fastiou_mm_row_f64, double)
+
+    /* cython_bbox: returns 1 when an overlapping pair has a zero union */
+    FASTIOU_CB_CLONES static int fastiou_cython_bbox_row(
+            double bx1, double by1, double bx2, double by2, const double* cols, ptrdiff_t m,
+            double* out) {
+        const double area = (bx2 - bx1 + 1) * (by2 - by1 + 1);
+        const double* qx1 = cols;
+        const double* qy1 = cols + m;
+        const double* qx2 = cols + 2 * m;
+        const double* qy2 = cols + 3 * m;
+        const double* qarea = cols + 4 * m;
+        int zero_union = 0;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            double iw = FASTIOU_CYMIN(bx2, qx2[j]) - FASTIOU_CYMAX(bx1, qx1[j]) + 1;
+            double ih = FASTIOU_CYMIN(by2, qy2[j]) - FASTIOU_CYMAX(by1, qy1[j]) + 1;
+            double inter = iw * ih;
+            double ua = area + qarea[j] - inter;
+            int overlapping = (iw > 0) & (ih > 0);
+            zero_union |= overlapping & (ua == 0);
+            out[j] = overlapping ? inter / ua : 0.0;
+        }
+        return zero_union;
+    }
+
+    /* pycocotools' bbIou: one detection against m ground truths (columns x1, y1, x1 + w,
+       y1 + h, w * h) with their crowd flags */
+    FASTIOU_CB_CLONES static void fastiou_coco_row(
+            double dx1, double dy1, double dw, double dh, const double* cols,
+            const uint8_t* crowd, ptrdiff_t m, double* out) {
+        const double dx2 = dw + dx1, dy2 = dh + dy1, da = dw * dh;
+        const double* gx1 = cols;
+        const double* gy1 = cols + m;
+        const double* gx2 = cols + 2 * m;
+        const double* gy2 = cols + 3 * m;
+        const double* ga = cols + 4 * m;
+        for (ptrdiff_t j = 0; j < m; j++) {
+            double w = FASTIOU_FMIN(dx2, gx2[j]) - FASTIOU_FMAX(dx1, gx1[j]);
+            double h = FASTIOU_FMIN(dy2, gy2[j]) - FASTIOU_FMAX(dy1, gy1[j]);
+            double inter = w * h;
+            double uni = crowd[j] ? da : da + ga[j] - inter;
+            out[j] = ((w <= 0) | (h <= 0)) ? 0.0 : inter / uni;
+        }
+    }
     """
+    void fastiou_tv_row_f32(const float* row, Py_ssize_t rs, const float* cols, Py_ssize_t m,
+                            int mode, float eps, float k, float angle, const float* angles,
+                            float* out) noexcept nogil
+    void fastiou_tv_row_f64(const double* row, Py_ssize_t rs, const double* cols, Py_ssize_t m,
+                            int mode, double eps, double k, double angle, const double* angles,
+                            double* out) noexcept nogil
+    void fastiou_mm_row_f32(const float* row, Py_ssize_t rs, const float* cols, Py_ssize_t m,
+                            int mode, float eps, float* out) noexcept nogil
+    void fastiou_mm_row_f64(const double* row, Py_ssize_t rs, const double* cols, Py_ssize_t m,
+                            int mode, double eps, double* out) noexcept nogil
+    void fastiou_mm_row_f32_aligned(const float* rows, const float* cols, Py_ssize_t n,
+                                    Py_ssize_t first, Py_ssize_t last, int mode, float eps,
+                                    float* out) noexcept nogil
+    void fastiou_mm_row_f64_aligned(const double* rows, const double* cols, Py_ssize_t n,
+                                    Py_ssize_t first, Py_ssize_t last, int mode, double eps,
+                                    double* out) noexcept nogil
+    int fastiou_cython_bbox_row(double bx1, double by1, double bx2, double by2,
+                                const double* cols, Py_ssize_t m, double* out) noexcept nogil
+    void fastiou_coco_row(double dx1, double dy1, double dw, double dh, const double* cols,
+                          const uint8_t* crowd, Py_ssize_t m, double* out) noexcept nogil
 
 ctypedef fused real:
     float
     double
-
-# modes and formats, as the Python wrappers number them
-cdef enum:
-    TV_IOU = 0
-    TV_GIOU = 1
-    TV_DIOU = 2
-    TV_CIOU = 3
-
-cdef enum:
-    MM_IOU = 0
-    MM_IOF = 1
-    MM_GIOU = 2
 
 cdef enum:
     FMT_XYXY = 0
     FMT_XYWH = 1
     FMT_CXCYWH = 2
 
-# per-box columns
 cdef enum:
     X1 = 0
     Y1 = 1
@@ -70,37 +281,7 @@ cdef enum:
     CY = 6
     FIELDS = 7
 
-
-cdef inline real tmax(real a, real b) noexcept nogil:
-    """torch.max(a, b) (elementwise): NaN when either is NaN."""
-    return a if (a > b or a != a) else b
-
-
-cdef inline real tmin(real a, real b) noexcept nogil:
-    """torch.min(a, b) (elementwise): NaN when either is NaN."""
-    return a if (a < b or a != a) else b
-
-
-cdef inline real clamp0(real a) noexcept nogil:
-    """torch's ``clamp(min=0)``: NaN stays NaN."""
-    return 0 if a < 0 else a
-
-
-cdef inline double cython_min(double a, double b) noexcept nogil:
-    return b if b < a else a
-
-
-cdef inline double cython_max(double a, double b) noexcept nogil:
-    return b if b > a else a
-
-
-cdef inline double c_fmin(double a, double b) noexcept nogil:
-    """C's fmin: a NaN operand is ignored (NaN only when both are)."""
-    return a if (a < b or b != b) else b
-
-
-cdef inline double c_fmax(double a, double b) noexcept nogil:
-    return a if (a > b or b != b) else b
+TV_CIOU = 3
 
 
 cdef void torch_columns(const real* boxes, Py_ssize_t n, int fmt, real* columns) noexcept nogil:
@@ -137,145 +318,88 @@ cdef void torch_columns(const real* boxes, Py_ssize_t n, int fmt, real* columns)
         columns[CY * n + k] = (b + d) / two
 
 
-cdef void torchvision_row(const real* row, Py_ssize_t rs, const real* cols, Py_ssize_t m,
-                          int mode, real eps, real k, real angle, const real* angles,
-                          real* out) noexcept nogil:
-    """One box of `boxes1` (columns `row`, stride `rs`) against the `m` boxes `cols`:
-    torchvision's box_iou / generalized_box_iou / distance_box_iou / complete_box_iou."""
-    cdef real ax1 = row[X1 * rs], ay1 = row[Y1 * rs], ax2 = row[X2 * rs], ay2 = row[Y2 * rs]
-    cdef real area = row[AREA * rs], acx = row[CX * rs], acy = row[CY * rs]
-    cdef const real* x1 = cols
-    cdef const real* y1 = cols + Y1 * m
-    cdef const real* x2 = cols + X2 * m
-    cdef const real* y2 = cols + Y2 * m
-    cdef const real* areas = cols + AREA * m
-    cdef const real* cx = cols + CX * m
-    cdef const real* cy = cols + CY * m
-    cdef real one = 1
-    cdef real w, h, inter, union, iou, ew, eh, enclosed, dx, dy, diou, d, v, alpha
-    cdef Py_ssize_t j
-    if mode == TV_IOU:
-        for j in range(m):
-            w = clamp0(tmin(ax2, x2[j]) - tmax(ax1, x1[j]))
-            h = clamp0(tmin(ay2, y2[j]) - tmax(ay1, y1[j]))
-            inter = w * h
-            out[j] = inter / (area + areas[j] - inter)
-    elif mode == TV_GIOU:
-        for j in range(m):
-            w = clamp0(tmin(ax2, x2[j]) - tmax(ax1, x1[j]))
-            h = clamp0(tmin(ay2, y2[j]) - tmax(ay1, y1[j]))
-            inter = w * h
-            union = area + areas[j] - inter
-            iou = inter / union
-            ew = clamp0(tmax(ax2, x2[j]) - tmin(ax1, x1[j]))
-            eh = clamp0(tmax(ay2, y2[j]) - tmin(ay1, y1[j]))
-            enclosed = ew * eh
-            out[j] = iou - (enclosed - union) / enclosed
-    else:
-        for j in range(m):
-            w = clamp0(tmin(ax2, x2[j]) - tmax(ax1, x1[j]))
-            h = clamp0(tmin(ay2, y2[j]) - tmax(ay1, y1[j]))
-            inter = w * h
-            iou = inter / (area + areas[j] - inter)
-            ew = clamp0(tmax(ax2, x2[j]) - tmin(ax1, x1[j]))
-            eh = clamp0(tmax(ay2, y2[j]) - tmin(ay1, y1[j]))
-            dx = acx - cx[j]
-            dy = acy - cy[j]
-            diou = iou - (dx * dx + dy * dy) / (ew * ew + eh * eh + eps)
-            if mode == TV_DIOU:
-                out[j] = diou
-            else:
-                d = angle - angles[j]
-                v = k * (d * d)
-                alpha = v / (one - iou + v + eps)
-                out[j] = diou - alpha * v
+def _scratch(like):
+    """``(B, FIELDS * n)`` scratch columns of the dtype of `like` (``(B, n, 4)``)."""
+    return np.empty((like.shape[0], FIELDS * like.shape[1]), dtype=like.dtype)
 
 
 def torchvision_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int fmt,
                          int mode, double eps, const real[:, ::1] angles1,
                          const real[:, ::1] angles2, real[::1] out, int n_threads):
     """torchvision's pairwise overlaps of ``(B, N, 4)`` and ``(B, M, 4)`` boxes into the
-    flat ``(B * N * M)`` `out`. `fmt` only with ``mode`` IoU; `angles1`/`angles2` (the
-    per-box ``atan(w / h)``, ``(B, N)`` and ``(B, M)``) only for CIoU, else None."""
+    flat ``(B * N * M)`` `out`. `fmt` only with ``mode`` IoU (0); `angles1`/`angles2` (the
+    per-box ``atan(w / h)``, ``(B, N)`` and ``(B, M)``) only for CIoU (3), else None."""
     cdef Py_ssize_t n_batches = boxes1.shape[0], n = boxes1.shape[1], m = boxes2.shape[1]
     cdef Py_ssize_t r, b, i
     cdef real k = <real>(4.0 / (3.141592653589793 * 3.141592653589793))
     if n_batches * n == 0 or m == 0:
         return
-    cdef real[:, ::1] rows = _scratch(boxes1)
-    cdef real[:, ::1] cols = _scratch(boxes2)
+    cdef real[:, ::1] rows = _scratch(np.asarray(boxes1))
+    cdef real[:, ::1] cols = _scratch(np.asarray(boxes2))
     cdef bint ciou = mode == TV_CIOU
+    cdef real* row_data = &rows[0, 0]
+    cdef real* col_data = &cols[0, 0]
+    cdef real* out_data = &out[0]
+    cdef const real* angle_rows = &angles1[0, 0] if ciou else NULL
+    cdef const real* angle_cols = &angles2[0, 0] if ciou else NULL
     with nogil:
         for b in range(n_batches):
-            torch_columns(&boxes1[b, 0, 0], n, fmt, &rows[b, 0])
-            torch_columns(&boxes2[b, 0, 0], m, fmt, &cols[b, 0])
+            torch_columns(&boxes1[b, 0, 0], n, fmt, row_data + b * FIELDS * n)
+            torch_columns(&boxes2[b, 0, 0], m, fmt, col_data + b * FIELDS * m)
         for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
             b = r // n
             i = r - b * n
-            torchvision_row(&rows[b, i], n, &cols[b, 0], m, mode, <real>eps, k,
-                            angles1[b, i] if ciou else 0,
-                            &angles2[b, 0] if ciou else NULL, &out[r * m])
-
-
-cdef real[:, ::1] _scratch(const real[:, :, ::1] like):
-    """``(B, FIELDS * n)`` scratch columns of `like`'s dtype (one block per batch)."""
-    import numpy as np
-    dtype = np.float32 if real is float else np.float64
-    return np.empty((like.shape[0], FIELDS * like.shape[1]), dtype=dtype)
-
-
-cdef void mmdet_row(const real* row, Py_ssize_t rs, const real* cols, Py_ssize_t cs,
-                    Py_ssize_t m, int mode, real eps, real* out) noexcept nogil:
-    """mmdet's bbox_overlaps of one box of `bboxes1` against `m` boxes of `bboxes2`
-    (column stride `cs`; for aligned pairs `m` is 1)."""
-    cdef real ax1 = row[X1 * rs], ay1 = row[Y1 * rs], ax2 = row[X2 * rs], ay2 = row[Y2 * rs]
-    cdef real area = row[AREA * rs]
-    cdef const real* x1 = cols
-    cdef const real* y1 = cols + Y1 * cs
-    cdef const real* x2 = cols + X2 * cs
-    cdef const real* y2 = cols + Y2 * cs
-    cdef const real* areas = cols + AREA * cs
-    cdef real w, h, overlap, union, ious, ew, eh, enclosed
-    cdef Py_ssize_t j
-    for j in range(m):
-        w = clamp0(tmin(ax2, x2[j]) - tmax(ax1, x1[j]))
-        h = clamp0(tmin(ay2, y2[j]) - tmax(ay1, y1[j]))
-        overlap = w * h
-        if mode == MM_IOF:
-            union = tmax(area, eps)
-        else:
-            union = tmax(area + areas[j] - overlap, eps)
-        ious = overlap / union
-        if mode == MM_GIOU:
-            ew = clamp0(tmax(ax2, x2[j]) - tmin(ax1, x1[j]))
-            eh = clamp0(tmax(ay2, y2[j]) - tmin(ay1, y1[j]))
-            enclosed = tmax(ew * eh, eps)
-            out[j] = ious - (enclosed - union) / enclosed
-        else:
-            out[j] = ious
+            if real is float:
+                fastiou_tv_row_f32(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                   m, mode, <float>eps, k,
+                                   angle_rows[r] if ciou else 0,
+                                   angle_cols + b * m if ciou else NULL, out_data + r * m)
+            else:
+                fastiou_tv_row_f64(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                   m, mode, eps, k,
+                                   angle_rows[r] if ciou else 0,
+                                   angle_cols + b * m if ciou else NULL, out_data + r * m)
 
 
 def mmdet_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int mode,
                    bint aligned, double eps, real[::1] out, int n_threads):
-    """mmdet's bbox_overlaps of ``(B, N, 4)`` and ``(B, M, 4)`` boxes into the flat `out`
-    (``B * N * M`` values, or ``B * N`` when `aligned`)."""
+    """mmdet's bbox_overlaps (mode 0 IoU, 1 IoF, 2 GIoU) of ``(B, N, 4)`` and ``(B, M, 4)``
+    boxes into the flat `out` (``B * N * M`` values, or ``B * N`` when `aligned`)."""
     cdef Py_ssize_t n_batches = boxes1.shape[0], n = boxes1.shape[1], m = boxes2.shape[1]
     cdef Py_ssize_t r, b, i
     if n_batches * n == 0 or m == 0:
         return
-    cdef real[:, ::1] rows = _scratch(boxes1)
-    cdef real[:, ::1] cols = _scratch(boxes2)
+    cdef real[:, ::1] rows = _scratch(np.asarray(boxes1))
+    cdef real[:, ::1] cols = _scratch(np.asarray(boxes2))
+    cdef real* row_data = &rows[0, 0]
+    cdef real* col_data = &cols[0, 0]
+    cdef real* out_data = &out[0]
+    cdef int t, threads = n_threads
     with nogil:
         for b in range(n_batches):
-            torch_columns(&boxes1[b, 0, 0], n, FMT_XYXY, &rows[b, 0])
-            torch_columns(&boxes2[b, 0, 0], m, FMT_XYXY, &cols[b, 0])
-        for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
-            b = r // n
-            i = r - b * n
-            if aligned:
-                mmdet_row(&rows[b, i], n, &cols[b, i], m, 1, mode, <real>eps, &out[r])
-            else:
-                mmdet_row(&rows[b, i], n, &cols[b, 0], m, m, mode, <real>eps, &out[r * m])
+            torch_columns(&boxes1[b, 0, 0], n, FMT_XYXY, row_data + b * FIELDS * n)
+            torch_columns(&boxes2[b, 0, 0], m, FMT_XYXY, col_data + b * FIELDS * m)
+        if aligned:
+            for b in range(n_batches):
+                for t in prange(threads, num_threads=threads, schedule="static"):
+                    if real is float:
+                        fastiou_mm_row_f32_aligned(row_data + b * FIELDS * n, col_data + b * FIELDS * n,
+                                                   n, n * t // threads, n * (t + 1) // threads, mode,
+                                                   <float>eps, out_data + b * n)
+                    else:
+                        fastiou_mm_row_f64_aligned(row_data + b * FIELDS * n, col_data + b * FIELDS * n,
+                                                   n, n * t // threads, n * (t + 1) // threads, mode,
+                                                   eps, out_data + b * n)
+        else:
+            for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
+                b = r // n
+                i = r - b * n
+                if real is float:
+                    fastiou_mm_row_f32(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                       m, mode, <float>eps, out_data + r * m)
+                else:
+                    fastiou_mm_row_f64(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                       m, mode, eps, out_data + r * m)
 
 
 def cython_bbox_overlaps(const double[:, ::1] boxes, const double[:, ::1] query_boxes,
@@ -284,49 +408,25 @@ def cython_bbox_overlaps(const double[:, ::1] boxes, const double[:, ::1] query_
     query boxes into the ``(N, K)`` `out`. Returns True when a pair would divide by a
     zero union (cython_bbox raises ZeroDivisionError there)."""
     cdef Py_ssize_t n = boxes.shape[0], m = query_boxes.shape[0], i, j
-    cdef double[:, ::1] cols = _cython_bbox_columns(query_boxes)
-    cdef double bx1, by1, bx2, by2, area, iw, ih, inter, ua
-    cdef const double* qx1
-    cdef const double* qy1
-    cdef const double* qx2
-    cdef const double* qy2
-    cdef const double* qarea
     cdef int zero_union = 0
     if n == 0 or m == 0:
         return False
-    qx1 = &cols[0, 0]
-    qy1 = &cols[1, 0]
-    qx2 = &cols[2, 0]
-    qy2 = &cols[3, 0]
-    qarea = &cols[4, 0]
-    with nogil:
-        for i in prange(n, num_threads=n_threads, schedule="static"):
-            bx1 = boxes[i, 0]
-            by1 = boxes[i, 1]
-            bx2 = boxes[i, 2]
-            by2 = boxes[i, 3]
-            area = (bx2 - bx1 + 1) * (by2 - by1 + 1)
-            for j in range(m):
-                iw = cython_min(bx2, qx2[j]) - cython_max(bx1, qx1[j]) + 1
-                ih = cython_min(by2, qy2[j]) - cython_max(by1, qy1[j]) + 1
-                inter = iw * ih
-                ua = area + qarea[j] - inter
-                zero_union |= iw > 0 and ih > 0 and ua == 0
-                out[i, j] = inter / ua if (iw > 0 and ih > 0) else 0
-    return zero_union != 0
-
-
-cdef double[:, ::1] _cython_bbox_columns(const double[:, ::1] boxes):
-    import numpy as np
-    cdef Py_ssize_t m = boxes.shape[0], j
     cdef double[:, ::1] cols = np.empty((5, m), dtype=np.float64)
     for j in range(m):
-        cols[0, j] = boxes[j, 0]
-        cols[1, j] = boxes[j, 1]
-        cols[2, j] = boxes[j, 2]
-        cols[3, j] = boxes[j, 3]
-        cols[4, j] = (boxes[j, 2] - boxes[j, 0] + 1) * (boxes[j, 3] - boxes[j, 1] + 1)
-    return cols
+        cols[0, j] = query_boxes[j, 0]
+        cols[1, j] = query_boxes[j, 1]
+        cols[2, j] = query_boxes[j, 2]
+        cols[3, j] = query_boxes[j, 3]
+        cols[4, j] = (query_boxes[j, 2] - query_boxes[j, 0] + 1) * (query_boxes[j, 3] - query_boxes[j, 1] + 1)
+    cdef const double* box_data = &boxes[0, 0]
+    cdef const double* col_data = &cols[0, 0]
+    cdef double* out_data = &out[0, 0]
+    with nogil:
+        for i in prange(n, num_threads=n_threads, schedule="static"):
+            zero_union |= fastiou_cython_bbox_row(box_data[4 * i], box_data[4 * i + 1],
+                                                  box_data[4 * i + 2], box_data[4 * i + 3],
+                                                  col_data, m, out_data + i * m)
+    return zero_union != 0
 
 
 def coco_box_overlaps(const double[:, ::1] dt, const double[:, ::1] gt, const uint8_t[::1] iscrowd,
@@ -334,38 +434,43 @@ def coco_box_overlaps(const double[:, ::1] dt, const double[:, ::1] gt, const ui
     """pycocotools' bbIou of ``(m, 4)`` detections and ``(n, 4)`` ground truths (xywh) with
     one crowd flag per ground truth, into the ``(m, n)`` `out`."""
     cdef Py_ssize_t m = dt.shape[0], n = gt.shape[0], i, j
-    cdef double[:, ::1] cols
-    cdef double dx1, dy1, dx2, dy2, da, w, h, inter, union
-    cdef const double* gx1
-    cdef const double* gy1
-    cdef const double* gx2
-    cdef const double* gy2
-    cdef const double* ga
     if m == 0 or n == 0:
         return
-    import numpy as np
-    cols = np.empty((5, n), dtype=np.float64)
+    cdef double[:, ::1] cols = np.empty((5, n), dtype=np.float64)
     for j in range(n):
         cols[0, j] = gt[j, 0]
         cols[1, j] = gt[j, 1]
         cols[2, j] = gt[j, 2] + gt[j, 0]
         cols[3, j] = gt[j, 3] + gt[j, 1]
         cols[4, j] = gt[j, 2] * gt[j, 3]
-    gx1 = &cols[0, 0]
-    gy1 = &cols[1, 0]
-    gx2 = &cols[2, 0]
-    gy2 = &cols[3, 0]
-    ga = &cols[4, 0]
+    cdef const double* dt_data = &dt[0, 0]
+    cdef const double* col_data = &cols[0, 0]
+    cdef const uint8_t* crowd = &iscrowd[0]
+    cdef double* out_data = &out[0, 0]
     with nogil:
         for i in prange(m, num_threads=n_threads, schedule="static"):
-            dx1 = dt[i, 0]
-            dy1 = dt[i, 1]
-            dx2 = dt[i, 2] + dt[i, 0]
-            dy2 = dt[i, 3] + dt[i, 1]
-            da = dt[i, 2] * dt[i, 3]
-            for j in range(n):
-                w = c_fmin(dx2, gx2[j]) - c_fmax(dx1, gx1[j])
-                h = c_fmin(dy2, gy2[j]) - c_fmax(dy1, gy1[j])
-                inter = w * h
-                union = da if iscrowd[j] != 0 else da + ga[j] - inter
-                out[i, j] = 0 if (w <= 0 or h <= 0) else inter / union
+            fastiou_coco_row(dt_data[4 * i], dt_data[4 * i + 1], dt_data[4 * i + 2],
+                             dt_data[4 * i + 3], col_data, crowd, n, out_data + i * n)
+
+
+def regular_boxes(const real[:, ::1] boxes, double offset, double min_area):
+    """Whether every ``(x1, y1, x2, y2)`` box is finite with ``w = x2 - x1 + offset > 0``,
+    ``h = y2 - y1 + offset > 0`` and a finite area ``w * h >= min_area`` (> 0), all in the
+    boxes' dtype. For such boxes fastiou's own IoU kernel (``_boxes``, with the same
+    `offset`) gives the peers' values bit for bit: its clamps and its 0/0 and NaN rules
+    never apply, and its cap at 1 never binds in xyxy. The wrappers then take that
+    (faster) kernel."""
+    cdef Py_ssize_t k, n = boxes.shape[0]
+    cdef real w, h, area
+    cdef real off = <real>offset
+    cdef real least = <real>min_area
+    cdef bint ok = True
+    with nogil:
+        for k in range(n):
+            w = boxes[k, 2] - boxes[k, 0] + off
+            h = boxes[k, 3] - boxes[k, 1] + off
+            area = w * h
+            ok &= (isfinite(boxes[k, 0]) and isfinite(boxes[k, 1]) and isfinite(boxes[k, 2])
+                   and isfinite(boxes[k, 3]) and w > 0 and h > 0 and isfinite(area)
+                   and area > 0 and area >= least)
+    return ok

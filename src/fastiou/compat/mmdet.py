@@ -126,7 +126,16 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
         return T.wrap(np.zeros(shape, dtype=first.dtype), (bboxes1, bboxes2))
     eps = T.check_eps(eps)
     dtype = first.dtype
-    if dtype == second.dtype and dtype in (np.float32, np.float64) and first.shape[-1] == 4 \
+    result = None
+    if mode == "iou" and not is_aligned and dtype in (np.float32, np.float64):
+        # fastiou's own kernel where it provably agrees: regular boxes whose areas are at
+        # least twice eps, so that the union is never raised to eps
+        with np.errstate(over="ignore"):
+            least = 2 * float(dtype.type(eps))
+        result = T.core_iou(first, second, 0.0, least if least > 0 else 0.0)
+    if result is not None:
+        pass
+    elif dtype == second.dtype and dtype in (np.float32, np.float64) and first.shape[-1] == 4 \
             and second.shape[-1] == 4:
         n_batches = int(np.prod(batch, dtype=np.int64))
         rows_array = np.ascontiguousarray(first, dtype=dtype).reshape(n_batches, rows, 4)

@@ -29,7 +29,8 @@ import numpy as np
 
 from fastiou import _compat_boxes
 from fastiou.compat._tensors import threads_for
-from fastiou.masks import _rle_counts, mask_iou
+from fastiou._threads import resolve_n_threads
+from fastiou.masks import _rle_counts, pack_runs, packed_pair_iou
 
 __all__ = ["iou"]
 
@@ -39,7 +40,6 @@ class _Rles(list):
 
     def __init__(self, objs):
         super().__init__()
-        self.dicts = objs
         for k, obj in enumerate(objs):
             counts = obj["counts"]
             size = obj["size"]
@@ -144,14 +144,23 @@ def _walk_iou(dt_counts, gt_counts, crowd):
     return inter / union
 
 
+def _mask_iou(dt, gt, iscrowd):
+    """fastiou's mask IoU of parsed RLEs of one size (their pixel sets, crowd as
+    pycocotools)."""
+    size = dt[0][0]
+    packed1, stats1 = pack_runs([runs for _, runs in dt], size)
+    packed2, stats2 = pack_runs([runs for _, runs in gt], size)
+    return packed_pair_iou(packed1, stats1, packed2, stats2,
+                           np.ascontiguousarray(iscrowd, dtype=np.uint8), resolve_n_threads(None))
+
+
 def _rle_iou(dt, gt, iscrowd):
     sizes_dt = [size for size, _ in dt]
     sizes_gt = [size for size, _ in gt]
     odd_dt = [_irregular(counts) for _, counts in dt]
     odd_gt = [_irregular(counts) for _, counts in gt]
-    crowd = iscrowd.astype(bool)
     if len(set(sizes_dt) | set(sizes_gt)) == 1 and not any(odd_dt) and not any(odd_gt):
-        return mask_iou(dt.dicts, gt.dicts, iscrowd=crowd)
+        return _mask_iou(dt, gt, iscrowd)
     # pycocotools first computes the IoU of the masks' boxes (rleToBbox) and looks at the
     # masks only where that is positive: there, masks of different sizes give -1
     boxes_dt = np.array([_rle_box(size, counts) for size, counts in dt])
@@ -160,14 +169,13 @@ def _rle_iou(dt, gt, iscrowd):
     for size in set(sizes_dt) & set(sizes_gt):
         rows = [k for k, s in enumerate(sizes_dt) if s == size]
         cols = [k for k, s in enumerate(sizes_gt) if s == size]
-        block = mask_iou([dt.dicts[k] for k in rows], [gt.dicts[k] for k in cols],
-                         iscrowd=crowd[cols])
+        block = _mask_iou([dt[k] for k in rows], [gt[k] for k in cols], iscrowd[cols])
         for r, k in enumerate(rows):
             for c, g in enumerate(cols):
                 if out[k, g] == 0:
                     continue
                 if odd_dt[k] or odd_gt[g]:
-                    out[k, g] = _walk_iou(dt[k][1], gt[g][1], crowd[g])
+                    out[k, g] = _walk_iou(dt[k][1], gt[g][1], iscrowd[g])
                 else:
                     out[k, g] = block[r, c]
     return out

@@ -53,6 +53,11 @@ def _check_area_shape(array):
 
 def _area(array, fmt):
     """torchvision's box_area of an ndarray (after the shape check)."""
+    if array.dtype in (np.float32, np.float64):  # the common case, without the dtype rules
+        with np.errstate(all="ignore"):
+            if fmt == "xyxy":
+                return (array[..., 2] - array[..., 0]) * (array[..., 3] - array[..., 1])
+            return array[..., 2] * array[..., 3]
     array = T.upcast(array)
     if fmt == "xyxy":
         return T.mul(T.sub(array[..., 2], array[..., 0]), T.sub(array[..., 3], array[..., 1]))
@@ -355,11 +360,13 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
         )
     _check_fmt(fmt, AXIS_ALIGNED + ROTATED)
     first, second = _pair_arrays(boxes1, boxes2)
-    dtype = _kernel_dtype(first, second, widened=False)
-    if dtype is not None:
-        result = _kernel(first, second, dtype, fmt, MODES["iou"], 0.0)
-    else:
-        result = _iou(first, second, fmt)
+    result = T.core_iou(first, second, 0.0) if fmt == "xyxy" else None
+    if result is None:
+        dtype = _kernel_dtype(first, second, widened=False)
+        if dtype is not None:
+            result = _kernel(first, second, dtype, fmt, MODES["iou"], 0.0)
+        else:
+            result = _iou(first, second, fmt)
     return T.wrap(result, (boxes1, boxes2))
 
 
