@@ -17,6 +17,7 @@ import numpy as np
 
 from fastiou import _boxes, _compat_boxes
 from fastiou._threads import resolve_n_threads, threads_for_size
+from fastiou._validation import as_array
 
 DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
 # as fastiou.boxes: below this many pairs per thread a call runs on fewer threads
@@ -45,10 +46,7 @@ def unwrap(values, name):
             return values.numpy()  # a plain CPU tensor: no copy, the quickest way
         except (RuntimeError, TypeError):  # requires grad, on another device, conj/neg bit
             return values.detach().cpu().resolve_conj().resolve_neg().numpy()
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be a tensor or array-like; could not convert it: {exc}") from exc
+    array = as_array(values, name, "a tensor or array-like")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
     if not array.dtype.isnative:

@@ -102,8 +102,8 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
     array([[0.5, 0. ],
            [0. , 0. ]], dtype=float32)
     >>> bbox_overlaps(a, b, mode="giou").round(4)
-    array([[ 0.5   , -0.5   ],
-           [-0.3333, -0.9333]], dtype=float32)
+    array([[ 0.5   ,  0.    ],
+           [-0.25  , -0.5556]], dtype=float32)
     """
     assert isinstance(mode, str) and mode in MODES, f"Unsupported mode {mode}"
     first = T.unwrap(bboxes1, "bboxes1")

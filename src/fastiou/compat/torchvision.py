@@ -245,6 +245,25 @@ def _xyxy_from(array, fmt):
     return (T.sub(cx, half_w), T.sub(cy, half_h), T.add(cx, half_w), T.add(cy, half_h))
 
 
+def _convert_float(array, in_fmt, out_fmt):
+    """box_convert of float32 or float64 boxes: torchvision's formulas in the boxes'
+    dtype (the same operations as the general path, without its dtype rules)."""
+    a, b, c, d = (array[..., k] for k in range(4))
+    half, two = array.dtype.type(0.5), array.dtype.type(2)
+    with np.errstate(all="ignore"):
+        if in_fmt == "xywh":
+            a, b, c, d = a, b, a + c, b + d
+        elif in_fmt == "cxcywh":
+            a, b, c, d = a - half * c, b - half * d, a + half * c, b + half * d
+        if out_fmt == "xywh":
+            columns = (a, b, c - a, d - b)
+        elif out_fmt == "cxcywh":
+            columns = ((a + c) / two, (b + d) / two, c - a, d - b)
+        else:
+            columns = (a, b, c, d)
+        return np.stack(columns, axis=-1)
+
+
 def _stack(columns):
     dtype = columns[0].dtype
     for column in columns[1:]:
@@ -301,6 +320,8 @@ def box_convert(boxes, in_fmt, out_fmt):
         raise IndexError("`boxes` must have shape (..., 4), got a 0-d array")
     if array.shape[-1] != 4:
         raise ValueError(f"`boxes` must have 4 values in its last axis, got shape {array.shape}")
+    if array.dtype in (np.float32, np.float64):
+        return T.wrap(_convert_float(array, in_fmt, out_fmt), (boxes,))
     if in_fmt == "xyxy":
         corners = tuple(array[..., k] for k in range(4))
     else:
@@ -486,6 +507,6 @@ def complete_box_iou(boxes1, boxes2, eps=1e-7):
     >>> from fastiou.compat.torchvision import complete_box_iou
     >>> a = np.array([[0, 0, 2, 2]], dtype=np.float64)
     >>> complete_box_iou(a, np.array([[1, 1, 3, 4]], dtype=np.float64)).round(6)
-    array([[-0.001616]])
+    array([[-0.019165]])
     """
     return _distance_family(boxes1, boxes2, eps, "ciou")
