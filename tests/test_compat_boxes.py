@@ -419,3 +419,99 @@ def test_mmdet_quirks():
     with pytest.raises(AssertionError):
         bbox_overlaps(empty, empty, mode="diou")
     assert repr(BboxOverlaps2D(2.0, "fp16")) == "BboxOverlaps2D(scale=2.0, dtype=fp16)"
+
+
+# ---------------------------------------------------------------- every error path, named
+
+def _error_cases():
+    """(name, peer call, compat call) for each way the peers refuse input; the compat call
+    must raise the peer's exception type (a subclass where the peer raises Exception)."""
+    f64 = np.array([[0.0, 0.0, 4.0, 4.0]])
+    cases = []
+    cb = ("cython_bbox", lambda: _cython_bbox(), "fastiou.compat.cython_bbox", "bbox_overlaps")
+    for name, args in [
+        ("float32", (f64.astype(np.float32), f64)), ("int64", (f64, f64.astype(np.int64))),
+        ("list", (f64.tolist(), f64)), ("1-d", (f64[0], f64)), ("3-d", (f64, f64[None])),
+        ("query 3 columns", (f64, f64[:, :3].copy())), ("boxes 2 columns", (f64[:, :2].copy(), f64)),
+        ("boxes 3 columns overlapping", (f64[:, :3].copy(), f64)),
+        ("big-endian", (f64.astype(">f8"), f64)), ("tuple", (tuple(f64), f64)),
+    ]:
+        cases.append((f"cython_bbox {name}", cb, args, {}))
+    coco = ("pycocotools", lambda: _coco(), "fastiou.compat.pycocotools", "iou")
+    rle = {"size": [2, 2], "counts": b"04"}
+    for name, args in [
+        ("crowd -1", (f64, f64, [-1])), ("crowd None", (f64, f64, None)), ("crowd scalar", (f64, f64, 0)),
+        ("crowd length", (f64, f64, [0, 0])), ("crowd nested", (f64, f64, [[0]])),
+        ("crowd nan", (f64, f64, [np.nan])), ("1-d float array", (f64[0], f64, [0])),
+        ("5 columns", (np.zeros((1, 5)), f64, [0])), ("tuple", ((f64,), f64, [0])),
+        ("list of tuples", ([(0, 0, 4, 4)], f64, [0])), ("strings", (np.array([["a"] * 4]), f64, [0])),
+        ("boxes and RLE", (f64, [rle], [0])), ("uncompressed RLE", ([{"size": [2, 2], "counts": [4]}], [rle], [0])),
+        ("RLE without counts", ([{"size": [2, 2]}], [rle], [0])), ("gt of numbers", (f64, [0, 0, 4, 4], [0])),
+    ]:
+        cases.append((f"pycocotools {name}", coco, args, {}))
+    return cases
+
+
+@pytest.mark.parametrize("case", _error_cases(), ids=lambda case: case[0])
+def test_error_paths_match(case):
+    import importlib
+    _, (_, load_peer, module, function), args, kwargs = case
+    peer = load_peer()
+    peer_function = getattr(peer, function) if not callable(peer) else peer
+    compat_function = getattr(importlib.import_module(module), function)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as expected:
+            peer_function(*args, **kwargs)
+    with pytest.raises(type(expected.value)):
+        compat_function(*args, **kwargs)
+
+
+def _torch_error_cases():
+    torch = pytest.importorskip("torch")
+    box = torch.tensor([[0.0, 0.0, 4.0, 4.0]])
+    tv = [
+        ("box_iou 1-d boxes2", "box_iou", (box, box[0]), {}),
+        ("box_iou 3 columns", "box_iou", (box, box[:, :3]), {}),
+        ("box_iou 5 columns", "box_iou", (torch.zeros((1, 5)), box), {}),
+        ("box_iou batch", "box_iou", (torch.zeros((2, 1, 4)), torch.zeros((3, 1, 4))), {}),
+        ("box_iou 0-d", "box_iou", (torch.tensor(1.0), box), {}),
+        ("box_iou fmt", "box_iou", (box, box), {"fmt": "yxyx"}),
+        ("generalized 5 columns", "generalized_box_iou", (box, torch.zeros((1, 5))), {}),
+        ("distance 1-d", "distance_box_iou", (box, box[0]), {}),
+        ("complete 3 columns", "complete_box_iou", (box[:, :3], box), {}),
+        ("box_area fmt", "box_area", (box,), {"fmt": "abcd"}),
+        ("box_area 3 columns", "box_area", (box[:, :3],), {}),
+        ("box_convert fmt", "box_convert", (box, "xyxy", "abcd"), {}),
+        ("box_convert 3 columns", "box_convert", (box[:, :3], "xyxy", "xywh"), {}),
+        ("box_convert 0-d", "box_convert", (torch.tensor(1.0), "xyxy", "xywh"), {}),
+        ("box_iou bool", "box_iou", (box.bool(), box.bool()), {}),
+    ]
+    mm = [
+        ("mode", "bbox_overlaps", (box, box, "diou"), {}),
+        ("3 columns", "bbox_overlaps", (box[:, :3], box), {}),
+        ("batch", "bbox_overlaps", (box[None], box), {}),
+        ("aligned counts", "bbox_overlaps", (box, torch.zeros((2, 4)), "iou", True), {}),
+        ("1-d", "bbox_overlaps", (box[0], box[0]), {}),
+        ("0-d", "bbox_overlaps", (torch.tensor(1.0), box), {}),
+    ]
+    return tv, mm
+
+
+def test_torch_error_paths_match():
+    from fastiou.compat import mmdet as mm_compat
+    from fastiou.compat import torchvision as tv_compat
+    tv_cases, mm_cases = _torch_error_cases()
+    for peer, compat, cases in ((peer_sources.torchvision_boxes(), tv_compat, tv_cases),
+                                (peer_sources.mmdet_iou_calculator(), mm_compat, mm_cases)):
+        for name, function, args, kwargs in cases:
+            with pytest.raises(Exception) as expected:
+                getattr(peer, function)(*args, **kwargs)
+            with pytest.raises(type(expected.value)):
+                getattr(compat, function)(*args, **kwargs)
+    torch = pytest.importorskip("torch")
+    calculator = peer_sources.mmdet_iou_calculator().BboxOverlaps2D()
+    with pytest.raises(AssertionError):
+        calculator(torch.zeros((1, 6)), torch.zeros((1, 4)))
+    with pytest.raises(AssertionError):
+        mm_compat.BboxOverlaps2D()(torch.zeros((1, 6)), torch.zeros((1, 4)))

@@ -105,22 +105,24 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
     array([[ 0.5   ,  0.    ],
            [-0.25  , -0.5556]], dtype=float32)
     """
-    assert isinstance(mode, str) and mode in MODES, f"Unsupported mode {mode}"
+    if not (isinstance(mode, str) and mode in MODES):
+        raise AssertionError(f"`mode` must be one of {MODES}, got {mode!r}")
     first = T.unwrap(bboxes1, "bboxes1")
     second = T.unwrap(bboxes2, "bboxes2")
     for array in (first, second):
         if array.ndim == 0:
             raise IndexError("a 0-d input has no last axis")
-        assert array.shape[-1] == 4 or array.shape[0] == 0, \
-            f"boxes must have shape (..., 4) (or an empty first axis), got {array.shape}"
-    assert first.shape[:-2] == second.shape[:-2], \
-        f"the batch axes must be equal, got {first.shape[:-2]} and {second.shape[:-2]}"
+        if not (array.shape[-1] == 4 or array.shape[0] == 0):
+            raise AssertionError(f"boxes must have shape (..., 4) (or an empty first axis), got {array.shape}")
+    if first.shape[:-2] != second.shape[:-2]:
+        raise AssertionError(f"the batch axes must be equal, got {first.shape[:-2]} and {second.shape[:-2]}")
     if first.ndim < 2 or second.ndim < 2:
         raise IndexError("`bboxes1` and `bboxes2` need a box axis: shape (..., n, 4)")
     batch = first.shape[:-2]
     rows, cols = first.shape[-2], second.shape[-2]
     if is_aligned:
-        assert rows == cols, f"`is_aligned` needs as many boxes in both, got {rows} and {cols}"
+        if rows != cols:
+            raise AssertionError(f"`is_aligned` needs as many boxes in both, got {rows} and {cols}")
     if rows * cols == 0:
         shape = batch + ((rows,) if is_aligned else (rows, cols))
         return T.wrap(np.zeros(shape, dtype=first.dtype), (bboxes1, bboxes2))
@@ -199,7 +201,8 @@ class BboxOverlaps2D:
         for array in (first, second):
             if array.ndim == 0:
                 raise IndexError("a 0-d input has no last axis")
-            assert array.shape[-1] in (0, 4, 5), f"boxes must have 0, 4 or 5 values, got {array.shape}"
+            if array.shape[-1] not in (0, 4, 5):
+                raise AssertionError(f"boxes must have 0, 4 or 5 values in the last axis, got {array.shape}")
         if second.shape[-1] == 5:
             second = second[..., :4]
         if first.shape[-1] == 5:

@@ -228,7 +228,8 @@ def iou(dt, gt, pyiscrowd):
     m = len(dt)
     n = len(gt)
     crowd_length = len(pyiscrowd)
-    assert crowd_length == n, f"`pyiscrowd` has {crowd_length} flags for {n} ground truths"
+    if crowd_length != n:  # pycocotools asserts it (an AssertionError even under python -O here)
+        raise AssertionError(f"`pyiscrowd` has {crowd_length} flags for {n} ground truths")
     if m == 0 or n == 0:
         return []
     if isinstance(dt, _Rles) != isinstance(gt, _Rles):
