@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 import peer_sources
 
 SLOW = settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 SPECIAL = [0.0, 0.5, 1.0, 2.0, 3.0, -1.0, -2.5, 1e-30, 1e-7, 1e-45, 5e-324, 1e20, 1e38, 3e38,
            1e300, math.nan, math.inf, -math.inf]
@@ -260,6 +260,13 @@ def test_pycocotools_matches_slow(case):
     _check_coco(case)
 
 
+@pytest.mark.parametrize("size", [[2.5, 2], [True, 4], [np.float64(2.0), 2], [np.int64(2), 2]])
+def test_pycocotools_rle_sizes_convert_as_pycocotools(size):
+    from fastiou.compat.pycocotools import iou
+    rles = ([{"size": size, "counts": b"04"}], [{"size": [2, 2], "counts": b"04"}], [0])
+    _same(_coco().iou(*rles), iou(*rles))
+
+
 def test_pycocotools_quirks():
     from fastiou.compat.pycocotools import iou
     assert iou(np.zeros((0, 4)), np.ones((1, 4)), [0]) == []
@@ -447,6 +454,8 @@ def _error_cases():
         ("list of tuples", ([(0, 0, 4, 4)], f64, [0])), ("strings", (np.array([["a"] * 4]), f64, [0])),
         ("boxes and RLE", (f64, [rle], [0])), ("uncompressed RLE", ([{"size": [2, 2], "counts": [4]}], [rle], [0])),
         ("RLE without counts", ([{"size": [2, 2]}], [rle], [0])), ("gt of numbers", (f64, [0, 0, 4, 4], [0])),
+        ("RLE size negative", ([{"size": [-1, 2], "counts": b"04"}], [rle], [0])),
+        ("RLE size string", ([{"size": ["2", 2], "counts": b"04"}], [rle], [0])),
     ]:
         cases.append((f"pycocotools {name}", coco, args, {}))
     return cases

@@ -201,8 +201,6 @@ def torch_atan(values):
 
 def check_eps(eps, name="eps"):
     """A real number, as torch takes it (bool and ints included)."""
-    if isinstance(eps, (bool, np.bool_)):
-        return float(eps)
     try:
         return float(eps)
     except (TypeError, ValueError):

@@ -25,6 +25,8 @@ cover ``h * w`` pixels raise ``ValueError`` (pycocotools reads them without chec
 Uncompressed RLE (``counts`` a list) raises ``TypeError``, as pycocotools.
 """
 
+import numbers
+
 import numpy as np
 
 from fastiou import _compat_boxes
@@ -42,11 +44,22 @@ class _Rles(list):
         super().__init__()
         for k, obj in enumerate(objs):
             counts = obj["counts"]
-            size = obj["size"]
             if not isinstance(counts, (str, bytes)):
                 raise TypeError(f"RLE {k}: 'counts' must be a compressed string (str or bytes), "
                                 f"got {type(counts).__name__}")
-            self.append(_rle_counts({"size": [size[0], size[1]], "counts": counts}, f"objs[{k}]"))
+            size = [_size_value(obj["size"][0], k), _size_value(obj["size"][1], k)]
+            self.append(_rle_counts({"size": size, "counts": counts}, f"objs[{k}]"))
+
+
+def _size_value(value, k):
+    """pycocotools' conversion of a size to a C unsigned long: numbers are truncated
+    (2.5 -> 2, True -> 1), anything else is a TypeError, a negative an OverflowError."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"RLE {k}: 'size' must hold numbers, got {type(value).__name__}")
+    size = int(value)
+    if size < 0:
+        raise OverflowError(f"RLE {k}: 'size' must not be negative, got {value}")
+    return size
 
 
 def _preproc(objs):
@@ -61,8 +74,9 @@ def _preproc(objs):
             raise ValueError(f"an ndarray must hold (N, 4) boxes, got shape {objs.shape}")
         return objs.astype(np.double)
     if type(objs) is list:
-        is_box = all(len(obj) == 4 and type(obj) in (list, np.ndarray) for obj in objs)
-        is_rle = all(type(obj) is dict for obj in objs)
+        # every element is looked at (len() of a number raises TypeError), as pycocotools
+        is_box = all([len(obj) == 4 and type(obj) in (list, np.ndarray) for obj in objs])
+        is_rle = all([type(obj) is dict for obj in objs])
         if is_box:
             objs = np.array(objs, dtype=np.double)
             if objs.ndim == 1:
