@@ -300,7 +300,7 @@ def torchvision_cases(draw):
     elif shape_kind == "bad_width":
         width = draw(st.sampled_from([0, 3, 5]))
         boxes2 = draw(box_arrays(dtype=dtype2, width=width))
-    eps = draw(st.sampled_from([1e-7, 1e-7, 0.0, 1e-3, -1e-7, 1.0, 1e-50]))
+    eps = draw(st.sampled_from([1e-7, 1e-7, 0.0, 1e-3, -1e-7, 1.0, 1e-50, 1e39, math.nan]))
     fmt = draw(st.sampled_from(["xyxy", "xyxy", "xywh", "cxcywh"]))
     return torch.from_numpy(boxes1), torch.from_numpy(boxes2), eps, fmt
 
@@ -387,7 +387,7 @@ def mmdet_cases(draw):
     elif shape_kind == "1d":
         boxes2 = boxes2.reshape(-1)[:4]
     mode = draw(st.sampled_from(["iou", "iof", "giou", "giou", "iou", "bad"]))
-    eps = draw(st.sampled_from([1e-6, 1e-6, 0.0, 1e-3, 1.7, -2.0]))
+    eps = draw(st.sampled_from([1e-6, 1e-6, 0.0, 1e-3, 1.7, -2.0, 300.0, 1e39, math.nan]))
     return torch.from_numpy(boxes1), torch.from_numpy(boxes2), mode, aligned, eps
 
 

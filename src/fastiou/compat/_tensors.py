@@ -11,6 +11,7 @@ propagate NaN, ``clamp(min=0)`` that keeps NaN. NumPy's float16 operations round
 result to float16 as torch's CPU half operations do, so those match too.
 """
 
+import math
 import sys
 
 import numpy as np
@@ -197,6 +198,23 @@ def torch_atan(values):
         with np.errstate(all="ignore"):
             return np.arctan(values)
     return torch.atan(torch.from_numpy(np.ascontiguousarray(values))).numpy()
+
+
+def scalar_tensor(value, dtype):
+    """A Python number as torch makes it a tensor of `dtype` (``tensor.new_tensor([v])``):
+    floats round to the dtype (inf beyond its range); integer dtypes truncate, and a
+    non-finite value or one out of the dtype's range raises RuntimeError, as torch."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            return np.asarray(value, dtype=dtype)
+    if not math.isfinite(value):
+        raise RuntimeError(f"{value} cannot be converted to {dtype} (torch refuses it)")
+    number = int(value)
+    info = np.iinfo(dtype)
+    if not info.min <= number <= info.max:
+        raise RuntimeError(f"{value} cannot be converted to {dtype} without overflow (torch refuses it)")
+    return np.asarray(number, dtype=dtype)
 
 
 def check_eps(eps, name="eps"):

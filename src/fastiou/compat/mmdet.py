@@ -48,8 +48,7 @@ def _overlaps_general(first, second, mode, aligned, eps):
     overlap = T.mul(wh[..., 0], wh[..., 1])
     union = T.sub(T.add(a1, a2), overlap) if mode != "iof" else a1
     union = np.asarray(union)
-    # union.new_tensor([eps]): eps in the union's dtype (truncated for integer boxes)
-    eps_array = np.asarray(eps if union.dtype.kind == "f" else int(eps), dtype=union.dtype)
+    eps_array = T.scalar_tensor(eps, union.dtype)  # union.new_tensor([eps])
     union = T.maximum(union, eps_array)
     ious = T.truediv(overlap, union)
     if mode != "giou":
@@ -132,8 +131,7 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
     if mode == "iou" and not is_aligned and dtype in (np.float32, np.float64):
         # fastiou's own kernel where it provably agrees: regular boxes whose areas are at
         # least twice eps, so that the union is never raised to eps
-        with np.errstate(over="ignore"):
-            least = 2 * float(dtype.type(eps))
+        least = 2 * float(T.scalar_tensor(eps, dtype))
         result = T.core_iou(first, second, 0.0, least if least > 0 else 0.0)
     if result is not None:
         pass
@@ -144,7 +142,7 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
         cols_array = np.ascontiguousarray(second, dtype=dtype).reshape(n_batches, cols, 4)
         out = np.empty(n_batches * rows * (1 if is_aligned else cols), dtype=dtype)
         _compat_boxes.mmdet_overlaps(rows_array, cols_array, MODES.index(mode), bool(is_aligned),
-                                     eps, out, T.threads_for(out.size))
+                                     float(T.scalar_tensor(eps, dtype)), out, T.threads_for(out.size))
         result = out.reshape(batch + ((rows,) if is_aligned else (rows, cols)))
     else:
         result = _overlaps_general(first, second, mode, bool(is_aligned), eps)

@@ -111,8 +111,9 @@ def _kernel(first, second, dtype, fmt, mode, eps):
     if mode == MODES["ciou"]:
         angles1 = _angles(rows)
         angles2 = _angles(cols)
-    _compat_boxes.torchvision_overlaps(rows, cols, AXIS_ALIGNED.index(fmt), mode, eps,
-                                       angles1, angles2, out, T.threads_for(out.size))
+    _compat_boxes.torchvision_overlaps(rows, cols, AXIS_ALIGNED.index(fmt), mode,
+                                       float(T.scalar_tensor(eps, dtype)), angles1, angles2, out,
+                                       T.threads_for(out.size))
     return out.reshape(batch + (n, m))
 
 
