@@ -38,4 +38,10 @@ def coco_box_overlaps(
     out: npt.NDArray[np.float64],
     n_threads: int,
 ) -> None: ...
-def regular_boxes(boxes: npt.NDArray[_Real], offset: float, min_area: float) -> bool: ...
+def regular_iou(
+    boxes1: np.ndarray,
+    boxes2: np.ndarray,
+    offset: float,
+    min_area: float,
+    n_threads: int,
+) -> npt.NDArray[_Real] | None: ...

@@ -21,11 +21,16 @@ Threads split the rows; every value depends on one pair only, so the result does
 depend on the thread count.
 """
 
+cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.math cimport isfinite
 from libc.stdint cimport uint8_t
 
 import numpy as np
+
+from fastiou import _boxes
+
+cnp.import_array()
 
 cdef extern from *:
     """
@@ -446,24 +451,50 @@ def coco_box_overlaps(const double[:, ::1] dt, const double[:, ::1] gt, const ui
                              dt_data[4 * i + 3], col_data, crowd, n, out_data + i * n)
 
 
-def regular_boxes(const real[:, ::1] boxes, double offset, double min_area):
-    """Whether every ``(x1, y1, x2, y2)`` box is finite with ``w = x2 - x1 + offset > 0``,
-    ``h = y2 - y1 + offset > 0`` and a finite area ``w * h >= min_area`` (> 0), all in the
-    boxes' dtype. For such boxes fastiou's own IoU kernel (``_boxes``, with the same
-    `offset`) gives the peers' values bit for bit: its clamps and its 0/0 and NaN rules
-    never apply, and its cap at 1 never binds in xyxy. The wrappers then take that
-    (faster) kernel."""
-    cdef Py_ssize_t k, n = boxes.shape[0]
+cdef bint regular(const real* boxes, Py_ssize_t n, real offset, real least) noexcept nogil:
+    """Whether every box is finite with ``w = x2 - x1 + offset > 0``, ``h > 0`` likewise
+    and a finite area ``w * h >= least`` (and > 0), all in the boxes' dtype."""
+    cdef Py_ssize_t k
     cdef real w, h, area
-    cdef real off = <real>offset
-    cdef real least = <real>min_area
     cdef bint ok = True
-    with nogil:
-        for k in range(n):
-            w = boxes[k, 2] - boxes[k, 0] + off
-            h = boxes[k, 3] - boxes[k, 1] + off
-            area = w * h
-            ok &= (isfinite(boxes[k, 0]) and isfinite(boxes[k, 1]) and isfinite(boxes[k, 2])
-                   and isfinite(boxes[k, 3]) and w > 0 and h > 0 and isfinite(area)
-                   and area > 0 and area >= least)
+    for k in range(n):
+        w = boxes[4 * k + 2] - boxes[4 * k] + offset
+        h = boxes[4 * k + 3] - boxes[4 * k + 1] + offset
+        area = w * h
+        ok &= (isfinite(boxes[4 * k]) and isfinite(boxes[4 * k + 1]) and isfinite(boxes[4 * k + 2])
+               and isfinite(boxes[4 * k + 3]) and w > 0 and h > 0 and isfinite(area)
+               and area > 0 and area >= least)
     return ok
+
+
+def regular_iou(cnp.ndarray boxes1, cnp.ndarray boxes2, double offset, double min_area,
+                int n_threads):
+    """fastiou's own IoU (``_boxes.plain_iou`` with `offset`) of two C-contiguous
+    ``(N, 4)`` / ``(M, 4)`` arrays of one native float dtype (N, M > 0) when every box is
+    regular: finite, ``x2 - x1 + offset > 0``, ``y2 - y1 + offset > 0`` and a finite area
+    of at least `min_area`, in the boxes' dtype. For such boxes that kernel gives the
+    peers' IoU bit for bit (its clamps and its 0/0 and NaN rules never apply, and its cap
+    at 1 never binds in xyxy), faster. None for any other input (the caller then runs the
+    peer-exact kernel)."""
+    cdef int kind = cnp.PyArray_TYPE(boxes1)
+    if (cnp.PyArray_NDIM(boxes1) != 2 or cnp.PyArray_NDIM(boxes2) != 2
+            or cnp.PyArray_DIM(boxes1, 1) != 4 or cnp.PyArray_DIM(boxes2, 1) != 4
+            or cnp.PyArray_DIM(boxes1, 0) == 0 or cnp.PyArray_DIM(boxes2, 0) == 0
+            or (kind != cnp.NPY_FLOAT32 and kind != cnp.NPY_FLOAT64)
+            or cnp.PyArray_TYPE(boxes2) != kind
+            or not cnp.PyArray_ISCARRAY_RO(boxes1) or not cnp.PyArray_ISCARRAY_RO(boxes2)):
+        return None
+    cdef Py_ssize_t n = cnp.PyArray_DIM(boxes1, 0), m = cnp.PyArray_DIM(boxes2, 0)
+    cdef const void* first = cnp.PyArray_DATA(boxes1)
+    cdef const void* second = cnp.PyArray_DATA(boxes2)
+    cdef bint ok
+    with nogil:
+        if kind == cnp.NPY_FLOAT32:
+            ok = (regular(<const float*>first, n, <float>offset, <float>min_area)
+                  and regular(<const float*>second, m, <float>offset, <float>min_area))
+        else:
+            ok = (regular(<const double*>first, n, offset, min_area)
+                  and regular(<const double*>second, m, offset, min_area))
+    if not ok:
+        return None
+    return _boxes.plain_iou(boxes1, boxes2, offset, n_threads)

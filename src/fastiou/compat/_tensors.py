@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from fastiou import _boxes, _compat_boxes
+from fastiou import _compat_boxes
 from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou._validation import as_array
 
@@ -34,19 +34,20 @@ def is_tensor(values):
 def unwrap(values, name):
     """`values` as an ndarray (a tensor is detached and brought to the CPU, no copy for a
     CPU tensor). bfloat16 tensors are refused: NumPy has no bfloat16 arithmetic."""
-    if is_tensor(values):
-        torch = sys.modules["torch"]
-        if values.dtype == torch.bfloat16:
-            raise TypeError(
-                f"`{name}` is a bfloat16 tensor: fastiou.compat cannot reproduce bfloat16 "
-                "arithmetic; convert it with .float() first"
-            )
-        if values.is_complex():
-            raise TypeError(f"`{name}` must hold real numbers, got a {values.dtype} tensor")
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(values, torch.Tensor):
         try:
-            return values.numpy()  # a plain CPU tensor: no copy, the quickest way
-        except (RuntimeError, TypeError):  # requires grad, on another device, conj/neg bit
-            return values.detach().cpu().resolve_conj().resolve_neg().numpy()
+            array = values.numpy()  # a plain CPU tensor: no copy, the quickest way
+        except (RuntimeError, TypeError):  # grad, another device, conj/neg bit, bfloat16
+            if values.dtype == torch.bfloat16:
+                raise TypeError(
+                    f"`{name}` is a bfloat16 tensor: fastiou.compat cannot reproduce bfloat16 "
+                    "arithmetic; convert it with .float() first"
+                ) from None
+            array = values.detach().cpu().resolve_conj().resolve_neg().numpy()
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"`{name}` must hold real numbers, got a {values.dtype} tensor")
+        return array
     array = as_array(values, name, "a tensor or array-like")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
@@ -57,12 +58,15 @@ def unwrap(values, name):
 
 def wrap(result, like):
     """`result` as a tensor on the device of the first tensor in `like`, else as it is."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return result
     for value in like:
-        if is_tensor(value):
-            torch = sys.modules["torch"]
-            result = np.asarray(result)
-            tensor = torch.from_numpy(result if result.flags.c_contiguous else result.copy())
-            return tensor if value.device.type == "cpu" else tensor.to(value.device)
+        if isinstance(value, torch.Tensor):
+            if not (type(result) is np.ndarray and result.flags.c_contiguous):
+                result = np.array(result, order="C")
+            tensor = torch.from_numpy(result)
+            return tensor if value.is_cpu else tensor.to(value.device)
     return result
 
 
@@ -73,21 +77,13 @@ def threads_for(n_pairs):
 
 
 def core_iou(first, second, offset, min_area=0.0):
-    """fastiou's own IoU (``_boxes.plain_iou``) of two ``(N, 4)`` / ``(M, 4)`` float arrays
-    of one dtype when every box is regular (``_compat_boxes.regular_boxes``): then it is
-    bit-identical to the peers' formulas and faster (its sparse division, its small-call
-    path). None otherwise, and the caller runs the peer-exact kernel."""
-    if first.ndim != 2 or second.ndim != 2 or first.dtype != second.dtype \
-            or first.dtype not in (np.float32, np.float64):
+    """fastiou's own IoU of two ``(N, 4)`` / ``(M, 4)`` float arrays of one dtype when every
+    box is regular (``_compat_boxes.regular_iou``): bit-identical to the peers' formulas
+    there, and faster (its sparse division, its small-call path). None otherwise."""
+    if first.ndim != 2 or second.ndim != 2:
         return None
-    first = np.ascontiguousarray(first)
-    second = np.ascontiguousarray(second)
-    if first.shape[1] != 4 or second.shape[1] != 4 or first.shape[0] == 0 or second.shape[0] == 0:
-        return None
-    if not (_compat_boxes.regular_boxes(first, offset, min_area)
-            and _compat_boxes.regular_boxes(second, offset, min_area)):
-        return None
-    return _boxes.plain_iou(first, second, offset, threads_for(first.shape[0] * second.shape[0]))
+    return _compat_boxes.regular_iou(first, second, offset, min_area,
+                                     threads_for(first.shape[0] * second.shape[0]))
 
 
 def _category(dtype):
@@ -206,6 +202,8 @@ def scalar_tensor(value, dtype):
     non-finite value or one out of the dtype's range raises RuntimeError, as torch."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
+        if abs(value) <= np.finfo(dtype).max or value != value:
+            return dtype.type(value)
         with np.errstate(over="ignore"):
             return np.asarray(value, dtype=dtype)
     if not math.isfinite(value):

@@ -22,6 +22,8 @@ NumPy arrays and nested lists (the result is then a NumPy array). No autograd. b
 tensors are refused (``TypeError``).
 """
 
+import math
+
 import numpy as np
 
 from fastiou import _compat_boxes
@@ -108,6 +110,15 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
         raise AssertionError(f"`mode` must be one of {MODES}, got {mode!r}")
     first = T.unwrap(bboxes1, "bboxes1")
     second = T.unwrap(bboxes2, "bboxes2")
+    if mode == "iou" and not is_aligned and first.dtype in (np.float32, np.float64):
+        # fastiou's own kernel where it provably agrees: two (n, 4) sets of regular boxes
+        # whose areas are at least twice eps, so that no union is raised to eps (every
+        # check below passes for such input)
+        least = 2 * float(T.scalar_tensor(T.check_eps(eps), first.dtype))
+        if not math.isnan(least):  # a NaN eps makes every value NaN (torch.max)
+            result = T.core_iou(first, second, 0.0, max(least, 0.0))
+            if result is not None:
+                return T.wrap(result, (bboxes1, bboxes2))
     for array in (first, second):
         if array.ndim == 0:
             raise IndexError("a 0-d input has no last axis")
@@ -127,15 +138,7 @@ def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
         return T.wrap(np.zeros(shape, dtype=first.dtype), (bboxes1, bboxes2))
     eps = T.check_eps(eps)
     dtype = first.dtype
-    result = None
-    if mode == "iou" and not is_aligned and dtype in (np.float32, np.float64):
-        # fastiou's own kernel where it provably agrees: regular boxes whose areas are at
-        # least twice eps, so that the union is never raised to eps
-        least = 2 * float(T.scalar_tensor(eps, dtype))
-        result = T.core_iou(first, second, 0.0, least if least > 0 else 0.0)
-    if result is not None:
-        pass
-    elif dtype == second.dtype and dtype in (np.float32, np.float64) and first.shape[-1] == 4 \
+    if dtype == second.dtype and dtype in (np.float32, np.float64) and first.shape[-1] == 4 \
             and second.shape[-1] == 4:
         n_batches = int(np.prod(batch, dtype=np.int64))
         rows_array = np.ascontiguousarray(first, dtype=dtype).reshape(n_batches, rows, 4)

@@ -375,6 +375,10 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
     array([[ 1.,  0.],
            [ 0., nan]], dtype=float32)
     """
+    if fmt == "xyxy":  # two plain (N, 4) float sets of regular boxes: fastiou's own kernel
+        result = T.core_iou(T.unwrap(boxes1, "boxes1"), T.unwrap(boxes2, "boxes2"), 0.0)
+        if result is not None:
+            return T.wrap(result, (boxes1, boxes2))
     if fmt in ROTATED:
         raise NotImplementedError(
             f"fastiou.compat.torchvision does not compute rotated IoU (fmt={fmt!r}); "
@@ -382,13 +386,11 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
         )
     _check_fmt(fmt, AXIS_ALIGNED + ROTATED)
     first, second = _pair_arrays(boxes1, boxes2)
-    result = T.core_iou(first, second, 0.0) if fmt == "xyxy" else None
-    if result is None:
-        dtype = _kernel_dtype(first, second, widened=False)
-        if dtype is not None:
-            result = _kernel(first, second, dtype, fmt, MODES["iou"], 0.0)
-        else:
-            result = _iou(first, second, fmt)
+    dtype = _kernel_dtype(first, second, widened=False)
+    if dtype is not None:
+        result = _kernel(first, second, dtype, fmt, MODES["iou"], 0.0)
+    else:
+        result = _iou(first, second, fmt)
     return T.wrap(result, (boxes1, boxes2))
 
 
