@@ -202,7 +202,7 @@ def scalar_tensor(value, dtype):
     non-finite value or one out of the dtype's range raises RuntimeError, as torch."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
-        if abs(value) <= np.finfo(dtype).max or value != value:
+        if abs(value) <= float(np.finfo(dtype).max) or value != value:
             return dtype.type(value)
         with np.errstate(over="ignore"):
             return np.asarray(value, dtype=dtype)
