@@ -18,6 +18,7 @@ torchvision itself, depending on where the box sits in memory); the generated
 coordinates use +0.0 only.
 """
 
+import importlib.util
 import math
 import warnings
 
@@ -28,6 +29,8 @@ from hypothesis import strategies as st
 
 import peer_sources
 
+NEEDS_TORCH = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                 reason="the torchvision and mmdet references run on torch")
 SLOW = settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -322,12 +325,14 @@ def _check_torchvision(case):
                  lambda: compat.box_convert(boxes2, fmt, out_fmt))
 
 
+@NEEDS_TORCH
 @FAST
 @given(torchvision_cases())
 def test_torchvision_matches(case):
     _check_torchvision(case)
 
 
+@NEEDS_TORCH
 @pytest.mark.slow
 @SLOW
 @given(torchvision_cases())
@@ -402,12 +407,14 @@ def _check_mmdet(case):
                  lambda: compat.BboxOverlaps2D(scale, dtype)(boxes1, boxes2, mode, aligned))
 
 
+@NEEDS_TORCH
 @FAST
 @given(mmdet_cases())
 def test_mmdet_matches(case):
     _check_mmdet(case)
 
 
+@NEEDS_TORCH
 @pytest.mark.slow
 @SLOW
 @given(mmdet_cases())
