@@ -14,10 +14,10 @@ own ``box_iou(..., offset=1)`` clamps and caps where cython_bbox does not):
   read-only arrays are fine): anything else raises ``TypeError`` (not an ndarray) or
   ``ValueError`` (other dtype, byte order or number of axes), as cython_bbox;
 - only the first four columns are read (``(N, 5)`` boxes with a score work); too few
-  columns raise ``IndexError`` when cython_bbox would read past them: always for
-  `query_boxes` (if both sets are non-empty... its areas are read first), for `boxes`
-  with fewer than 3 columns, and for 3 columns only when a pair overlaps in x (cython_bbox
-  reads the fourth column only then);
+  columns raise ``IndexError`` where cython_bbox would read past them: for a non-empty
+  `query_boxes` (its areas are computed first, even when `boxes` is empty), for `boxes`
+  with fewer than 3 columns when both sets are non-empty, and for `boxes` with exactly 3
+  only when some pair overlaps in x (cython_bbox reads the fourth column only then);
 - ``None`` raises ``TypeError`` (cython_bbox crashes the interpreter).
 """
 
