@@ -7,6 +7,10 @@ numbers, NumPy in and out (torch tensors are accepted where the peer takes them)
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``
 - :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
+- :mod:`fastiou.compat.torchvision`: ``box_iou``, ``generalized_box_iou``, ``distance_box_iou``, ``complete_box_iou``, ``box_area``, ``box_convert``
+- :mod:`fastiou.compat.mmdet`: ``bbox_overlaps``, ``BboxOverlaps2D``
+- :mod:`fastiou.compat.cython_bbox`: ``bbox_overlaps``
+- :mod:`fastiou.compat.pycocotools`: ``iou``
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.

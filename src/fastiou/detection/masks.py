@@ -105,14 +105,37 @@ def _pack_rles(rles: RLE | Sequence[RLE], name: str
     sizes = {size for size, _ in parsed}
     if len(sizes) > 1:
         raise ValueError(f"all masks of `{name}` must have one size, got sizes {sorted(sizes)}")
-    height, width = sizes.pop()
+    packed, stats = pack_runs([runs for _, runs in parsed], sizes.pop())
+    return packed, stats, parsed[0][0]
+
+
+def pack_runs(runs, size):
+    """Packed words and stats of masks of one ``(H, W)`` `size` given as validated COCO
+    run lengths (uint32 arrays, as :func:`_rle_counts` returns them)."""
+    height, width = size
     n_words = (height * width + 63) // 64
-    packed = np.zeros((len(parsed), n_words), dtype=np.uint64)
-    for k, (_, runs) in enumerate(parsed):
-        _masks.runs_to_words(runs, packed[k])
-    stats = np.empty((len(parsed), 3), dtype=np.int64)
+    packed = np.zeros((len(runs), n_words), dtype=np.uint64)
+    for k, counts in enumerate(runs):
+        _masks.runs_to_words(counts, packed[k])
+    stats = np.empty((len(runs), 3), dtype=np.int64)
     _masks.summarize_packed(packed, stats)
-    return packed, stats, (height, width)
+    return packed, stats
+
+
+def packed_pair_iou(packed1, stats1, packed2, stats2, crowd, n_threads):
+    """``(N, M)`` IoU of two packed mask sets (`crowd`: uint8 flags per mask of the
+    second set, or None)."""
+    n, m = packed1.shape[0], packed2.shape[0]
+    use_crowd = crowd is not None
+    if not use_crowd:
+        crowd = np.zeros(1, dtype=np.uint8)
+    out = np.zeros((n, m), dtype=np.float64)
+    if n and m and packed1.shape[1] == packed2.shape[1]:
+        threads = threads_for_size(n_threads, n * m, MIN_MASK_PAIRS_PER_THREAD)
+        for rows in row_chunks(n, m * packed1.shape[1]):  # interruptible between chunks
+            _masks.packed_iou(packed1[rows], stats1[rows], packed2, stats2, crowd, use_crowd,
+                              out[rows], threads)
+    return out
 
 
 def _pack_array(masks: npt.NDArray[np.uint8], threads: int, column_major: bool
@@ -182,19 +205,10 @@ def mask_iou(masks1: _Masks, masks2: _Masks, *, iscrowd: npt.ArrayLike | None = 
     column_major = first.is_rle or second.is_rle
     packed1, stats1 = first.packed(threads, column_major)
     packed2, stats2 = second.packed(threads, column_major)
-    n, m = packed1.shape[0], packed2.shape[0]
-    if iscrowd is None:
-        crowd, use_crowd = np.zeros(1, dtype=np.uint8), False
-    else:
-        crowd = as_flag_array(iscrowd, "iscrowd", (m,), "one value per mask of `masks2`")
-        use_crowd = True
-    out = np.zeros((n, m), dtype=np.float64)
-    if n and m and packed1.shape[1] == packed2.shape[1]:
-        threads = threads_for_size(threads, n * m, MIN_MASK_PAIRS_PER_THREAD)
-        for rows in row_chunks(n, m * packed1.shape[1]):  # interruptible between chunks
-            _masks.packed_iou(packed1[rows], stats1[rows], packed2, stats2, crowd, use_crowd,
-                              out[rows], threads)
-    return out
+    crowd = None
+    if iscrowd is not None:
+        crowd = as_flag_array(iscrowd, "iscrowd", (packed2.shape[0],), "one value per mask of `masks2`")
+    return packed_pair_iou(packed1, stats1, packed2, stats2, crowd, threads)
 
 
 class _MaskInput:
