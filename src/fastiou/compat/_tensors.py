@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from fastiou._shared._threads import resolve_n_threads, threads_for_size
-from fastiou._shared._validation import as_array
+from fastiou._shared._validation import as_array, native_order
 from fastiou.compat import _compat_boxes
 
 DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
@@ -51,9 +51,7 @@ def unwrap(values, name):
     array = as_array(values, name, "a tensor or array-like")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
-    if not array.dtype.isnative:
-        array = array.astype(array.dtype.newbyteorder("="))
-    return array
+    return native_order(array)
 
 
 def wrap(result, like):
