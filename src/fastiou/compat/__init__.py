@@ -7,6 +7,8 @@ numbers, NumPy in and out (CPU torch tensors are accepted where the peer takes t
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``
 - :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
+- :mod:`fastiou.compat.cityscapes`: cityscapesScripts' ``evaluateImgLists``, ``evaluatePair``
+  and score functions (``getIouScoreForLabel``, ``getScoreAverage``, ...)
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.
