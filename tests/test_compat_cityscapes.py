@@ -255,7 +255,11 @@ def _arrays_case(images):
     def ours():
         matrix = compat.generateMatrix(settings_)
         stats = compat.generateInstanceStats(settings_)
-        pixels = sum(compat.evaluatePair(pred, truth, matrix, stats, {}, settings_, instanceImg=inst)
+        def narrow(labels):  # as Pillow reads 8-bit files (the kernel's fast path)
+            return labels.astype(np.uint8) if labels.max() < 256 else labels
+
+        pixels = sum(compat.evaluatePair(narrow(pred), narrow(truth), matrix, stats, {}, settings_,
+                                         instanceImg=inst)
                      for truth, pred, inst, _ in images)
         assert pixels == int(matrix.sum())
         classes = {compat.id2label[i].name: compat.getIouScoreForLabel(i, matrix, settings_)
@@ -759,3 +763,77 @@ def test_default_args_follow_the_environment(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="is not a directory"):
         compat._default_args()
     assert importlib.import_module("fastiou.compat.cityscapes") is compat
+
+
+# ------------------------------------------------------------------------------ the kernel
+
+def _instance_reference(instances, pred, low, high, n_columns):
+    keep = (instances >= low) & (instances <= high)
+    ids = np.unique(instances[keep]).astype(np.int64)
+    table = np.array([[np.sum(keep & (instances == i) & (pred == c)) for c in range(n_columns)]
+                      for i in ids], dtype=np.int64).reshape(ids.size, n_columns)
+    sizes = np.array([np.sum(instances == i) for i in ids], dtype=np.int64)
+    return ids, sizes, table
+
+
+@FAST
+@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([np.uint8, np.uint16, np.int32, np.int64]),
+       st.sampled_from([np.uint8, np.uint16, np.int32, np.int64]), st.integers(0, 1000),
+       st.sampled_from([1, 3, 1024]))
+def test_the_instance_kernel_counts_every_id_and_prediction(seed, instance_dtype, pred_dtype, size,
+                                                            capacity):
+    from fastiou._instances import instance_counts
+
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0, 7, 1000, 1001, 24000, 24001, 26003, 33999, 250], 4)
+    instances = np.repeat(rng.choice(values, size // 4 + 1), 4)[:size]  # runs, as label maps
+    pred = np.repeat(rng.integers(-2, 36, size // 3 + 1), 3)[:size]
+    if np.dtype(pred_dtype).kind == "u":
+        pred = np.abs(pred)
+    instances = instances.astype(instance_dtype)
+    low, high = (1001, 255) if instance_dtype == np.uint8 else (1001, 33999)
+    if high < low:
+        low, high = 200, 255
+    pred = pred.astype(pred_dtype)
+    counted = instance_counts(instances, pred, low, high, 34, capacity)
+    expected = _instance_reference(instances.astype(np.int64), pred.astype(np.int64), low, high, 34)
+    if expected[0].size > capacity:
+        assert counted is None
+        return
+    for ours, theirs in zip(counted, expected):
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == np.int64
+
+
+def test_the_instance_kernel_refuses_what_makes_no_table():
+    from fastiou._instances import MAX_SPAN, instance_counts
+
+    ids, labels = np.zeros(4, np.uint16), np.zeros(4, np.uint8)
+    for arguments in ((5, 4, 34, 8), (0, MAX_SPAN, 34, 8), (0, 9, 0, 8), (0, 9, 34, 0)):
+        with pytest.raises(ValueError, match="do not make a table"):
+            instance_counts(ids, labels, *arguments)
+    with pytest.raises(ValueError, match="4 instance ids but 3 predictions"):
+        instance_counts(ids, labels[:3], 0, 9, 34, 8)
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.int64, np.uint32, np.int16])
+def test_instance_tables_agree_on_every_path(dtype):
+    """The kernel (with its row table grown when full) and the NumPy grouping (other dtypes,
+    ids spanning more than a table) give the same table."""
+    rng = np.random.default_rng(3)
+    truth = rng.choice(INSTANCE_CLASSES + [7, 8], (40, 60))
+    instances = _instances(rng, truth, None).astype(dtype)
+    pred = rng.choice(range(34), truth.shape).astype(np.uint8)
+    ids, table = compat._instance_table(instances, pred)
+    flat = instances.astype(np.int64).ravel()
+    expected = _instance_reference(flat, pred.astype(np.int64).ravel(), 1001, flat.max(), 34)
+    np.testing.assert_array_equal(ids, expected[0])
+    np.testing.assert_array_equal(table, expected[2])
+    if dtype in (np.int32, np.int64):
+        wide = instances.astype(np.int64)
+        wide[0, 0] = 10 ** 9                              # ids spanning more than a table
+        ids, table = compat._instance_table(wide, pred)
+        assert ids[-1] == 10 ** 9 and table[-1].sum() == 1
+    many = (np.arange(40 * 60).reshape(40, 60) + 1001).astype(np.uint16)  # 2400 instances
+    ids, table = compat._instance_table(many, pred)
+    assert ids.size == 2400 and (table.sum(axis=1) == 1).all()

@@ -60,11 +60,11 @@ class EvalOptions(NamedTuple):
     """How every pair is read and counted (picklable: Dask workers receive it).
 
     `out_of_range` is the policy for a label outside ``[0, num_classes)`` once mapped, as
-    in :func:`fastiou.confusion_matrix`. Under ``"raise"``, the default of the ``cityscapes``
-    preset (:func:`fastiou.dask.make_options`) as cityscapesScripts counts: a prediction
-    whose raw value is in `void` is a miss of the true class, and a raw value the preset
-    does not list is out of range, in the predictions when `void` is given, in the ground
-    truth when `closed`.
+    in :func:`fastiou.confusion_matrix`. The ``cityscapes`` preset's default
+    (:func:`fastiou.dask.make_options`) adds cityscapesScripts' rules to ``"raise"``: a
+    prediction whose raw value is in `void` is a miss of the true class; a raw prediction
+    the `pred_label_map` does not list (when `void` is given) and a raw ground truth the
+    `label_map` does not list (when `closed`) are out of range.
     """
 
     num_classes: int

@@ -48,6 +48,7 @@ import numpy as np
 
 from fastiou._core import count_pairs
 from fastiou._eval import EvalOptions, count_pair, map_in_order, thread_budget
+from fastiou._instances import MAX_SPAN, instance_counts
 from fastiou._io import EvalError, LabelPair, read_label_map
 from fastiou._png import Scratch
 from fastiou.compat import to_numpy
@@ -156,6 +157,7 @@ del _label
 
 N_IDS = max(label.id for label in labels) + 1  # the confusion matrix is N_IDS x N_IDS (34)
 INSTANCE_OFFSET = 1000  # instance ids are label id * 1000 + k; pixels > 1000 are instances
+INSTANCE_ROWS = 1024  # instances of one image the per-instance table holds at first
 
 
 # ---------------------------------------------------------------------------------------
@@ -920,28 +922,43 @@ def _count_ids(truth, pred, args, n_threads):
     return counts.matrix
 
 
+_KERNEL_DTYPES = (np.uint8, np.uint16, np.int32, np.int64)
+
+
+def _instance_table(instances, pred):
+    """The instance ids (above 1000) in increasing order and, when `pred` has the instance
+    map's shape, the ``(ids, 34)`` table of how their pixels are predicted (else None).
+    Every prediction is a label id here (the pair was counted first)."""
+    flat = np.ascontiguousarray(instances).reshape(-1)
+    if instances.shape == pred.shape:
+        labels = np.ascontiguousarray(pred).reshape(-1)
+        if flat.dtype == np.uint16 and labels.dtype in _KERNEL_DTYPES:
+            low, high = INSTANCE_OFFSET + 1, 65535  # every 16-bit id: no pass to find them
+        else:
+            instance = flat > INSTANCE_OFFSET
+            if not instance.any():
+                return np.zeros(0, dtype=np.int64), np.zeros((0, N_IDS), dtype=np.int64)
+            high = int(flat.max())
+            low = int(flat.min(where=instance, initial=high))
+        if flat.dtype in _KERNEL_DTYPES and labels.dtype in _KERNEL_DTYPES and \
+                high - low < MAX_SPAN:
+            counted = instance_counts(flat, labels, low, high, N_IDS, INSTANCE_ROWS)
+            if counted is None:  # more instances than rows: one row for every possible id
+                counted = instance_counts(flat, labels, low, high, N_IDS, high - low + 1)
+            return counted[0], counted[2]
+        where = np.flatnonzero(flat > INSTANCE_OFFSET)
+        ids, index = np.unique(flat.take(where), return_inverse=True)
+        codes = index * N_IDS + labels.take(where)
+        return ids, np.bincount(codes, minlength=ids.size * N_IDS).reshape(ids.size, N_IDS)
+    return np.unique(flat[flat > INSTANCE_OFFSET]), None
+
+
 def _per_instance(instances, pred, instanceStats, args):
     """One row per evaluated instance of the instance map, in increasing id order:
     ``(class name, category or None, tp, fn, tp weighted, fn weighted, category tp, category
     fn, category tp weighted, category fn weighted)``; or the error cityscapesScripts
     raises at the first instance it cannot count."""
-    flat = instances.reshape(-1)
-    where = np.flatnonzero(flat > INSTANCE_OFFSET)
-    if where.size == 0:
-        return []
-    ids_present = flat.take(where)
-    table = None
-    if ids_present.max() < (1 << 20):  # a lookup table of the ids: no sort
-        sizes = np.bincount(ids_present)
-        ids = np.flatnonzero(sizes)
-        position = np.zeros(sizes.size, dtype=np.intp)
-        position[ids] = np.arange(ids.size)
-        index = position.take(ids_present)
-    else:
-        ids, index = np.unique(ids_present, return_inverse=True)
-    if instances.shape == pred.shape:  # every prediction is a label id (counted before)
-        codes = index * N_IDS + pred.reshape(-1).take(where)
-        table = np.bincount(codes, minlength=ids.size * N_IDS).reshape(ids.size, N_IDS)
+    ids, table = _instance_table(instances, pred)
     rows = []
     for position_in_table, instance_id in enumerate(ids.tolist()):
         label_id = int(instance_id / INSTANCE_OFFSET)
