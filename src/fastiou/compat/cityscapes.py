@@ -156,6 +156,7 @@ for _label in labels:
 del _label
 
 N_IDS = max(label.id for label in labels) + 1  # the confusion matrix is N_IDS x N_IDS (34)
+_ALL_IDS = list(range(N_IDS))  # args.evalLabels as generateMatrix sets it
 INSTANCE_OFFSET = 1000  # instance ids are label id * 1000 + k; pixels > 1000 are instances
 INSTANCE_ROWS = 1024  # instances of one image the per-instance table holds at first
 
@@ -912,8 +913,9 @@ def _label_error(truth, pred, args, n_columns):
 def _count_ids(truth, pred, args, n_threads):
     """The (34, 34) int64 matrix of label ids, or the error cityscapesScripts raises."""
     counts = count_pairs(truth, pred, N_IDS, out_of_range="ignore", n_threads=n_threads)
-    unknown_rows = ~np.isin(np.arange(N_IDS), args.evalLabels)
-    if counts.n_bad_true or counts.n_bad_pred or counts.matrix[unknown_rows].any():
+    unknown_rows = not _standard_labels(args) and \
+        counts.matrix[~np.isin(np.arange(N_IDS), args.evalLabels)].any()
+    if counts.n_bad_true or counts.n_bad_pred or unknown_rows:
         error = _label_error(truth, pred, args, N_IDS)
         if error is not None:
             raise error
@@ -1025,7 +1027,7 @@ def _add_pair(counts, key, confMatrix, instanceStats, perImageStats, args):
     if counts.pixel_stats is not None and not _is_path(key):
         raise TypeError("args.evalPixelAccuracy keys the per-image statistics by the prediction's "
                         "file name: give file names, or set args.evalPixelAccuracy = False")
-    confMatrix += counts.matrix.astype(confMatrix.dtype, copy=False)
+    np.add(confMatrix, counts.matrix, out=confMatrix, casting="unsafe")
     for name, category, *values in counts.instances:
         entry = instanceStats["classes"][name]
         for field, value in zip(("tp", "fn", "tpWeighted", "fnWeighted"), values[:4]):
@@ -1096,7 +1098,7 @@ def evaluatePair(predictionImgFileName, groundTruthImgFileName, confMatrix, inst
 
 
 def _standard_labels(args):
-    return list(args.evalLabels) == list(range(N_IDS))
+    return args.evalLabels == _ALL_IDS or list(args.evalLabels) == _ALL_IDS
 
 
 def _fast_counts(pairs, jobs, kernel_threads):
