@@ -551,8 +551,9 @@ def test_fastiou_eval_on_a_dask_cluster_counts_the_misses(tmp_path, capsys):
     argv = ["eval", str(tmp_path / "gt"), str(tmp_path / "pred"), "-n", "19", "--label-map",
             "cityscapes", "--pred-label-map", "cityscapes", "--ignore-index", "255",
             "--gt-suffix", "_gtFine_labelIds", "--pred-suffix", "_pred", "--format", "json"]
+    # the scheduler's HTTP server on a free port: 8787, its default, may be taken
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     try:
         assert main(argv + ["--dask-scheduler", cluster.scheduler_address, "--batch-size", "3"]) == 0
     finally:
