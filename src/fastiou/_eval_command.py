@@ -7,6 +7,7 @@ import sys
 import tempfile
 import time
 
+from fastiou._core import OUT_OF_RANGE_POLICIES
 from fastiou._format import FORMATS
 
 ON_MISSING = ("error", "skip")
@@ -40,6 +41,12 @@ def add_eval_arguments(parser):
     parser.add_argument("--color-map", "--colour-map", dest="color_map", metavar="MAP",
                         help="colour -> class id for RGB label images: JSON {\"#804080\": 0, ...}, "
                              "a JSON list of [r, g, b] in class order, or '#rrggbb:id' items")
+    parser.add_argument("--out-of-range", choices=OUT_OF_RANGE_POLICIES, default=None,
+                        help="a label outside 0..N-1 once mapped: stop with exit 6 (raise, the "
+                             "default), leave the pixel out (ignore), or count a prediction as "
+                             "a false negative of the true class (miss). With --pred-label-map "
+                             "cityscapes the default counts void ids as misses, as "
+                             "cityscapesScripts")
     parser.add_argument("--reduce-zero-label", action="store_true",
                         help="mmseg convention for the ground truth: 0 -> 255 (ignored), "
                              "v -> v-1 (adds 255 to --ignore-index)")
@@ -230,7 +237,8 @@ def _evaluate(args):
     options = make_options(args.num_classes, args.ignore_index,
                            parse_label_map(args.label_map, "--label-map"),
                            parse_label_map(args.pred_label_map, "--pred-label-map"),
-                           args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"))
+                           args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"),
+                           args.out_of_range)
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
     _check_optional_dependencies(args)
@@ -293,7 +301,7 @@ def _count(args, pairs, options, metric_names, class_names, outputs, per_image_p
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
     from distributed import Client
 
-    from fastiou._eval import as_accumulator, new_total
+    from fastiou._eval import as_accumulator, new_miss, new_total
     from fastiou._io import EvalError
     from fastiou.dask import stream_batches
 
@@ -301,14 +309,15 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise EvalError(f"cannot connect to the Dask scheduler {args.dask_scheduler}: {exc}") from None
-    total = new_total(options)
+    total, missed = new_total(options), new_miss(options)
     n_pixels = 0
     try:
         workers = client.nthreads()
-        for counts, pixels, n_images, rows in stream_batches(
+        for counts, miss, pixels, n_images, rows in stream_batches(
                 pairs, options, client, batch_size=args.batch_size,
                 metric_names=metric_names if writer is not None else None):
             total += counts
+            missed += miss
             n_pixels += pixels
             if writer is not None:
                 writer.writerows(rows)
@@ -318,4 +327,4 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         client.close()
     threads = {"cores": sum(workers.values()), "decode_threads": len(workers),
                "kernel_threads": 1, "dask_scheduler": args.dask_scheduler}
-    return as_accumulator(total, options), n_pixels, threads
+    return as_accumulator(total, options, missed), n_pixels, threads

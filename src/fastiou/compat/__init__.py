@@ -11,6 +11,8 @@ numbers, NumPy in and out (torch tensors are accepted where the peer takes them)
 - :mod:`fastiou.compat.mmdet`: ``bbox_overlaps``, ``BboxOverlaps2D``
 - :mod:`fastiou.compat.cython_bbox`: ``bbox_overlaps``
 - :mod:`fastiou.compat.pycocotools`: ``iou``
+- :mod:`fastiou.compat.cityscapes`: cityscapesScripts' ``evaluateImgLists``, ``evaluatePair``
+  and score functions (``getIouScoreForLabel``, ``getScoreAverage``, ...)
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.
