@@ -10,6 +10,7 @@
 Tests that need Keras or torch are skipped when they are not installed.
 """
 
+import pickle
 import re
 import warnings
 
@@ -113,6 +114,11 @@ QUIRKS = [
     ("MeanIoU", {"num_classes": 3, "dtype": "bool"}, [[0, 1], [0, 1]]),
     ("MeanIoU", {"num_classes": 3}, [[np.nan, 1], [0, 1]]),
     ("MeanIoU", {"num_classes": 3, "dtype": "uint8", "ignore_class": -300}, [[0, 1], [0, 1]]),
+    ("IoU", {"num_classes": 0, "target_class_ids": [-1]}, [[0, 1], [0, 1]]),
+    ("MeanIoU", {"num_classes": 1}, [[0, 1, 0], [0, 0, 0]]),
+    ("MeanIoU", {"num_classes": 300, "dtype": "uint8"}, [[0, 1], [0, 1]]),
+    ("MeanIoU", {"num_classes": 2049, "dtype": "float16"}, [[2048, 2047, 0], [2048, 2047, 1]]),
+    ("MeanIoU", {"num_classes": 3, "dtype": "bfloat16"}, [np.array([0, 1, 2], bool), [0.5, 1.5, 257]]),
 ]
 
 
@@ -186,6 +192,7 @@ def test_stateless_api_and_epsilon_match_keras():
     np.testing.assert_array_equal(state_ours[0], oracle.as_numpy(state_theirs[0])[0])
     assert ours.total_cm.sum() == 0  # the metric's own state is untouched
     assert ours.stateless_result(state_ours) == oracle.as_numpy(theirs.stateless_result(state_theirs))[0]
+    assert ours.stateless_result(state_theirs) == ours.stateless_result(state_ours)  # Keras' tensors work
     with pytest.raises(ValueError, match="1 array"):
         ours.stateless_result([])
     with pytest.raises(ValueError, match="shape"):
@@ -211,6 +218,10 @@ CONSTRUCTION = [
     ("IoU", {"num_classes": 3, "target_class_ids": (0, 2)}), ("IoU", {"num_classes": 3, "target_class_ids": [2 ** 40]}),
     ("IoU", {"num_classes": 3, "target_class_ids": np.array([0, 2])}), ("BinaryIoU", {"target_class_ids": [2]}),
     ("MeanIoU", {"num_classes": 3, "name": 5}), ("MeanIoU", {"num_classes": 3, "name": ""}),
+    ("IoU", {"num_classes": 0, "target_class_ids": [0]}), ("MeanIoU", {"num_classes": np.array(3)}),
+] + [("IoU", {"num_classes": n, "target_class_ids": [0]}) for n in (2.5, "3", None, np.float64(3), np.array(3), [3])] + [
+    ("IoU", {"num_classes": 3, "target_class_ids": [1.5, -6]}), ("IoU", {"num_classes": 3, "target_class_ids": {0: 1}}),
+    ("BinaryIoU", {"threshold": "a"}), ("BinaryIoU", {"target_class_ids": (1, 1, 0)}),
 ] + [("MeanIoU", {"num_classes": 3, "dtype": dtype}) for dtype in (
     "uint64", "complex64", "float8_e4m3fn", "int4", "string", "double", "half", "float", "int8", "int",
     "mixed_float16", "mixed_bfloat16", "Float32", "", np.float32, np.dtype("float64"), 5, "uint16", "uint32")]
@@ -257,6 +268,11 @@ def test_call_reset_merge_and_state():
     state = whole.total_cm
     state[0, 0] = 99  # a copy: the metric is not changed through it
     assert whole.total_cm[0, 0] != 99
+    for dtype in (None, "bfloat16"):
+        metric = compat.MeanIoU(3, dtype=dtype)
+        metric.update_state(*batches[0])
+        copy = pickle.loads(pickle.dumps(metric))
+        assert copy.result() == metric.result() and copy.get_config() == metric.get_config()
     whole.reset_state()
     assert whole.total_cm.sum() == 0 and whole.result() == 0.0
     assert whole.variables[0].dtype == np.int32 and whole.dtype == "int32"

@@ -5,7 +5,7 @@ numbers, NumPy in and out (CPU torch tensors are accepted where the peer takes t
 - :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
   ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
-  ``OneHotMeanIoU``
+  ``OneHotMeanIoU``, bit for bit as Keras 3 (torch backend), quirks included (docs/compat/keras.md)
 - :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a

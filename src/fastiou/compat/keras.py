@@ -315,8 +315,6 @@ def _argmax(values, axis, name):
         array = _python_array(values, name)
         if array.dtype.kind == "f":  # Keras makes Python floats float32 (its floatx)
             array = array.astype(np.float32)
-        elif array.dtype.kind in "iu" and array.dtype != np.int64:
-            array = array.astype(np.int64)
     else:
         array = _raw_array(values, name)
     if array.dtype.kind == "b":
@@ -488,11 +486,16 @@ def _sum_float32_torch(vector):
 # ---------------------------------------------------------------------------------------------
 
 
+class _NotAnInt(TypeError, ValueError):
+    """A `num_classes` that is not an int (Keras raises a ValueError from ``IoU``, a
+    TypeError from ``MeanIoU``)."""
+
+
 def _check_num_classes(num_classes):
     try:
         count = operator.index(num_classes)
     except TypeError:
-        raise TypeError(f"`num_classes` must be an int, got {type(num_classes).__name__} "
+        raise _NotAnInt(f"`num_classes` must be an int, got {type(num_classes).__name__} "
                         f"{num_classes!r}") from None
     if count < 0:
         raise ValueError(f"`num_classes` must not be negative, got {count}")
@@ -568,6 +571,8 @@ class IoU:
 
     # False: count every update with the NumPy replay of Keras (the tests' reference path)
     _use_kernel = True
+    _CONFIG_KEYS = ("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
+                    "sparse_y_pred", "axis")
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
@@ -742,7 +747,7 @@ class IoU:
         if len(values) != 1:
             raise ValueError(f"`metric_variables` must hold 1 array (like {type(self).__name__}()"
                              f".variables), got {len(values)}")
-        state = np.asarray(values[0])
+        state = _raw_array(values[0], "metric_variables")
         if state.shape != self._cm.shape:
             raise ValueError(f"`metric_variables[0]` must have shape {self._cm.shape}, got {state.shape}")
         return self._dt.cast(state).copy()
@@ -818,7 +823,10 @@ class IoU:
     # -- configuration ------------------------------------------------------------------------
 
     def get_config(self):
-        """The constructor arguments, with Keras' keys (``type(m)(**m.get_config())`` works).
+        """The constructor arguments under Keras' keys, in Keras' order (each class has its
+        own: ``MeanIoU`` has no `target_class_ids`, the one-hot classes no `sparse_y_true`,
+        ``BinaryIoU`` only `target_class_ids`, `threshold`, `name`, `dtype`), so that
+        ``type(m)(**m.get_config())`` rebuilds the metric.
 
         Returns
         -------
@@ -826,15 +834,15 @@ class IoU:
 
         Examples
         --------
-        >>> from fastiou.compat.keras import IoU
+        >>> from fastiou.compat.keras import IoU, MeanIoU
         >>> IoU(3, [0, 2], name="iou").get_config()  # doctest: +NORMALIZE_WHITESPACE
         {'name': 'iou', 'dtype': 'int32', 'num_classes': 3, 'target_class_ids': [0, 2],
          'ignore_class': None, 'sparse_y_true': True, 'sparse_y_pred': True, 'axis': -1}
+        >>> MeanIoU(3, name="miou").get_config()  # doctest: +NORMALIZE_WHITESPACE
+        {'num_classes': 3, 'name': 'miou', 'dtype': 'int32', 'ignore_class': None,
+         'sparse_y_true': True, 'sparse_y_pred': True, 'axis': -1}
         """
-        return {"name": self.name, "dtype": self.dtype, "num_classes": self.num_classes,
-                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
-                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
+        return {key: getattr(self, key) for key in self._CONFIG_KEYS}
 
     @classmethod
     def from_config(cls, config):
@@ -956,7 +964,7 @@ class IoU:
         """Whether fastiou's kernel can count these labels exactly as Keras does: an integer
         state, or a float state that holds every class exactly."""
         dt = self._dt
-        if truth.dtype.kind not in "biu" or pred.dtype.kind not in "biu":
+        if truth.dtype.kind not in "biu" or pred.dtype.kind not in "biu" or self._size == 0:
             return False
         if dt.kind == "f":
             return self._size <= 2 ** dt.precision and size == self._size
@@ -1013,6 +1021,9 @@ class IoU:
         """Keras' update replayed in NumPy on labels in the state dtype: the reference for
         every input (and the path for what the kernel cannot count exactly)."""
         dt = self._dt
+        if self._size == 0 and np.prod(shape) > 0:
+            raise KerasIndexError("`num_classes` is 0: Keras adds every pair (a dropped one with "
+                                  "weight 0 at cell (0, 0)) to a 0x0 matrix")
         valid = (truth >= 0) & (truth < size) & (pred >= 0) & (pred < size)
         if ignore is not None:
             valid &= truth != ignore
@@ -1078,6 +1089,9 @@ def _target_indices(target_class_ids, size):
     """Keras' ``take_along_axis`` of the ids (converted to int32): a negative id counts from
     the end, and torch wraps once more; anything else indexes outside the matrix."""
     ids = list(target_class_ids)
+    if size == 0 and ids:
+        raise KerasRuntimeError("`num_classes` is 0: there is no class to take the IoU of "
+                                "(Keras' torch backend fails dividing by the size 0)")
     if all(type(i) is int and -2 ** 31 <= i < 2 ** 31 for i in ids):
         ids = np.array(ids, dtype=np.int64)
     else:
@@ -1174,6 +1188,8 @@ class MeanIoU(IoU):
     np.float32(0.16666667)
     """
 
+    _CONFIG_KEYS = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
+
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):
         try:
@@ -1185,23 +1201,6 @@ class MeanIoU(IoU):
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true,
                          sparse_y_pred=sparse_y_pred, axis=axis)
 
-    def get_config(self):
-        """The constructor arguments, with Keras' keys (``type(m)(**m.get_config())`` works).
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from fastiou.compat.keras import MeanIoU
-        >>> MeanIoU(3, name="miou").get_config()  # doctest: +NORMALIZE_WHITESPACE
-        {'num_classes': 3, 'name': 'miou', 'dtype': 'int32', 'ignore_class': None,
-         'sparse_y_true': True, 'sparse_y_pred': True, 'axis': -1}
-        """
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
 
 
 class BinaryIoU(IoU):
@@ -1224,6 +1223,8 @@ class BinaryIoU(IoU):
     >>> m([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7])
     np.float32(0.33333334)
     """
+
+    _CONFIG_KEYS = ("target_class_ids", "threshold", "name", "dtype")
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
@@ -1281,21 +1282,6 @@ class BinaryIoU(IoU):
             pred = self._dt.cast(probabilities >= threshold)
         return self._add(self._count(truth, pred, sample_weight))
 
-    def get_config(self):
-        """The constructor arguments, with Keras' keys.
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from fastiou.compat.keras import BinaryIoU
-        >>> BinaryIoU(threshold=0.3, name="b").get_config()
-        {'target_class_ids': [0, 1], 'threshold': 0.3, 'name': 'b', 'dtype': 'int32'}
-        """
-        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
-                "name": self.name, "dtype": self.dtype}
 
 
 class OneHotIoU(IoU):
@@ -1319,28 +1305,14 @@ class OneHotIoU(IoU):
     np.float32(0.07142855)
     """
 
+    _CONFIG_KEYS = ("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
+                    "axis")
+
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
                  sparse_y_pred=False, axis=-1):
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
-    def get_config(self):
-        """The constructor arguments, with Keras' keys.
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from fastiou.compat.keras import OneHotIoU
-        >>> OneHotIoU(3, [1], name="o").get_config()  # doctest: +NORMALIZE_WHITESPACE
-        {'num_classes': 3, 'target_class_ids': [1], 'name': 'o', 'dtype': 'int32',
-         'ignore_class': None, 'sparse_y_pred': False, 'axis': -1}
-        """
-        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
-                "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -1362,24 +1334,9 @@ class OneHotMeanIoU(MeanIoU):
     np.float32(0.11111111)
     """
 
+    _CONFIG_KEYS = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
+
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
 
-    def get_config(self):
-        """The constructor arguments, with Keras' keys.
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from fastiou.compat.keras import OneHotMeanIoU
-        >>> OneHotMeanIoU(3, name="o").get_config()  # doctest: +NORMALIZE_WHITESPACE
-        {'num_classes': 3, 'name': 'o', 'dtype': 'int32', 'ignore_class': None,
-         'sparse_y_pred': False, 'axis': -1}
-        """
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
