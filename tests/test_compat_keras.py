@@ -115,6 +115,8 @@ QUIRKS = [
     ("MeanIoU", {"num_classes": 3}, [[np.nan, 1], [0, 1]]),
     ("MeanIoU", {"num_classes": 3, "dtype": "uint8", "ignore_class": -300}, [[0, 1], [0, 1]]),
     ("IoU", {"num_classes": 0, "target_class_ids": [-1]}, [[0, 1], [0, 1]]),
+    ("MeanIoU", {"num_classes": 3}, [[0, 2 ** 70], [0, 1]]),
+    ("MeanIoU", {"num_classes": 3, "dtype": "float32"}, [[0, 2 ** 70, 1], [0, 1, 2 ** 64 + 1]]),
     ("MeanIoU", {"num_classes": 1}, [[0, 1, 0], [0, 0, 0]]),
     ("MeanIoU", {"num_classes": 300, "dtype": "uint8"}, [[0, 1], [0, 1]]),
     ("MeanIoU", {"num_classes": 2049, "dtype": "float16"}, [[2048, 2047, 0], [2048, 2047, 1]]),

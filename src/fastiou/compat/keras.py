@@ -252,6 +252,8 @@ def _tensor_array(values, name):
 def _python_array(values, name):
     try:
         array = np.asarray(values)
+        if array.dtype == object and isinstance(values, (list, tuple, int)):
+            array = array.astype(np.float64)  # Python ints beyond 64 bits: torch reads them as floats
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` could not be converted to an array: {exc}") from exc
     if array.dtype.kind not in "biuf" and array.dtype.name != "bfloat16":
@@ -404,35 +406,11 @@ def _inner_sums(values, width, lanes, fold=None):
     return _running_sum(total, vector_sums.reshape(n_rows, lanes).T)
 
 
-def _sum_rows_torch(matrix, dt):
-    """``torch.sum(matrix, dim=1)`` of a C-contiguous 2-D float matrix, bit for bit."""
-    values = matrix.astype(dt.accumulator)
-    width = _VECTOR_BYTES // matrix.dtype.itemsize
-    lanes = _VECTOR_BYTES // dt.accumulator.itemsize
-    fold = "halves" if dt.name == "bfloat16" else "neighbours"
-    return _inner_sums(values, width, lanes, fold).astype(matrix.dtype)
-
-
-def _sum_columns_torch(matrix, dt):
-    """``torch.sum(matrix, dim=0)`` of a C-contiguous 2-D float matrix, bit for bit."""
-    n = matrix.shape[1]
-    values = matrix.astype(dt.accumulator)
-    width = _VECTOR_BYTES // matrix.dtype.itemsize
-    lanes = _VECTOR_BYTES // dt.accumulator.itemsize
-    cascaded = np.zeros(n, bool)  # columns summed by one cascade, the others interleaved
-    if n >= width:
-        cascaded[:(n // (4 * lanes)) * 4 * lanes] = True
-    else:
-        cascaded[:(n // 4) * 4] = True
-    total = np.where(cascaded, _cascade_sum(values), _interleaved_sum(values))
-    return total.astype(matrix.dtype)
-
-
 class _Node:
     """A value in a recorded sum: adding two nodes appends ``(slot, slot)`` to the plan.
 
     Adding 0 is left out: torch's accumulators start at +0.0 and never become -0.0, so
-    ``0 + x`` is ``x`` once the elements' -0.0 are made +0.0 (which ``0 + x`` does).
+    ``0 + x`` is ``x`` once the elements' -0.0 are made +0.0 (which changes no sum).
     """
 
     __slots__ = ("slot", "plan")
@@ -441,7 +419,7 @@ class _Node:
         self.slot, self.plan = slot, plan
 
     def __add__(self, other):
-        if not isinstance(other, _Node):  # the accumulators' initial 0
+        if not isinstance(other, _Node):  # an accumulator's initial 0
             return self
         self.plan.ops.append((self.slot, other.slot))
         return _Node(self.plan.size + len(self.plan.ops) - 1, self.plan)
@@ -450,21 +428,23 @@ class _Node:
 
 
 class _SumPlan:
-    """torch's order of additions for a float32 vector of `size` elements, recorded once:
-    slots 0..size-1 are the elements, each op appends a slot."""
+    """The order of torch's additions for `size` elements, recorded once by running the
+    summation above on nodes: slots 0..size-1 are the elements, each op appends a slot.
+    Replaying it on arrays sums many rows (or columns) at once."""
 
-    def __init__(self, size):
+    def __init__(self, size, summation):
         self.size, self.ops = size, []
-        nodes = np.empty((1, size), dtype=object)
+        nodes = np.empty(size, dtype=object)
         for i in range(size):
-            nodes[0, i] = _Node(i, self)
-        result = _inner_sums(nodes, _VECTOR_BYTES // 4, _VECTOR_BYTES // 4)[0]
+            nodes[i] = _Node(i, self)
+        result = summation(nodes)
         self.result = result.slot if isinstance(result, _Node) else None
 
-    def __call__(self, vector):
+    def __call__(self, elements, zero):
+        """The sum of `elements` (a list of scalars or of equal-shape arrays)."""
         if self.result is None:
-            return np.float32(0.0)
-        slots = list(vector + np.float32(0.0))  # -0.0 -> +0.0
+            return zero
+        slots = list(elements)
         for a, b in self.ops:
             slots.append(slots[a] + slots[b])
         return slots[self.result]
@@ -473,12 +453,55 @@ class _SumPlan:
 _PLANS = {}
 
 
+def _plan(kind, size, width=0, lanes=0, fold=None):
+    key = (kind, size, width, lanes, fold)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if kind == "inner":  # one contiguous row: torch's vectorised inner sum
+            summation = lambda nodes: _inner_sums(nodes.reshape(1, -1), width, lanes, fold)[0]  # noqa: E731
+        elif kind == "cascade":  # down a column, one cascade
+            summation = lambda nodes: _cascade_sum(nodes.reshape(-1, 1))[0]  # noqa: E731
+        else:  # down a column, four interleaved cascades
+            summation = lambda nodes: _interleaved_sum(nodes.reshape(-1, 1))[0]  # noqa: E731
+        plan = _PLANS[key] = _SumPlan(size, summation)
+    return plan
+
+
+def _accumulate(matrix, dt):
+    """`matrix` in torch's accumulator type, -0.0 made +0.0 (see :class:`_Node`)."""
+    return matrix.astype(dt.accumulator) + dt.accumulator.type(0.0)
+
+
+def _sum_rows_torch(matrix, dt):
+    """``torch.sum(matrix, dim=1)`` of a C-contiguous 2-D float matrix, bit for bit."""
+    n_rows, n = matrix.shape
+    width = _VECTOR_BYTES // matrix.dtype.itemsize
+    lanes = _VECTOR_BYTES // dt.accumulator.itemsize
+    plan = _plan("inner", n, width, lanes, "halves" if dt.name == "bfloat16" else "neighbours")
+    total = plan(_accumulate(matrix, dt).T, np.zeros(n_rows, dt.accumulator))
+    with np.errstate(over="ignore"):
+        return total.astype(matrix.dtype)
+
+
+def _sum_columns_torch(matrix, dt):
+    """``torch.sum(matrix, dim=0)`` of a C-contiguous 2-D float matrix, bit for bit: torch
+    sums blocks of columns down one cascade and the other columns down four interleaved ones."""
+    n_rows, n = matrix.shape
+    width = _VECTOR_BYTES // matrix.dtype.itemsize
+    lanes = _VECTOR_BYTES // dt.accumulator.itemsize
+    block = (n // (4 * lanes)) * 4 * lanes if n >= width else (n // 4) * 4
+    values = _accumulate(matrix, dt)
+    zero = np.zeros(n, dt.accumulator)
+    total = np.concatenate([_plan("cascade", n_rows)(values[:, :block], zero[:block]),
+                            _plan("interleaved", n_rows)(values[:, block:], zero[block:])])
+    with np.errstate(over="ignore"):
+        return total.astype(matrix.dtype)
+
+
 def _sum_float32_torch(vector):
     """``torch.sum`` of a 1-D float32 vector, bit for bit (a float32 scalar)."""
-    plan = _PLANS.get(vector.size)
-    if plan is None:
-        plan = _PLANS[vector.size] = _SumPlan(vector.size)
-    return np.float32(plan(vector))
+    plan = _plan("inner", vector.size, _VECTOR_BYTES // 4, _VECTOR_BYTES // 4)
+    return np.float32(plan(vector + np.float32(0.0), np.float32(0.0)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -979,8 +1002,13 @@ class IoU:
             if weights is None:
                 return None
         kernel_ignore = self._kernel_ignore(ignore)
-        counts = count_pairs(truth, pred, self._size, ignore_index=kernel_ignore,
-                             sample_weight=weights, out_of_range="ignore")
+        try:
+            counts = count_pairs(truth, pred, self._size, ignore_index=kernel_ignore,
+                                 sample_weight=weights, out_of_range="ignore")
+        except ValueError:
+            if weights is None:
+                raise
+            return None  # negative or non-finite weights: the kernel refuses them, Keras does not
         if (counts.n_bad_true or counts.n_bad_pred) and not exact:
             # labels outside the classes might wrap around into them in the state dtype
             counts = count_pairs(dt.cast(truth), dt.cast(pred), self._size, ignore_index=kernel_ignore,
@@ -988,20 +1016,25 @@ class IoU:
         return self._from_counts(counts.matrix, weighted=weights is not None)
 
     def _kernel_weights(self, weights):
-        """Weights whose sums the kernel gets exactly (whole numbers, non-negative, every sum
-        below 2**53 and, in a float state, below 2**p), or None."""
+        """Weights whose float64 sums in the kernel are exact (whole numbers, every sum below
+        2**53 and, in a float state, below 2**p), or None. Negative and non-finite weights
+        are left to the kernel's own check (it refuses them; the NumPy path then counts)."""
         dt = self._dt
         if weights.size == 0:
             return weights.astype(np.float64)
         if dt.kind == "f":
             values = weights.astype(np.float64)
-            if not np.isfinite(values).all() or (values != np.trunc(values)).any():
-                return None
+            with np.errstate(invalid="ignore"):
+                if (values != np.trunc(values)).any():
+                    return None
             limit = 2.0 ** dt.precision
-        else:
+        else:  # the dtype's range bounds the sums: no pass over the weights when they fit
             values = weights
+            info = np.iinfo(values.dtype)
             limit = 2.0 ** 53
-        if values.min() < 0 or float(values.max()) * weights.size >= limit:
+            if max(-float(info.min), float(info.max)) * weights.size < limit:
+                return values
+        if float(np.abs(values).max()) * weights.size >= limit:
             return None
         return values
 
