@@ -21,7 +21,7 @@ What is reproduced (the reference is Keras with the torch backend on x86-64 CPUs
 - ``result()``: per-class sums in the state dtype (torch's summation order for floats),
   ``tp / (denominator + epsilon)`` in float32 for the target classes whose denominator
   exceeds 1e-9, their sum (torch's order) divided by ``count + epsilon``: a perfect class
-  scores 0.9999999, no class at all scores 0.0; repeated `target_class_ids` count again;
+  scores 0.99999994, no class at all scores 0.0; repeated `target_class_ids` count again;
   negative ids count from the end;
 - the exceptions: where Keras raises, the same exception type is raised (the errors of torch
   operations are :class:`KerasRuntimeError` / :class:`KerasIndexError`, which are also
@@ -29,9 +29,10 @@ What is reproduced (the reference is Keras with the torch backend on x86-64 CPUs
 
 Speed: two label arrays, class scores with as many classes as `num_classes`, one-hot truth,
 thresholded probabilities and non-negative whole-number weights are counted by fastiou's
-kernel; only what cannot be counted exactly that way (fractional weights in a float state,
-inputs of different sizes, labels that wrap around the state dtype) takes a NumPy path that
-replays Keras step by step. The peers are never imported.
+kernel (integer labels that might wrap around a narrower state dtype are converted and
+counted again); only what the kernel cannot count exactly (fractional weights in a float
+state, negative weights, inputs of different sizes, bool states) takes a NumPy path that
+replays Keras' update step by step. The peers are never imported.
 """
 
 import numbers
