@@ -116,7 +116,7 @@ def set_epsilon(value):
     _EPSILON[0] = float(value)
 
 
-_NAME_COUNTS = defaultdict(int)
+_NAME_COUNTS: "defaultdict[str, int]" = defaultdict(int)
 _NAME_LOCK = threading.Lock()
 
 
@@ -451,7 +451,7 @@ class _SumPlan:
         return slots[self.result]
 
 
-_PLANS = {}
+_PLANS: "dict[tuple, _SumPlan]" = {}
 
 
 def _plan(kind, size, width=0, lanes=0, fold=None):
@@ -595,7 +595,7 @@ class IoU:
 
     # False: count every update with the NumPy replay of Keras (the tests' reference path)
     _use_kernel = True
-    _CONFIG_KEYS = ("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
+    _CONFIG_KEYS: "tuple[str, ...]" = ("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
                     "sparse_y_pred", "axis")
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
@@ -1222,7 +1222,7 @@ class MeanIoU(IoU):
     np.float32(0.16666667)
     """
 
-    _CONFIG_KEYS = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
+    _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):
@@ -1258,7 +1258,7 @@ class BinaryIoU(IoU):
     np.float32(0.33333334)
     """
 
-    _CONFIG_KEYS = ("target_class_ids", "threshold", "name", "dtype")
+    _CONFIG_KEYS: "tuple[str, ...]" = ("target_class_ids", "threshold", "name", "dtype")
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
@@ -1339,7 +1339,7 @@ class OneHotIoU(IoU):
     np.float32(0.07142855)
     """
 
-    _CONFIG_KEYS = ("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
+    _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
                     "axis")
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
@@ -1368,7 +1368,7 @@ class OneHotMeanIoU(MeanIoU):
     np.float32(0.11111111)
     """
 
-    _CONFIG_KEYS = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
+    _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
