@@ -20,8 +20,8 @@ What is reproduced (the reference is Keras with the torch backend on x86-64 CPUs
   inputs of different sizes broadcast when one of them has one element;
 - ``result()``: per-class sums in the state dtype (torch's summation order for floats),
   ``tp / (denominator + epsilon)`` in float32 for the target classes whose denominator
-  exceeds 1e-9, their sum (torch's order) divided by ``count + epsilon``: a perfect class
-  scores 0.99999994, no class at all scores 0.0; repeated `target_class_ids` count again;
+  exceeds 1e-9, their sum (torch's order) divided by ``count + epsilon`` (a class seen once
+  scores 0.9999999, no class at all gives 0.0); repeated `target_class_ids` count again;
   negative ids count from the end;
 - the exceptions: where Keras raises, the same exception type is raised (the errors of torch
   operations are :class:`KerasRuntimeError` / :class:`KerasIndexError`, which are also
