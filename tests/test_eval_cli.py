@@ -15,6 +15,7 @@ import pytest
 
 from fastiou import __version__, reference
 from fastiou.cli import main
+from fastiou.evaluate import _io
 from fastiou.evaluate._report import PER_CLASS_METRICS
 
 from labelmaps import expected_matrix, random_maps, save, write_folders
@@ -219,6 +220,128 @@ def test_label_map_reduce_zero_label_and_colour_map(tmp_path, capsys):
                         "--format", "json"], capsys)
     assert code == 0
     assert json.loads(out)["confusion_matrix"] == reference.confusion_matrix(ids, 1 - ids, 2).tolist()
+
+
+# ------------------------------------------------------------------------------ --out-of-range
+
+def _out_of_range_data(rng, shape=(13, 17)):
+    """Truth 0..4 with void 255 and some 9 (outside [0, 5)); predictions with some 7 and 200."""
+    truth = rng.integers(0, NUM_CLASSES, shape)
+    truth[rng.random(shape) < 0.1] = VOID
+    truth[rng.random(shape) < 0.05] = 9
+    pred = np.where(rng.random(shape) < 0.6, truth % NUM_CLASSES, rng.integers(0, NUM_CLASSES, shape))
+    pred[rng.random(shape) < 0.1] = 7
+    pred[rng.random(shape) < 0.05] = 200
+    return truth, pred
+
+
+@pytest.mark.parametrize("kind", ["png8", "npy8", "png16", "npy64"])
+@pytest.mark.parametrize("policy", ["ignore", "miss"])
+def test_out_of_range_policies_count_as_the_api(tmp_path, capsys, kind, policy):
+    """Every reading path (8-bit PNGs counted while decoded, 8-bit .npy folded from raw
+    values, 16-bit PNGs and int64 .npy counted after mapping) gives the API's numbers."""
+    import fastiou
+
+    rng = np.random.default_rng(21)
+    pairs = [_out_of_range_data(rng) for _ in range(3)]
+    extension = ".npy" if kind.startswith("npy") else ".png"
+    dtype = {"png8": np.uint8, "npy8": np.uint8, "png16": np.uint16, "npy64": np.int64}[kind]
+    gt, pred = write_folders(str(tmp_path), [(t.astype(dtype), p.astype(dtype)) for t, p in pairs],
+                             gt_ext=extension, pred_ext=extension)
+    argv = [gt, pred, "-n", str(NUM_CLASSES), "--ignore-index", "255", "--gt-suffix", "_gt",
+            "--per-image", str(tmp_path / "images.csv"), "--metrics", "iou,recall"]
+    code, _, err = run(argv, capsys)
+    assert code == 6 and "outside [0, 5): 9" in err
+    code, out, err = run(argv + ["--out-of-range", policy, "--format", "json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    truth = np.concatenate([t.ravel() for t, _ in pairs])
+    prediction = np.concatenate([p.ravel() for _, p in pairs])
+    counts = fastiou.ConfusionMatrix(NUM_CLASSES, ignore_index=255, out_of_range=policy)
+    counts.update(truth, prediction)
+    expected = counts.compute()
+    assert report["confusion_matrix"] == counts.matrix.tolist()
+    np.testing.assert_array_equal([c["iou"] for c in report["classes"]], expected.iou)
+    assert [c["gt_pixels"] for c in report["classes"]] == expected.support.tolist()
+    assert report["mean"]["iou"] == expected.mean_iou
+    missed = int(counts.miss.sum()) if policy == "miss" else 0  # "ignore" drops them
+    assert counts.miss.sum() > 0
+    assert report["counts"]["counted_pixels"] == int(counts.matrix.sum()) + missed
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "images.csv").read_text())))
+    assert sum(int(row["counted"]) for row in rows) == report["counts"]["counted_pixels"]
+    first = fastiou.ConfusionMatrix(NUM_CLASSES, ignore_index=255, out_of_range=policy)
+    first.update(*pairs[0])
+    assert float(rows[0]["mean_iou"]) == first.compute().mean_iou
+
+
+@pytest.mark.parametrize("kind", ["png8", "npy8", "png16", "npy64"])
+def test_the_cityscapes_preset_counts_alike_on_every_reading_path(tmp_path, capsys, kind):
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 34, (3, 11, 14))
+    pred = np.where(rng.random(truth.shape) < 0.5, truth, rng.integers(0, 34, truth.shape))
+    extension = ".npy" if kind.startswith("npy") else ".png"
+    dtype = {"png8": np.uint8, "npy8": np.uint8, "png16": np.uint16, "npy64": np.int64}[kind]
+    reports = {}
+    for name, (t, p) in {"clean": (truth, pred), "bad truth": (np.where(truth == 3, 255, truth), pred),
+                         "bad pred": (truth, np.where(truth == 1, 40, pred))}.items():
+        folder = tmp_path / name.replace(" ", "_")
+        gt, pr = write_folders(str(folder), [(a.astype(dtype), b.astype(dtype)) for a, b in zip(t, p)],
+                               gt_ext=extension, pred_ext=extension)
+        code, out, err = run([gt, pr, "-n", "19", "--label-map", "cityscapes", "--pred-label-map",
+                              "cityscapes", "--ignore-index", "255", "--gt-suffix", "_gt",
+                              "--format", "json"], capsys)
+        reports[name] = (code, out, err)
+    code, out, err = reports["clean"]
+    assert code == 0, err
+    report = json.loads(out)
+    void = [i for i in range(34) if i not in _io.CITYSCAPES_TRAIN_IDS]
+    train = np.vectorize(lambda v: _io.CITYSCAPES_TRAIN_IDS.get(int(v), 255))
+    assert report["confusion_matrix"] == \
+        reference.confusion_matrix(train(truth).ravel(), train(pred).ravel(), 19, (255,)).tolist()
+    misses = (np.isin(truth, list(_io.CITYSCAPES_TRAIN_IDS)) & np.isin(pred, void)).sum()
+    assert report["counts"]["counted_pixels"] == int(np.sum(report["confusion_matrix"]) + misses)
+    assert reports["bad truth"][0] == 6 and "--label-map does not list: 255" in reports["bad truth"][2]
+    assert reports["bad pred"][0] == 6 and "does not declare void: 40" in reports["bad pred"][2]
+
+
+def test_out_of_range_takes_only_its_three_policies(dataset, capsys):
+    with pytest.raises(SystemExit) as info:  # argparse's usage error
+        run(base_args(dataset, "--out-of-range", "drop"), capsys)
+    assert info.value.code == 2 and "invalid choice: 'drop'" in capsys.readouterr().err
+
+
+ERRORS_MD = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "errors.md")
+
+
+def _out_of_range_rows():
+    """The rows of docs/errors.md's "Out-of-range labels" table."""
+    import re
+
+    with open(ERRORS_MD, encoding="utf-8") as fh:
+        text = fh.read()
+    section = text[text.index("## Out-of-range labels"):]
+    row = re.compile(r"^\| `(.+?)` \| `(\[\[.+?\]\])` \| `(\[\[.+?\]\])` \| `` (.+) `` \|$")
+    return [row.match(line).groups() for line in section.splitlines() if row.match(line)]
+
+
+@pytest.mark.parametrize("options,truth,pred,message", _out_of_range_rows())
+def test_documented_out_of_range_messages(tmp_path, capsys, options, truth, pred, message):
+    import ast
+
+    truth, pred = np.array(ast.literal_eval(truth)), np.array(ast.literal_eval(pred))
+    gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    gt_dir.mkdir(), pred_dir.mkdir()
+    save(str(gt_dir / "a.png"), truth.astype(np.uint8))
+    save(str(pred_dir / "a.png"), pred.astype(np.uint8))
+    code, out, err = run([str(gt_dir), str(pred_dir), *options.split()], capsys)
+    path = str(gt_dir / "a.png") if "label-map does not list" in message or \
+        "ignore-index, map it with --label-map" in message else str(pred_dir / "a.png")
+    assert code == 6 and out == ""
+    assert err == f"fastiou eval: error: {message.replace('F', path, 1)}\n"
+
+
+def test_the_documented_rows_cover_every_message():
+    assert len(_out_of_range_rows()) == 5
 
 
 # ------------------------------------------------------------------------------ exit codes

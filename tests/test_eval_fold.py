@@ -61,7 +61,7 @@ def test_pairs_with_new_larger_and_smaller_values_count_exactly():
 
     def count_all():
         pair = _io.LabelPair("x", "gt.png", "pred.png")
-        return [_engine._count_folded(pair, truth, pred, options, 1) for truth, pred in pairs]
+        return [_engine._count_folded(pair, truth, pred, options, 1)[0] for truth, pred in pairs]
 
     for (truth, pred), matrix in zip(pairs, _in_new_thread(count_all)):
         np.testing.assert_array_equal(matrix, _expected(truth, pred, options))
@@ -74,7 +74,7 @@ def test_thread_count_does_not_change_the_counts(n_threads):
     truth = rng.choice([10, 11, 12, 13, 14, 200], (64, 80)).astype(np.uint8)
     pred = rng.choice([10, 11, 12, 13, 14], (64, 80)).astype(np.uint8)
     pair = _io.LabelPair("x", "gt.png", "pred.png")
-    matrix = _in_new_thread(lambda: _engine._count_folded(pair, truth, pred, _options(), n_threads))
+    matrix = _in_new_thread(lambda: _engine._count_folded(pair, truth, pred, _options(), n_threads)[0])
     np.testing.assert_array_equal(matrix, _expected(truth, pred, _options()))
 
 

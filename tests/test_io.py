@@ -330,5 +330,5 @@ def test_folding_the_raw_matrix_equals_mapping_every_pixel(truth, data, gt_map, 
         assert info.value.exit_code == _io.EXIT_OUT_OF_RANGE
         assert ("gt.png" in str(info.value)) == bool(bad_truth)
     else:
-        np.testing.assert_array_equal(_count_folded(pair, truth, pred, options, 1),
+        np.testing.assert_array_equal(_count_folded(pair, truth, pred, options, 1)[0],
                                       reference.confusion_matrix(mapped_truth, mapped_pred, 5, ignore))

@@ -63,7 +63,6 @@ def mypy(tmp_path_factory):
     return run
 
 
-@pytest.mark.slow
 def test_usage_file_type_checks_with_exact_types(mypy):
     stdout, status = mypy(TYPING / "usage.py")
     assert status == 0, stdout
@@ -83,7 +82,6 @@ def test_usage_file_runs_and_its_types_hold_at_run_time():
     runpy.run_path(str(TYPING / "usage.py"), run_name="__main__")
 
 
-@pytest.mark.slow
 def test_misuse_is_rejected_line_by_line(mypy):
     stdout, status = mypy(TYPING / "misuse.py")
     lines = (TYPING / "misuse.py").read_text().splitlines()
@@ -93,7 +91,6 @@ def test_misuse_is_rejected_line_by_line(mypy):
     assert reported == expected, stdout
 
 
-@pytest.mark.slow
 def test_core_modules_pass_mypy_strict(mypy):
     if _installed():
         pytest.skip("checks the package's own sources from a source checkout")

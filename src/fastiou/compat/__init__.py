@@ -5,12 +5,14 @@ numbers, NumPy in and out (torch tensors are accepted where the peer takes them)
 - :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
   ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
-  ``OneHotMeanIoU``
+  ``OneHotMeanIoU``, bit for bit as Keras 3 (torch backend), quirks included (docs/compat/keras.md)
 - :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
 - :mod:`fastiou.compat.torchvision`: ``box_iou``, ``generalized_box_iou``, ``distance_box_iou``, ``complete_box_iou``, ``box_area``, ``box_convert``
 - :mod:`fastiou.compat.mmdet`: ``bbox_overlaps``, ``BboxOverlaps2D``
 - :mod:`fastiou.compat.cython_bbox`: ``bbox_overlaps``
 - :mod:`fastiou.compat.pycocotools`: ``iou``
+- :mod:`fastiou.compat.cityscapes`: cityscapesScripts' ``evaluateImgLists``, ``evaluatePair``
+  and score functions (``getIouScoreForLabel``, ``getScoreAverage``, ...)
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.

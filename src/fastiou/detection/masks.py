@@ -109,7 +109,8 @@ def _pack_rles(rles: RLE | Sequence[RLE], name: str
     return packed, stats, parsed[0][0]
 
 
-def pack_runs(runs, size):
+def pack_runs(runs: Sequence[npt.NDArray[np.uint32]], size: tuple[int, int]
+              ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Packed words and stats of masks of one ``(H, W)`` `size` given as validated COCO
     run lengths (uint32 arrays, as :func:`_rle_counts` returns them)."""
     height, width = size
@@ -122,18 +123,19 @@ def pack_runs(runs, size):
     return packed, stats
 
 
-def packed_pair_iou(packed1, stats1, packed2, stats2, crowd, n_threads):
+def packed_pair_iou(packed1: npt.NDArray[np.uint64], stats1: npt.NDArray[np.int64],
+                    packed2: npt.NDArray[np.uint64], stats2: npt.NDArray[np.int64],
+                    crowd: npt.NDArray[np.uint8] | None, n_threads: int) -> npt.NDArray[np.float64]:
     """``(N, M)`` IoU of two packed mask sets (`crowd`: uint8 flags per mask of the
     second set, or None)."""
     n, m = packed1.shape[0], packed2.shape[0]
     use_crowd = crowd is not None
-    if not use_crowd:
-        crowd = np.zeros(1, dtype=np.uint8)
+    flags = crowd if crowd is not None else np.zeros(1, dtype=np.uint8)
     out = np.zeros((n, m), dtype=np.float64)
     if n and m and packed1.shape[1] == packed2.shape[1]:
         threads = threads_for_size(n_threads, n * m, MIN_MASK_PAIRS_PER_THREAD)
         for rows in row_chunks(n, m * packed1.shape[1]):  # interruptible between chunks
-            _masks.packed_iou(packed1[rows], stats1[rows], packed2, stats2, crowd, use_crowd,
+            _masks.packed_iou(packed1[rows], stats1[rows], packed2, stats2, flags, use_crowd,
                               out[rows], threads)
     return out
 

@@ -8,6 +8,7 @@ import tempfile
 import time
 
 from fastiou.evaluate._format import FORMATS
+from fastiou.segmentation._core import OUT_OF_RANGE_POLICIES
 
 ON_MISSING = ("error", "skip")
 DASK_CONNECT_TIMEOUT = "10s"
@@ -40,6 +41,12 @@ def add_eval_arguments(parser):
     parser.add_argument("--color-map", "--colour-map", dest="color_map", metavar="MAP",
                         help="colour -> class id for RGB label images: JSON {\"#804080\": 0, ...}, "
                              "a JSON list of [r, g, b] in class order, or '#rrggbb:id' items")
+    parser.add_argument("--out-of-range", choices=OUT_OF_RANGE_POLICIES, default=None,
+                        help="a label outside 0..N-1 once mapped: stop with exit 6 (raise, the "
+                             "default), leave the pixel out (ignore), or count a prediction as "
+                             "a false negative of the true class (miss). With --pred-label-map "
+                             "cityscapes the default counts void ids as misses, as "
+                             "cityscapesScripts")
     parser.add_argument("--reduce-zero-label", action="store_true",
                         help="mmseg convention for the ground truth: 0 -> 255 (ignored), "
                              "v -> v-1 (adds 255 to --ignore-index)")
@@ -236,7 +243,8 @@ def _evaluate(args):
     options = make_options(args.num_classes, args.ignore_index,
                            parse_label_map(args.label_map, "--label-map"),
                            parse_label_map(args.pred_label_map, "--pred-label-map"),
-                           args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"))
+                           args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"),
+                           args.out_of_range)
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
     _check_optional_dependencies(args)
@@ -300,14 +308,16 @@ def _evaluate_locally(pairs, options, *, jobs=None, per_image_writer=None, metri
                       progress=None):
     """Count every pair in this process; returns ``(total, n_pixels, threads)``."""
     from fastiou._shared._threads import available_cpus
-    from fastiou.evaluate._engine import as_accumulator, iter_counts, new_total, thread_budget
+    from fastiou.evaluate._engine import (as_accumulator, iter_counts, new_miss, new_total,
+                                          thread_budget)
     from fastiou.evaluate._report import per_image_row
 
     jobs, kernel_threads = thread_budget(jobs)
-    total = new_total(options)
+    total, missed = new_total(options), new_miss(options)
     n_pixels = 0
     for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
         total += result.matrix
+        missed += result.miss
         n_pixels += result.pixels
         if per_image_writer is not None:
             per_image_writer.writerow(per_image_row(pair, result, metric_names, options))
@@ -315,13 +325,13 @@ def _evaluate_locally(pairs, options, *, jobs=None, per_image_writer=None, metri
             progress.update(1)
     threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
                "dask_scheduler": None}
-    return as_accumulator(total, options), n_pixels, threads
+    return as_accumulator(total, options, missed), n_pixels, threads
 
 
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
     from distributed import Client
 
-    from fastiou.evaluate._engine import as_accumulator, new_total
+    from fastiou.evaluate._engine import as_accumulator, new_miss, new_total
     from fastiou.evaluate._io import EvalError
     from fastiou.evaluate.dask import stream_batches
 
@@ -329,14 +339,15 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         client = Client(args.dask_scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise EvalError(f"cannot connect to the Dask scheduler {args.dask_scheduler}: {exc}") from None
-    total = new_total(options)
+    total, missed = new_total(options), new_miss(options)
     n_pixels = 0
     try:
         workers = client.nthreads()
-        for counts, pixels, n_images, rows in stream_batches(
+        for counts, miss, pixels, n_images, rows in stream_batches(
                 pairs, options, client, batch_size=args.batch_size,
                 metric_names=metric_names if writer is not None else None):
             total += counts
+            missed += miss
             n_pixels += pixels
             if writer is not None:
                 writer.writerows(rows)
@@ -346,4 +357,4 @@ def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):
         client.close()
     threads = {"cores": sum(workers.values()), "decode_threads": len(workers),
                "kernel_threads": 1, "dask_scheduler": args.dask_scheduler}
-    return as_accumulator(total, options), n_pixels, threads
+    return as_accumulator(total, options, missed), n_pixels, threads

@@ -32,7 +32,15 @@ _thread_scratch = threading.local()
 
 
 class EvalOptions(NamedTuple):
-    """How every pair is read and counted (picklable: Dask workers receive it)."""
+    """How every pair is read and counted (picklable: Dask workers receive it).
+
+    `out_of_range` is the policy for a label outside ``[0, num_classes)`` once mapped, as
+    in :func:`fastiou.confusion_matrix`. The ``cityscapes`` preset's default
+    (:func:`fastiou.dask.make_options`) adds cityscapesScripts' rules to ``"raise"``: a
+    prediction whose raw value is in `void` is a miss of the true class; a raw prediction
+    the `pred_label_map` does not list (when `void` is given) and a raw ground truth the
+    `label_map` does not list (when `closed`) are out of range.
+    """
 
     num_classes: int
     ignore_index: tuple = ()
@@ -40,13 +48,18 @@ class EvalOptions(NamedTuple):
     pred_label_map: object = None
     reduce_zero_label: bool = False
     colour_map: object = None
+    out_of_range: str = "raise"
+    void: tuple = ()
+    closed: bool = False
 
 
 class ImageResult(NamedTuple):
-    """One pair's counts: its int64 (C, C) matrix and how many pixels it had."""
+    """One pair's counts: its int64 (C, C) matrix, how many pixels it had, and its
+    predictions counted as misses (out of range), per true class: int64 (C,)."""
 
     matrix: np.ndarray
     pixels: int
+    miss: np.ndarray
 
 
 def thread_budget(jobs, cores=None):
@@ -92,56 +105,115 @@ def _map_pred(values, options):
     return values if options.pred_label_map is None else apply_label_map(values, options.pred_label_map)
 
 
-GT_HINT = "add it to --ignore-index, map it with --label-map, or raise --num-classes"
-PRED_HINT = "map it with --pred-label-map or raise --num-classes"
+GT_HINT = ("add it to --ignore-index, map it with --label-map, or raise --num-classes; "
+           "--out-of-range ignore leaves such pixels out")
+PRED_HINT = ("map it with --pred-label-map or raise --num-classes; --out-of-range miss counts "
+             "it as a false negative of the true class, ignore leaves the pixel out")
+VOID_HINT = ("cityscapesScripts stops on such a prediction too; --out-of-range miss counts it "
+             "as a false negative of the true class, ignore leaves the pixel out")
+CLOSED_HINT = ("cityscapesScripts stops on an id it does not know too: label-id images "
+               "(*_labelIds.png) hold -1..33, and train-id images need no --label-map; "
+               "--out-of-range ignore leaves such pixels out")
 
 
-def _range_error(path, values, count, num_classes, hint):
+def _range_error(path, values, count, what, hint):
     shown = ", ".join(str(v) for v in values[:10].tolist()) + (" ..." if values.size > 10 else "")
-    return EvalError(f"{path} has {count} pixel(s) with label(s) outside [0, {num_classes}): "
-                     f"{shown} ({hint})", EXIT_OUT_OF_RANGE)
+    return EvalError(f"{path} has {count} pixel(s) with {what}: {shown} ({hint})",
+                     EXIT_OUT_OF_RANGE)
+
+
+def _unknown_truth(truth, options):
+    """Where raw `truth` holds a value its closed label map does not list."""
+    return ~np.isin(truth, options.label_map.source) if options.closed else \
+        np.zeros(truth.shape, dtype=bool)
+
+
+def _bad_predictions(truth, pred, mapped_pred, options):
+    """Where a pixel of mapped `truth` is counted and its prediction is out of range. With
+    `void` values, where the raw `pred` is not void and maps out of range, and anywhere a raw
+    `pred` is not listed (cityscapesScripts stops on it whatever the ground truth)."""
+    num_classes = options.num_classes
+    counted = ~np.isin(truth, options.ignore_index) & (truth >= 0) & (truth < num_classes)
+    bad = counted & ((mapped_pred < 0) | (mapped_pred >= num_classes))
+    if options.void:
+        bad = (bad & ~np.isin(pred, options.void)) | ~np.isin(pred, options.pred_label_map.source)
+    return bad
 
 
 def _out_of_range_error(pair, truth, pred, options):
-    """Name the file and the offending values (only run once something was out of range)."""
+    """Name the file and the offending values of the decoded pair (only run once something
+    was out of range under ``out_of_range="raise"``)."""
     num_classes = options.num_classes
-    kept = ~np.isin(truth, options.ignore_index)
-    bad_truth = kept & ((truth < 0) | (truth >= num_classes))
+    mapped_truth, mapped_pred = _map_truth(truth, options), _map_pred(pred, options)
+    unknown = _unknown_truth(truth, options)
+    if unknown.any():
+        return _range_error(pair.gt, np.unique(truth[unknown]), int(unknown.sum()),
+                            "value(s) that --label-map does not list", CLOSED_HINT)
+    kept = ~np.isin(mapped_truth, options.ignore_index)
+    bad_truth = kept & ((mapped_truth < 0) | (mapped_truth >= num_classes))
     if bad_truth.any():
-        return _range_error(pair.gt, np.unique(truth[bad_truth]), int(bad_truth.sum()), num_classes,
-                            GT_HINT)
-    bad_pred = kept & ((pred < 0) | (pred >= num_classes))
-    return _range_error(pair.pred, np.unique(pred[bad_pred]), int(bad_pred.sum()), num_classes,
-                        PRED_HINT)
+        return _range_error(pair.gt, np.unique(mapped_truth[bad_truth]), int(bad_truth.sum()),
+                            f"label(s) outside [0, {num_classes})", GT_HINT)
+    bad_pred = _bad_predictions(mapped_truth, pred, mapped_pred, options)
+    if options.void:
+        return _range_error(pair.pred, np.unique(pred[bad_pred]), int(bad_pred.sum()),
+                            f"value(s) that --pred-label-map maps to no class in "
+                            f"[0, {num_classes}) and does not declare void", VOID_HINT)
+    return _range_error(pair.pred, np.unique(mapped_pred[bad_pred]), int(bad_pred.sum()),
+                        f"label(s) outside [0, {num_classes})", PRED_HINT)
+
+
+def _counted_classes(options):
+    """How many classes the kernels count: C, or C + 1 when void predictions must be told
+    from the other out-of-range ones (class C then collects the latter: :func:`_checked`)."""
+    return options.num_classes + (1 if options.void and options.out_of_range == "raise" else 0)
 
 
 def _byte_classes(options):
     """The class of each of the 256 one-byte values as ground truth and as prediction,
     under the label maps and ignore values of `options`, as the kernels take them
     (:func:`fastiou.segmentation._confusion.fold_counts`): -1 for an ignored truth, a value outside
-    [0, C) when out of range. Computed once per `options` and thread."""
+    [0, C) when out of range. When void predictions are told apart (:func:`_counted_classes`),
+    an out-of-range prediction that is not void gets class C, and so does an ignored truth,
+    whose predictions are then counted (in row C) to find those.
+    Computed once per `options` and thread."""
     cached = getattr(_thread_scratch, "byte_classes", None)
     if cached is None or cached[0] is not options:
         every_value = np.arange(256)
         truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)
         pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)
-        num_classes = options.num_classes
-        truth_classes = np.where((truth >= 0) & (truth < num_classes), truth, num_classes)
-        truth_classes[np.isin(truth, options.ignore_index)] = -1
+        num_classes, counted = options.num_classes, _counted_classes(options)
+        truth_classes = np.where((truth >= 0) & (truth < num_classes), truth, counted)
+        truth_classes[np.isin(truth, options.ignore_index)] = -1 if counted == num_classes else \
+            num_classes
+        truth_classes[_unknown_truth(every_value, options)] = counted
         pred_classes = np.where((pred >= 0) & (pred < num_classes), pred, -1)
+        if counted > num_classes:
+            unknown = ~np.isin(every_value, options.pred_label_map.source)
+            pred_classes[((pred_classes < 0) & ~np.isin(every_value, options.void)) | unknown] = \
+                num_classes
         cached = _thread_scratch.byte_classes = (options, (truth_classes, pred_classes))
     return cached[1]
 
 
 def _checked(pair, counts, options, decoded=None):
-    """The matrix of `counts`, or the :class:`EvalError` naming the file and the values out
-    of range, found in the `decoded` ``(truth, pred)`` label maps or else by decoding the
-    pair again (only once something was out of range)."""
-    if counts.n_bad_true or counts.n_bad_pred:
+    """``(matrix, miss)`` of `counts` under the out-of-range policy of `options`, or the
+    :class:`EvalError` naming the file and the values out of range, found in the `decoded`
+    ``(truth, pred)`` label maps or else by decoding the pair again (only once something was
+    out of range). `counts` of C + 1 classes (:func:`_counted_classes`) hold in column C the
+    out-of-range predictions that are not void (row C: on ignored pixels); their `miss`
+    holds the void ones."""
+    num_classes = options.num_classes
+    matrix, miss, n_bad_true, n_bad_pred = counts
+    if matrix.shape[0] > num_classes:
+        n_bad_pred = int(matrix[:, num_classes].sum())
+        matrix, miss = matrix[:num_classes, :num_classes], miss[:num_classes]
+    if options.out_of_range == "raise" and (n_bad_true or n_bad_pred):
         truth, pred = read_pair(pair, options) if decoded is None else decoded
-        raise _out_of_range_error(pair, _map_truth(truth, options), _map_pred(pred, options),
-                                  options)
-    return counts.matrix
+        raise _out_of_range_error(pair, truth, pred, options)
+    if options.out_of_range == "ignore":
+        miss = np.zeros_like(miss)
+    return np.ascontiguousarray(matrix), np.ascontiguousarray(miss)
 
 
 def _count_raw_values(count):
@@ -166,23 +238,23 @@ def _count_raw_values(count):
 
 
 def _count_folded(pair, truth, pred, options, n_threads):
-    """The (C, C) matrix of two decoded uint8 label maps: the pairs of raw values counted,
+    """``(matrix, miss)`` of two decoded uint8 label maps: the pairs of raw values counted,
     then mapped to classes (:func:`fastiou.segmentation._confusion.fold_counts`), exact and equal to
     mapping every pixel first at the cost of mapping V <= 256 values (a table lookup per
     pixel costs as much as decoding the PNG)."""
     def count(n_values):
         return count_pairs(truth, pred, n_values, n_threads=n_threads, out_of_range="ignore")
 
-    counts = fold_counts(_count_raw_values(count), *_byte_classes(options), options.num_classes)
+    counts = fold_counts(_count_raw_values(count), *_byte_classes(options),
+                         _counted_classes(options))
     return _checked(pair, Counts(*counts), options, (truth, pred))
 
 
 def _png_pair(pair):
-    """The headers and compressed data of both files of `pair`
-    (:func:`fastiou.evaluate._png.parse_png`) when both are 8-bit, non-interlaced PNGs of one
-    size that fastiou's decoder reads (what :func:`fastiou.segmentation._confusion.count_png_pairs`
-    counts); else None, and :func:`read_pair` decodes them (and says what is wrong, if anything
-    is)."""
+    """The headers and compressed data of both files of `pair` (:func:`fastiou.evaluate._png.parse_png`)
+    when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
+    :func:`fastiou.segmentation._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
+    decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
     try:
@@ -194,7 +266,7 @@ def _png_pair(pair):
 
 
 def _count_png_pair(pair, truth, pred, options):
-    """The (C, C) matrix of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
+    """``(matrix, miss)`` of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
     class, decoded and counted a few rows at a time on one thread
     (:func:`fastiou.segmentation._confusion.count_png_pairs`); None when its data is corrupt.
 
@@ -213,12 +285,12 @@ def _count_png_pair(pair, truth, pred, options):
         except PngError:
             return None
     counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
-                             *_byte_classes(options), options.num_classes, streaming)
+                             *_byte_classes(options), _counted_classes(options), streaming)
     return None if counts is None else _checked(pair, Counts(*counts), options)
 
 
 def count_pair(pair, options, n_threads=1):
-    """Decode and count one pair: an int64 ``(C, C)`` matrix (raises :class:`EvalError`).
+    """Decode and count one pair: an :class:`ImageResult` (raises :class:`EvalError`).
 
     Two 8-bit PNGs are decoded and counted together, a few rows at a time, on one thread
     (counting a whole decoded pair afterwards would read it back from memory); other
@@ -226,40 +298,60 @@ def count_pair(pair, options, n_threads=1):
     """
     pngs = _png_pair(pair)
     if pngs is not None:
-        matrix = _count_png_pair(pair, *pngs, options)
-        if matrix is not None:
-            return ImageResult(matrix, pngs[0].height * pngs[0].width)
+        counted = _count_png_pair(pair, *pngs, options)
+        if counted is not None:
+            return ImageResult(counted[0], pngs[0].height * pngs[0].width, counted[1])
     truth, pred = read_pair(pair, options)
     if truth.dtype == pred.dtype == np.uint8:
-        return ImageResult(_count_folded(pair, truth, pred, options, n_threads), int(truth.size))
-    counts = count_pairs(_map_truth(truth, options), _map_pred(pred, options), options.num_classes,
+        matrix, miss = _count_folded(pair, truth, pred, options, n_threads)
+        return ImageResult(matrix, int(truth.size), miss)
+    mapped_truth, mapped_pred = _map_truth(truth, options), _map_pred(pred, options)
+    counts = count_pairs(mapped_truth, mapped_pred, options.num_classes,
                          ignore_index=list(options.ignore_index), n_threads=n_threads,
                          out_of_range="ignore")
-    return ImageResult(_checked(pair, counts, options, (truth, pred)), int(truth.size))
+    if options.void:  # only the predictions that are not void (or not listed) are bad
+        bad = _bad_predictions(mapped_truth, pred, mapped_pred, options)
+        counts = counts._replace(n_bad_pred=int(np.count_nonzero(bad)))
+    if options.closed:
+        unknown = int(np.count_nonzero(_unknown_truth(truth, options)))
+        counts = counts._replace(n_bad_true=counts.n_bad_true + unknown)
+    matrix, miss = _checked(pair, counts, options, (truth, pred))
+    return ImageResult(matrix, int(truth.size), miss)
 
 
-def as_accumulator(matrix, options):
-    """A :class:`fastiou.ConfusionMatrix` holding `matrix` (for its metrics)."""
+def as_accumulator(matrix, options, miss=None):
+    """A :class:`fastiou.ConfusionMatrix` holding `matrix` and the `miss` counts, which its
+    metrics count as false negatives (for its metrics)."""
     return ConfusionMatrix(options.num_classes, ignore_index=list(options.ignore_index),
-                           out_of_range="ignore").add_counts(matrix)
+                           out_of_range="miss").add_counts(matrix, miss)
 
 
 def new_total(options):
     return np.zeros((options.num_classes, options.num_classes), dtype=np.int64)
 
 
+def new_miss(options):
+    return np.zeros(options.num_classes, dtype=np.int64)
+
+
 def iter_counts(pairs, options, jobs, kernel_threads):
     """Yield ``(pair, ImageResult)`` in input order; at most ``2 * jobs`` pairs in flight."""
+    return map_in_order(lambda pair: count_pair(pair, options, kernel_threads), pairs, jobs)
+
+
+def map_in_order(function, items, jobs):
+    """Yield ``(item, function(item))`` in input order, computed on `jobs` threads with at
+    most ``2 * jobs`` items in flight; an exception surfaces when its item's turn comes."""
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="fastiou-eval")
     window = deque()
     try:
-        for pair in pairs:
-            window.append((pair, pool.submit(count_pair, pair, options, kernel_threads)))
+        for item in items:
+            window.append((item, pool.submit(function, item)))
             if len(window) >= 2 * jobs:
-                done_pair, future = window.popleft()
-                yield done_pair, future.result()
+                done_item, future = window.popleft()
+                yield done_item, future.result()
         while window:
-            done_pair, future = window.popleft()
-            yield done_pair, future.result()
+            done_item, future = window.popleft()
+            yield done_item, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

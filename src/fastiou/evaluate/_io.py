@@ -313,10 +313,13 @@ def _pair_name(path, suffix):
 
 class LabelMapping(NamedTuple):
     """A raw value -> class id mapping (values not listed are kept as they are), sorted by
-    source value."""
+    source value. `void` lists the source values a preset declares void: as predictions,
+    the default out-of-range policy counts them as misses of the true class (see
+    :func:`fastiou.dask.make_options`)."""
 
     source: np.ndarray
     target: np.ndarray
+    void: tuple = ()
 
 
 # Cityscapes label ids -> train ids (the 19 evaluated classes); every other id -> 255.
@@ -324,6 +327,11 @@ CITYSCAPES_TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21
                         24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18}
 BUILTIN_LABEL_MAPS = {
     "cityscapes": {**{i: 255 for i in range(-1, 34)}, **CITYSCAPES_TRAIN_IDS},
+}
+# The ids cityscapesScripts does not evaluate (ignoreInEval): a prediction of one of them on
+# an evaluated pixel is a false negative of the true class there, never an error.
+BUILTIN_VOID_VALUES = {
+    "cityscapes": tuple(i for i in range(-1, 34) if i not in CITYSCAPES_TRAIN_IDS),
 }
 
 
@@ -392,7 +400,8 @@ def parse_label_map(spec, option="--label-map"):
     if spec is None:
         return None
     if spec in BUILTIN_LABEL_MAPS:
-        return _mapping_from_items(BUILTIN_LABEL_MAPS[spec], f"{option} {spec}", colours=False)
+        mapping = _mapping_from_items(BUILTIN_LABEL_MAPS[spec], f"{option} {spec}", colours=False)
+        return mapping._replace(void=BUILTIN_VOID_VALUES.get(spec, ()))
     text, origin = _mapping_source(spec, option)
     return _mapping_from_items(_parse_mapping_text(text, origin), origin, colours=False)
 

@@ -54,10 +54,11 @@ def per_image_header(metric_names, class_names):
 
 def per_image_row(pair, result, metric_names, options):
     """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
-    scores = as_accumulator(result.matrix, options).compute()
+    scores = as_accumulator(result.matrix, options, result.miss).compute()
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
-    row = [pair.name, pair.gt, pair.pred, result.pixels, int(result.matrix.sum())]
+    row = [pair.name, pair.gt, pair.pred, result.pixels,
+           int(result.matrix.sum() + result.miss.sum())]
     row += [_mean(getattr(scores, PER_CLASS_METRICS[m][1])) for m in per_class]
     row += [getattr(scores, OVERALL_METRICS[m][1]) for m in overall]
     for m in per_class:
@@ -95,7 +96,7 @@ def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skip
         entry["gt_pixels"] = support[index]
         entry["pred_pixels"] = predicted[index]
         classes.append(entry)
-    counted = int(matrix.sum())
+    counted = int(matrix.sum() + total.miss.sum())  # a miss counts (a false negative)
     return {
         "schema": SCHEMA,
         "fastiou_version": __version__,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from fastiou._shared._threads import available_cpus
 from fastiou._shared._typing import CountArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._shared._validation import check_num_classes, ignore_values
-from fastiou.evaluate._engine import EvalOptions, count_pair, new_total
+from fastiou.evaluate._engine import EvalOptions, count_pair, new_miss, new_total
 from fastiou.evaluate._io import LabelPair, as_label_mapping
 from fastiou.evaluate._report import per_image_row
 from fastiou.segmentation._core import OUT_OF_RANGE_POLICIES, count_pairs
@@ -169,25 +169,29 @@ def _weight_chunks(da: ModuleType, sample_weight: dask.array.Array | npt.ArrayLi
 
 
 def _count_batch(batch: Sequence[LabelPair], options: EvalOptions, n_threads: int | None,
-                 metric_names: Sequence[str] | None) -> tuple[IntArray, int, int, list[list[Any]] | None]:
+                 metric_names: Sequence[str] | None) -> tuple[IntArray, IntArray, int, int, list[list[Any]] | None]:
     """One task: read and count a batch of pairs on the worker.
 
-    Returns ``(int64 matrix, pixels, number of pairs, per-image rows or None)``.
+    Returns ``(int64 matrix, int64 misses per class, pixels, number of pairs, per-image rows
+    or None)``.
     """
-    total = new_total(options)
+    total, missed = new_total(options), new_miss(options)
     pixels = 0
     rows = [] if metric_names is not None else None
     for pair in batch:
         result = count_pair(pair, options, n_threads)
         total += result.matrix
+        missed += result.miss
         pixels += result.pixels
         if rows is not None:
             rows.append(per_image_row(pair, result, metric_names, options))
-    return total, pixels, len(batch), rows
+    return total, missed, pixels, len(batch), rows
 
 
 def _batch_counts(batch: Sequence[LabelPair], options: EvalOptions, n_threads: int | None) -> IntArray:
-    return _count_batch(batch, options, n_threads, None)[0]
+    """The (C, C + 1) counts of a batch: its matrix, then its misses as the last column."""
+    total, missed = _count_batch(batch, options, n_threads, None)[:2]
+    return np.column_stack([total, missed])
 
 
 def _as_pairs(pairs: Sequence[tuple[str, str] | LabelPair]) -> list[LabelPair]:
@@ -225,21 +229,48 @@ def batches(pairs: list[LabelPair], batch_size: int | None, threads: int) -> lis
 
 def make_options(num_classes: Integer, ignore_index: IgnoreIndex = None, label_map: _Mapping = None,
                  pred_label_map: _Mapping = None, reduce_zero_label: bool = False,
-                 color_map: _Mapping = None) -> EvalOptions:
-    """The picklable reading/counting options every worker receives."""
+                 color_map: _Mapping = None, out_of_range: OutOfRange | None = None) -> EvalOptions:
+    """The picklable reading/counting options every worker receives.
+
+    `out_of_range` None is ``"raise"``, except with the ``"cityscapes"`` preset, which counts
+    as cityscapesScripts: a prediction the `pred_label_map` preset declares void (an id
+    cityscapesScripts does not evaluate) is a miss of the true class, and a value a preset
+    does not list (no Cityscapes label id) is out of range. A policy given explicitly
+    applies to every out-of-range label, and preset values not listed stay as they are.
+    """
     ignore = tuple(int(v) for v in ignore_values(ignore_index, np.int64))
     if reduce_zero_label and 255 not in ignore:
         ignore += (255,)
-    return EvalOptions(check_num_classes(num_classes), ignore,
-                       as_label_mapping(label_map, "label_map"),
-                       as_label_mapping(pred_label_map, "pred_label_map"),
-                       bool(reduce_zero_label), as_label_mapping(color_map, "color_map", colours=True))
+    pred_mapping = as_label_mapping(pred_label_map, "pred_label_map")
+    if out_of_range is not None and out_of_range not in OUT_OF_RANGE_POLICIES:
+        raise ValueError(f"`out_of_range` must be None or one of "
+                         f"{', '.join(map(repr, OUT_OF_RANGE_POLICIES))}, got {out_of_range!r}")
+    truth_mapping = as_label_mapping(label_map, "label_map")
+    void = pred_mapping.void if out_of_range is None and pred_mapping is not None else ()
+    closed = out_of_range is None and truth_mapping is not None and bool(truth_mapping.void)
+    return EvalOptions(check_num_classes(num_classes), ignore, truth_mapping, pred_mapping,
+                       bool(reduce_zero_label), as_label_mapping(color_map, "color_map", colours=True),
+                       out_of_range or "raise", tuple(void), closed)
 
 
+@overload
 def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ignore_index: IgnoreIndex = None,
                    label_map: _Mapping = None, pred_label_map: _Mapping = None,
                    reduce_zero_label: bool = False, color_map: _Mapping = None, client: Client | None = None,
-                   batch_size: int | None = None, n_threads: int | None = 1) -> IntArray:
+                   batch_size: int | None = None, n_threads: int | None = 1,
+                   out_of_range: OutOfRange | None = None, return_miss: Literal[False] = False) -> IntArray: ...
+@overload
+def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ignore_index: IgnoreIndex = None,
+                   label_map: _Mapping = None, pred_label_map: _Mapping = None,
+                   reduce_zero_label: bool = False, color_map: _Mapping = None, client: Client | None = None,
+                   batch_size: int | None = None, n_threads: int | None = 1,
+                   out_of_range: OutOfRange | None = None, return_miss: Literal[True]) -> tuple[IntArray, IntArray]: ...
+def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ignore_index: IgnoreIndex = None,
+                   label_map: _Mapping = None, pred_label_map: _Mapping = None,
+                   reduce_zero_label: bool = False, color_map: _Mapping = None, client: Client | None = None,
+                   batch_size: int | None = None, n_threads: int | None = 1,
+                   out_of_range: OutOfRange | None = None,
+                   return_miss: bool = False) -> IntArray | tuple[IntArray, IntArray]:
     """Confusion matrix of label-map files, read and counted on Dask workers.
 
     Each task reads a batch of pairs where it runs and returns one matrix; the matrices
@@ -266,16 +297,29 @@ def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ig
         Pairs per task (default: about four tasks per worker thread, at most 64 pairs).
     n_threads : int
         Kernel threads per task (default 1: workers already run tasks in parallel).
+    out_of_range : {None, "raise", "ignore", "miss"}
+        A label outside ``[0, C)`` once mapped, as in :func:`fastiou.confusion_matrix`
+        (``fastiou eval --out-of-range``). None (default) is ``"raise"``, except that a
+        prediction the `pred_label_map` preset declares void (``"cityscapes"``: the ids
+        cityscapesScripts does not evaluate) is a miss of the true class, as in
+        cityscapesScripts.
+    return_miss : bool
+        Also return the misses: predictions outside ``[0, C)`` counted as false negatives
+        of the true class, which the ``(C, C)`` matrix cannot hold.
 
     Returns
     -------
     ndarray of shape (C, C), int64
+        With `return_miss`, ``(matrix, miss)`` with `miss` of shape (C,), int64:
+        ``fastiou.ConfusionMatrix(C, out_of_range="miss").add_counts(matrix, miss)``
+        gives every metric.
 
     Raises
     ------
     ValueError
         A missing or unreadable file, a size mismatch or an out-of-range label, with the
-        file named (raised on the worker, re-raised here); bad arguments.
+        file named (raised on the worker, re-raised here); a prediction counted as a miss
+        without `return_miss`; bad arguments.
     TypeError
         `pairs` items that are not pairs, a mapping of the wrong type.
 
@@ -293,25 +337,34 @@ def evaluate_files(pairs: Sequence[tuple[str, str]], num_classes: Integer, *, ig
     """
     dask = _dask()
     options = make_options(num_classes, ignore_index, label_map, pred_label_map,
-                           reduce_zero_label, color_map)
+                           reduce_zero_label, color_map, out_of_range)
     checked = _as_pairs(pairs)
     if not checked:
-        return np.zeros((options.num_classes, options.num_classes), dtype=np.int64)
-    task = dask.delayed(_batch_counts, pure=True)
-    parts = [task(batch, options, n_threads)
-             for batch in batches(checked, batch_size, _cluster_threads(client))]
-    total = _tree_sum(dask, parts)
-    if client is not None:
-        counts = client.compute(total).result()
+        counts = np.zeros((options.num_classes, options.num_classes + 1), dtype=np.int64)
     else:
-        (counts,) = dask.compute(total)
-    return counts
+        task = dask.delayed(_batch_counts, pure=True)
+        parts = [task(batch, options, n_threads)
+                 for batch in batches(checked, batch_size, _cluster_threads(client))]
+        total = _tree_sum(dask, parts)
+        if client is not None:
+            counts = client.compute(total).result()
+        else:
+            (counts,) = dask.compute(total)
+    matrix, miss = np.ascontiguousarray(counts[:, :-1]), np.ascontiguousarray(counts[:, -1])
+    if return_miss:
+        return matrix, miss
+    if miss.any():
+        raise ValueError(f"{int(miss.sum())} prediction(s) outside [0, {options.num_classes}) "
+                         f"were counted as misses of their true class, which the (C, C) matrix "
+                         f"cannot hold: pass return_miss=True to get (matrix, miss), or "
+                         f"out_of_range='ignore' to leave such pixels out")
+    return matrix
 
 
 def stream_batches(pairs: Sequence[tuple[str, str] | LabelPair], options: EvalOptions, client: Client, *,
                    batch_size: int | None = None, n_threads: int | None = 1,
                    metric_names: Sequence[str] | None = None
-                   ) -> Iterator[tuple[IntArray, int, int, list[list[Any]] | None]]:
+                   ) -> Iterator[tuple[IntArray, IntArray, int, int, list[list[Any]] | None]]:
     """Submit every batch to `client` and yield what :func:`_count_batch` returns, in order.
 
     Used by ``fastiou eval --dask-scheduler``: results are consumed as they arrive, so the
