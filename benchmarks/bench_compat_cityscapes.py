@@ -9,8 +9,8 @@ Writes `--pairs` Cityscapes-sized (1024 x 2048) label-id PNG pairs as Cityscapes
 the median of `--repeat` runs of each:
 
 1. ``evaluateImgLists`` on the files without instance scores, against the engine of
-   ``fastiou eval`` it wraps (``fastiou.evaluate._engine.evaluate_local`` over the 34 label ids: every
-   pair decoded and counted, on every core);
+   ``fastiou eval`` it wraps (``fastiou.evaluate._engine.evaluate_local`` over the 34 label ids:
+   every pair decoded and counted, on every core);
 2. ``evaluateImgLists`` with ``args.evalInstLevelScore`` (cityscapesScripts' default), against
    what it wraps: the three maps of each pair read by fastiou's reader and counted by
    ``fastiou.segmentation._core.count_pairs``, in the same thread pool (the instance statistics on top

@@ -281,7 +281,8 @@ def _evaluate(args):
 
 def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path):
     """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`."""
-    from fastiou.evaluate._report import per_image_header
+    from fastiou.evaluate._engine import evaluate_local
+    from fastiou.evaluate._report import per_image_header, per_image_row
 
     per_image_file = None
     progress = _progress_bar(len(pairs), args)
@@ -294,38 +295,20 @@ def _count(args, pairs, options, metric_names, class_names, outputs, per_image_p
             writer.writerow(per_image_header(metric_names, class_names))
         if args.dask_scheduler:
             return _evaluate_on_dask(args, pairs, options, writer, metric_names, progress)
-        return _evaluate_locally(pairs, options, jobs=args.jobs, per_image_writer=writer,
-                                 metric_names=metric_names, progress=progress)
+
+        def on_result(pair, result):
+            if writer is not None:
+                writer.writerow(per_image_row(pair, result, metric_names, options))
+            if progress is not None:
+                progress.update(1)
+
+        return evaluate_local(pairs, options, jobs=args.jobs, on_result=on_result)
     finally:
         if progress is not None:
             progress.close()
         if per_image_file is not None:
             with outputs.writing("--per-image"):
                 per_image_file.close()
-
-
-def _evaluate_locally(pairs, options, *, jobs=None, per_image_writer=None, metric_names=(),
-                      progress=None):
-    """Count every pair in this process; returns ``(total, n_pixels, threads)``."""
-    from fastiou._shared._threads import available_cpus
-    from fastiou.evaluate._engine import (as_accumulator, iter_counts, new_miss, new_total,
-                                          thread_budget)
-    from fastiou.evaluate._report import per_image_row
-
-    jobs, kernel_threads = thread_budget(jobs)
-    total, missed = new_total(options), new_miss(options)
-    n_pixels = 0
-    for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
-        total += result.matrix
-        missed += result.miss
-        n_pixels += result.pixels
-        if per_image_writer is not None:
-            per_image_writer.writerow(per_image_row(pair, result, metric_names, options))
-        if progress is not None:
-            progress.update(1)
-    threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
-               "dask_scheduler": None}
-    return as_accumulator(total, options, missed), n_pixels, threads
 
 
 def _evaluate_on_dask(args, pairs, options, writer, metric_names, progress):

@@ -355,3 +355,21 @@ def map_in_order(function, items, jobs):
             yield done_item, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def evaluate_local(pairs, options, *, jobs=None, on_result=None):
+    """Count every pair in this process; returns ``(total, n_pixels, threads)``, `total` a
+    :class:`fastiou.ConfusionMatrix`. ``on_result(pair, result)`` is called with each pair's
+    :class:`ImageResult`, in input order (``fastiou eval`` writes its per-image row there)."""
+    jobs, kernel_threads = thread_budget(jobs)
+    total, missed = new_total(options), new_miss(options)
+    n_pixels = 0
+    for pair, result in iter_counts(pairs, options, jobs, kernel_threads):
+        total += result.matrix
+        missed += result.miss
+        n_pixels += result.pixels
+        if on_result is not None:
+            on_result(pair, result)
+    threads = {"cores": available_cpus(), "decode_threads": jobs, "kernel_threads": kernel_threads,
+               "dask_scheduler": None}
+    return as_accumulator(total, options, missed), n_pixels, threads
