@@ -18,7 +18,7 @@ from fastiou.compat import sklearn as compat
 
 sk = pytest.importorskip("sklearn.metrics")
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 BUILTIN_ERRORS = (ValueError, TypeError, ZeroDivisionError, IndexError, KeyError, RuntimeError)
 
