@@ -96,11 +96,15 @@ def _value_pools(draw):
     return kind, pool
 
 
-def _build(draw, kind, values):
-    """An ndarray (of a random fitting dtype), a list, or a column vector."""
+def _build(draw, kind, values, pool):
+    """An ndarray (of a random dtype fitting the whole pool, so that both arrays of a case
+    share the signedness: scikit-learn compares int64 with uint64 labels through float64,
+    which loses values above 2**53), a list, or a column vector."""
     if kind in ("small", "values"):
         fitting = [d for d in INT_DTYPES
-                   if np.iinfo(d).min <= min(values) and max(values) <= np.iinfo(d).max]
+                   if np.iinfo(d).min <= min(pool) and max(pool) <= np.iinfo(d).max]
+        if max(abs(v) for v in pool) >= 2**53:
+            fitting = [d for d in fitting if d == fitting[0]]
         array = np.array(values, dtype=draw(st.sampled_from(fitting)) if fitting else object)
         if array.dtype == object:
             array = np.array(values, dtype=np.float64) if all(abs(v) < 2**53 for v in values) else \
@@ -126,7 +130,7 @@ def _multiclass(draw):
     pred = draw(st.lists(st.sampled_from(extra), min_size=n, max_size=n))
     if kind == "mixed":  # int truth, integral float prediction
         return kind, pool, np.array(truth, np.int64), np.array(pred, np.float64)
-    return kind, pool, _build(draw, kind, truth), _build(draw, kind, pred)
+    return kind, pool, _build(draw, kind, truth, pool), _build(draw, kind, pred, pool)
 
 
 @st.composite
