@@ -1,12 +1,14 @@
 """Drop-in replacements for the IoU metrics of other libraries: same signatures, same
 numbers, NumPy in and out (CPU torch tensors are accepted where the peer takes them).
 
-- :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``jaccard_score``
+- :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``multilabel_confusion_matrix``, ``jaccard_score``
 - :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
   ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``
-- :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
+- :mod:`fastiou.compat.mmseg`: ``f_score``, ``intersect_and_union``, ``total_intersect_and_union``,
+  ``mean_iou``, ``mean_dice``, ``mean_fscore``, ``eval_metrics``, ``pre_eval_to_metrics``,
+  ``total_area_to_metrics``
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.
