@@ -494,7 +494,9 @@ def _indicator_counts(targets, labels, samplewise):
         total = weights * truth.shape[1]
     else:
         w = weights.astype(np.float64)[:, None]
-        tp, pred_sum, true_sum = (np.where(a, w, 0.0).sum(axis=0) for a in (both, positive_pred, positive_true))
+        # a weighted np.bincount of no entry at all is int64 zeros (scikit-learn's dtype follows)
+        tp, pred_sum, true_sum = (np.where(a, w, 0.0).sum(axis=0) if a.any() else np.zeros(a.shape[1], np.intp)
+                                  for a in (both, positive_pred, positive_true))
         total = np.sum(weights)
     fp = pred_sum - tp
     fn = true_sum - tp
