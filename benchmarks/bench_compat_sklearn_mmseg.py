@@ -10,30 +10,19 @@ Run: ``python benchmarks/bench_compat_sklearn_mmseg.py [--quick]``.
 """
 
 import argparse
-import platform
 import statistics
 import time
 
 import numpy as np
 
 import fastiou
+from fastiou._bench import cpu_model
 from fastiou._core import count_pairs
 from fastiou.compat import mmseg, sklearn
 
 N_PIXELS = 1 << 22          # 4M labels per call (e.g. two 1024x2048 maps)
 CLASSES = 19
 ERROR_RATE = 0.1
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def labels(n, dtype="uint8", offset=0, seed=0):

@@ -244,56 +244,19 @@ def _total_area_case(areas, metrics, nan_to_num, beta):
 
 # --------------------------------------------------------------------------- tests
 
-@FAST
-@given(_dataset())
-def test_intersect_and_union_matches_mmseg(dataset):
-    _intersect_and_union_case(dataset)
+def _differential(body, *strategies):
+    """The default-suite variant (a few dozen cases) and the slow 10,000-case variant."""
+    return FAST(given(*strategies)(body)), pytest.mark.slow(SLOW(given(*strategies)(body)))
 
 
-@FAST
-@given(_dataset(), _metrics, _nan_to_num, _beta)
-def test_eval_metrics_matches_mmseg(dataset, metrics, nan_to_num, beta):
-    _eval_metrics_case(dataset, metrics, nan_to_num, beta)
-
-
-@FAST
-@given(_dataset(), _metrics, _nan_to_num, _beta)
-def test_pre_eval_to_metrics_matches_mmseg(dataset, metrics, nan_to_num, beta):
-    _pre_eval_case(dataset, metrics, nan_to_num, beta)
-
-
-@FAST
-@given(_areas(), _metrics, _nan_to_num, _beta)
-def test_total_area_to_metrics_matches_mmseg(areas, metrics, nan_to_num, beta):
-    _total_area_case(areas, metrics, nan_to_num, beta)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_dataset())
-def test_intersect_and_union_matches_mmseg_10k(dataset):
-    _intersect_and_union_case(dataset)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_dataset(), _metrics, _nan_to_num, _beta)
-def test_eval_metrics_matches_mmseg_10k(dataset, metrics, nan_to_num, beta):
-    _eval_metrics_case(dataset, metrics, nan_to_num, beta)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_dataset(), _metrics, _nan_to_num, _beta)
-def test_pre_eval_to_metrics_matches_mmseg_10k(dataset, metrics, nan_to_num, beta):
-    _pre_eval_case(dataset, metrics, nan_to_num, beta)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_areas(), _metrics, _nan_to_num, _beta)
-def test_total_area_to_metrics_matches_mmseg_10k(areas, metrics, nan_to_num, beta):
-    _total_area_case(areas, metrics, nan_to_num, beta)
+test_intersect_and_union_matches_mmseg, test_intersect_and_union_matches_mmseg_10k = _differential(
+    _intersect_and_union_case, _dataset())
+test_eval_metrics_matches_mmseg, test_eval_metrics_matches_mmseg_10k = _differential(
+    _eval_metrics_case, _dataset(), _metrics, _nan_to_num, _beta)
+test_pre_eval_to_metrics_matches_mmseg, test_pre_eval_to_metrics_matches_mmseg_10k = _differential(
+    _pre_eval_case, _dataset(), _metrics, _nan_to_num, _beta)
+test_total_area_to_metrics_matches_mmseg, test_total_area_to_metrics_matches_mmseg_10k = _differential(
+    _total_area_case, _areas(), _metrics, _nan_to_num, _beta)
 
 
 # --------------------------------------------------------------------------- the named quirks

@@ -248,40 +248,14 @@ _zero_division = st.sampled_from(["warn", 0, 1, 0.0, 1.0, True, np.float64(1.0)]
 _pos_label = st.integers(-1, 5)
 
 
-@FAST
-@given(_cases(), _normalize)
-def test_confusion_matrix_matches_sklearn(case, normalize):
-    _confusion_matrix_case(case, normalize)
+def _differential(body, *strategies):
+    """The default-suite variant (a few dozen cases) and the slow 10,000-case variant."""
+    return FAST(given(*strategies)(body)), pytest.mark.slow(SLOW(given(*strategies)(body)))
 
 
-@FAST
-@given(_cases(), st.booleans())
-def test_multilabel_confusion_matrix_matches_sklearn(case, samplewise):
-    _multilabel_case(case, samplewise)
-
-
-@FAST
-@given(_cases(), _average, _zero_division, _pos_label)
-def test_jaccard_score_matches_sklearn(case, average, zero_division, pos_label):
-    _jaccard_case(case, average, zero_division, pos_label)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_cases(), _normalize)
-def test_confusion_matrix_matches_sklearn_10k(case, normalize):
-    _confusion_matrix_case(case, normalize)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_cases(), st.booleans())
-def test_multilabel_confusion_matrix_matches_sklearn_10k(case, samplewise):
-    _multilabel_case(case, samplewise)
-
-
-@pytest.mark.slow
-@SLOW
-@given(_cases(), _average, _zero_division, _pos_label)
-def test_jaccard_score_matches_sklearn_10k(case, average, zero_division, pos_label):
-    _jaccard_case(case, average, zero_division, pos_label)
+test_confusion_matrix_matches_sklearn, test_confusion_matrix_matches_sklearn_10k = _differential(
+    _confusion_matrix_case, _cases(), _normalize)
+test_multilabel_confusion_matrix_matches_sklearn, test_multilabel_confusion_matrix_matches_sklearn_10k = \
+    _differential(_multilabel_case, _cases(), st.booleans())
+test_jaccard_score_matches_sklearn, test_jaccard_score_matches_sklearn_10k = _differential(
+    _jaccard_case, _cases(), _average, _zero_division, _pos_label)

@@ -525,17 +525,11 @@ def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU
     return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
 
 
-def _named_metric(name, metric, summary, example):
-    def evaluate(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-                 reduce_zero_label=False):
-        return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, [metric], nan_to_num, label_map,
-                            reduce_zero_label)
-    evaluate.__name__ = evaluate.__qualname__ = name
-    evaluate.__doc__ = f"""``eval_metrics(..., metrics=["{metric}"])``: {summary} (mmseg).
+_MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-class {keys} (mmseg).
 
     Parameters
     ----------
-    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label
+    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label{beta}
         As in :func:`eval_metrics`.
 
     Returns
@@ -546,38 +540,33 @@ def _named_metric(name, metric, summary, example):
     --------
     >>> import numpy as np
     >>> from fastiou.compat.mmseg import {name}
-    >>> {example}
+    >>> {name}([np.array([0, 1, 1])], [np.array([0, 1, 0])], 3, 255, nan_to_num=0)["{first}"]
+    {result}
     """
-    return evaluate
 
 
-mean_iou = _named_metric("mean_iou", "mIoU", "aAcc, per-class IoU and Acc",
-                         """mean_iou([np.array([0, 1, 1])], [np.array([0, 1, 0])], 3, 255, nan_to_num=0)["IoU"]
-    array([0.5, 0.5, 0. ])""")
-mean_dice = _named_metric("mean_dice", "mDice", "aAcc, per-class Dice and Acc",
-                          """mean_dice([np.array([0, 1, 1])], [np.array([0, 1, 0])], 2, 255)["Dice"]
-    array([0.66666667, 0.66666667])""")
+def mean_iou(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
+             reduce_zero_label=False):
+    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mIoU"], nan_to_num, label_map,
+                        reduce_zero_label)
+
+
+def mean_dice(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
+              reduce_zero_label=False):
+    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mDice"], nan_to_num, label_map,
+                        reduce_zero_label)
 
 
 def mean_fscore(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
                 reduce_zero_label=False, beta=1):
-    """``eval_metrics(..., metrics=["mFscore"])``: aAcc, per-class Fscore, Precision and Recall (mmseg).
-
-    Parameters
-    ----------
-    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label, beta
-        As in :func:`eval_metrics`.
-
-    Returns
-    -------
-    dict
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from fastiou.compat.mmseg import mean_fscore
-    >>> mean_fscore([np.array([0, 1, 1])], [np.array([0, 1, 0])], 2, 255)["Fscore"]
-    array([0.66666667, 0.66666667])
-    """
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mFscore"], nan_to_num, label_map,
                         reduce_zero_label, beta)
+
+
+mean_iou.__doc__ = _MEAN_DOC.format(metric="mIoU", extra="", keys="IoU and Acc", beta="", name="mean_iou",
+                                    first="IoU", result="array([0.5, 0.5, 0. ])")
+mean_dice.__doc__ = _MEAN_DOC.format(metric="mDice", extra="", keys="Dice and Acc", beta="", name="mean_dice",
+                                     first="Dice", result="array([0.66666667, 0.66666667, 0.        ])")
+mean_fscore.__doc__ = _MEAN_DOC.format(metric="mFscore", extra=", beta=beta", keys="Fscore, Precision and Recall",
+                                       beta=", beta", name="mean_fscore", first="Fscore",
+                                       result="array([0.66666667, 0.66666667, 0.        ])")
