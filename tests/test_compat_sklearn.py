@@ -180,7 +180,7 @@ _targets = st.one_of(_multiclass(), _multiclass(), _multiclass(), _multilabel(),
 
 @st.composite
 def _weights(draw, n):
-    kind = draw(st.sampled_from(["none", "none", "float", "dyadic", "int", "zeros", "bool", "bad"]))
+    kind = draw(st.sampled_from(["none", "none", "float", "dyadic", "int", "zeros", "bool", "bad", "nonfinite"]))
     if kind == "none":
         return None
     if kind == "float":
@@ -193,6 +193,10 @@ def _weights(draw, n):
         return np.zeros(n)
     if kind == "bool":
         return np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    if kind == "nonfinite":
+        weights = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, -1.0]), min_size=n, max_size=n)))
+        weights[draw(st.integers(0, n - 1))] = draw(st.sampled_from([np.inf, -np.inf, np.nan]))
+        return weights
     return np.ones(n + 1)
 
 

@@ -39,12 +39,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from fastiou._core import confusion_matrix as _count
+from fastiou._core import count_pairs
 from fastiou.compat import to_numpy
 
 __all__ = ["InvalidParameterError", "UndefinedMetricWarning", "confusion_matrix", "jaccard_score",
            "multilabel_confusion_matrix"]
 
-# labels in [0, DIRECT_LIMIT) are counted as they are; others are encoded first
+# labels in [0, GUESS) are counted in one pass without looking for their range first; labels
+# in [0, DIRECT_LIMIT), or any range that narrow, are counted as they are (shifted); others are
+# encoded as positions among their sorted unique values first
+GUESS = 64
 DIRECT_LIMIT = 256
 # integral floats with a magnitude below this are exact in int64 and float64 alike
 EXACT_FLOAT = 2.0 ** 53
@@ -146,6 +150,7 @@ def _target_type(array, name):
 
 
 def _check_weights(sample_weight, n_samples):
+    """scikit-learn's checks of `sample_weight`; returns the weights and their minimum."""
     weights = to_numpy(sample_weight, "sample_weight")
     if weights.dtype.kind not in "biuf":
         raise ValueError(f"`sample_weight` must hold real numbers, got dtype {weights.dtype}")
@@ -156,11 +161,15 @@ def _check_weights(sample_weight, n_samples):
                          f"either a scalar value or a 1D array of length {n_samples}.")
     if weights.shape != (n_samples,):
         raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}!")
-    if weights.dtype.kind == "f" and not np.isfinite(weights).all():
+    # one pass in the common case: the minimum propagates NaN, and only a minimum of 0 needs
+    # the maximum to tell all-zero weights; a +inf elsewhere is refused by the counting call
+    low = float(weights.min()) if weights.size else 0.0
+    high = float(weights.max()) if low == 0 or np.isinf(low) else low
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError("Input sample_weight contains NaN or infinity.")
-    if np.all(weights == 0):
+    if low == high == 0:
         raise ValueError("Sample weights must contain at least one non-zero number.")
-    return weights
+    return weights, low
 
 
 def _check_sortable(*targets):
@@ -188,7 +197,9 @@ class _Targets:
         if truth.shape[0] < 1:
             raise ValueError("Found empty input array (e.g., `y_true` or `y_pred`) while a minimum of 1 "
                              "sample is required.")
-        self.weights = None if sample_weight is None else _check_weights(sample_weight, truth.shape[0])
+        self.weights, self._weights_min = None, None
+        if sample_weight is not None:
+            self.weights, self._weights_min = _check_weights(sample_weight, truth.shape[0])
         if kinds[0] != kinds[1]:
             raise ValueError(f"Classification metrics can't handle a mix of {kinds[0]} and {kinds[1]} targets")
         if kinds[0] not in ("labels", "multilabel-indicator"):
@@ -218,15 +229,21 @@ class _Targets:
         """Matrix over ``values`` (rows truth; weighted if weights were given, float64) and
         the unweighted presence of each value in the truth and in the prediction."""
         if self._counts is None:
+            w = None if self.weights is None else self.weights.astype(np.float64, copy=False)
+            positive = w is None or self._weights_min > 0
+            first = None
+            if self._encoded is None:  # labels below GUESS need no pass to find their range
+                first = _count_small(self.truth, self.pred, w if positive else None)
+                if first is not None:
+                    self._encoded = (np.arange(GUESS),) + first[1:]
             values, truth, pred = self.encoded()
-            w = None if self.weights is None else self.weights.astype(np.float64)
-            if w is None or w.min() > 0:
-                matrix = _count(truth, pred, values.size, sample_weight=w)
+            if positive:
+                matrix = first[0] if first is not None else _count(truth, pred, values.size, sample_weight=w)
                 unweighted = matrix
             else:
-                unweighted = _count(truth, pred, values.size)
+                unweighted = first[0] if first is not None else _count(truth, pred, values.size)
                 matrix = _count(truth, pred, values.size, sample_weight=np.maximum(w, 0.0))
-                if w.min() < 0:
+                if self._weights_min < 0:
                     matrix -= _count(truth, pred, values.size, sample_weight=np.maximum(-w, 0.0))
             self._counts = matrix, unweighted.sum(axis=1) > 0, unweighted.sum(axis=0) > 0
         return self._counts
@@ -237,7 +254,10 @@ class _Targets:
         return in_truth | in_pred
 
     def n_samples_correct(self):
+        """(number of samples, whether any is predicted right), before weighting."""
         values, truth, pred = self.encoded()
+        if self.weights is None:
+            return truth.size, bool(np.trace(self.counts()[0]) > 0)
         return truth.size, bool(np.any(truth == pred))
 
 
@@ -250,12 +270,27 @@ def _as_int64(array):
     return array
 
 
+def _count_small(truth, pred, weights):
+    """One counting pass over GUESS classes, or None when a label lies outside [0, GUESS)."""
+    truth, pred = _as_int64(truth), _as_int64(pred)
+    if truth.dtype.kind not in "iu" or pred.dtype.kind not in "iu":
+        return None
+    counts = count_pairs(truth, pred, GUESS, sample_weight=weights, out_of_range="ignore")
+    if counts.n_bad_true or counts.n_bad_pred:
+        return None
+    return counts.matrix, truth, pred
+
+
 def _encode(truth, pred):
     truth, pred = _as_int64(truth), _as_int64(pred)
     if truth.dtype.kind in "iu" and pred.dtype.kind in "iu":
-        low, high = min(truth.min(), pred.min()), max(truth.max(), pred.max())
+        low, high = int(min(truth.min(), pred.min())), int(max(truth.max(), pred.max()))
         if low >= 0 and high < DIRECT_LIMIT:
-            return np.arange(int(high) + 1), truth, pred
+            return np.arange(high + 1), truth, pred
+        if high - low < DIRECT_LIMIT:  # a narrow range anywhere: shift it to 0 (modulo 2**64)
+            shift = np.int64((low + 2**63) % 2**64 - 2**63)
+            return (np.array(range(low, high + 1)),
+                    *(np.subtract(a, shift, dtype=np.int64, casting="unsafe") for a in (truth, pred)))
         if np.result_type(truth, pred).kind == "f":  # uint64 with a signed type
             kind = np.int64 if high <= np.iinfo(np.int64).max else (np.uint64 if low >= 0 else object)
             truth, pred = truth.astype(kind), pred.astype(kind)
@@ -483,6 +518,8 @@ def _indicator_counts(targets, labels, samplewise):
     if weights is None and not samplewise and _zero_one(truth) and _zero_one(pred) and truth.shape[1]:
         counts = _count(truth, pred, truth.shape[1], multilabel=True, axis=1)
         return counts.reshape(-1, 2, 2)
+    if weights is not None and weights.dtype.kind == "f" and not np.isfinite(weights).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
     with np.errstate(over="ignore"):
         both = np.multiply(truth, pred) != 0
     positive_true, positive_pred = truth != 0, pred != 0
