@@ -60,6 +60,11 @@ class InvalidParameterError(ValueError, TypeError):
     both a ``ValueError`` and a ``TypeError``)."""
 
 
+class _NotASequenceError(ValueError, IndexError):
+    """A set or another non-sequence as labels (scikit-learn's ``confusion_matrix`` fails on
+    it with an ``IndexError``, its other functions with a ``ValueError``)."""
+
+
 class UndefinedMetricWarning(UserWarning):
     """A score divided 0 by 0 (scikit-learn's ``UndefinedMetricWarning``; see the module
     docstring for when scikit-learn's own class is used instead)."""
@@ -109,7 +114,7 @@ def _as_target(values, name):
     valid = (isinstance(values, Sequence) or hasattr(values, "__array__") or hasattr(values, "detach")) \
         and not isinstance(values, str)
     if not valid:
-        raise ValueError(f"Expected array-like (array or non-string sequence), got {values!r}")
+        raise _NotASequenceError(f"`{name}`: expected array-like (array or non-string sequence), got {values!r}")
     array = to_numpy(values, name)
     if array.dtype.kind == "O" and array.size and all(isinstance(v, str) for v in array.flat):
         array = array.astype(str)
@@ -290,7 +295,8 @@ def _encode(truth, pred):
         if high - low < DIRECT_LIMIT:  # a narrow range anywhere: shift it to 0 (modulo 2**64)
             shift = np.int64((low + 2**63) % 2**64 - 2**63)
             return (np.array(range(low, high + 1)),
-                    *(np.subtract(a, shift, dtype=np.int64, casting="unsafe") for a in (truth, pred)))
+                    *(np.subtract(a, shift, dtype=np.int64, casting="unsafe", out=np.empty(a.shape, np.uint8))
+                      for a in (truth, pred)))
         if np.result_type(truth, pred).kind == "f":  # uint64 with a signed type
             kind = np.int64 if high <= np.iinfo(np.int64).max else (np.uint64 if low >= 0 else object)
             truth, pred = truth.astype(kind), pred.astype(kind)
