@@ -193,7 +193,7 @@ def _weights(draw, n):
         return np.zeros(n)
     if kind == "bool":
         return np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    if kind == "nonfinite":
+    if kind == "nonfinite" and n:
         weights = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, -1.0]), min_size=n, max_size=n)))
         weights[draw(st.integers(0, n - 1))] = draw(st.sampled_from([np.inf, -np.inf, np.nan]))
         return weights
