@@ -6,9 +6,7 @@ numbers, NumPy in and out (CPU torch tensors are accepted where the peer takes t
   ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``
-- :mod:`fastiou.compat.mmseg`: ``f_score``, ``intersect_and_union``, ``total_intersect_and_union``,
-  ``mean_iou``, ``mean_dice``, ``mean_fscore``, ``eval_metrics``, ``pre_eval_to_metrics``,
-  ``total_area_to_metrics``
+- :mod:`fastiou.compat.mmseg`: every function of mmseg 0.x's ``metrics.py`` (``eval_metrics``, ...)
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.

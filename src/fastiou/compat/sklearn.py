@@ -188,7 +188,7 @@ def _check_sortable(*targets):
 class _Targets:
     """What scikit-learn's ``_check_targets`` establishes: the task and the two arrays."""
 
-    def __init__(self, y_true, y_pred, sample_weight=None, weights_given=False):
+    def __init__(self, y_true, y_pred, sample_weight=None):
         truth, pred = _as_target(y_true, "y_true"), _as_target(y_pred, "y_pred")
         lengths = {len(a) if a.ndim else None for a in (truth, pred)}
         if sample_weight is not None:
