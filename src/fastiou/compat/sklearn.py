@@ -237,7 +237,9 @@ class _Targets:
             w = None if self.weights is None else self.weights.astype(np.float64, copy=False)
             positive = w is None or self._weights_min > 0
             first = None
-            if self._encoded is None:  # labels below GUESS need no pass to find their range
+            # labels below GUESS need no pass to find their range (one-byte labels find it
+            # faster than a count over GUESS classes takes longer than one over theirs)
+            if self._encoded is None and max(self.truth.dtype.itemsize, self.pred.dtype.itemsize) > 1:
                 first = _count_small(self.truth, self.pred, w if positive else None)
                 if first is not None:
                     self._encoded = (np.arange(GUESS),) + first[1:]
