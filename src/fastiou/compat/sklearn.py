@@ -50,6 +50,7 @@ __all__ = ["InvalidParameterError", "UndefinedMetricWarning", "confusion_matrix"
 # encoded as positions among their sorted unique values first
 GUESS = 64
 DIRECT_LIMIT = 256
+SAMPLE = 1 << 16
 # integral floats with a magnitude below this are exact in int64 and float64 alike
 EXACT_FLOAT = 2.0 ** 53
 AVERAGES = (None, "micro", "macro", "weighted", "samples")
@@ -282,6 +283,8 @@ def _count_small(truth, pred, weights):
     truth, pred = _as_int64(truth), _as_int64(pred)
     if truth.dtype.kind not in "iu" or pred.dtype.kind not in "iu":
         return None
+    if not (0 <= truth[0] < GUESS and 0 <= pred[0] < GUESS):  # far-off labels: skip the try
+        return None
     counts = count_pairs(truth, pred, GUESS, sample_weight=weights, out_of_range="ignore")
     if counts.n_bad_true or counts.n_bad_pred:
         return None
@@ -302,8 +305,20 @@ def _encode(truth, pred):
         if np.result_type(truth, pred).kind == "f":  # uint64 with a signed type
             kind = np.int64 if high <= np.iinfo(np.int64).max else (np.uint64 if low >= 0 else object)
             truth, pred = truth.astype(kind), pred.astype(kind)
-    values = np.unique(np.concatenate([np.unique(truth), np.unique(pred)]))
-    return values, np.searchsorted(values, truth), np.searchsorted(values, pred)
+    # the values of a leading sample usually are all the values: a search checks it, in far
+    # less time than sorting everything takes
+    values = np.unique(np.concatenate([truth[:SAMPLE], pred[:SAMPLE]]))
+    encoded = [_positions_if_all_found(values, a) for a in (truth, pred)]
+    if encoded[0] is None or encoded[1] is None:
+        values = np.unique(np.concatenate([np.unique(truth), np.unique(pred)]))
+        encoded = [np.searchsorted(values, a) for a in (truth, pred)]
+    return values, encoded[0], encoded[1]
+
+
+def _positions_if_all_found(values, array):
+    index = np.searchsorted(values, array)
+    np.minimum(index, values.size - 1, out=index)
+    return index if np.array_equal(values[index], array) else None
 
 
 def _label_positions(values, labels):
