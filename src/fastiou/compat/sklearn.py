@@ -294,7 +294,9 @@ def _count_small(truth, pred, weights):
 def _encode(truth, pred):
     truth, pred = _as_int64(truth), _as_int64(pred)
     if truth.dtype.kind in "iu" and pred.dtype.kind in "iu":
-        low, high = int(min(truth.min(), pred.min())), int(max(truth.max(), pred.max()))
+        unsigned = truth.dtype.kind == pred.dtype.kind == "u"  # no pass for a minimum of 0
+        low = 0 if unsigned else int(min(truth.min(), pred.min()))
+        high = int(max(truth.max(), pred.max()))
         if low >= 0 and high < DIRECT_LIMIT:
             return np.arange(high + 1), truth, pred
         if high - low < DIRECT_LIMIT:  # a narrow range anywhere: shift it to 0 (modulo 2**64)
