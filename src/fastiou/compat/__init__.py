@@ -1,12 +1,12 @@
 """Drop-in replacements for the IoU metrics of other libraries: same signatures, same
 numbers, NumPy in and out (torch tensors are accepted where the peer takes them).
 
-- :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``jaccard_score``
+- :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``multilabel_confusion_matrix``, ``jaccard_score``
 - :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
   ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``, bit for bit as Keras 3 (torch backend), quirks included (docs/compat/keras.md)
-- :mod:`fastiou.compat.mmseg`: ``intersect_and_union``, ``mean_iou``, ``eval_metrics``
+- :mod:`fastiou.compat.mmseg`: every function of mmseg 0.x's ``metrics.py`` (``eval_metrics``, ...)
 - :mod:`fastiou.compat.torchvision`: ``box_iou``, ``generalized_box_iou``, ``distance_box_iou``, ``complete_box_iou``, ``box_area``, ``box_convert``
 - :mod:`fastiou.compat.mmdet`: ``bbox_overlaps``, ``BboxOverlaps2D``
 - :mod:`fastiou.compat.cython_bbox`: ``bbox_overlaps``

@@ -1,103 +1,267 @@
-"""mmsegmentation's evaluation functions (``mmseg.core.evaluation``, 0.x API), counted by fastiou.
+"""mmsegmentation's evaluation functions (``mmseg.core.evaluation.metrics``, 0.x API), counted
+by fastiou.
 
-Same signatures and the same numbers as mmseg: pixels whose label equals `ignore_index`
-are dropped, a prediction outside ``[0, num_classes)`` is not counted as a prediction and
-so is a false negative of its true class (fastiou's ``out_of_range="miss"``), per-class
-values are NaN where mmseg divides 0 by 0, and `nan_to_num` is applied to every result.
+Same signatures, same numbers and same dtypes as mmseg 0.30 (checked against its own
+``metrics.py`` by randomized differential tests), NumPy arrays out where mmseg returns
+torch tensors:
+
+- :func:`intersect_and_union` returns four float32 arrays (mmseg's ``torch.histc``
+  histograms), :func:`total_intersect_and_union` four float64 arrays (mmseg adds the
+  per-image float32 histograms into float64 totals), and the metric functions mmseg's
+  ``dict`` (``OrderedDict`` once `nan_to_num` is given) of arrays: float64 from
+  :func:`eval_metrics`, and from :func:`total_area_to_metrics` / :func:`pre_eval_to_metrics`
+  the dtype torch would compute in (float32 for the float32 per-image areas
+  :func:`intersect_and_union` returns, float64 for float64 areas, float32 for integers).
+- mmseg's counting rules, quirks included: `label_map` entries are applied one after
+  another, each to the pixels whose *original* value is its key; `reduce_zero_label` turns
+  0 into 255 and moves every other label down by one, in the label's own dtype; only
+  pixels whose label equals `ignore_index` are dropped (compared as torch does: an int is
+  wrapped to the label's dtype, so -1 matches 255 in uint8 labels); a value outside
+  ``[0, num_classes)`` is simply not counted in its own histogram, so an out-of-range
+  prediction is a false negative of the true class and an out-of-range label still counts
+  its prediction as a false positive; ``num_classes=1`` counts every non-ignored pixel
+  (``torch.histc`` with ``min == max == 0`` bins the data's own range); above about 4096
+  classes ``torch.histc``'s float32 binning puts some labels one bin up, and so does this
+  module; float label maps are binned as ``torch.histc`` bins them.
+- Errors where mmseg's torch raises: a `label_map` value or ``reduce_zero_label``'s 255 that
+  does not fit the label dtype (:class:`LabelOverflowError`, a ``RuntimeError``), a
+  `label_map` or ``reduce_zero_label`` on uint16/uint32/uint64 labels
+  (:class:`UnsupportedLabelDtypeError`, a ``NotImplementedError``), maps of different
+  shapes (:class:`ShapeMismatchError`, an ``IndexError``), ``num_classes < 1``
+  (:class:`NumClassesError`, a ``RuntimeError``), pre-eval results that are not 4-tuples
+  (:class:`PreEvalFormatError`, an ``AssertionError``), unknown metric names (``KeyError``).
+  Each of these is also a ``ValueError``.
 
 Where it deliberately differs
 -----------------------------
-- Areas are exact int64 counts: mmseg sums float32 ``torch.histc`` histograms, which stop
-  counting exactly above 2**24 pixels per class. Metrics are float64 (mmseg: float32).
-- A ground-truth label outside ``[0, num_classes)`` that is not `ignore_index` is dropped
-  with its pixel. mmseg drops it from the label histogram only, so the prediction on that
-  pixel still counts as a false positive of the predicted class.
-- Maps are arrays (or CPU tensors); file names are not loaded.
+- The caller's label arrays are never modified (mmseg applies `label_map` and
+  ``reduce_zero_label`` in place to the array it was given, so a map passed twice, or
+  reused by the caller, is mapped again).
+- Counting is exact: per image and class, a count above 2**24 is the exact count rounded to
+  float32; ``torch.histc`` accumulates float32 per thread, so mmseg's own figure there
+  depends on its thread count.
+- Maps of different shapes raise (mmseg's boolean-mask indexing sometimes broadcasts them).
+- Lists and CPU torch tensors are accepted where mmseg wants ndarrays, and NumPy areas
+  where mmseg's ``total_area_to_metrics`` wants tensors.
 """
-
-from __future__ import annotations
 
 import numbers
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from fastiou._shared._typing import CountArray, FloatArray
 from fastiou.compat import to_numpy
-from fastiou.segmentation import metrics
-from fastiou.segmentation._accumulator import ConfusionMatrix
+from fastiou.segmentation._core import count_pairs
 
-_Metric = Literal["mIoU", "mDice", "mFscore"]
-# aAcc (a float) and per-class float64 arrays
-_Results = OrderedDict[str, "float | FloatArray"]
+__all__ = ["LabelOverflowError", "NumClassesError", "PreEvalFormatError", "ShapeMismatchError",
+           "UnsupportedLabelDtypeError", "eval_metrics", "f_score", "intersect_and_union", "mean_dice",
+           "mean_fscore", "mean_iou", "pre_eval_to_metrics", "total_area_to_metrics",
+           "total_intersect_and_union"]
 
-__all__ = ["eval_metrics", "intersect_and_union", "mean_iou"]
+ALLOWED_METRICS = ["mIoU", "mDice", "mFscore"]
+# up to this many classes one counting pass (a C x C matrix) gives the histograms; above it
+# (and for float maps) mmseg's histograms are computed as it computes them, in NumPy
+COUNTED_CLASSES = 1024
 
-ALLOWED_METRICS = ("mIoU", "mDice", "mFscore")
+
+class LabelOverflowError(ValueError, RuntimeError):
+    """A value written into the label map does not fit its dtype (torch's RuntimeError)."""
 
 
-def _prepare_label(label: npt.ArrayLike, label_map: Mapping[int, int],
-                   reduce_zero_label: bool) -> npt.NDArray[Any]:
-    label = to_numpy(label, "label")
-    if label.dtype.kind not in "biu":
-        raise TypeError(f"`label` must hold integer labels, got dtype {label.dtype}")
+class UnsupportedLabelDtypeError(ValueError, NotImplementedError):
+    """torch cannot write into uint16/uint32/uint64 label maps, nor compare them with
+    another integer dtype (its NotImplementedError / RuntimeError)."""
+
+
+class ShapeMismatchError(ValueError, IndexError):
+    """`pred_label` and `label` differ in shape (mmseg's mask indexing raises IndexError)."""
+
+
+class NumClassesError(ValueError, RuntimeError):
+    """``num_classes`` below 1 (``torch.histc`` raises RuntimeError)."""
+
+
+class PreEvalFormatError(ValueError, AssertionError):
+    """Pre-eval results that are not 4-tuples (mmseg asserts)."""
+
+
+# --------------------------------------------------------------------------- label maps
+
+def _load_prediction(pred_label):
+    if isinstance(pred_label, str):
+        return np.load(pred_label)
+    return to_numpy(pred_label, "pred_label")
+
+
+def _load_label(label):
+    """A label map, or the image file mmseg reads with ``mmcv.imread(flag="unchanged",
+    backend="pillow")`` (channels beyond two in BGR order)."""
+    if not isinstance(label, str):
+        return to_numpy(label, "label")
+    try:
+        from PIL import Image
+    except ImportError as exc:  # pragma: no cover - Pillow is a test dependency
+        raise ImportError("reading `label` from a file name needs Pillow (pip install pillow)") from exc
+    with Image.open(label) as image:
+        array = np.array(image)
+    if array.ndim >= 3 and array.shape[2] >= 3:
+        array[:, :, :3] = array[:, :, (2, 1, 0)]
+    return array
+
+
+def _wrapped(value, dtype):
+    """A Python int compared with an integer tensor: torch wraps it to the dtype's width."""
+    bits = dtype.itemsize * 8
+    value = int(value) % (1 << bits)
+    if dtype.kind == "i" and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+def _equal(label, value):
+    """``label == value`` as torch compares a tensor with a Python scalar."""
+    if isinstance(value, (bool, np.bool_)):
+        value = int(value)
+    if label.dtype.kind in "iu" and isinstance(value, numbers.Integral):
+        return label == _wrapped(value, label.dtype)
+    if isinstance(value, numbers.Real):
+        return label == value
+    raise TypeError(f"`label_map` keys must be numbers, got {type(value).__name__} {value!r}")
+
+
+def _assign(label, where, value):
+    """``label[where] = value`` as torch writes a Python scalar into a tensor (in place)."""
+    dtype = label.dtype
+    if dtype.kind == "u" and dtype.itemsize > 1:
+        raise UnsupportedLabelDtypeError(f"cannot write label values into a {dtype} label map (torch "
+                                         f"implements no masked_fill for it); use uint8 or a signed dtype")
+    if dtype.kind in "iu":
+        number = int(value)
+        info = np.iinfo(dtype)
+        low = -int(info.max) if dtype.kind == "u" else int(info.min)
+        if not low <= number <= int(info.max):
+            raise LabelOverflowError(f"value cannot be converted to type {dtype} without overflow: {value!r} "
+                                     f"(`label_map` value or reduce_zero_label's 255)")
+        value = _wrapped(number, dtype)
+    label[where] = value
+
+
+def _prepare_label(label, label_map, reduce_zero_label):
+    """`label` after mmseg's `label_map` and `reduce_zero_label` (a copy when changed)."""
     if label_map:
         original = label
         label = label.copy()
         for old_id, new_id in label_map.items():
-            label[original == old_id] = new_id
+            _assign(label, _equal(original, old_id), new_id)
     if reduce_zero_label:
-        label = label.astype(np.int64)
-        label[label == 0] = 255
-        label = label - 1
-        label[label == 254] = 255
+        if label.dtype.kind == "b":
+            raise LabelOverflowError("Subtraction, the `-` operator, with a bool label map is not supported "
+                                     "(reduce_zero_label)")
+        label = label.copy() if not label_map else label
+        _assign(label, label == 0, 255)
+        label = label - label.dtype.type(1)
+        _assign(label, label == 254, 255)
     return label
 
 
-def _accumulate(pairs: Iterable[tuple[npt.ArrayLike, npt.ArrayLike]], num_classes: int, ignore_index: int,
-                label_map: Mapping[int, int], reduce_zero_label: bool
-                ) -> tuple[CountArray, CountArray, CountArray, CountArray]:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"`ignore_index` must be an int, got {type(ignore_index).__name__} {ignore_index!r}")
-    accumulator = ConfusionMatrix(num_classes, ignore_index=ignore_index, out_of_range="miss")
-    for pred_label, label in pairs:
-        accumulator.update(_prepare_label(label, label_map, reduce_zero_label), to_numpy(pred_label, "pred_label"))
-    return _areas(accumulator.matrix, accumulator.miss)
+def _ignore_value(ignore_index, dtype):
+    """The label value mmseg's ``label != ignore_index`` drops, or None."""
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, (bool, np.bool_)):
+        ignore_index = int(ignore_index)
+    if dtype.kind == "b":
+        return int(ignore_index) if ignore_index in (0, 1) else None
+    if isinstance(ignore_index, numbers.Integral):
+        return _wrapped(ignore_index, dtype) if dtype.kind in "iu" else int(ignore_index)
+    if isinstance(ignore_index, numbers.Real):
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            integral = float(ignore_index).is_integer() and info.min <= ignore_index <= info.max
+            return int(ignore_index) if integral else None
+        return float(ignore_index)
+    raise TypeError(f"`ignore_index` must be a number or None, got {type(ignore_index).__name__} {ignore_index!r}")
 
 
-def _areas(matrix: CountArray, miss: CountArray
-           ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+def _check_num_classes(num_classes):
+    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"`num_classes` must be an int, got {type(num_classes).__name__} {num_classes!r}")
+    if num_classes < 1:
+        raise NumClassesError(f"`num_classes` must be at least 1, got {num_classes}")
+    return int(num_classes)
+
+
+# --------------------------------------------------------------------------- counting
+
+def _histc(values, num_classes):
+    """``torch.histc(values.float(), bins=C, min=0, max=C-1)`` as float32 counts."""
+    x = np.asarray(values).astype(np.float32)
+    if num_classes == 1:  # min == max == 0: the data's own range, every value counted
+        return np.array([x.size], np.float32)
+    inside = x[(x >= 0) & (x <= np.float32(num_classes - 1))]
+    position = (inside * np.float32(num_classes) / np.float32(num_classes - 1)).astype(np.int64)
+    position[position >= num_classes] = num_classes - 1
+    return np.bincount(position, minlength=num_classes).astype(np.float32)
+
+
+def _areas_emulated(pred, label, num_classes, ignore):
+    """mmseg's algorithm step by step in NumPy: float label maps and huge class counts."""
+    kept = np.ones(label.shape, bool) if ignore is None else label != ignore
+    pred, label = pred[kept], label[kept]
+    common = np.result_type(pred.dtype, label.dtype)
+    if common.kind == "f" and pred.dtype.kind != label.dtype.kind:  # torch: int with float -> that float
+        common = pred.dtype if pred.dtype.kind == "f" else label.dtype
+    intersect = pred[pred.astype(common) == label.astype(common)]
+    return _histc(intersect, num_classes), _histc(pred, num_classes), _histc(label, num_classes)
+
+
+def _areas_counted(pred, label, num_classes, ignore):
+    """The same histograms from one fastiou counting pass (integer maps, few classes: histc
+    bins each integer label 0..C-1 into its own bin up to about 4096 classes)."""
+    if num_classes == 1:
+        kept = np.ones(label.shape, bool) if ignore is None else label != ignore
+        n = np.count_nonzero(kept)
+        same = np.count_nonzero(pred[kept] == label[kept])
+        return np.array([same], np.float32), np.array([n], np.float32), np.array([n], np.float32)
+    counts = count_pairs(label, pred, num_classes, ignore_index=ignore, out_of_range="miss")
+    matrix = counts.matrix
     intersect = np.diagonal(matrix).copy()
-    pred_area = matrix.sum(axis=0)
-    label_area = matrix.sum(axis=1) + miss
-    return intersect, pred_area + label_area - intersect, pred_area, label_area
+    area_pred = matrix.sum(axis=0)
+    area_label = matrix.sum(axis=1) + counts.miss
+    if counts.n_bad_true:  # an out-of-range label: its prediction still counts
+        flat_label, flat_pred = label.reshape(-1), pred.reshape(-1)
+        bad = (flat_label < 0) | (flat_label >= num_classes)
+        if ignore is not None:
+            bad &= flat_label != ignore
+        guess = flat_pred[bad]
+        guess = guess[(guess >= 0) & (guess < num_classes)]
+        area_pred = area_pred + np.bincount(guess.astype(np.int64), minlength=num_classes)
+    return tuple(np.asarray(a).astype(np.float32) for a in (intersect, area_pred, area_label))
 
 
-def intersect_and_union(pred_label: npt.ArrayLike, label: npt.ArrayLike, num_classes: int, ignore_index: int,
-                        label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False
-                        ) -> tuple[CountArray, CountArray, CountArray, CountArray]:
+def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=dict(),
+                        reduce_zero_label=False):
     """Per-class pixel areas of one prediction and its ground truth (mmseg).
 
     Parameters
     ----------
-    pred_label : array_like of int
-        Predicted segmentation map.
-    label : array_like of int
-        Ground-truth map of the same shape.
+    pred_label : array_like or str
+        Predicted segmentation map (or a ``.npy`` file name, read with ``np.load``).
+    label : array_like or str
+        Ground-truth map of the same shape (or an image file name, read as mmseg reads it).
     num_classes : int
-    ignore_index : int
-        Label value whose pixels are dropped.
+        Number of classes ``C`` (at least 1).
+    ignore_index : int or None
+        Label value whose pixels are dropped (None drops nothing).
     label_map : dict, optional
-        ``{old_label: new_label}`` applied to `label` first (all from the original values).
+        ``{old_label: new_label}`` applied to `label` first, entry after entry, each to the
+        pixels whose original value is the key. The caller's array is not modified.
     reduce_zero_label : bool
-        Label 0 becomes `ignore`-255 and every other label moves down by one.
+        Label 0 becomes 255 and every other label moves down by one (in the label dtype).
 
     Returns
     -------
-    area_intersect, area_union, area_pred_label, area_label : ndarray of shape (C,), int64
+    area_intersect, area_union, area_pred_label, area_label : ndarray of shape (C,), float32
 
     Examples
     --------
@@ -106,45 +270,232 @@ def intersect_and_union(pred_label: npt.ArrayLike, label: npt.ArrayLike, num_cla
     >>> inter, union, pred, label = intersect_and_union(
     ...     np.array([0, 1, 1, 5]), np.array([0, 1, 0, 1]), num_classes=2, ignore_index=255)
     >>> inter, union
-    (array([1, 1]), array([2, 3]))
+    (array([1., 1.], dtype=float32), array([2., 3.], dtype=float32))
     """
-    return _accumulate([(pred_label, label)], num_classes, ignore_index, label_map, reduce_zero_label)
+    num_classes = _check_num_classes(num_classes)
+    pred = _load_prediction(pred_label)
+    truth = _prepare_label(_load_label(label), label_map, reduce_zero_label)
+    if pred.shape != truth.shape:
+        raise ShapeMismatchError(f"`pred_label` has shape {pred.shape} but `label` has shape {truth.shape}; "
+                                 "they must be equal")
+    ignore = _ignore_value(ignore_index, truth.dtype)
+    wide = [d for d in (pred.dtype, truth.dtype) if d.kind == "u" and d.itemsize > 1]
+    if wide and pred.dtype != truth.dtype and "f" not in (pred.dtype.kind, truth.dtype.kind):
+        raise UnsupportedLabelDtypeError(f"`pred_label` ({pred.dtype}) and `label` ({truth.dtype}) cannot be "
+                                         "compared: torch does not promote uint16/uint32/uint64 with another "
+                                         "integer dtype; give both maps one dtype")
+    integer = pred.dtype.kind in "biu" and truth.dtype.kind in "biu"
+    if integer and num_classes <= COUNTED_CLASSES:
+        if truth.dtype.kind == "b":
+            truth = truth.view(np.uint8)
+        intersect, area_pred, area_label = _areas_counted(pred, truth, num_classes, ignore)
+    else:
+        intersect, area_pred, area_label = _areas_emulated(pred, truth, num_classes, ignore)
+    return intersect, area_pred + area_label - intersect, area_pred, area_label
 
 
-def _per_class(intersect: CountArray, union: CountArray, pred_area: CountArray, label_area: CountArray,
-               names: Sequence[str], beta: float) -> _Results:
-    inter = intersect.astype(np.float64)
-    values = OrderedDict(aAcc=metrics.ratio(inter.sum(), label_area.sum(), np.nan)[()])
-    for name in names:
-        if name == "mIoU":
-            values["IoU"] = metrics.ratio(inter, union, np.nan)
-            values["Acc"] = metrics.ratio(inter, label_area, np.nan)
-        elif name == "mDice":
-            values["Dice"] = metrics.ratio(2 * inter, pred_area + label_area, np.nan)
-            values["Acc"] = metrics.ratio(inter, label_area, np.nan)
-        else:
-            precision = metrics.ratio(inter, pred_area, np.nan)
-            recall = metrics.ratio(inter, label_area, np.nan)
-            b2 = beta ** 2
-            values["Fscore"] = metrics.ratio((1 + b2) * np.nan_to_num(precision * recall),
-                                             np.where(np.isnan(precision * recall), 0.0, b2 * precision + recall),
-                                             np.nan)
-            values["Precision"] = precision
-            values["Recall"] = recall
-    return values
+def total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map=dict(),
+                              reduce_zero_label=False):
+    """Per-class areas summed over pairs of maps (mmseg): float64 totals of the per-image
+    float32 areas of :func:`intersect_and_union`.
+
+    Parameters
+    ----------
+    results : iterable of array_like or str
+        Predicted maps (or ``.npy`` file names).
+    gt_seg_maps : iterable of array_like or str
+        Ground-truth maps (or image file names), paired with `results` (``zip``: the
+        shorter iterable ends the pairs).
+    num_classes, ignore_index, label_map, reduce_zero_label
+        As in :func:`intersect_and_union`.
+
+    Returns
+    -------
+    total_area_intersect, total_area_union, total_area_pred_label, total_area_label : ndarray of shape (C,), float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastiou.compat.mmseg import total_intersect_and_union
+    >>> total_intersect_and_union([np.array([0, 1]), np.array([1, 1])],
+    ...                           [np.array([0, 1]), np.array([0, 1])], 2, 255)[0]
+    array([1., 2.])
+    """
+    totals = [np.zeros(num_classes, np.float64) for _ in range(4)]
+    for result, gt_seg_map in zip(results, gt_seg_maps):
+        for total, area in zip(totals, intersect_and_union(result, gt_seg_map, num_classes, ignore_index,
+                                                           label_map, reduce_zero_label)):
+            total += area
+    return tuple(totals)
 
 
-def eval_metrics(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.ArrayLike], num_classes: int,
-                 ignore_index: int, metrics: _Metric | Sequence[_Metric] = ["mIoU"],
-                 nan_to_num: float | None = None, label_map: Mapping[int, int] = dict(),
-                 reduce_zero_label: bool = False, beta: float = 1) -> _Results:
+# --------------------------------------------------------------------------- metrics
+
+def f_score(precision, recall, beta=1):
+    """mmseg's F-score ``(1 + beta**2) * (precision * recall) / (beta**2 * precision + recall)``.
+
+    Parameters
+    ----------
+    precision, recall : float or array_like
+        Python numbers are computed in Python (0 / 0 raises ``ZeroDivisionError``, as in
+        mmseg); arrays and tensors elementwise in their dtype (0 / 0 is NaN).
+    beta : float
+        The weight of recall.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> from fastiou.compat.mmseg import f_score
+    >>> round(f_score(0.5, 1.0), 6), round(f_score(0.5, 1.0, beta=2), 6)
+    (0.666667, 0.833333)
+    """
+    if not (isinstance(precision, numbers.Number) and isinstance(recall, numbers.Number)):
+        precision = to_numpy(precision, "precision")
+        recall = to_numpy(recall, "recall")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (1 + beta ** 2) * (precision * recall) / ((beta ** 2 * precision) + recall)
+
+
+def _promoted(first, second):
+    """torch's result dtype of two tensors: a float wins over any integer (numpy would widen
+    int64 with float32 to float64)."""
+    floats = [a.dtype for a in (first, second) if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.result_type(first.dtype, second.dtype)
+
+
+def _add(first, second):
+    dtype = _promoted(first, second)
+    return np.asarray(first.astype(dtype) + second.astype(dtype))
+
+
+def _divide(numerator, denominator):
+    """True division in torch's dtype: float32 (the default dtype) for integers."""
+    dtype = _promoted(numerator, denominator)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(numerator.astype(dtype) / denominator.astype(dtype))
+
+
+def _as_area(values, name):
+    area = to_numpy(values, name)
+    if area.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold numbers, got dtype {area.dtype}")
+    return area
+
+
+def _torch_sum(area):
+    """``tensor.sum()``: integers and bools sum to int64, floats in their dtype."""
+    return np.asarray(area.sum(dtype=np.int64 if area.dtype.kind in "biu" else area.dtype))
+
+
+def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pred_label, total_area_label,
+                          metrics=["mIoU"], nan_to_num=None, beta=1):
+    """mmseg's metrics from per-class areas: aAcc, then IoU and Acc, Dice and Acc, or Fscore,
+    Precision and Recall per class.
+
+    Parameters
+    ----------
+    total_area_intersect, total_area_union, total_area_pred_label, total_area_label : array_like
+        Per-class areas (arrays or tensors); results are computed in the dtype torch would
+        use: the widest float among them, float32 for integers.
+    metrics : str or list of str
+        Any of "mIoU", "mDice", "mFscore" (others raise ``KeyError``).
+    nan_to_num : float, optional
+        Replace NaN (and, as ``np.nan_to_num`` does, infinities) in every result.
+    beta : float
+        The F-score's recall weight.
+
+    Returns
+    -------
+    dict
+        ``{"aAcc": 0-d array, name: (C,) array, ...}`` (mmseg's key order); an
+        ``OrderedDict`` whose aAcc is a NumPy scalar when `nan_to_num` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastiou.compat.mmseg import total_area_to_metrics
+    >>> total_area_to_metrics(np.array([1., 0.]), np.array([2., 0.]), np.array([1., 0.]),
+    ...                       np.array([2., 0.]))["IoU"]
+    array([0.5, nan])
+    """
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if not set(metrics).issubset(set(ALLOWED_METRICS)):
+        raise KeyError("metrics {} is not supported".format(metrics))
+    intersect = _as_area(total_area_intersect, "total_area_intersect")
+    union = _as_area(total_area_union, "total_area_union")
+    area_pred = _as_area(total_area_pred_label, "total_area_pred_label")
+    area_label = _as_area(total_area_label, "total_area_label")
+    ret_metrics = OrderedDict({"aAcc": _divide(_torch_sum(intersect), _torch_sum(area_label))})
+    for metric in metrics:
+        if metric == "mIoU":
+            ret_metrics["IoU"] = _divide(intersect, union)
+            ret_metrics["Acc"] = _divide(intersect, area_label)
+        elif metric == "mDice":
+            ret_metrics["Dice"] = _divide(np.asarray(2 * intersect), _add(area_pred, area_label))
+            ret_metrics["Acc"] = _divide(intersect, area_label)
+        elif metric == "mFscore":
+            precision = _divide(intersect, area_pred)
+            recall = _divide(intersect, area_label)
+            ret_metrics["Fscore"] = np.asarray(f_score(precision, recall, beta), dtype=precision.dtype)
+            ret_metrics["Precision"] = precision
+            ret_metrics["Recall"] = recall
+    ret_metrics = dict(ret_metrics)
+    if nan_to_num is not None:
+        ret_metrics = OrderedDict({metric: np.nan_to_num(value, nan=nan_to_num)
+                                   for metric, value in ret_metrics.items()})
+    return ret_metrics
+
+
+def pre_eval_to_metrics(pre_eval_results, metrics=["mIoU"], nan_to_num=None, beta=1):
+    """Metrics from per-image pre-eval results (mmseg): the four areas of each image, as
+    :func:`intersect_and_union` returns them, summed with Python's ``sum`` (so float32
+    per-image areas give float32 totals and metrics, as in mmseg).
+
+    Parameters
+    ----------
+    pre_eval_results : iterable of 4-tuples
+        ``(area_intersect, area_union, area_pred_label, area_label)`` per image (arrays or
+        tensors).
+    metrics, nan_to_num, beta
+        As in :func:`total_area_to_metrics`.
+
+    Returns
+    -------
+    dict
+        As :func:`total_area_to_metrics`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastiou.compat.mmseg import intersect_and_union, pre_eval_to_metrics
+    >>> per_image = [intersect_and_union(np.array([0, 1]), np.array([0, 1]), 2, 255)] * 2
+    >>> pre_eval_to_metrics(per_image, "mIoU")["IoU"]
+    array([1., 1.], dtype=float32)
+    """
+    columns = tuple(zip(*pre_eval_results))
+    if len(columns) != 4:
+        raise PreEvalFormatError(f"`pre_eval_results` must hold 4-tuples (area_intersect, area_union, "
+                                 f"area_pred_label, area_label) of at least one image, got {len(columns)} "
+                                 "columns")
+    totals = [sum(to_numpy(area, "pre_eval_results") for area in column) for column in columns]
+    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
+
+
+def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU"], nan_to_num=None,
+                 label_map=dict(), reduce_zero_label=False, beta=1):
     """Dataset metrics over pairs of maps, as ``mmseg.core.evaluation.eval_metrics``.
 
     Parameters
     ----------
-    results : iterable of array_like
+    results : iterable of array_like or str
         Predicted maps.
-    gt_seg_maps : iterable of array_like
+    gt_seg_maps : iterable of array_like or str
         Ground-truth maps, paired with `results`.
     num_classes, ignore_index, label_map, reduce_zero_label
         As in :func:`intersect_and_union`.
@@ -157,8 +508,9 @@ def eval_metrics(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.Arr
 
     Returns
     -------
-    OrderedDict
-        ``aAcc`` (overall pixel accuracy) and per-class float64 arrays.
+    dict
+        ``aAcc`` (overall pixel accuracy, 0-d) and per-class float64 arrays; an
+        ``OrderedDict`` when `nan_to_num` is given.
 
     Examples
     --------
@@ -168,38 +520,53 @@ def eval_metrics(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.Arr
     >>> result["IoU"]
     array([0.5, 0.5, nan])
     """
-    names = [metrics] if isinstance(metrics, str) else list(metrics)
-    unknown = [name for name in names if name not in ALLOWED_METRICS]
-    if unknown:
-        raise KeyError(f"metrics {unknown} are not supported; choose from {list(ALLOWED_METRICS)}")
-    areas = _accumulate(zip(results, gt_seg_maps), num_classes, ignore_index, label_map, reduce_zero_label)
-    values = _per_class(*areas, names, beta)
-    if nan_to_num is not None:
-        values = OrderedDict((key, np.nan_to_num(value, nan=nan_to_num)) for key, value in values.items())
-    return values
+    totals = total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map,
+                                       reduce_zero_label)
+    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
 
 
-def mean_iou(results: Iterable[npt.ArrayLike], gt_seg_maps: Iterable[npt.ArrayLike], num_classes: int,
-             ignore_index: int, nan_to_num: float | None = None, label_map: Mapping[int, int] = dict(),
-             reduce_zero_label: bool = False) -> _Results:
-    """``eval_metrics(..., metrics=["mIoU"])``: aAcc, per-class IoU and Acc (mmseg).
+_MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-class {keys} (mmseg).
 
     Parameters
     ----------
-    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label
+    results, gt_seg_maps, num_classes, ignore_index, nan_to_num, label_map, reduce_zero_label{beta}
         As in :func:`eval_metrics`.
 
     Returns
     -------
-    OrderedDict
-        ``aAcc`` (overall pixel accuracy), ``IoU`` and ``Acc`` (per-class float64 arrays).
+    dict
 
     Examples
     --------
     >>> import numpy as np
-    >>> from fastiou.compat.mmseg import mean_iou
-    >>> mean_iou([np.array([0, 1, 1])], [np.array([0, 1, 0])], 3, 255, nan_to_num=0)["IoU"]
-    array([0.5, 0.5, 0. ])
+    >>> from fastiou.compat.mmseg import {name}
+    >>> {name}([np.array([0, 1, 1])], [np.array([0, 1, 0])], 3, 255, nan_to_num=0)["{first}"]
+    {result}
     """
-    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mIoU"], nan_to_num,
-                        label_map, reduce_zero_label)
+
+
+def mean_iou(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
+             reduce_zero_label=False):
+    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mIoU"], nan_to_num, label_map,
+                        reduce_zero_label)
+
+
+def mean_dice(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
+              reduce_zero_label=False):
+    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mDice"], nan_to_num, label_map,
+                        reduce_zero_label)
+
+
+def mean_fscore(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
+                reduce_zero_label=False, beta=1):
+    return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mFscore"], nan_to_num, label_map,
+                        reduce_zero_label, beta)
+
+
+mean_iou.__doc__ = _MEAN_DOC.format(metric="mIoU", extra="", keys="IoU and Acc", beta="", name="mean_iou",
+                                    first="IoU", result="array([0.5, 0.5, 0. ])")
+mean_dice.__doc__ = _MEAN_DOC.format(metric="mDice", extra="", keys="Dice and Acc", beta="", name="mean_dice",
+                                     first="Dice", result="array([0.66666667, 0.66666667, 0.        ])")
+mean_fscore.__doc__ = _MEAN_DOC.format(metric="mFscore", extra=", beta=beta", keys="Fscore, Precision and Recall",
+                                       beta=", beta", name="mean_fscore", first="Fscore",
+                                       result="array([0.66666667, 0.66666667, 0.        ])")
