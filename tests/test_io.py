@@ -258,6 +258,14 @@ def test_label_maps_replace_listed_values_only(rng, dtype, spec):
     np.testing.assert_array_equal(labels, before)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int64])
+def test_an_empty_label_map_maps_to_an_empty_one(dtype):
+    """A 0-pixel map (an empty .npy) is mapped, not a NumPy reduction error."""
+    mapping = _io.parse_label_map("1:0,2:1,3:255")
+    mapped = _io.apply_label_map(np.zeros((0, 4), dtype), mapping)
+    assert mapped.shape == (0, 4) and mapped.dtype.kind in "iu"
+
+
 def test_label_map_from_a_file(tmp_path):
     (tmp_path / "map.json").write_text(json.dumps({"7": 0, "8": 1}))
     (tmp_path / "map.txt").write_text("7:0\n8:1\n")

@@ -110,6 +110,13 @@ def check_per_image_fits(n_images: int, table_entries: int, itemsize: int = 8) -
         )
 
 
+def is_tensor(values: object) -> bool:
+    """Whether `values` is a torch tensor (or of a subclass), without importing torch: torch is
+    looked up in ``sys.modules``, and without it loaded no object can be a tensor."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(values, torch.Tensor)
+
+
 def tensor_as_numpy(values: object, name: str) -> object:
     """Return `values` itself, or, for a torch tensor, a read-only NumPy array of its data.
 
@@ -139,9 +146,9 @@ def tensor_as_numpy(values: object, name: str) -> object:
         has no equivalent for (bfloat16, float8, quantized) or fastiou does not take
         (complex); the message names the argument, the tensor's dtype and what to pass.
     """
-    torch = sys.modules.get("torch")
-    if torch is None or not isinstance(values, torch.Tensor):
+    if not is_tensor(values):
         return values
+    torch: Any = sys.modules["torch"]
     tensor: Any = values
     if tensor.layout != torch.strided:
         raise TypeError(f"`{name}` is a torch tensor with layout {tensor.layout}; pass a dense "

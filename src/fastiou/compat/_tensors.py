@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from fastiou._shared._threads import resolve_n_threads, threads_for_size
-from fastiou._shared._validation import as_array, native_order
+from fastiou._shared._validation import as_array, is_tensor, native_order
 from fastiou.compat import _compat_boxes
 
 DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
@@ -25,17 +25,11 @@ DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
 MIN_PAIRS_PER_THREAD = 1 << 16
 
 
-def is_tensor(values):
-    """Whether `values` is a torch tensor (without importing torch)."""
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(values, torch.Tensor)
-
-
 def unwrap(values, name):
     """`values` as an ndarray (a tensor is detached and brought to the CPU, no copy for a
     CPU tensor). bfloat16 tensors are refused: NumPy has no bfloat16 arithmetic."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(values, torch.Tensor):
+    if is_tensor(values):
+        torch = sys.modules["torch"]
         try:
             array = values.numpy()  # a plain CPU tensor: no copy, the quickest way
         except (RuntimeError, TypeError):  # grad, another device, conj/neg bit, bfloat16

@@ -51,6 +51,7 @@ from collections import OrderedDict
 import numpy as np
 
 from fastiou.compat import to_numpy
+from fastiou.segmentation import _value_maps
 from fastiou.segmentation._core import count_pairs
 
 __all__ = ["LabelOverflowError", "NumClassesError", "PreEvalFormatError", "ShapeMismatchError",
@@ -118,20 +119,9 @@ def _wrapped(value, dtype):
     return value
 
 
-def _equal(label, value):
-    """``label == value`` as torch compares a tensor with a Python scalar."""
-    if isinstance(value, (bool, np.bool_)):
-        value = int(value)
-    if label.dtype.kind in "iu" and isinstance(value, numbers.Integral):
-        return label == _wrapped(value, label.dtype)
-    if isinstance(value, numbers.Real):
-        return label == value
-    raise TypeError(f"`label_map` keys must be numbers, got {type(value).__name__} {value!r}")
-
-
-def _assign(label, where, value):
-    """``label[where] = value`` as torch writes a Python scalar into a tensor (in place)."""
-    dtype = label.dtype
+def _written(value, dtype):
+    """The value torch writes for the Python scalar `value` into a label map of `dtype`
+    (``label[mask] = value``), after the checks torch makes."""
     if dtype.kind == "u" and dtype.itemsize > 1:
         raise UnsupportedLabelDtypeError(f"cannot write label values into a {dtype} label map (torch "
                                          f"implements no masked_fill for it); use uint8 or a signed dtype")
@@ -142,45 +132,60 @@ def _assign(label, where, value):
         if not low <= number <= int(info.max):
             raise LabelOverflowError(f"value cannot be converted to type {dtype} without overflow: {value!r} "
                                      f"(`label_map` value or reduce_zero_label's 255)")
-        value = _wrapped(number, dtype)
-    label[where] = value
+        return _wrapped(number, dtype)
+    return dtype.type(value)
 
 
 def _prepare_label(label, label_map, reduce_zero_label):
-    """`label` after mmseg's `label_map` and `reduce_zero_label` (a copy when changed)."""
+    """`label` after mmseg's `label_map` and `reduce_zero_label` (a copy when changed).
+
+    mmseg writes each `label_map` entry, in order, into the pixels whose original value
+    equals its key: the value a key equals (:func:`_equal_value`) gets the entry's value, a
+    later entry for the same value winning. That mapping is applied by
+    :func:`fastiou.segmentation._value_maps.map_values`, and ``reduce_zero_label`` by
+    :func:`fastiou.segmentation._value_maps.reduce_zero_label`, both in the label's dtype.
+    """
     if label_map:
-        original = label
-        label = label.copy()
+        mapped = {}
         for old_id, new_id in label_map.items():
-            _assign(label, _equal(original, old_id), new_id)
+            if not isinstance(old_id, (bool, np.bool_, numbers.Real)):
+                raise TypeError(f"`label_map` keys must be numbers, got {type(old_id).__name__} {old_id!r}")
+            key = _equal_value(old_id, label.dtype, "label_map")
+            value = _written(new_id, label.dtype)
+            if key is not None:
+                mapped[key] = value
+        source = np.array(list(mapped), dtype=label.dtype)
+        target = np.array(list(mapped.values()), dtype=label.dtype)
+        order = np.argsort(source, kind="stable")
+        label = _value_maps.map_values(label, source[order], target[order], dtype=label.dtype)
     if reduce_zero_label:
         if label.dtype.kind == "b":
             raise LabelOverflowError("Subtraction, the `-` operator, with a bool label map is not supported "
                                      "(reduce_zero_label)")
-        label = label.copy() if not label_map else label
-        _assign(label, label == 0, 255)
-        label = label - label.dtype.type(1)
-        _assign(label, label == 254, 255)
+        _written(255, label.dtype)  # 0 becomes 255: torch's checks of that write
+        label = _value_maps.reduce_zero_label(label)
     return label
 
 
-def _ignore_value(ignore_index, dtype):
-    """The label value mmseg's ``label != ignore_index`` drops, or None."""
-    if ignore_index is None:
+def _equal_value(value, dtype, name):
+    """The one value of a label map of `dtype` that equals the scalar `value` as torch compares
+    them (an int wraps to an integer dtype's width: -1 equals 255 in uint8), or None when none
+    does or `value` is None (mmseg's ``label != ignore_index``, ``label == key``)."""
+    if value is None:
         return None
-    if isinstance(ignore_index, (bool, np.bool_)):
-        ignore_index = int(ignore_index)
+    if isinstance(value, (bool, np.bool_)):
+        value = int(value)
     if dtype.kind == "b":
-        return int(ignore_index) if ignore_index in (0, 1) else None
-    if isinstance(ignore_index, numbers.Integral):
-        return _wrapped(ignore_index, dtype) if dtype.kind in "iu" else int(ignore_index)
-    if isinstance(ignore_index, numbers.Real):
+        return int(value) if value in (0, 1) else None
+    if isinstance(value, numbers.Integral):
+        return _wrapped(value, dtype) if dtype.kind in "iu" else int(value)
+    if isinstance(value, numbers.Real):
         if dtype.kind in "iu":
             info = np.iinfo(dtype)
-            integral = float(ignore_index).is_integer() and info.min <= ignore_index <= info.max
-            return int(ignore_index) if integral else None
-        return float(ignore_index)
-    raise TypeError(f"`ignore_index` must be a number or None, got {type(ignore_index).__name__} {ignore_index!r}")
+            integral = float(value).is_integer() and info.min <= value <= info.max
+            return int(value) if integral else None
+        return float(value)
+    raise TypeError(f"`{name}` must be a number or None, got {type(value).__name__} {value!r}")
 
 
 def _check_num_classes(num_classes):
@@ -278,7 +283,7 @@ def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=
     if pred.shape != truth.shape:
         raise ShapeMismatchError(f"`pred_label` has shape {pred.shape} but `label` has shape {truth.shape}; "
                                  "they must be equal")
-    ignore = _ignore_value(ignore_index, truth.dtype)
+    ignore = _equal_value(ignore_index, truth.dtype, "ignore_index")
     wide = [d for d in (pred.dtype, truth.dtype) if d.kind == "u" and d.itemsize > 1]
     if wide and pred.dtype != truth.dtype and "f" not in (pred.dtype.kind, truth.dtype.kind):
         raise UnsupportedLabelDtypeError(f"`pred_label` ({pred.dtype}) and `label` ({truth.dtype}) cannot be "

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from fastiou._shared._validation import as_label_array
+from fastiou.segmentation import _value_maps
 
 # Exit statuses of `fastiou eval` (README, "Exit codes"). 2 is argparse's own usage error.
 EXIT_OK = 0
@@ -459,36 +460,18 @@ def as_label_mapping(value, name, colours=False):
 
 
 def apply_label_map(labels, mapping):
-    """Replace listed values by their class ids (others unchanged); returns a new array."""
-    if labels.dtype.itemsize <= 2 and labels.dtype.kind in "ub":
-        table = np.arange(1 << (8 * labels.dtype.itemsize), dtype=np.int64)
-        inside = (mapping.source >= 0) & (mapping.source < table.size)
-        table[mapping.source[inside]] = mapping.target[inside]
-        out_dtype = _smallest_dtype(table.min(), table.max())
-        return table.astype(out_dtype)[labels]
-    source, target = mapping.source, mapping.target
-    position = np.searchsorted(source, labels).clip(0, source.size - 1)
-    hit = source[position] == labels
-    low = min(int(labels.min()), int(target.min()))
-    high = max(int(labels.max()), int(target.max()))
-    result = labels.astype(_smallest_dtype(low, high))
-    result[hit] = target[position[hit]]
-    return result
-
-
-def _smallest_dtype(low, high):
-    for dtype in (np.uint8, np.int16, np.uint16, np.int32, np.int64):
-        info = np.iinfo(dtype)
-        if info.min <= low and high <= info.max:
-            return dtype
-    return np.int64
+    """Replace listed values by their class ids (others unchanged); returns a new array of
+    the smallest integer dtype that holds the result."""
+    return _value_maps.map_values(labels, mapping.source, mapping.target)
 
 
 def reduce_zero_label(labels):
-    """mmseg's ``reduce_zero_label``: 0 -> 255, every other value v -> v - 1 (255 stays 255)."""
-    shifted = labels.astype(np.int16 if labels.dtype.itemsize == 1 else np.int64) - 1
-    shifted[(labels == 0) | (labels == 255)] = 255
-    return shifted if labels.dtype.itemsize > 1 else shifted.astype(np.uint8)
+    """mmseg's ``reduce_zero_label`` (:func:`fastiou.segmentation._value_maps.reduce_zero_label`:
+    0 -> 255, every other value v -> v - 1, 255 stays 255), in a dtype that holds every result:
+    uint8 for one-byte labels, int64 for wider ones."""
+    if labels.dtype.itemsize == 1:
+        return _value_maps.reduce_zero_label(labels, np.int16).astype(np.uint8)
+    return _value_maps.reduce_zero_label(labels, np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -564,8 +547,8 @@ def _colours_to_ids(rgb, colour_map, path):
             f"{path} has {int(unknown.sum())} pixel(s) whose colour the colour map does not list "
             f"(e.g. #{colour:06x} = ({colour >> 16}, {(colour >> 8) & 255}, {colour & 255})).",
             EXIT_OUT_OF_RANGE)
-    return colour_map.target[position].astype(_smallest_dtype(colour_map.target.min(),
-                                                              colour_map.target.max()))
+    targets = colour_map.target
+    return targets[position].astype(_value_maps.smallest_dtype(targets.min(), targets.max()))
 
 
 def _pillow_values(image, path, colour_map):
