@@ -236,24 +236,27 @@ def _chunks(size):
 _UNIT_BITS = {2: (np.uint16, 0x3C00), 4: (np.uint32, 0x3F800000), 8: (np.uint64, 0x3FF0000000000000)}
 
 
-def outside_unit(values, keep=None):
-    """torchmetrics' logits test: a value (where `keep`) is below 0, above 1 or NaN.
+def outside_unit(values, target=None, ignore=None):
+    """torchmetrics' logits test: a value is below 0, above 1 or NaN (only values whose
+    `target` is not the label `ignore` count, when both are given).
 
     Reads the values as unsigned bit patterns first (a float in [0, 1] is a pattern up to
     that of 1.0; -0.0, the only other in-range value, is checked exactly), chunk by chunk,
-    stopping at the first value outside: logits usually stop it in the first chunk."""
+    stopping at the first value outside: logits usually stop it in the first chunk, and the
+    mask of kept entries is only made for a chunk with a value outside."""
     flat = np.asarray(values).reshape(-1)
-    mask = None if keep is None else np.asarray(keep).reshape(-1)
+    kept = None if ignore is None else np.asarray(target).reshape(-1)
     unsigned, one = _UNIT_BITS[flat.dtype.itemsize]
-    bits = flat.view(flat.dtype.newbyteorder("=")) if not flat.dtype.isnative else flat
-    bits = bits.view(unsigned)
+    bits = (flat if flat.dtype.isnative else flat.astype(flat.dtype.newbyteorder("="))).view(unsigned)
     for chunk in _chunks(flat.size):
-        part = bits[chunk] if mask is None else np.where(mask[chunk], bits[chunk], 0)
-        if part.size and int(part.max()) > one:
-            sub = flat[chunk] if mask is None else flat[chunk][mask[chunk]]
-            with np.errstate(invalid="ignore"):
-                if not ((sub >= 0) & (sub <= 1)).all():
-                    return True
+        if int(bits[chunk].max()) <= one:
+            continue
+        part = flat[chunk]
+        if kept is not None:
+            part = part[kept[chunk] != ignore]
+        with np.errstate(invalid="ignore"):
+            if not ((part >= 0) & (part <= 1)).all():
+                return True
     return False
 
 
@@ -295,8 +298,7 @@ def binary_counts(preds, target, threshold, ignore_index, validate):
     t, p = _at_least_1d(target.values), _at_least_1d(preds.values)
     options = {}
     if is_float(preds.tag):
-        keep = None if ignore is None else ~equals_scalar(t, target.tag, ignore)
-        kind, value = _threshold_option(p, preds.tag, threshold, outside_unit(p, keep))
+        kind, value = _threshold_option(p, preds.tag, threshold, outside_unit(p, t, ignore))
         if kind == "threshold":
             options["threshold"] = value
         else:

@@ -304,8 +304,9 @@ def binary_jaccard_index(preds, target, threshold=0.5, ignore_index=None, valida
     --------
     >>> import numpy as np
     >>> from fastiou.compat.torchmetrics import binary_jaccard_index
-    >>> binary_jaccard_index(np.array([0.35, 0.85, 0.48, 0.01]), np.array([1, 1, 0, 0]))
-    np.float32(0.5)
+    >>> preds, target = np.array([0.35, 0.85, 0.48, 0.01]), np.array([1, 1, 0, 0])
+    >>> print(binary_jaccard_index(preds, target))  # a numpy.float32
+    0.5
     """
     if validate_args:
         check_binary_args(threshold, ignore_index)
@@ -338,8 +339,9 @@ def multiclass_jaccard_index(preds, target, num_classes, average="macro", ignore
     --------
     >>> import numpy as np
     >>> from fastiou.compat.torchmetrics import multiclass_jaccard_index
-    >>> multiclass_jaccard_index(np.array([2, 1, 0, 1]), np.array([2, 1, 0, 0]), num_classes=3)
-    np.float32(0.6666667)
+    >>> preds, target = np.array([2, 1, 0, 1]), np.array([2, 1, 0, 0])
+    >>> print(multiclass_jaccard_index(preds, target, num_classes=3))  # a numpy.float32
+    0.6666667
     """
     if validate_args:
         check_multiclass_args(num_classes, ignore_index)
@@ -373,8 +375,9 @@ def multilabel_jaccard_index(preds, target, num_labels, threshold=0.5, average="
     --------
     >>> import numpy as np
     >>> from fastiou.compat.torchmetrics import multilabel_jaccard_index
-    >>> multilabel_jaccard_index(np.array([[0, 0, 1], [1, 0, 1]]), np.array([[0, 1, 0], [1, 0, 1]]), 3)
-    np.float32(0.5)
+    >>> preds, target = np.array([[0, 0, 1], [1, 0, 1]]), np.array([[0, 1, 0], [1, 0, 1]])
+    >>> print(multilabel_jaccard_index(preds, target, num_labels=3))  # a numpy.float32
+    0.5
     """
     if validate_args:
         check_multilabel_args(num_labels, threshold, ignore_index)
@@ -410,8 +413,9 @@ def jaccard_index(preds, target, task, threshold=0.5, num_classes=None, num_labe
     --------
     >>> import numpy as np
     >>> from fastiou.compat.torchmetrics import jaccard_index
-    >>> jaccard_index(np.array([0, 1, 1]), np.array([0, 1, 0]), task="multiclass", num_classes=2)
-    np.float32(0.5)
+    >>> preds, target = np.array([0, 1, 1]), np.array([0, 1, 0])
+    >>> print(jaccard_index(preds, target, task="multiclass", num_classes=2))  # a numpy.float32
+    0.5
     """
     task = parse_task(task)
     if task == "binary":

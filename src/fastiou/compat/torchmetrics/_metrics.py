@@ -70,6 +70,14 @@ class Metric:
     ------
     ValueError
         An unknown keyword argument or a non-bool flag (as torchmetrics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastiou.compat.torchmetrics import Metric, MulticlassJaccardIndex
+    >>> metric = MulticlassJaccardIndex(num_classes=2, compute_with_cache=False)
+    >>> isinstance(metric, Metric), metric.update_called
+    (True, False)
     """
 
     is_differentiable = False
@@ -402,8 +410,8 @@ class BinaryJaccardIndex(BinaryConfusionMatrix):
     >>> from fastiou.compat.torchmetrics import BinaryJaccardIndex
     >>> metric = BinaryJaccardIndex()
     >>> metric.update(np.array([0.35, 0.85, 0.48, 0.01]), np.array([1, 1, 0, 0]))
-    >>> metric.compute()
-    np.float32(0.5)
+    >>> print(metric.compute())  # a numpy.float32
+    0.5
     """
 
     higher_is_better = True
@@ -435,8 +443,8 @@ class MulticlassJaccardIndex(MulticlassConfusionMatrix):
     >>> from fastiou.compat.torchmetrics import MulticlassJaccardIndex
     >>> metric = MulticlassJaccardIndex(num_classes=3)
     >>> metric.update(np.array([2, 1, 0, 1]), np.array([2, 1, 0, 0]))
-    >>> metric.compute()
-    np.float32(0.6666667)
+    >>> print(metric.compute())  # a numpy.float32
+    0.6666667
     """
 
     higher_is_better = True
@@ -478,8 +486,8 @@ class MultilabelJaccardIndex(MultilabelConfusionMatrix):
     >>> from fastiou.compat.torchmetrics import MultilabelJaccardIndex
     >>> metric = MultilabelJaccardIndex(num_labels=3)
     >>> metric.update(np.array([[0, 0, 1], [1, 0, 1]]), np.array([[0, 1, 0], [1, 0, 1]]))
-    >>> metric.compute()
-    np.float32(0.5)
+    >>> print(metric.compute())  # a numpy.float32
+    0.5
     """
 
     higher_is_better = True
@@ -559,8 +567,8 @@ class JaccardIndex(Metric):
     >>> import numpy as np
     >>> from fastiou.compat.torchmetrics import JaccardIndex
     >>> metric = JaccardIndex(task="multiclass", num_classes=3)
-    >>> metric(np.array([2, 1, 0, 1]), np.array([2, 1, 0, 0]))
-    np.float32(0.6666667)
+    >>> print(metric(np.array([2, 1, 0, 1]), np.array([2, 1, 0, 0])))  # forward: a numpy.float32
+    0.6666667
     """
 
     def __new__(cls, task, threshold=0.5, num_classes=None, num_labels=None, average="macro", ignore_index=None,

@@ -14,6 +14,8 @@ are carried in float32 arrays (every bfloat16 is a float32).
 
 import math
 import numbers
+import os
+import sys
 
 import numpy as np
 
@@ -307,9 +309,19 @@ def _short_row_sum(items):
     return p0 + p1 + p2 + p3
 
 
-def sum_all(values):
-    """``Tensor.sum()`` of float32 values (flattened, one inner reduction)."""
-    flat = np.asarray(values, dtype=np.float32).reshape(-1)
+def torch_threads():
+    """torch's intra-op thread count: asked of torch when it is already imported, else
+    ``OMP_NUM_THREADS``, else the CPU count (torch's own default)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "get_num_threads"):
+        return max(1, int(torch.get_num_threads()))
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+def _serial_sum(flat):
     size = flat.size
     if size >= 64 * SUM_LANES:
         return F32(sum_last(flat))
@@ -323,6 +335,20 @@ def sum_all(values):
     for lane in range(SUM_LANES):
         total = total + _short_row_sum(items[lane:n_vectors * SUM_LANES:SUM_LANES])
     return total
+
+
+def sum_all(values):
+    """``Tensor.sum()`` of float32 values (flattened): one inner reduction, or, past
+    torch's grain size with several threads, one per thread's contiguous share, then the
+    sum of those partial sums (torch's two-pass reduction)."""
+    flat = np.asarray(values, dtype=np.float32).reshape(-1)
+    threads = torch_threads() if flat.size > TORCH_GRAIN_SIZE else 1
+    if threads == 1:
+        return _serial_sum(flat)
+    shares = min(threads, -(-flat.size // TORCH_GRAIN_SIZE))
+    step = -(-flat.size // shares)
+    partial = [_serial_sum(flat[i * step:(i + 1) * step]) for i in range(shares)]
+    return _serial_sum(np.array(partial, dtype=np.float32))
 
 
 def count_sums(counts, axis):
@@ -344,6 +370,8 @@ def count_sums(counts, axis):
     if values.ndim == 2 and axis in (0, -2):
         return sum_first(values)
     if axis == (-2, -1):
+        if values.ndim == 2:  # one output: a full reduction (split over threads past the grain size)
+            return sum_all(values)
         return sum_last(values.reshape(values.shape[:-2] + (-1,)))
     # the (L, 2, 2) multilabel matrices: two entries a + b, in either order the same
     return values.sum(axis=axis, dtype=np.float32)
