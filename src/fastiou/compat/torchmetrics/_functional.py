@@ -14,7 +14,7 @@ from fastiou.compat.torchmetrics._counting import (
     multiclass_counts,
     multilabel_counts,
 )
-from fastiou.compat.torchmetrics._numerics import count_sums, safe_divide, sum_all
+from fastiou.compat.torchmetrics._numerics import count_sums, safe_divide, sum_all, sum_counts
 
 REDUCE_AVERAGES = ["binary", "micro", "macro", "weighted", "none", None]
 JACCARD_AVERAGES = ("micro", "macro", "weighted", "none", None)
@@ -43,11 +43,12 @@ def jaccard_reduce(confmat, average, ignore_index=None, zero_division=0.0):
         denominator = values[:, 1, 1] + values[:, 0, 1] + values[:, 1, 0]
     else:
         numerator = np.diagonal(values).copy()
-        predicted, support = count_sums(counts, 0), count_sums(counts, 1)
+        total = counts.sum()
+        predicted, support = count_sums(counts, 0, total), count_sums(counts, 1, total)
         denominator = predicted + support - numerator
     if average == "micro":
-        numerator = sum_all(numerator)
-        denominator = sum_all(denominator) - (denominator[ignore_index] if drop else np.float32(0.0))
+        numerator = sum_counts(numerator, counts)
+        denominator = sum_counts(denominator, counts, 2) - (denominator[ignore_index] if drop else np.float32(0.0))
     jaccard = safe_divide(numerator, denominator, zero_division)
     if average is None or average == "none" or average == "micro":
         return jaccard
@@ -60,7 +61,7 @@ def jaccard_reduce(confmat, average, ignore_index=None, zero_division=0.0):
         if not multilabel:
             weights[support + predicted == 0] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        return sum_all((weights * jaccard) / sum_all(weights))
+        return sum_all((weights * jaccard) / sum_counts(weights, counts))
 
 
 def confusion_matrix_reduce(confmat, normalize):

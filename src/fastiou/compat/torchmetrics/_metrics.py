@@ -113,6 +113,12 @@ class Metric:
         self._defaults[name] = default
         setattr(self, name, default.copy())
 
+    def _configure(self, state, **attributes):
+        """Store the constructor's arguments as attributes and add the ``confmat`` state."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        self._add_state("confmat", state)
+
     # ------------------------------------------------------------------ torchmetrics' API
 
     @property
@@ -269,7 +275,14 @@ class Metric:
 
 # --------------------------------------------------------------------------- confusion matrices
 
-class BinaryConfusionMatrix(Metric):
+class _ConfusionMatrixMetric(Metric):
+    """The confusion-matrix classes' ``compute``: the (normalised) counts."""
+
+    def _compute(self):
+        return confusion_matrix_reduce(self.confmat, self.normalize)
+
+
+class BinaryConfusionMatrix(_ConfusionMatrixMetric):
     """``torchmetrics.classification.BinaryConfusionMatrix``.
 
     Parameters
@@ -297,20 +310,14 @@ class BinaryConfusionMatrix(Metric):
         super().__init__(**kwargs)
         if validate_args:
             check_binary_args(threshold, ignore_index, normalize)
-        self.threshold = threshold
-        self.ignore_index = ignore_index
-        self.normalize = normalize
-        self.validate_args = validate_args
-        self._add_state("confmat", np.zeros((2, 2), dtype=np.int64))
+        self._configure(np.zeros((2, 2), dtype=np.int64), threshold=threshold, ignore_index=ignore_index,
+                        normalize=normalize, validate_args=validate_args)
 
     def _batch_counts(self, preds, target):
         return binary_counts(preds, target, self.threshold, self.ignore_index, self.validate_args)
 
-    def _compute(self):
-        return confusion_matrix_reduce(self.confmat, self.normalize)
 
-
-class MulticlassConfusionMatrix(Metric):
+class MulticlassConfusionMatrix(_ConfusionMatrixMetric):
     """``torchmetrics.classification.MulticlassConfusionMatrix``.
 
     Parameters
@@ -336,20 +343,14 @@ class MulticlassConfusionMatrix(Metric):
         super().__init__(**kwargs)
         if validate_args:
             check_multiclass_args(num_classes, ignore_index, normalize)
-        self.num_classes = num_classes
-        self.ignore_index = ignore_index
-        self.normalize = normalize
-        self.validate_args = validate_args
-        self._add_state("confmat", _state_zeros((num_classes, num_classes)))
+        self._configure(_state_zeros((num_classes, num_classes)), num_classes=num_classes,
+                        ignore_index=ignore_index, normalize=normalize, validate_args=validate_args)
 
     def _batch_counts(self, preds, target):
         return multiclass_counts(preds, target, self.num_classes, self.ignore_index, self.validate_args)
 
-    def _compute(self):
-        return confusion_matrix_reduce(self.confmat, self.normalize)
 
-
-class MultilabelConfusionMatrix(Metric):
+class MultilabelConfusionMatrix(_ConfusionMatrixMetric):
     """``torchmetrics.classification.MultilabelConfusionMatrix``.
 
     Parameters
@@ -377,19 +378,12 @@ class MultilabelConfusionMatrix(Metric):
         super().__init__(**kwargs)
         if validate_args:
             check_multilabel_args(num_labels, threshold, ignore_index, normalize)
-        self.num_labels = num_labels
-        self.threshold = threshold
-        self.ignore_index = ignore_index
-        self.normalize = normalize
-        self.validate_args = validate_args
-        self._add_state("confmat", _state_zeros((num_labels, 2, 2)))
+        self._configure(_state_zeros((num_labels, 2, 2)), num_labels=num_labels, threshold=threshold,
+                        ignore_index=ignore_index, normalize=normalize, validate_args=validate_args)
 
     def _batch_counts(self, preds, target):
         return multilabel_counts(preds, target, self.num_labels, self.threshold, self.ignore_index,
                                  self.validate_args)
-
-    def _compute(self):
-        return confusion_matrix_reduce(self.confmat, self.normalize)
 
 
 # --------------------------------------------------------------------------- Jaccard index

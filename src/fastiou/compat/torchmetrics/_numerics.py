@@ -222,6 +222,8 @@ def _multi_row_sum(rows):
     size = rows.shape[0]
     level_power = max(4, _ceil_log2(size) // 4)
     step = 1 << level_power
+    if size < step:  # no level is reached: one running sum (plus zeros)
+        return _running_sum(rows)
     mask = step - 1
     zero = np.zeros(rows.shape[1:], dtype=np.float32)
     acc = [zero] * 4
@@ -235,18 +237,16 @@ def _multi_row_sum(rows):
             if i & (mask << (level * level_power)):
                 break
     acc[0] = _running_sum(rows[i:])  # acc[0] is 0 after every block
-    return acc[0] + acc[1] + acc[2] + acc[3]
+    return _running_sum(np.stack(acc))
 
 
 def _row_sum(items):
-    """torch's row_sum over axis 0 of `items` (size, *lanes): four interleaved partial sums."""
+    """torch's row_sum over axis 0 of `items` (size, *lanes): four interleaved partial sums,
+    the leftover rows added to the first, then the four added in order."""
     size = items.shape[0]
-    n_groups = size // 4
-    partial = _multi_row_sum(items[:n_groups * 4].reshape((n_groups, 4) + items.shape[1:]))
-    first = partial[0]
-    for i in range(n_groups * 4, size):
-        first = first + items[i]
-    return first + partial[1] + partial[2] + partial[3]
+    n_grouped = size // 4 * 4
+    partial = _multi_row_sum(items[:n_grouped].reshape((n_grouped // 4, 4) + items.shape[1:]))
+    return _running_sum(np.concatenate([partial[:1], items[n_grouped:], partial[1:]]))
 
 
 def sum_last(values):
@@ -259,39 +259,30 @@ def sum_last(values):
         n_vectors = size // SUM_LANES
         vectors = rows[:, :n_vectors * SUM_LANES].reshape(n_rows, n_vectors, SUM_LANES)
         lanes = _row_sum(np.moveaxis(vectors, 1, 0))  # (n_rows, SUM_LANES)
-        total = np.zeros(n_rows, dtype=np.float32)
-        for k in range(n_vectors * SUM_LANES, size):
-            total += rows[:, k]
-        for k in range(SUM_LANES):
-            total += lanes[:, k]
+        # from 0: the leftover elements, then the lanes, one after the other
+        total = _running_sum(np.concatenate([rows[:, n_vectors * SUM_LANES:], lanes], axis=1).T)
     else:
         total = _row_sum(rows.T) if size else np.zeros(n_rows, dtype=np.float32)
     return total.reshape(values.shape[:-1])
 
 
 def sum_first(values):
-    """``Tensor.sum(dim=0)`` of a C-contiguous float32 matrix (R, K): an outer reduction."""
+    """``Tensor.sum(dim=0)`` of a C-contiguous float32 matrix (R, K): an outer reduction.
+
+    torch sums blocks of 32 columns (4 vectors of 8) with one running cascade per column and
+    every other column with :func:`_row_sum`'s four interleaved partial sums (fewer than 8
+    columns: blocks of 4 with a running cascade)."""
     values = np.asarray(values, dtype=np.float32)
-    n_rows, size = values.shape
-    out = np.zeros(size, dtype=np.float32)
+    size = values.shape[1]
     if size == 1:
         return sum_last(values.T)
-    j = 0
-    if size >= SUM_LANES:
-        block = 4 * SUM_LANES
-        while j + block <= size:
-            out[j:j + block] = _multi_row_sum(values[:, j:j + block].reshape(n_rows, 4, SUM_LANES)).reshape(-1)
-            j += block
-        while j + SUM_LANES <= size:
-            out[j:j + SUM_LANES] = _row_sum(values[:, j:j + SUM_LANES])
-            j += SUM_LANES
-    else:
-        while j + 4 <= size:
-            out[j:j + 4] = _multi_row_sum(values[:, j:j + 4])
-            j += 4
-    while j < size:
-        out[j] = _row_sum(values[:, j])
-        j += 1
+    block = 4 * SUM_LANES if size >= SUM_LANES else 4
+    cascaded = size // block * block
+    out = np.empty(size, dtype=np.float32)
+    if cascaded:
+        out[:cascaded] = _multi_row_sum(values[:, :cascaded])
+    if cascaded < size:
+        out[cascaded:] = _row_sum(values[:, cascaded:])
     return out
 
 
@@ -323,18 +314,13 @@ def torch_threads():
 
 def _serial_sum(flat):
     size = flat.size
-    if size >= 64 * SUM_LANES:
-        return F32(sum_last(flat))
-    items = list(flat)  # NumPy float32 scalars: float32 arithmetic, much faster than arrays here
-    if size < SUM_LANES:
-        return _short_row_sum(items)
-    n_vectors = size // SUM_LANES
-    total = F32(0.0)
-    for k in range(n_vectors * SUM_LANES, size):
-        total = total + items[k]
-    for lane in range(SUM_LANES):
-        total = total + _short_row_sum(items[lane:n_vectors * SUM_LANES:SUM_LANES])
-    return total
+    if size < SUM_LANES:  # torch's scalar path: four interleaved partial sums
+        return _short_row_sum(list(flat))  # NumPy float32 scalars: float32 arithmetic
+    if size < 4 * SUM_LANES:  # fewer than 4 vectors: each lane is a running sum
+        n_vectors = size // SUM_LANES
+        lanes = _running_sum(flat[:n_vectors * SUM_LANES].reshape(n_vectors, SUM_LANES))
+        return F32(_running_sum(np.concatenate([flat[n_vectors * SUM_LANES:], lanes])))
+    return F32(sum_last(flat))
 
 
 def sum_all(values):
@@ -351,14 +337,26 @@ def sum_all(values):
     return _serial_sum(np.array(partial, dtype=np.float32))
 
 
-def count_sums(counts, axis):
+def sum_counts(values, counts, factor=1):
+    """``Tensor.sum()`` of float32 values that are whole numbers summing to at most `factor`
+    times the total of the int64 `counts` (or 0/1 weights): exact in any order while that
+    bound stays below 2**24, torch's order otherwise."""
+    values = np.asarray(values, dtype=np.float32)
+    counts = np.asarray(counts)
+    if values.size <= 1 or (counts.dtype.kind in "iub" and
+                            factor * max(int(np.abs(counts).sum()), values.size) < F32_EXACT_INT):
+        return F32(values.sum(dtype=np.float64))
+    return sum_all(values)
+
+
+def count_sums(counts, axis, total=None):
     """float32 sums of an int64 count array as torch gives them after ``.float()``.
 
     Exact sums when every partial sum stays below 2**24 (a float32 then holds it exactly,
-    in any order); the cascade otherwise.
+    in any order); the cascade otherwise. `total` is ``counts.sum()`` when already known.
     """
     counts = np.asarray(counts)
-    if counts.size == 0 or int(counts.sum()) < F32_EXACT_INT:
+    if counts.size == 0 or int(counts.sum() if total is None else total) < F32_EXACT_INT:
         if axis is None:
             return F32(counts.sum())
         return counts.sum(axis=axis).astype(np.float32)
@@ -508,8 +506,6 @@ def safe_divide(numerator, denominator, zero_division):
     for anything else (``"nan"``, None, a NumPy float32 ...)."""
     numerator = np.asarray(numerator, dtype=np.float32)
     denominator = np.asarray(denominator, dtype=np.float32)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        quotient = numerator / denominator
     if isinstance(zero_division, (float, int)) or _is_warn(zero_division):
         if _is_warn(zero_division):
             if np.any(denominator == 0):
@@ -520,7 +516,11 @@ def safe_divide(numerator, denominator, zero_division):
             zero_division = 0.0
         with np.errstate(over="ignore"):
             fill = np.float32(float(zero_division))
-        quotient = np.where(denominator != 0, quotient, fill).astype(np.float32)
+        quotient = np.full(np.broadcast_shapes(numerator.shape, denominator.shape), fill, dtype=np.float32)
+        np.divide(numerator, denominator, out=quotient, where=denominator != 0)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            quotient = numerator / denominator
     return quotient[()] if quotient.ndim == 0 else quotient
 
 
