@@ -31,7 +31,6 @@ from fastiou.compat.torchmetrics._numerics import (
 )
 
 ALLOWED_NORMALIZE = ("true", "pred", "all", "none", None)
-_NUMPY_TAGS = {"b": "bool"}
 # the first chunk of the logits check is small: logits are found in it almost always
 _FIRST_CHUNK, _CHUNK = 1 << 14, 1 << 20
 

@@ -60,8 +60,8 @@ def round_bfloat16(values):
 def round_to(value, tag):
     """A Python number as torch casts a scalar into a tensor of dtype `tag` (a NumPy scalar).
 
-    Integers wrap around (two's complement); floats round to nearest, float16 and bfloat16
-    through float32 as c10 does (float16 and bfloat16 are carried in float32 here).
+    Integers wrap around (two's complement); floats round to nearest, to float16 and
+    bfloat16 through float32 as c10 does (a bfloat16 comes back as a float32 scalar).
     """
     if tag == "bool":
         return np.bool_(bool(value))
@@ -377,8 +377,7 @@ def count_sums(counts, axis, total=None):
 
 # --------------------------------------------------------------------------- sigmoid thresholds
 
-_ORDER_BITS = {"float16": (np.uint16, np.int64, 16), "bfloat16": (np.uint16, np.int64, 16),
-               "float32": (np.uint32, np.int64, 32), "float64": (np.uint64, object, 64)}
+_SIGN_BITS = {"float16": 16, "bfloat16": 16, "float32": 32, "float64": 64}
 
 
 def _exp(value):
@@ -434,7 +433,7 @@ def _sigmoid(value, tag):
 
 def _from_order(order, tag):
     """The float of dtype `tag` at position `order` of the ordered (sign-magnitude) values."""
-    bits = _ORDER_BITS[tag][2]
+    bits = _SIGN_BITS[tag]
     sign = 1 << (bits - 1)
     pattern = order if order >= 0 else (-order) | sign
     if tag == "float16":
