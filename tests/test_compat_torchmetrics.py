@@ -851,6 +851,24 @@ def test_scalars_cast_into_a_dtype_as_torch(tag, value):
     assert float(got) == float(expected.float()) or (np.isinf(float(got)) and torch.isinf(expected.float()))
 
 
+@pytest.mark.parametrize("position", [0, 20_000, 1_500_000, 3_999_999, None])
+@pytest.mark.parametrize("value", [1.5, -0.5, math.nan, -0.0])
+def test_logits_test_on_inputs_read_by_several_threads(position, value):
+    from fastiou.compat.torchmetrics import _counting
+
+    values = np.random.default_rng(0).random(4_000_000, dtype=np.float32)
+    target = np.zeros(values.size, dtype=np.uint8)
+    if position is not None:
+        values[position] = value
+        target[position] = 255
+    outside = position is not None and not value == 0.0
+    assert _counting.outside_unit(values) is outside
+    assert _counting.outside_unit(values, target, 255) is False  # the odd value is ignored
+    parts = _counting._largest_patterns(values.view(np.uint32), 3)
+    assert [int(stop - start) for start, stop, _ in parts] == [1333333, 1333333, 1333334]
+    assert max(largest for _, _, largest in parts) == int(values.view(np.uint32).max())
+
+
 # --------------------------------------------------------------------------- surface
 
 def test_numpy_lists_and_tensors_give_the_same_result():

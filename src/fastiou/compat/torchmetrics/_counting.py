@@ -12,11 +12,13 @@ rules, so that it gives torchmetrics' aliased counts or raises where torchmetric
 """
 
 import numbers
+import threading
 from typing import NamedTuple
 
 import numpy as np
 
 from fastiou._core import count_pairs
+from fastiou._threads import resolve_n_threads, threads_for_size
 from fastiou.compat import to_numpy
 from fastiou.compat.torchmetrics._numerics import (
     RuntimeValueError,
@@ -33,6 +35,8 @@ from fastiou.compat.torchmetrics._numerics import (
 ALLOWED_NORMALIZE = ("true", "pred", "all", "none", None)
 # the first chunk of the logits check is small: logits are found in it almost always
 _FIRST_CHUNK, _CHUNK = 1 << 14, 1 << 20
+# below this many values per thread the logits check reads on one thread
+_MIN_UNIT_TEST_PER_THREAD = 1 << 20
 
 
 class Input(NamedTuple):
@@ -235,27 +239,59 @@ def _chunks(size):
 _UNIT_BITS = {2: (np.uint16, 0x3C00), 4: (np.uint32, 0x3F800000), 8: (np.uint64, 0x3FF0000000000000)}
 
 
+def _largest_patterns(bits, threads):
+    """The largest bit pattern of each of `threads` contiguous parts of `bits`, the parts
+    read on that many Python threads (NumPy's max releases the GIL)."""
+    bounds = np.linspace(0, bits.size, threads + 1).astype(np.int64)
+    parts = [bits[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+    results = [0] * threads
+
+    def read(slot):
+        results[slot] = int(parts[slot].max())
+
+    workers = [threading.Thread(target=read, args=(slot,)) for slot in range(1, threads)]
+    for worker in workers:
+        worker.start()
+    read(0)
+    for worker in workers:
+        worker.join()
+    return list(zip(bounds[:-1], bounds[1:], results))
+
+
 def outside_unit(values, target=None, ignore=None):
     """torchmetrics' logits test: a value is below 0, above 1 or NaN (only values whose
     `target` is not the label `ignore` count, when both are given).
 
     Reads the values as unsigned bit patterns first (a float in [0, 1] is a pattern up to
     that of 1.0; -0.0, the only other in-range value, is checked exactly), chunk by chunk,
-    stopping at the first value outside: logits usually stop it in the first chunk, and the
-    mask of kept entries is only made for a chunk with a value outside."""
+    stopping at the first value outside: logits usually stop it in the first small chunk.
+    Past it, large inputs are read on fastiou's threads; the mask of kept entries is only
+    made for a chunk with a value outside."""
     flat = np.asarray(values).reshape(-1)
     kept = None if ignore is None else np.asarray(target).reshape(-1)
     unsigned, one = _UNIT_BITS[flat.dtype.itemsize]
     bits = (flat if flat.dtype.isnative else flat.astype(flat.dtype.newbyteorder("="))).view(unsigned)
-    for chunk in _chunks(flat.size):
-        if int(bits[chunk].max()) <= one:
-            continue
-        part = flat[chunk]
-        if kept is not None:
-            part = part[kept[chunk] != ignore]
-        with np.errstate(invalid="ignore"):
-            if not ((part >= 0) & (part <= 1)).all():
-                return True
+
+    def outside(start, stop):
+        for chunk in _chunks(stop - start):
+            chunk = slice(start + chunk.start, start + chunk.stop)
+            if int(bits[chunk].max()) <= one:
+                continue
+            part = flat[chunk] if kept is None else flat[chunk][kept[chunk] != ignore]
+            with np.errstate(invalid="ignore"):
+                if not ((part >= 0) & (part <= 1)).all():
+                    return True
+        return False
+
+    head = min(flat.size, _FIRST_CHUNK)
+    if outside(0, head):
+        return True
+    threads = threads_for_size(resolve_n_threads(None), flat.size - head, _MIN_UNIT_TEST_PER_THREAD)
+    if threads == 1:
+        return outside(head, flat.size)
+    for start, stop, largest in _largest_patterns(bits[head:], threads):
+        if largest > one and outside(head + int(start), head + int(stop)):
+            return True
     return False
 
 
