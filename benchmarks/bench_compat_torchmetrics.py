@@ -1,16 +1,15 @@
 """Speed of fastiou.compat.torchmetrics against the fastiou core call each function wraps,
 with torchmetrics' own time for information, measured in one run.
 
-Usage: python benchmarks/bench_compat_torchmetrics.py [--scale 1.0] [--repeat 9]
-[--statistic min|median] [--markdown]
+Usage: python benchmarks/bench_compat_torchmetrics.py [--scale 1.0] [--repeat 41] [--markdown]
 
 Each compat function counts with one fastiou pass (``fastiou.confusion_matrix`` with the
 same threshold / class axis / ignore value, or ``ConfusionMatrix.update`` for the Metric
-classes) and adds torchmetrics' checks and its float32 reduction; the ratio column is
-compat time / core time on the same inputs, with both timed alternately (one call each per
-round) so that a busy machine slows both alike. Inputs are NumPy arrays (the compat layer
-takes CPU tensors without a copy); torchmetrics gets the same data as tensors, with its
-default ``validate_args=True``.
+classes) and adds torchmetrics' checks and its float32 reduction; the ratio column is the
+median over rounds of compat time / core time, both timed back to back in each round on the
+same inputs, so that a busy machine slows both alike. Inputs are NumPy arrays (the compat
+layer takes CPU tensors without a copy); torchmetrics gets the same data as tensors, with
+its default ``validate_args=True``.
 """
 
 import argparse
@@ -118,29 +117,47 @@ def workloads(scale=1.0, seed=0):
     return cases
 
 
-def alternating_times(functions, repeat, statistic="min"):
-    """Seconds per call of each function (the minimum, or the median, of `repeat` calls),
-    timed one call each per round after a warm-up, so that load changes hit all alike. The
-    minimum is the default: on a shared machine it is the least disturbed estimate."""
-    for function in functions:
-        function()
-    times = [[] for _ in functions]
-    for _ in range(repeat):
-        for slot, function in enumerate(functions):
+def paired_times(compat_call, core_call, repeat):
+    """(compat s, core s, ratio): the medians over `repeat` rounds, each round timing both
+    calls back to back (in alternating order), and the median of the per-round ratios.
+
+    On a shared machine the load changes from one round to the next; a round's two calls
+    see about the same load, so the median of the per-round ratios is the steadiest
+    estimate of the overhead (the separate medians and minima move more)."""
+    compat_call()
+    core_call()
+    compat_times, core_times, ratios = [], [], []
+    for round_ in range(repeat):
+        pair = [compat_call, core_call] if round_ % 2 == 0 else [core_call, compat_call]
+        times = []
+        for function in pair:
             start = time.perf_counter()
             function()
-            times[slot].append(time.perf_counter() - start)
-    pick = min if statistic == "min" else statistics.median
-    return [pick(t) for t in times]
+            times.append(time.perf_counter() - start)
+        compat_s, core_s = times if round_ % 2 == 0 else times[::-1]
+        compat_times.append(compat_s)
+        core_times.append(core_s)
+        ratios.append(compat_s / core_s)
+    return statistics.median(compat_times), statistics.median(core_times), statistics.median(ratios)
 
 
-def run(scale=1.0, repeat=9, statistic="min"):
+def median_time(function, repeat):
+    function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(scale=1.0, repeat=9):
     """Rows (workload, compat s, core s, ratio, torchmetrics s or None)."""
     rows = []
     for name, (compat_call, core_call, torch_call) in workloads(scale).items():
-        compat_s, core_s = alternating_times([compat_call, core_call], repeat, statistic)
-        torch_s = alternating_times([torch_call], max(1, repeat // 3), statistic)[0] if torch_call else None
-        rows.append((name, compat_s, core_s, compat_s / core_s, torch_s))
+        compat_s, core_s, ratio = paired_times(compat_call, core_call, repeat)
+        torch_s = median_time(torch_call, max(1, repeat // 5)) if torch_call else None
+        rows.append((name, compat_s, core_s, ratio, torch_s))
     return rows
 
 
@@ -163,15 +180,14 @@ def format_rows(rows, markdown=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="batch size factor (1.0: 8 images)")
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--statistic", choices=["min", "median"], default="min")
+    parser.add_argument("--repeat", type=int, default=41)
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
     threads = resolve_n_threads(None)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"CPU: {cpu_model()}; nproc = {os.cpu_count()}; fastiou threads = {threads}; "
-          f"load average {load:.1f}; {args.statistic} of {args.repeat} alternating calls")
-    rows = run(args.scale, args.repeat, args.statistic)
+          f"load average {load:.1f}; medians of {args.repeat} rounds (ratio: median of per-round ratios)")
+    rows = run(args.scale, args.repeat)
     print(format_rows(rows, args.markdown))
     print(f"worst ratio: {max(r for _, _, _, r, _ in rows):.2f}x")
 

@@ -14,7 +14,7 @@ from fastiou.compat.torchmetrics._counting import (
     multiclass_counts,
     multilabel_counts,
 )
-from fastiou.compat.torchmetrics._numerics import count_sums, safe_divide, sum_all, sum_counts
+from fastiou.compat.torchmetrics._numerics import count_magnitude, count_sums, safe_divide, sum_all, sum_counts
 
 REDUCE_AVERAGES = ["binary", "micro", "macro", "weighted", "none", None]
 JACCARD_AVERAGES = ("micro", "macro", "weighted", "none", None)
@@ -38,17 +38,18 @@ def jaccard_reduce(confmat, average, ignore_index=None, zero_division=0.0):
         return safe_divide(values[1, 1], values[0, 1] + values[1, 0] + values[1, 1], zero_division)
     drop = ignore_index is not None and 0 <= ignore_index < values.shape[0]
     multilabel = values.ndim == 3
+    magnitude = count_magnitude(counts)
     if multilabel:
         numerator = values[:, 1, 1]
         denominator = values[:, 1, 1] + values[:, 0, 1] + values[:, 1, 0]
     else:
         numerator = np.diagonal(values).copy()
-        total = counts.sum()
-        predicted, support = count_sums(counts, 0, total), count_sums(counts, 1, total)
+        predicted, support = count_sums(counts, 0, magnitude), count_sums(counts, 1, magnitude)
         denominator = predicted + support - numerator
     if average == "micro":
-        numerator = sum_counts(numerator, counts)
-        denominator = sum_counts(denominator, counts, 2) - (denominator[ignore_index] if drop else np.float32(0.0))
+        numerator = sum_counts(numerator, magnitude)
+        removed = denominator[ignore_index] if drop else np.float32(0.0)
+        denominator = sum_counts(denominator, magnitude, 2) - removed
     jaccard = safe_divide(numerator, denominator, zero_division)
     if average is None or average == "none" or average == "micro":
         return jaccard
@@ -61,7 +62,9 @@ def jaccard_reduce(confmat, average, ignore_index=None, zero_division=0.0):
         if not multilabel:
             weights[support + predicted == 0] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        return sum_all((weights * jaccard) / sum_counts(weights, counts))
+        # macro weights are 0/1: their sum is exact whatever the counts
+        total_weight = sum_counts(weights, 0 if average == "macro" else magnitude)
+        return sum_all((weights * jaccard) / total_weight)
 
 
 def confusion_matrix_reduce(confmat, normalize):

@@ -337,26 +337,43 @@ def sum_all(values):
     return _serial_sum(np.array(partial, dtype=np.float32))
 
 
-def sum_counts(values, counts, factor=1):
-    """``Tensor.sum()`` of float32 values that are whole numbers summing to at most `factor`
-    times the total of the int64 `counts` (or 0/1 weights): exact in any order while that
-    bound stays below 2**24, torch's order otherwise."""
-    values = np.asarray(values, dtype=np.float32)
+def count_magnitude(counts):
+    """The sum of ``|counts|`` as an int for integer counts (None for float ones): below
+    2**24, every float32 sum of them, partial sums included, is exact in any order."""
     counts = np.asarray(counts)
-    if values.size <= 1 or (counts.dtype.kind in "iub" and
-                            factor * max(int(np.abs(counts).sum()), values.size) < F32_EXACT_INT):
+    if counts.dtype.kind not in "iub":
+        return None
+    return int(np.abs(counts).sum() if counts.dtype.kind == "i" else counts.sum())
+
+
+_UNKNOWN = object()
+
+
+def _exact(magnitude, factor=1):
+    return magnitude is not None and factor * magnitude < F32_EXACT_INT
+
+
+def sum_counts(values, magnitude, factor=1):
+    """``Tensor.sum()`` of float32 values that are whole numbers summing to at most `factor`
+    times `magnitude` (see :func:`count_magnitude`; 0/1 weights count as their number):
+    exact in any order while that bound stays below 2**24, torch's order otherwise."""
+    values = np.asarray(values, dtype=np.float32)
+    if values.size <= 1 or (magnitude is not None and _exact(max(magnitude, values.size), factor)):
         return F32(values.sum(dtype=np.float64))
     return sum_all(values)
 
 
-def count_sums(counts, axis, total=None):
+def count_sums(counts, axis, magnitude=_UNKNOWN):
     """float32 sums of an int64 count array as torch gives them after ``.float()``.
 
     Exact sums when every partial sum stays below 2**24 (a float32 then holds it exactly,
-    in any order); the cascade otherwise. `total` is ``counts.sum()`` when already known.
+    in any order); the cascade otherwise. `magnitude` is :func:`count_magnitude` of
+    `counts` when already known.
     """
     counts = np.asarray(counts)
-    if counts.size == 0 or int(counts.sum() if total is None else total) < F32_EXACT_INT:
+    if magnitude is _UNKNOWN:
+        magnitude = count_magnitude(counts)
+    if counts.size == 0 or _exact(magnitude):
         if axis is None:
             return F32(counts.sum())
         return counts.sum(axis=axis).astype(np.float32)
