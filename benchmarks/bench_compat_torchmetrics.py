@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import fastiou
-from fastiou._bench import cpu_model
+from fastiou._bench import cpu_model, median_seconds
 from fastiou._threads import resolve_n_threads
 from fastiou.compat import torchmetrics as compat
 
@@ -141,22 +141,12 @@ def paired_times(compat_call, core_call, repeat):
     return statistics.median(compat_times), statistics.median(core_times), statistics.median(ratios)
 
 
-def median_time(function, repeat):
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(scale=1.0, repeat=9):
     """Rows (workload, compat s, core s, ratio, torchmetrics s or None)."""
     rows = []
     for name, (compat_call, core_call, torch_call) in workloads(scale).items():
         compat_s, core_s, ratio = paired_times(compat_call, core_call, repeat)
-        torch_s = median_time(torch_call, max(1, repeat // 5)) if torch_call else None
+        torch_s = median_seconds(torch_call, max(1, repeat // 5)) if torch_call else None
         rows.append((name, compat_s, core_s, ratio, torch_s))
     return rows
 

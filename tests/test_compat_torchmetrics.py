@@ -2,8 +2,8 @@
 
 Randomised differential tests (hypothesis) feed the same tensors and arguments to both and
 require the same result (dtype, shape and every bit, NaN included), the same warnings, or
-the same exception type: a fast subset in the default suite, 2,500 examples per test (10,000
-for the profile) under the ``slow`` marker. Deterministic tests pin each reproduced quirk and every error path.
+the same exception type: a fast subset in the default suite, 10,000 examples per test under
+the ``slow`` marker. Deterministic tests pin each reproduced quirk and every error path.
 """
 
 import math
@@ -27,10 +27,9 @@ tmf = pytest.importorskip("torchmetrics.functional.classification")
 tmc = pytest.importorskip("torchmetrics.classification")
 
 # The default suite runs 40 examples per property test; the slow ones (``pytest -m slow``)
-# run 2,500 each, 10,000 for the profile over its four tests (about 30 s per test on a busy
-# 2-core machine); FASTIOU_SLOW_EXAMPLES sets another count per test (10,000 per test was run:
-# see docs/compat/torchmetrics.md).
-SLOW_EXAMPLES = int(os.environ.get("FASTIOU_SLOW_EXAMPLES", "2500"))
+# run 10,000 each (2 to 4 minutes per test on a busy 2-core machine);
+# FASTIOU_SLOW_EXAMPLES sets another count per test.
+SLOW_EXAMPLES = int(os.environ.get("FASTIOU_SLOW_EXAMPLES", "10000"))
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
