@@ -42,9 +42,18 @@ import threading
 import warnings
 from collections import defaultdict
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional, TypeVar, Union
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._core import count_pairs
+from fastiou._typing import ArrayLike
+
+# what ``result()`` returns: a float32 scalar (an array only for ``axis=()``)
+KerasResult = Union[np.float32, npt.NDArray[np.float32]]
+_Metric = TypeVar("_Metric", bound="IoU")
 from fastiou.compat import to_numpy
 
 __all__ = ["BinaryIoU", "IoU", "KerasIndexError", "KerasRuntimeError", "MeanIoU", "OneHotIoU",
@@ -72,7 +81,7 @@ class KerasAttributeError(TypeError, AttributeError):
 _EPSILON = [1e-7]
 
 
-def epsilon():
+def epsilon() -> float:
     """The fuzz factor ``result()`` adds to denominators (``keras.config.epsilon()``).
 
     Returns
@@ -89,7 +98,7 @@ def epsilon():
     return _EPSILON[0]
 
 
-def set_epsilon(value):
+def set_epsilon(value: float) -> None:
     """Set the fuzz factor of :func:`epsilon` (``keras.config.set_epsilon``).
 
     Keras users who changed it with ``keras.config.set_epsilon`` set it here too: fastiou
@@ -598,8 +607,9 @@ class IoU:
     _CONFIG_KEYS: "tuple[str, ...]" = ("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
                     "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: Optional[str] = None,
+                 dtype: Any = None, ignore_class: Optional[int] = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: Union[int, tuple[int, ...], None] = -1) -> None:
         self._init_state(num_classes, name, dtype)
         self.ignore_class = ignore_class
         self.sparse_y_true = sparse_y_true
@@ -619,21 +629,21 @@ class IoU:
     # -- state -------------------------------------------------------------------------------
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         """The Keras name of the state dtype (``"int32"`` by default)."""
         return self._dt.name
 
     @property
-    def total_cm(self):
+    def total_cm(self) -> npt.NDArray[Any]:
         """A copy of the state: the ``(C, C)`` confusion matrix in the state dtype."""
         return self._cm.copy()
 
     @property
-    def variables(self):
+    def variables(self) -> list[npt.NDArray[Any]]:
         """``[total_cm]``, as Keras' list of state variables (copies)."""
         return [self.total_cm]
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Zero the confusion matrix.
 
         Returns
@@ -648,7 +658,8 @@ class IoU:
         """
         self._cm = np.zeros_like(self._cm)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: Optional[ArrayLike] = None) -> npt.NDArray[Any]:
         """Count a batch into the confusion matrix, as Keras does.
 
         Parameters
@@ -685,7 +696,7 @@ class IoU:
             y_pred = _argmax(y_pred, self.axis, "y_pred")
         return self._add(self._count(y_true, y_pred, sample_weight))
 
-    def result(self):
+    def result(self) -> KerasResult:
         """The mean IoU of the target classes, as Keras computes it (float32).
 
         Returns
@@ -702,7 +713,8 @@ class IoU:
         """
         return _result(self._cm, self._dt, self.target_class_ids, self.axis)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike,
+                 sample_weight: Optional[ArrayLike] = None) -> KerasResult:
         """Update with a batch and return the result (``keras.metrics.Metric.__call__``).
 
         Parameters
@@ -725,7 +737,7 @@ class IoU:
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
-    def merge_state(self, metrics):
+    def merge_state(self, metrics: Iterable["IoU"]) -> None:
         """Add the states of other metrics of the same class, size and dtype.
 
         Parameters
@@ -776,7 +788,8 @@ class IoU:
             raise ValueError(f"`metric_variables[0]` must have shape {self._cm.shape}, got {state.shape}")
         return self._dt.cast(state).copy()
 
-    def stateless_update_state(self, metric_variables, y_true, y_pred, sample_weight=None):
+    def stateless_update_state(self, metric_variables: Sequence[ArrayLike], y_true: ArrayLike, y_pred: ArrayLike,
+                               sample_weight: Optional[ArrayLike] = None) -> list[npt.NDArray[Any]]:
         """Update a given state instead of the metric's own (Keras' stateless API).
 
         Parameters
@@ -807,7 +820,7 @@ class IoU:
         finally:
             self._cm = own
 
-    def stateless_result(self, metric_variables):
+    def stateless_result(self, metric_variables: Sequence[ArrayLike]) -> KerasResult:
         """:meth:`result` of a given state (Keras' stateless API).
 
         Parameters
@@ -828,7 +841,7 @@ class IoU:
         """
         return _result(self._state_from(metric_variables), self._dt, self.target_class_ids, self.axis)
 
-    def stateless_reset_state(self):
+    def stateless_reset_state(self) -> list[npt.NDArray[Any]]:
         """A zero state (Keras' stateless API).
 
         Returns
@@ -846,7 +859,7 @@ class IoU:
 
     # -- configuration ------------------------------------------------------------------------
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor arguments under Keras' keys, in Keras' order (each class has its
         own: ``MeanIoU`` has no `target_class_ids`, the one-hot classes no `sparse_y_true`,
         ``BinaryIoU`` only `target_class_ids`, `threshold`, `name`, `dtype`), so that
@@ -869,7 +882,7 @@ class IoU:
         return {key: getattr(self, key) for key in self._CONFIG_KEYS}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls: "type[_Metric]", config: Mapping[str, Any]) -> "_Metric":
         """A metric from :meth:`get_config`'s dict (``cls(**config)``).
 
         Parameters
@@ -889,7 +902,7 @@ class IoU:
         """
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
     # -- counting -----------------------------------------------------------------------------
@@ -1149,7 +1162,7 @@ def _sum_axis(matrix, axis, dt):
     return matrix.sum(axis=axis, dtype=np.int64).astype(dt.storage)
 
 
-def _result(matrix, dt, target_class_ids, axis):
+def _result(matrix, dt, target_class_ids, axis) -> KerasResult:  # type: ignore[no-untyped-def]
     """Keras' ``IoU.result()`` on a state matrix (float32, bit for bit)."""
     size = matrix.shape[0]
     if dt.kind == "b":
@@ -1224,8 +1237,9 @@ class MeanIoU(IoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: Optional[str] = None, dtype: Any = None,
+                 ignore_class: Optional[int] = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         try:
             target_class_ids = list(range(num_classes))
         except TypeError:
@@ -1260,7 +1274,8 @@ class BinaryIoU(IoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("target_class_ids", "threshold", "name", "dtype")
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5,
+                 name: Optional[str] = None, dtype: Any = None) -> None:
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
@@ -1277,7 +1292,8 @@ class BinaryIoU(IoU):
             raise TypeError(f"`threshold` must be a number, got {type(self.threshold).__name__} "
                             f"{self.threshold!r}") from None
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: Optional[ArrayLike] = None) -> npt.NDArray[Any]:
         """Threshold `y_pred` (float32 ``>= threshold``) and count the batch.
 
         Parameters
@@ -1342,8 +1358,9 @@ class OneHotIoU(IoU):
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
                     "axis")
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: Optional[str] = None,
+                 dtype: Any = None, ignore_class: Optional[int] = None, sparse_y_pred: bool = False,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
@@ -1370,7 +1387,9 @@ class OneHotMeanIoU(MeanIoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, name: Optional[str] = None, dtype: Any = None,
+                 ignore_class: Optional[int] = None, sparse_y_pred: bool = False,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
 

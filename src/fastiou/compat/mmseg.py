@@ -48,10 +48,23 @@ Where it deliberately differs
 import numbers
 from collections import OrderedDict
 
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union, cast, overload
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._core import count_pairs
+from fastiou._typing import ArrayLike, FloatArray
 from fastiou.compat import to_numpy
+
+# the four per-class areas of one image (float32, as torch.histc gives them)
+Areas = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32],
+              npt.NDArray[np.float32]]
+# eval_metrics and the mean_* functions: float64 arrays (aAcc a float64 scalar with `nan_to_num`)
+Metrics = dict[str, Union[FloatArray, np.float64]]
+# metrics from given areas: arrays in the dtype torch would compute in (float16/32/64)
+AreaMetrics = dict[str, Union[npt.NDArray[np.floating[Any]], np.floating[Any]]]
 
 __all__ = ["LabelOverflowError", "NumClassesError", "PreEvalFormatError", "ShapeMismatchError",
            "UnsupportedLabelDtypeError", "eval_metrics", "f_score", "intersect_and_union", "mean_dice",
@@ -239,8 +252,9 @@ def _areas_counted(pred, label, num_classes, ignore):
     return tuple(np.asarray(a).astype(np.float32) for a in (intersect, area_pred, area_label))
 
 
-def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=dict(),
-                        reduce_zero_label=False):
+def intersect_and_union(pred_label: Union[ArrayLike, str], label: Union[ArrayLike, str], num_classes: int,
+                        ignore_index: int, label_map: Mapping[int, int] = dict(),
+                        reduce_zero_label: bool = False) -> Areas:
     """Per-class pixel areas of one prediction and its ground truth (mmseg).
 
     Parameters
@@ -294,8 +308,9 @@ def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=
     return intersect, area_pred + area_label - intersect, area_pred, area_label
 
 
-def total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map=dict(),
-                              reduce_zero_label=False):
+def total_intersect_and_union(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                              num_classes: int, ignore_index: int, label_map: Mapping[int, int] = dict(),
+                              reduce_zero_label: bool = False) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per-class areas summed over pairs of maps (mmseg): float64 totals of the per-image
     float32 areas of :func:`intersect_and_union`.
 
@@ -326,12 +341,17 @@ def total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, l
         for total, area in zip(totals, intersect_and_union(result, gt_seg_map, num_classes, ignore_index,
                                                            label_map, reduce_zero_label)):
             total += area
-    return tuple(totals)
+    return totals[0], totals[1], totals[2], totals[3]
 
 
 # --------------------------------------------------------------------------- metrics
 
-def f_score(precision, recall, beta=1):
+@overload
+def f_score(precision: float, recall: float, beta: float = 1) -> float: ...
+@overload
+def f_score(precision: ArrayLike, recall: ArrayLike,
+            beta: float = 1) -> Union[np.floating[Any], npt.NDArray[np.floating[Any]]]: ...
+def f_score(precision: Any, recall: Any, beta: float = 1) -> Any:
     """mmseg's F-score ``(1 + beta**2) * (precision * recall) / (beta**2 * precision + recall)``.
 
     Parameters
@@ -392,8 +412,10 @@ def _torch_sum(area):
     return np.asarray(area.sum(dtype=np.int64 if area.dtype.kind in "biu" else area.dtype))
 
 
-def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pred_label, total_area_label,
-                          metrics=["mIoU"], nan_to_num=None, beta=1):
+def total_area_to_metrics(total_area_intersect: ArrayLike, total_area_union: ArrayLike,
+                          total_area_pred_label: ArrayLike, total_area_label: ArrayLike,
+                          metrics: Union[str, Sequence[str]] = ["mIoU"], nan_to_num: Optional[float] = None,
+                          beta: float = 1) -> AreaMetrics:
     """mmseg's metrics from per-class areas: aAcc, then IoU and Acc, Dice and Acc, or Fscore,
     Precision and Recall per class.
 
@@ -431,7 +453,7 @@ def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pre
     union = _as_area(total_area_union, "total_area_union")
     area_pred = _as_area(total_area_pred_label, "total_area_pred_label")
     area_label = _as_area(total_area_label, "total_area_label")
-    ret_metrics = OrderedDict({"aAcc": _divide(_torch_sum(intersect), _torch_sum(area_label))})
+    ret_metrics: "dict[str, Any]" = OrderedDict({"aAcc": _divide(_torch_sum(intersect), _torch_sum(area_label))})
     for metric in metrics:
         if metric == "mIoU":
             ret_metrics["IoU"] = _divide(intersect, union)
@@ -452,7 +474,8 @@ def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pre
     return ret_metrics
 
 
-def pre_eval_to_metrics(pre_eval_results, metrics=["mIoU"], nan_to_num=None, beta=1):
+def pre_eval_to_metrics(pre_eval_results: Sequence[Sequence[ArrayLike]], metrics: Union[str, Sequence[str]] = ["mIoU"],
+                        nan_to_num: Optional[float] = None, beta: float = 1) -> AreaMetrics:
     """Metrics from per-image pre-eval results (mmseg): the four areas of each image, as
     :func:`intersect_and_union` returns them, summed with Python's ``sum`` (so float32
     per-image areas give float32 totals and metrics, as in mmseg).
@@ -483,12 +506,14 @@ def pre_eval_to_metrics(pre_eval_results, metrics=["mIoU"], nan_to_num=None, bet
         raise PreEvalFormatError(f"`pre_eval_results` must hold 4-tuples (area_intersect, area_union, "
                                  f"area_pred_label, area_label) of at least one image, got {len(columns)} "
                                  "columns")
-    totals = [sum(to_numpy(area, "pre_eval_results") for area in column) for column in columns]
-    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
+    totals: list[Any] = [sum(to_numpy(area, "pre_eval_results") for area in column) for column in columns]
+    return total_area_to_metrics(totals[0], totals[1], totals[2], totals[3], metrics, nan_to_num, beta)
 
 
-def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU"], nan_to_num=None,
-                 label_map=dict(), reduce_zero_label=False, beta=1):
+def eval_metrics(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                 num_classes: int, ignore_index: int, metrics: Union[str, Sequence[str]] = ["mIoU"],
+                 nan_to_num: Optional[float] = None, label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False,
+                 beta: float = 1) -> Metrics:
     """Dataset metrics over pairs of maps, as ``mmseg.core.evaluation.eval_metrics``.
 
     Parameters
@@ -522,7 +547,7 @@ def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU
     """
     totals = total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map,
                                        reduce_zero_label)
-    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
+    return cast(Metrics, total_area_to_metrics(*totals, metrics, nan_to_num, beta))
 
 
 _MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-class {keys} (mmseg).
@@ -545,20 +570,23 @@ _MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-cla
     """
 
 
-def mean_iou(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-             reduce_zero_label=False):
+def mean_iou(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+             num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+             label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mIoU"], nan_to_num, label_map,
                         reduce_zero_label)
 
 
-def mean_dice(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-              reduce_zero_label=False):
+def mean_dice(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+              num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+              label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mDice"], nan_to_num, label_map,
                         reduce_zero_label)
 
 
-def mean_fscore(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-                reduce_zero_label=False, beta=1):
+def mean_fscore(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+                label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False, beta: float = 1) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mFscore"], nan_to_num, label_map,
                         reduce_zero_label, beta)
 
