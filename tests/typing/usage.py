@@ -16,7 +16,7 @@ import numpy.typing as npt
 import fastiou
 import fastiou.dask
 from fastiou import metrics, plot
-from fastiou.compat import keras, mmseg, sklearn, torchmetrics
+from fastiou.compat import cython_bbox, keras, mmdet, mmseg, pycocotools, sklearn, torchmetrics, torchvision
 
 if sys.version_info >= (3, 11):
     from typing import assert_type
@@ -255,6 +255,28 @@ def compat() -> None:
     assert_type(mmseg.f_score(areas[0], areas[3], beta=2), Floating)
 
 
+def box_profiles() -> None:
+    xyxy = np.array([[0, 0, 2, 2], [1, 1, 3, 3]], dtype=np.float32)
+    Boxes = npt.NDArray[Any]  # the dtype torch's promotion gives (float32 here)
+    for overlaps in (torchvision.box_iou(xyxy, xyxy), torchvision.generalized_box_iou(xyxy, xyxy),
+                     torchvision.distance_box_iou(xyxy, xyxy, eps=1e-7), torchvision.complete_box_iou(xyxy, xyxy),
+                     torchvision.box_iou(xyxy, xyxy, fmt="xywh"), mmdet.bbox_overlaps(xyxy, xyxy, mode="giou"),
+                     mmdet.BboxOverlaps2D()(xyxy, xyxy, is_aligned=True)):
+        assert_type(overlaps, Boxes)
+        assert is_array(overlaps, np.float32)
+    assert_type(torchvision.box_area(xyxy), Boxes)
+    assert_type(torchvision.box_convert(xyxy, in_fmt="xyxy", out_fmt="cxcywh"), Boxes)
+    assert_type(mmdet.bbox_overlaps([[0, 0, 2, 2]], [[1, 1, 3, 3]]), Boxes)
+    doubles = xyxy.astype(np.float64)
+    assert_type(cython_bbox.bbox_overlaps(doubles, doubles), FloatArray)
+    coco = pycocotools.iou(doubles, doubles, [0, 1])
+    assert_type(coco, FloatArray | list[Any])
+    assert is_array(coco, np.float64)
+    rles = [{"size": [2, 2], "counts": b"04"}]
+    assert_type(pycocotools.iou(rles, rles, [False]), FloatArray | list[Any])
+    assert pycocotools.iou([], rles, [False]) == []
+
+
 def main() -> None:
     core()
     scores_and_metrics()
@@ -265,6 +287,7 @@ def main() -> None:
     plots()
     dask_evaluation()
     compat()
+    box_profiles()
 
 
 if __name__ == "__main__":

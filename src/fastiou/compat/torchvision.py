@@ -27,12 +27,17 @@ which torchvision computes with a compiled operator (``NotImplementedError``; se
 """
 
 import math
+from typing import TYPE_CHECKING, Any, Literal, Optional, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou import _compat_boxes
 from fastiou.boxes import _batched
 from fastiou.compat import _tensors as T
+
+if TYPE_CHECKING:  # torch is optional: only annotations name it
+    from torch import Tensor
 
 __all__ = ["box_area", "box_convert", "box_iou", "complete_box_iou", "distance_box_iou",
            "generalized_box_iou"]
@@ -201,7 +206,11 @@ def _check_fmt(fmt, allowed, name="fmt"):
         raise ValueError(f"`{name}` must be one of {', '.join(map(repr, allowed))}, got {fmt!r}")
 
 
-def box_area(boxes, fmt="xyxy"):
+@overload
+def box_area(boxes: "Tensor", fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_area(boxes: npt.ArrayLike, fmt: str = "xyxy") -> npt.NDArray[Any]: ...
+def box_area(boxes: Any, fmt: str = "xyxy") -> Any:
     """``torchvision.ops.box_area``: the area of each box, not clamped.
 
     Parameters
@@ -272,7 +281,11 @@ def _stack(columns):
     return np.stack([np.asarray(c, dtype=dtype) for c in columns], axis=-1)
 
 
-def box_convert(boxes, in_fmt, out_fmt):
+@overload
+def box_convert(boxes: "Tensor", in_fmt: str, out_fmt: str) -> "Tensor": ...
+@overload
+def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> npt.NDArray[Any]: ...
+def box_convert(boxes: Any, in_fmt: str, out_fmt: str) -> Any:
     """``torchvision.ops.box_convert`` between the axis-aligned formats.
 
     Parameters
@@ -338,7 +351,13 @@ def box_convert(boxes, in_fmt, out_fmt):
     return T.wrap(_stack(columns), (boxes,))
 
 
-def box_iou(boxes1, boxes2, fmt="xyxy"):
+@overload
+def box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, fmt: str = "xyxy") -> npt.NDArray[Any]: ...
+def box_iou(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> Any:
     """``torchvision.ops.box_iou``: intersection over union of every pair, unclamped.
 
     Parameters
@@ -394,7 +413,13 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
     return T.wrap(result, (boxes1, boxes2))
 
 
-def generalized_box_iou(boxes1, boxes2):
+@overload
+def generalized_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike) -> "Tensor": ...
+@overload
+def generalized_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor") -> "Tensor": ...
+@overload
+def generalized_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike) -> npt.NDArray[Any]: ...
+def generalized_box_iou(boxes1: Any, boxes2: Any) -> Any:
     """``torchvision.ops.generalized_box_iou`` (xyxy boxes).
 
     Parameters
@@ -445,7 +470,13 @@ def _distance_family(boxes1, boxes2, eps, mode):
     return T.wrap(result, (boxes1, boxes2))
 
 
-def distance_box_iou(boxes1, boxes2, eps=1e-7):
+@overload
+def distance_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, eps: float = 1e-7) -> "Tensor": ...
+@overload
+def distance_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", eps: float = 1e-7) -> "Tensor": ...
+@overload
+def distance_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, eps: float = 1e-7) -> npt.NDArray[Any]: ...
+def distance_box_iou(boxes1: Any, boxes2: Any, eps: float = 1e-7) -> Any:
     """``torchvision.ops.distance_box_iou`` (xyxy boxes).
 
     Parameters
@@ -481,7 +512,13 @@ def distance_box_iou(boxes1, boxes2, eps=1e-7):
     return _distance_family(boxes1, boxes2, eps, "diou")
 
 
-def complete_box_iou(boxes1, boxes2, eps=1e-7):
+@overload
+def complete_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, eps: float = 1e-7) -> "Tensor": ...
+@overload
+def complete_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", eps: float = 1e-7) -> "Tensor": ...
+@overload
+def complete_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, eps: float = 1e-7) -> npt.NDArray[Any]: ...
+def complete_box_iou(boxes1: Any, boxes2: Any, eps: float = 1e-7) -> Any:
     """``torchvision.ops.complete_box_iou`` (xyxy boxes).
 
     Parameters
