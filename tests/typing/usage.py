@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import sys
@@ -16,7 +17,7 @@ import numpy.typing as npt
 import fastiou
 import fastiou.dask
 from fastiou import metrics, plot
-from fastiou.compat import cython_bbox, keras, mmdet, mmseg, pycocotools, sklearn, torchmetrics, torchvision
+from fastiou.compat import cityscapes, cython_bbox, keras, mmdet, mmseg, pycocotools, sklearn, torchmetrics, torchvision
 
 if sys.version_info >= (3, 11):
     from typing import assert_type
@@ -277,6 +278,39 @@ def box_profiles() -> None:
     assert pycocotools.iou([], rles, [False]) == []
 
 
+def cityscapes_scripts() -> None:
+    settings = copy.copy(cityscapes.args)
+    settings.evalInstLevelScore, settings.quiet, settings.JSONOutput = False, True, False
+    assert_type(settings, cityscapes.CArgs)
+    matrix = cityscapes.generateMatrix(settings)
+    assert_type(matrix, npt.NDArray[np.uint64])
+    assert is_array(matrix, np.uint64)
+    stats = cityscapes.generateInstanceStats(settings)
+    assert_type(stats, dict[str, Any])
+    ground_truth = np.full((4, 4), 7, np.uint8)
+    ground_truth[:2] = 26
+    prediction = ground_truth.copy()
+    prediction[0] = 7
+    per_image: dict[str, Any] = {}
+    assert_type(cityscapes.evaluatePair(prediction, ground_truth, matrix, stats, per_image, settings), int)
+    assert_type(cityscapes.getMatrixFieldValue(matrix, 7, 7, settings), float | np.integer[Any])
+    iou = cityscapes.getIouScoreForLabel(7, matrix, settings)
+    assert_type(iou, float)
+    assert isinstance(iou, float)
+    assert_type(cityscapes.getInstanceIouScoreForLabel(26, matrix, stats, settings), float)
+    assert_type(cityscapes.getPrior(7, matrix), float)
+    assert_type(cityscapes.getIouScoreForCategory("flat", matrix, settings), float)
+    assert_type(cityscapes.getInstanceIouScoreForCategory("vehicle", matrix, stats, settings), float)
+    scores = {cityscapes.id2label[i].name: cityscapes.getIouScoreForLabel(i, matrix, settings)
+              for i in settings.evalLabels}
+    assert_type(cityscapes.getScoreAverage(scores, settings), float)
+    assert_type(cityscapes.name2label["car"], cityscapes.Label)
+    assert_type(cityscapes.category2labels["flat"], list[cityscapes.Label])
+    results = cityscapes.evaluateImgLists([prediction], [ground_truth], settings)
+    assert_type(results, dict[str, Any])
+    assert set(results) >= {"confMatrix", "classScores"}
+
+
 def main() -> None:
     core()
     scores_and_metrics()
@@ -288,6 +322,7 @@ def main() -> None:
     dask_evaluation()
     compat()
     box_profiles()
+    cityscapes_scripts()
 
 
 if __name__ == "__main__":
