@@ -100,13 +100,13 @@ class PreEvalFormatError(ValueError, AssertionError):
 
 # --------------------------------------------------------------------------- label maps
 
-def _load_prediction(pred_label):
+def _load_prediction(pred_label: Any) -> npt.NDArray[Any]:
     if isinstance(pred_label, str):
-        return np.load(pred_label)
+        return cast("npt.NDArray[Any]", np.load(pred_label))
     return to_numpy(pred_label, "pred_label")
 
 
-def _load_label(label):
+def _load_label(label: Any) -> npt.NDArray[Any]:
     """A label map, or the image file mmseg reads with ``mmcv.imread(flag="unchanged",
     backend="pillow")`` (channels beyond two in BGR order)."""
     if not isinstance(label, str):
@@ -122,7 +122,7 @@ def _load_label(label):
     return array
 
 
-def _wrapped(value, dtype):
+def _wrapped(value: Union[int, numbers.Integral, np.integer[Any]], dtype: np.dtype[Any]) -> int:
     """A Python int compared with an integer tensor: torch wraps it to the dtype's width."""
     bits = dtype.itemsize * 8
     value = int(value) % (1 << bits)
@@ -131,7 +131,7 @@ def _wrapped(value, dtype):
     return value
 
 
-def _equal(label, value):
+def _equal(label: npt.NDArray[Any], value: Any) -> Any:
     """``label == value`` as torch compares a tensor with a Python scalar."""
     if isinstance(value, (bool, np.bool_)):
         value = int(value)
@@ -142,7 +142,7 @@ def _equal(label, value):
     raise TypeError(f"`label_map` keys must be numbers, got {type(value).__name__} {value!r}")
 
 
-def _assign(label, where, value):
+def _assign(label: npt.NDArray[Any], where: Any, value: Any) -> None:
     """``label[where] = value`` as torch writes a Python scalar into a tensor (in place)."""
     dtype = label.dtype
     if dtype.kind == "u" and dtype.itemsize > 1:
@@ -159,7 +159,7 @@ def _assign(label, where, value):
     label[where] = value
 
 
-def _prepare_label(label, label_map, reduce_zero_label):
+def _prepare_label(label: npt.NDArray[Any], label_map: Mapping[Any, Any], reduce_zero_label: bool) -> npt.NDArray[Any]:
     """`label` after mmseg's `label_map` and `reduce_zero_label` (a copy when changed)."""
     if label_map:
         original = label
@@ -177,7 +177,7 @@ def _prepare_label(label, label_map, reduce_zero_label):
     return label
 
 
-def _ignore_value(ignore_index, dtype):
+def _ignore_value(ignore_index: Any, dtype: np.dtype[Any]) -> Union[int, float, None]:
     """The label value mmseg's ``label != ignore_index`` drops, or None."""
     if ignore_index is None:
         return None
@@ -190,13 +190,13 @@ def _ignore_value(ignore_index, dtype):
     if isinstance(ignore_index, numbers.Real):
         if dtype.kind in "iu":
             info = np.iinfo(dtype)
-            integral = float(ignore_index).is_integer() and info.min <= ignore_index <= info.max
-            return int(ignore_index) if integral else None
+            integral = float(ignore_index).is_integer() and info.min <= ignore_index <= info.max  # type: ignore[operator]
+            return int(ignore_index) if integral else None  # type: ignore[call-overload]
         return float(ignore_index)
     raise TypeError(f"`ignore_index` must be a number or None, got {type(ignore_index).__name__} {ignore_index!r}")
 
 
-def _check_num_classes(num_classes):
+def _check_num_classes(num_classes: Any) -> int:
     if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"`num_classes` must be an int, got {type(num_classes).__name__} {num_classes!r}")
     if num_classes < 1:
@@ -206,7 +206,7 @@ def _check_num_classes(num_classes):
 
 # --------------------------------------------------------------------------- counting
 
-def _histc(values, num_classes):
+def _histc(values: Any, num_classes: int) -> npt.NDArray[np.float32]:
     """``torch.histc(values.float(), bins=C, min=0, max=C-1)`` as float32 counts."""
     x = np.asarray(values).astype(np.float32)
     if num_classes == 1:  # min == max == 0: the data's own range, every value counted
@@ -217,7 +217,7 @@ def _histc(values, num_classes):
     return np.bincount(position, minlength=num_classes).astype(np.float32)
 
 
-def _areas_emulated(pred, label, num_classes, ignore):
+def _areas_emulated(pred: npt.NDArray[Any], label: npt.NDArray[Any], num_classes: int, ignore: Any) -> Any:
     """mmseg's algorithm step by step in NumPy: float label maps and huge class counts."""
     kept = np.ones(label.shape, bool) if ignore is None else label != ignore
     pred, label = pred[kept], label[kept]
@@ -228,7 +228,7 @@ def _areas_emulated(pred, label, num_classes, ignore):
     return _histc(intersect, num_classes), _histc(pred, num_classes), _histc(label, num_classes)
 
 
-def _areas_counted(pred, label, num_classes, ignore):
+def _areas_counted(pred: npt.NDArray[Any], label: npt.NDArray[Any], num_classes: int, ignore: Any) -> Any:
     """The same histograms from one fastiou counting pass (integer maps, few classes: histc
     bins each integer label 0..C-1 into its own bin up to about 4096 classes)."""
     if num_classes == 1:
@@ -379,19 +379,19 @@ def f_score(precision: Any, recall: Any, beta: float = 1) -> Any:
         return (1 + beta ** 2) * (precision * recall) / ((beta ** 2 * precision) + recall)
 
 
-def _promoted(first, second):
+def _promoted(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> np.dtype[Any]:
     """torch's result dtype of two tensors: a float wins over any integer (numpy would widen
     int64 with float32 to float64)."""
     floats = [a.dtype for a in (first, second) if a.dtype.kind == "f"]
     return np.result_type(*floats) if floats else np.result_type(first.dtype, second.dtype)
 
 
-def _add(first, second):
+def _add(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> npt.NDArray[Any]:
     dtype = _promoted(first, second)
     return np.asarray(first.astype(dtype) + second.astype(dtype))
 
 
-def _divide(numerator, denominator):
+def _divide(numerator: npt.NDArray[Any], denominator: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """True division in torch's dtype: float32 (the default dtype) for integers."""
     dtype = _promoted(numerator, denominator)
     if dtype.kind != "f":
@@ -400,14 +400,14 @@ def _divide(numerator, denominator):
         return np.asarray(numerator.astype(dtype) / denominator.astype(dtype))
 
 
-def _as_area(values, name):
+def _as_area(values: Any, name: str) -> npt.NDArray[Any]:
     area = to_numpy(values, name)
     if area.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold numbers, got dtype {area.dtype}")
     return area
 
 
-def _torch_sum(area):
+def _torch_sum(area: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``tensor.sum()``: integers and bools sum to int64, floats in their dtype."""
     return np.asarray(area.sum(dtype=np.int64 if area.dtype.kind in "biu" else area.dtype))
 
