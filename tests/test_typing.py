@@ -24,7 +24,7 @@ PACKAGE = Path(fastiou.__file__).resolve().parent
 STRICT_MODULES = ["__init__.py", "_typing.py", "_core.py", "_validation.py", "_threads.py", "metrics.py",
                   "_accumulator.py", "binary.py", "boxes.py", "masks.py", "reference.py", "_config.py",
                   "compat/__init__.py", "compat/sklearn.py", "compat/_tensors.py", "compat/cython_bbox.py",
-                  "compat/mmdet.py", "compat/mmseg.py", "compat/pycocotools.py", "compat/torchvision.py"]
+                  "compat/keras.py", "compat/mmdet.py", "compat/mmseg.py", "compat/pycocotools.py", "compat/torchvision.py"]
 
 
 def _installed():
