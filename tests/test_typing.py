@@ -23,7 +23,8 @@ PACKAGE = Path(fastiou.__file__).resolve().parent
 # project's issue 19)
 STRICT_MODULES = ["__init__.py", "_typing.py", "_core.py", "_validation.py", "_threads.py", "metrics.py",
                   "_accumulator.py", "binary.py", "boxes.py", "masks.py", "reference.py", "_config.py",
-                  "compat/__init__.py", "compat/sklearn.py"]
+                  "compat/__init__.py", "compat/sklearn.py", "compat/_tensors.py", "compat/cython_bbox.py",
+                  "compat/keras.py", "compat/mmdet.py", "compat/mmseg.py", "compat/pycocotools.py", "compat/torchvision.py"]
 
 
 def _installed():
