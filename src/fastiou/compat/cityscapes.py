@@ -171,6 +171,14 @@ class CArgs:
     """A bag of evaluation settings, as cityscapesScripts' ``CArgs`` (see :data:`args` for
     the attributes the functions read).
 
+    Attributes
+    ----------
+    evalLabels : list of int
+        The label ids evaluated; ``evalInstLevelScore``, ``evalPixelAccuracy``, ``quiet``,
+        ``JSONOutput``, ``exportFile``, ``avgClassSize`` and the printing settings
+        (``printRow``, ``normalized``, ``colorized``, ``bold``, ``nocol``) as in
+        cityscapesScripts' ``args``; a fresh instance holds none of them.
+
     Examples
     --------
     >>> from fastiou.compat import cityscapes
