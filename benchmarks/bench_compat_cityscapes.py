@@ -35,9 +35,9 @@ import time
 
 import numpy as np
 
-from fastiou import demo
 from fastiou._shared._threads import available_cpus
 from fastiou.compat import cityscapes
+from fastiou.evaluate import demo
 from fastiou.evaluate._bench import cpu_model
 from fastiou.evaluate._engine import EvalOptions, evaluate_local, map_in_order, thread_budget
 from fastiou.evaluate._io import LabelPair, read_label_map

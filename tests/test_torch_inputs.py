@@ -269,15 +269,29 @@ def test_unreadable_tensors_are_refused_naming_the_argument(kind):
         tensor_as_numpy(make(), "y_pred")
 
 
-@pytest.mark.parametrize("kind", ["bfloat16", "meta", "sparse"])
-@pytest.mark.parametrize("call", ["confusion_matrix", "box_iou", "mask_iou", "soft_iou",
-                                  "torchmetrics_binary", "keras_mean_iou"])
+# the compat profiles take bfloat16 where their peer does (test_compat_profiles_take_bfloat16)
+REFUSED = [(kind, call) for kind in ("bfloat16", "meta", "sparse")
+           for call in ("confusion_matrix", "box_iou", "mask_iou", "soft_iou", "torchmetrics_binary",
+                        "keras_mean_iou")
+           if not (kind == "bfloat16" and call in ("torchmetrics_binary", "keras_mean_iou"))]
+
+
+@pytest.mark.parametrize("kind, call", REFUSED)
 def test_public_functions_refuse_them_with_the_argument_name(kind, call):
     function, arrays = CALLS[call]
     tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
     tensors[-1] = BAD_TENSORS[kind][0]()
     with pytest.raises(TypeError, match=r"^`\w+` is a torch tensor "):
         function(*tensors)
+
+
+def test_compat_profiles_take_bfloat16_as_their_peer():
+    functional = pytest.importorskip("torchmetrics.functional.classification")
+    target = torch.tensor([0, 1, 1, 0, 1])
+    preds = torch.tensor([0.2, 0.9, 0.4, 0.6, 0.7], dtype=torch.bfloat16)
+    expected = functional.binary_jaccard_index(preds, target)
+    result = compat_torchmetrics.binary_jaccard_index(preds, target)
+    np.testing.assert_array_equal(np.asarray(result), expected.numpy())
 
 
 def test_a_tensor_numpy_cannot_read_is_refused():

@@ -25,8 +25,11 @@ PACKAGE = Path(fastiou.__file__).resolve().parent
 # project's issue 19)
 STRICT_MODULES = ["__init__.py", "_shared/_typing.py", "segmentation/_core.py", "_shared/_validation.py",
                   "_shared/_threads.py", "segmentation/metrics.py", "segmentation/_accumulator.py",
-                  "segmentation/binary.py", "detection/boxes.py", "detection/masks.py", "reference.py",
-                  "_config.py", "compat/__init__.py", "compat/sklearn.py",
+                  "segmentation/binary.py", "segmentation/_value_maps.py", "detection/boxes.py",
+                  "detection/masks.py", "reference.py", "_config.py",
+                  "compat/__init__.py", "compat/sklearn.py", "compat/_tensors.py", "compat/cython_bbox.py",
+                  "compat/keras.py", "compat/mmdet.py", "compat/mmseg.py", "compat/pycocotools.py",
+                  "compat/torchvision.py",
                   # the public paths that re-export a subpackage's names
                   "metrics.py", "binary.py", "boxes.py", "masks.py", "cli.py", "demo.py", "dask.py",
                   "plot.py"]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import sys
@@ -16,7 +17,7 @@ import numpy.typing as npt
 import fastiou
 import fastiou.dask
 from fastiou import metrics, plot
-from fastiou.compat import keras, mmseg, sklearn, torchmetrics
+from fastiou.compat import cityscapes, cython_bbox, keras, mmdet, mmseg, pycocotools, sklearn, torchmetrics, torchvision
 
 if sys.version_info >= (3, 11):
     from typing import assert_type
@@ -196,27 +197,118 @@ def compat() -> None:
     assert_type(sklearn.confusion_matrix([0, 1, 1], [0, 1, 0]), CountArray)
     assert_type(sklearn.confusion_matrix([0, 1, 1], [0, 1, 0], normalize="true"), CountArray)
     assert_type(sklearn.jaccard_score([0, 1, 1], [0, 1, 0], average=None), float | FloatArray)
+    assert_type(sklearn.jaccard_score(["a", "b"], ["a", "a"], pos_label="a", zero_division=0.0), float | FloatArray)
+    multilabel = sklearn.multilabel_confusion_matrix([[0, 1], [1, 1]], [[1, 1], [0, 1]], samplewise=True)
+    assert_type(multilabel, CountArray)
+    assert is_array(multilabel, np.int64) and multilabel.shape == (2, 2, 2)
     assert_type(torchmetrics.multiclass_jaccard_index(pred, truth, 3, ignore_index=255), float | FloatArray)
     assert_type(torchmetrics.multiclass_confusion_matrix(pred, truth, 3, ignore_index=255), CountArray)
     assert_type(torchmetrics.binary_jaccard_index(np.array([0.2, 0.8]), np.array([0, 1])), float)
     assert_type(torchmetrics.multilabel_jaccard_index(np.ones((2, 3)), np.ones((2, 3), int), 3),
                 float | FloatArray)
     mean_iou = keras.MeanIoU(num_classes=3)
-    assert_type(mean_iou.update_state([0, 1, 2], [0, 1, 1]), None)
-    assert_type(mean_iou.result(), float)
-    assert_type(mean_iou.total_cm, CountArray)
-    assert_type(mean_iou.get_config(), dict[str, Any])
+    state = mean_iou.update_state([0, 1, 2], [0, 1, 1])
+    assert_type(state, npt.NDArray[Any])
+    assert is_array(state, np.int32)  # Keras' default int32 state
+    KerasResult = np.float32 | npt.NDArray[np.float32]  # an array only with axis=()
+    result = mean_iou.result()
+    assert_type(result, KerasResult)
+    assert isinstance(result, np.float32)
+    assert_type(mean_iou([0, 1], [0, 1], sample_weight=[1, 2]), KerasResult)
+    assert_type(mean_iou.total_cm, npt.NDArray[Any])
+    assert_type(mean_iou.variables, list[npt.NDArray[Any]])
+    assert_type(mean_iou.dtype, str)
+    config = mean_iou.get_config()
+    assert_type(config, dict[str, Any])
+    assert_type(keras.MeanIoU.from_config(config), keras.MeanIoU)
     other = keras.MeanIoU(num_classes=3)
     assert_type(mean_iou.merge_state([other]), None)
+    stateless = mean_iou.stateless_update_state(mean_iou.stateless_reset_state(), [0], [1])
+    assert_type(stateless, list[npt.NDArray[Any]])
+    assert_type(mean_iou.stateless_result(stateless), KerasResult)
     assert_type(mean_iou.reset_state(), None)
+    assert_type(keras.epsilon(), float)
+    assert_type(keras.set_epsilon(1e-7), None)
     for metric in (keras.IoU(3, [0, 2]), keras.BinaryIoU(threshold=0.3), keras.OneHotIoU(3, [1]),
                    keras.OneHotMeanIoU(3)):
-        assert_type(metric.result(), float)
+        assert_type(metric.result(), KerasResult)
+        assert isinstance(metric.result(), np.float32)
+    Float32Array = npt.NDArray[np.float32]
     areas = mmseg.intersect_and_union(pred, truth, 3, 255)
-    assert_type(areas, tuple[CountArray, CountArray, CountArray, CountArray])
+    assert_type(areas, tuple[Float32Array, Float32Array, Float32Array, Float32Array])
+    assert all(is_array(area, np.float32) for area in areas)
+    totals = mmseg.total_intersect_and_union([pred], [truth], 3, 255, label_map={1: 2})
+    assert_type(totals, tuple[FloatArray, FloatArray, FloatArray, FloatArray])
+    assert all(is_array(total, np.float64) for total in totals)
+    MmsegMetrics = dict[str, FloatArray | np.float64]  # aAcc: a float64 scalar with nan_to_num
     results = mmseg.eval_metrics([pred], [truth], 3, 255, metrics=["mIoU", "mDice"], nan_to_num=0)
-    assert_type(results["IoU"], float | FloatArray)
-    assert_type(mmseg.mean_iou([pred], [truth], 3, 255)["aAcc"], float | FloatArray)
+    assert_type(results, MmsegMetrics)
+    assert is_array(results["IoU"], np.float64) and isinstance(results["aAcc"], np.float64)
+    assert_type(mmseg.mean_iou([pred], [truth], 3, 255), MmsegMetrics)
+    assert_type(mmseg.mean_dice([pred], [truth], 3, 255, reduce_zero_label=True), MmsegMetrics)
+    assert_type(mmseg.mean_fscore([pred], [truth], 3, 255, beta=2), MmsegMetrics)
+    Floating = npt.NDArray[np.floating[Any]] | np.floating[Any]
+    from_areas = mmseg.pre_eval_to_metrics([areas, areas], metrics="mFscore")
+    assert_type(from_areas, dict[str, Floating])
+    assert is_array(from_areas["Fscore"], np.float32)  # float32 areas give float32 metrics
+    assert_type(mmseg.total_area_to_metrics(*totals, metrics=["mIoU"], nan_to_num=0.0), dict[str, Floating])
+    assert_type(mmseg.f_score(0.5, 1.0), float)
+    assert_type(mmseg.f_score(areas[0], areas[3], beta=2), Floating)
+
+
+def box_profiles() -> None:
+    xyxy = np.array([[0, 0, 2, 2], [1, 1, 3, 3]], dtype=np.float32)
+    Boxes = npt.NDArray[Any]  # the dtype torch's promotion gives (float32 here)
+    for overlaps in (torchvision.box_iou(xyxy, xyxy), torchvision.generalized_box_iou(xyxy, xyxy),
+                     torchvision.distance_box_iou(xyxy, xyxy, eps=1e-7), torchvision.complete_box_iou(xyxy, xyxy),
+                     torchvision.box_iou(xyxy, xyxy, fmt="xywh"), mmdet.bbox_overlaps(xyxy, xyxy, mode="giou"),
+                     mmdet.BboxOverlaps2D()(xyxy, xyxy, is_aligned=True)):
+        assert_type(overlaps, Boxes)
+        assert is_array(overlaps, np.float32)
+    assert_type(torchvision.box_area(xyxy), Boxes)
+    assert_type(torchvision.box_convert(xyxy, in_fmt="xyxy", out_fmt="cxcywh"), Boxes)
+    assert_type(mmdet.bbox_overlaps([[0, 0, 2, 2]], [[1, 1, 3, 3]]), Boxes)
+    doubles = xyxy.astype(np.float64)
+    assert_type(cython_bbox.bbox_overlaps(doubles, doubles), FloatArray)
+    coco = pycocotools.iou(doubles, doubles, [0, 1])
+    assert_type(coco, FloatArray | list[Any])
+    assert is_array(coco, np.float64)
+    rles = [{"size": [2, 2], "counts": b"04"}]
+    assert_type(pycocotools.iou(rles, rles, [False]), FloatArray | list[Any])
+    assert pycocotools.iou([], rles, [False]) == []
+
+
+def cityscapes_scripts() -> None:
+    settings = copy.copy(cityscapes.args)
+    settings.evalInstLevelScore, settings.quiet, settings.JSONOutput = False, True, False
+    assert_type(settings, cityscapes.CArgs)
+    matrix = cityscapes.generateMatrix(settings)
+    assert_type(matrix, npt.NDArray[np.uint64])
+    assert is_array(matrix, np.uint64)
+    stats = cityscapes.generateInstanceStats(settings)
+    assert_type(stats, dict[str, Any])
+    ground_truth = np.full((4, 4), 7, np.uint8)
+    ground_truth[:2] = 26
+    prediction = ground_truth.copy()
+    prediction[0] = 7
+    per_image: dict[str, Any] = {}
+    assert_type(cityscapes.evaluatePair(prediction, ground_truth, matrix, stats, per_image, settings), int)
+    assert_type(cityscapes.getMatrixFieldValue(matrix, 7, 7, settings), float | np.integer[Any])
+    iou = cityscapes.getIouScoreForLabel(7, matrix, settings)
+    assert_type(iou, float)
+    assert isinstance(iou, float)
+    assert_type(cityscapes.getInstanceIouScoreForLabel(26, matrix, stats, settings), float)
+    assert_type(cityscapes.getPrior(7, matrix), float)
+    assert_type(cityscapes.getIouScoreForCategory("flat", matrix, settings), float)
+    assert_type(cityscapes.getInstanceIouScoreForCategory("vehicle", matrix, stats, settings), float)
+    scores = {cityscapes.id2label[i].name: cityscapes.getIouScoreForLabel(i, matrix, settings)
+              for i in settings.evalLabels}
+    assert_type(cityscapes.getScoreAverage(scores, settings), float)
+    assert_type(cityscapes.name2label["car"], cityscapes.Label)
+    assert_type(cityscapes.category2labels["flat"], list[cityscapes.Label])
+    results = cityscapes.evaluateImgLists([prediction], [ground_truth], settings)
+    assert_type(results, dict[str, Any])
+    assert set(results) >= {"confMatrix", "classScores"}
 
 
 def main() -> None:
@@ -229,6 +321,8 @@ def main() -> None:
     plots()
     dask_evaluation()
     compat()
+    box_profiles()
+    cityscapes_scripts()
 
 
 if __name__ == "__main__":

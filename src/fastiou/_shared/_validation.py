@@ -12,7 +12,7 @@ import numbers
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -110,7 +110,7 @@ def check_per_image_fits(n_images: int, table_entries: int, itemsize: int = 8) -
         )
 
 
-def is_tensor(values: object) -> bool:
+def is_tensor(values: object) -> TypeGuard[Any]:
     """Whether `values` is a torch tensor (or of a subclass), without importing torch: torch is
     looked up in ``sys.modules``, and without it loaded no object can be a tensor."""
     torch = sys.modules.get("torch")

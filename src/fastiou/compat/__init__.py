@@ -2,8 +2,9 @@
 numbers, NumPy in and out (torch tensors are accepted where the peer takes them).
 
 - :mod:`fastiou.compat.sklearn`: ``confusion_matrix``, ``multilabel_confusion_matrix``, ``jaccard_score``
-- :mod:`fastiou.compat.torchmetrics`: ``binary_jaccard_index``, ``multiclass_jaccard_index``,
-  ``multilabel_jaccard_index``, ``multiclass_confusion_matrix``
+- :mod:`fastiou.compat.torchmetrics`: the Jaccard-index and confusion-matrix functions
+  (binary / multiclass / multilabel, ``task=`` dispatchers) and Metric classes, with
+  torchmetrics' float32 results bit for bit (docs/compat/torchmetrics.md)
 - :mod:`fastiou.compat.keras`: ``IoU``, ``MeanIoU``, ``BinaryIoU``, ``OneHotIoU``,
   ``OneHotMeanIoU``, bit for bit as Keras 3 (torch backend), quirks included (docs/compat/keras.md)
 - :mod:`fastiou.compat.mmseg`: every function of mmseg 0.x's ``metrics.py`` (``eval_metrics``, ...)

@@ -13,8 +13,11 @@ result to float16 as torch's CPU half operations do, so those match too.
 
 import math
 import sys
+from collections.abc import Callable, Iterable
+from typing import Any, Optional, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._shared._threads import resolve_n_threads, threads_for_size
 from fastiou._shared._validation import as_array, is_tensor, native_order
@@ -25,13 +28,13 @@ DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
 MIN_PAIRS_PER_THREAD = 1 << 16
 
 
-def unwrap(values, name):
+def unwrap(values: object, name: str) -> npt.NDArray[Any]:
     """`values` as an ndarray (a tensor is detached and brought to the CPU, no copy for a
     CPU tensor). bfloat16 tensors are refused: NumPy has no bfloat16 arithmetic."""
     if is_tensor(values):
         torch = sys.modules["torch"]
         try:
-            array = values.numpy()  # a plain CPU tensor: no copy, the quickest way
+            array: npt.NDArray[Any] = values.numpy()  # a plain CPU tensor: no copy, the quickest way
         except (RuntimeError, TypeError):  # grad, another device, conj/neg bit, bfloat16
             if values.dtype == torch.bfloat16:
                 raise TypeError(
@@ -48,7 +51,7 @@ def unwrap(values, name):
     return native_order(array)
 
 
-def wrap(result, like):
+def wrap(result: npt.NDArray[Any], like: Iterable[object]) -> Any:
     """`result` as a tensor on the device of the first tensor in `like`, else as it is."""
     torch = sys.modules.get("torch")
     if torch is None:
@@ -62,13 +65,13 @@ def wrap(result, like):
     return result
 
 
-def threads_for(n_pairs):
+def threads_for(n_pairs: int) -> int:
     if n_pairs < 2 * MIN_PAIRS_PER_THREAD:
         return 1
     return threads_for_size(resolve_n_threads(None), n_pairs, MIN_PAIRS_PER_THREAD)
 
 
-def core_iou(first, second, offset, min_area=0.0):
+def core_iou(first: npt.NDArray[Any], second: npt.NDArray[Any], offset: float, min_area: float = 0.0) -> Optional[npt.NDArray[Any]]:
     """fastiou's own IoU of two ``(N, 4)`` / ``(M, 4)`` float arrays of one dtype when every
     box is regular (``_compat_boxes.regular_iou``): bit-identical to the peers' formulas
     there, and faster (its sparse division, its small-call path). None otherwise."""
@@ -78,11 +81,11 @@ def core_iou(first, second, offset, min_area=0.0):
                                      threads_for(first.shape[0] * second.shape[0]))
 
 
-def _category(dtype):
+def _category(dtype: np.dtype[Any]) -> int:
     return 0 if dtype.kind == "b" else (1 if dtype.kind in "iu" else 2)
 
 
-def promote(first, second):
+def promote(first: npt.DTypeLike, second: npt.DTypeLike) -> np.dtype[Any]:
     """torch.promote_types for two tensors' dtypes."""
     a, b = np.dtype(first), np.dtype(second)
     ca, cb = _category(a), _category(b)
@@ -91,7 +94,7 @@ def promote(first, second):
     return np.promote_types(a, b)
 
 
-def upcast(array):
+def upcast(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """torchvision's ``_upcast``: float16 to float32, integers narrower than 32 bits (and
     bool) to int32; float32, float64, int32 and int64 unchanged."""
     if array.dtype.kind == "f":
@@ -101,7 +104,7 @@ def upcast(array):
     return array.astype(np.int32)
 
 
-def _binary(a, b, op):
+def _binary(a: npt.NDArray[Any], b: npt.NDArray[Any], op: Callable[..., npt.NDArray[Any]]) -> npt.NDArray[Any]:
     """`op` in torch's promoted dtype; shapes that do not broadcast raise RuntimeError, as
     in torch."""
     dtype = promote(a.dtype, b.dtype)
@@ -116,25 +119,25 @@ def _binary(a, b, op):
         return op(a, b)
 
 
-def add(a, b):
+def add(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if a.dtype.kind == "b" and b.dtype.kind == "b":
         return _binary(a, b, np.logical_or)
     return _binary(a, b, np.add)
 
 
-def sub(a, b):
+def sub(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if a.dtype.kind == "b" and b.dtype.kind == "b":
         raise RuntimeError("subtraction of two bool tensors is not supported (torch refuses it)")
     return _binary(a, b, np.subtract)
 
 
-def mul(a, b):
+def mul(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if a.dtype.kind == "b" and b.dtype.kind == "b":
         return _binary(a, b, np.logical_and)
     return _binary(a, b, np.multiply)
 
 
-def truediv(a, b):
+def truediv(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """torch's ``/``: integer (and bool) operands become the default float dtype."""
     dtype = promote(a.dtype, b.dtype)
     if dtype.kind != "f":
@@ -145,20 +148,20 @@ def truediv(a, b):
     return _binary(a, b, np.true_divide)
 
 
-def maximum(a, b):
+def maximum(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return _binary(a, b, np.maximum)
 
 
-def minimum(a, b):
+def minimum(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return _binary(a, b, np.minimum)
 
 
-def clamp0(a):
+def clamp0(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``clamp(min=0)``: NaN stays NaN."""
     return np.where(a < 0, a.dtype.type(0), a)
 
 
-def with_scalar(a, value, op):
+def with_scalar(a: npt.NDArray[Any], value: float, op: Callable[..., npt.NDArray[Any]]) -> npt.NDArray[Any]:
     """`op` of a tensor and a Python float: the tensor's dtype if it is a float tensor,
     else the default float dtype; the float is rounded to that dtype first."""
     dtype = a.dtype if a.dtype.kind == "f" else DEFAULT_FLOAT
@@ -166,12 +169,12 @@ def with_scalar(a, value, op):
         return op(np.asarray(a, dtype=dtype), dtype.type(value))
 
 
-def square(a):
+def square(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     with np.errstate(all="ignore"):
-        return a * a
+        return cast("npt.NDArray[Any]", a * a)
 
 
-def torch_atan(values):
+def torch_atan(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``torch.atan`` of a float32 or float64 array. torch's atan (SLEEF on vector CPUs) and
     NumPy's differ in the last bit for a few percent of arguments, so torch's own function
     is used when torch can be imported; otherwise NumPy's (then CIoU can differ from
@@ -184,18 +187,18 @@ def torch_atan(values):
             torch = None
     if torch is None:
         with np.errstate(all="ignore"):
-            return np.arctan(values)
-    return torch.atan(torch.from_numpy(np.ascontiguousarray(values))).numpy()
+            return cast("npt.NDArray[Any]", np.arctan(values))
+    return cast("npt.NDArray[Any]", torch.atan(torch.from_numpy(np.ascontiguousarray(values))).numpy())
 
 
-def scalar_tensor(value, dtype):
+def scalar_tensor(value: float, dtype: npt.DTypeLike) -> Any:
     """A Python number as torch makes it a tensor of `dtype` (``tensor.new_tensor([v])``):
     floats round to the dtype (inf beyond its range); integer dtypes truncate, and a
     non-finite value or one out of the dtype's range raises RuntimeError, as torch."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
         if abs(value) <= float(np.finfo(dtype).max) or value != value:
-            return dtype.type(value)
+            return dtype.type(value)  # type: ignore[call-overload]
         with np.errstate(over="ignore"):
             return np.asarray(value, dtype=dtype)
     if not math.isfinite(value):
@@ -207,7 +210,7 @@ def scalar_tensor(value, dtype):
     return np.asarray(number, dtype=dtype)
 
 
-def check_eps(eps, name="eps"):
+def check_eps(eps: Any, name: str = "eps") -> float:
     """A real number, as torch takes it (bool and ints included)."""
     try:
         return float(eps)

@@ -43,8 +43,11 @@ import sys
 import tempfile
 import threading
 from collections import namedtuple
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou.compat import to_numpy
 from fastiou.compat._instances import MAX_SPAN, instance_counts
@@ -135,7 +138,7 @@ license plate         -1  -1 vehicle      7 0 1   0   0 142
 """
 
 
-def _parse_table(text):
+def _parse_table(text: str) -> "list[Label]":
     rows = []
     for line in text.splitlines():
         fields = line.split()
@@ -150,7 +153,7 @@ labels = _parse_table(_TABLE)
 name2label = {label.name: label for label in labels}
 id2label = {label.id: label for label in labels}
 trainId2label = {label.trainId: label for label in reversed(labels)}
-category2labels = {}
+category2labels: dict[str, list[Label]] = {}
 for _label in labels:
     category2labels.setdefault(_label.category, []).append(_label)
 del _label
@@ -168,12 +171,38 @@ class CArgs:
     """A bag of evaluation settings, as cityscapesScripts' ``CArgs`` (see :data:`args` for
     the attributes the functions read).
 
+    Attributes
+    ----------
+    evalLabels : list of int
+        The label ids evaluated; ``evalInstLevelScore``, ``evalPixelAccuracy``, ``quiet``,
+        ``JSONOutput``, ``exportFile``, ``avgClassSize`` and the printing settings
+        (``printRow``, ``normalized``, ``colorized``, ``bold``, ``nocol``) as in
+        cityscapesScripts' ``args``; a fresh instance holds none of them.
+
     Examples
     --------
     >>> from fastiou.compat import cityscapes
     >>> settings = cityscapes.CArgs()
     >>> settings.evalInstLevelScore = False
     """
+
+    # the settings the functions read (set by :data:`args`; a fresh instance has none)
+    cityscapesPath: str
+    exportFile: str
+    groundTruthSearch: str
+    evalInstLevelScore: bool
+    evalPixelAccuracy: bool
+    evalLabels: list[int]
+    printRow: int
+    normalized: bool
+    colorized: bool
+    bold: str
+    nocol: str
+    JSONOutput: bool
+    quiet: bool
+    avgClassSize: dict[str, float]
+    predictionPath: Optional[str]
+    predictionWalk: Any
 
 
 def _colorized():
@@ -195,7 +224,7 @@ AVERAGE_CLASS_SIZE = {
 }
 
 
-def _default_args():
+def _default_args() -> CArgs:
     """cityscapesScripts' defaults; the dataset folder falls back to the current folder
     (cityscapesScripts: two folders above its own module, i.e. ``site-packages``)."""
     settings = CArgs()
@@ -251,7 +280,7 @@ class CityscapesExit(ValueError, SystemExit):
     (True, True, 'Unknown label with id 40')
     """
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.code = message
 
@@ -289,14 +318,14 @@ class CityscapesKeyError(ValueError, KeyError):
     'road': not an instance class
     """
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0])
 
 
 # ---------------------------------------------------------------------------------------
 # Scores from the confusion matrix
 
-def generateMatrix(args):
+def generateMatrix(args: Any) -> npt.NDArray[np.uint64]:
     """A zero ``(34, 34)`` uint64 confusion matrix; sets ``args.evalLabels`` to the label ids.
 
     Parameters
@@ -322,7 +351,7 @@ def generateMatrix(args):
     return np.zeros((size, size), dtype=np.ulonglong)
 
 
-def generateInstanceStats(args):
+def generateInstanceStats(args: Any) -> dict[str, Any]:
     """Empty instance statistics: per instance class and per category whose labels all have
     instances (``human``, ``vehicle``), ``tp``, ``tpWeighted``, ``fn``, ``fnWeighted`` = 0.0.
 
@@ -357,7 +386,7 @@ def generateInstanceStats(args):
     return stats
 
 
-def getMatrixFieldValue(confMatrix, i, j, args):
+def getMatrixFieldValue(confMatrix: npt.NDArray[Any], i: int, j: int, args: Any) -> Union[float, np.integer[Any]]:
     """Cell ``(i, j)`` of the matrix, divided by its row sum when ``args.normalized`` (NaN for
     an empty row).
 
@@ -407,7 +436,7 @@ def _category_false_positives(confMatrix, category, ids, args):
     return int(confMatrix[others, :][:, ids].sum())
 
 
-def getIouScoreForLabel(label, confMatrix, args):
+def getIouScoreForLabel(label: int, confMatrix: npt.NDArray[Any], args: Any) -> float:
     """IoU of one label id: ``tp / (tp + fp + fn)``, NaN for an id not evaluated or 0 / 0.
 
     A prediction of any other id (void ones included) on the label's pixels is a false
@@ -444,7 +473,7 @@ def getIouScoreForLabel(label, confMatrix, args):
     return _ratio(tp, tp + _label_false_positives(confMatrix, label, args) + fn)
 
 
-def getInstanceIouScoreForLabel(label, confMatrix, instStats, args):
+def getInstanceIouScoreForLabel(label: int, confMatrix: npt.NDArray[Any], instStats: Mapping[str, Any], args: Any) -> float:
     """Instance-weighted IoU (iIoU) of one label id: weighted true positives over weighted
     true positives, plain false positives and weighted false negatives; NaN for an id not
     evaluated, without instances, or 0 / 0.
@@ -482,7 +511,7 @@ def getInstanceIouScoreForLabel(label, confMatrix, instStats, args):
     return _ratio(tp, tp + _label_false_positives(confMatrix, label, args) + fn)
 
 
-def getPrior(label, confMatrix):
+def getPrior(label: int, confMatrix: npt.NDArray[Any]) -> float:
     """The share of all counted pixels whose ground truth is `label` (NaN for an empty
     matrix, without a warning).
 
@@ -508,7 +537,7 @@ def getPrior(label, confMatrix):
     return _ratio(int(confMatrix[label, :].sum()), total)
 
 
-def getScoreAverage(scoreList, args):
+def getScoreAverage(scoreList: Mapping[str, float], args: Any) -> float:
     """The mean of the scores that are not NaN (NaN if none), summed in the dictionary's
     order as cityscapesScripts sums them.
 
@@ -540,7 +569,7 @@ def getScoreAverage(scoreList, args):
     return float("nan") if count == 0 else total / count
 
 
-def getIouScoreForCategory(category, confMatrix, args):
+def getIouScoreForCategory(category: str, confMatrix: npt.NDArray[Any], args: Any) -> float:
     """IoU of a category: its evaluated labels merged into one class (predicting a wrong
     label of the same category counts as right); false positives come from the evaluated
     labels of the other categories. NaN when it has no evaluated label or 0 / 0.
@@ -578,7 +607,8 @@ def getIouScoreForCategory(category, confMatrix, args):
     return _ratio(tp, tp + _category_false_positives(confMatrix, category, ids, args) + fn)
 
 
-def getInstanceIouScoreForCategory(category, confMatrix, instStats, args):
+def getInstanceIouScoreForCategory(category: str, confMatrix: npt.NDArray[Any], instStats: Mapping[str, Any],
+                                   args: Any) -> float:
     """Instance-weighted IoU of a category with instances (``human``, ``vehicle``); NaN for
     the others or 0 / 0.
 
@@ -615,8 +645,9 @@ def getInstanceIouScoreForCategory(category, confMatrix, instStats, args):
     return _ratio(tp, tp + fp + fn)
 
 
-def createResultDict(confMatrix, classScores, classInstScores, categoryScores,
-                     categoryInstScores, perImageStats, args):
+def createResultDict(confMatrix: npt.NDArray[Any], classScores: Mapping[str, float], classInstScores: Mapping[str, float],
+                     categoryScores: Mapping[str, float], categoryInstScores: Mapping[str, float],
+                     perImageStats: Mapping[str, Any], args: Any) -> dict[str, Any]:
     """Everything :func:`evaluateImgLists` returns, in cityscapesScripts' keys.
 
     Parameters
@@ -666,7 +697,7 @@ def createResultDict(confMatrix, classScores, classInstScores, categoryScores,
     return result
 
 
-def writeJSONFile(wholeData, args):
+def writeJSONFile(wholeData: Mapping[str, Any], args: Any) -> None:
     """Write `wholeData` to ``args.exportFile`` as cityscapesScripts writes it (sorted keys,
     indent 4, NaN as ``NaN``), creating its folder; the file is replaced only once written.
 
@@ -729,7 +760,7 @@ def _score_line(name, score, inst_score, args):
     return f"{name:<14}: " + shown(score) + "    " + shown(inst_score)
 
 
-def printClassScores(scoreList, instScoreList, args):
+def printClassScores(scoreList: Mapping[str, float], instScoreList: Mapping[str, float], args: Any) -> None:
     """Print the IoU and iIoU of each evaluated label as cityscapesScripts prints them
     (nothing when ``args.quiet``).
 
@@ -765,7 +796,7 @@ def printClassScores(scoreList, instScoreList, args):
             print(_score_line(name, scoreList[name], instScoreList[name], args))
 
 
-def printCategoryScores(scoreDict, instScoreDict, args):
+def printCategoryScores(scoreDict: Mapping[str, float], instScoreDict: Mapping[str, float], args: Any) -> None:
     """Print the IoU and iIoU of each category with an evaluated label as cityscapesScripts
     prints them (nothing when ``args.quiet``).
 
@@ -1040,8 +1071,9 @@ def _add_pair(counts, key, confMatrix, instanceStats, perImageStats, args):
         perImageStats[key] = counts.pixel_stats
 
 
-def evaluatePair(predictionImgFileName, groundTruthImgFileName, confMatrix, instanceStats,
-                 perImageStats, args, instanceImg=None):
+def evaluatePair(predictionImgFileName: Union[str, "os.PathLike[str]", npt.ArrayLike], groundTruthImgFileName: Union[str, "os.PathLike[str]", npt.ArrayLike], confMatrix: npt.NDArray[Any],
+                 instanceStats: dict[str, Any], perImageStats: dict[str, Any], args: Any,
+                 instanceImg: Optional[Union[str, "os.PathLike[str]", npt.ArrayLike]] = None) -> int:
     """Count one pair into `confMatrix` (and, as ``args`` says, `instanceStats` and
     `perImageStats`); return its number of pixels.
 
@@ -1111,7 +1143,8 @@ def _fast_counts(pairs, jobs, kernel_threads):
         yield int(pair.name), _PairCounts(result.matrix, result.pixels)
 
 
-def evaluateImgLists(predictionImgList, groundTruthImgList, args):
+def evaluateImgLists(predictionImgList: Sequence[Union[str, "os.PathLike[str]", npt.ArrayLike]], groundTruthImgList: Sequence[Union[str, "os.PathLike[str]", npt.ArrayLike]],
+                     args: Any) -> dict[str, Any]:
     """Evaluate the pairs of the two lists: cityscapesScripts' pixel-level results.
 
     Pairs are read and counted on every core (in order: the first pair that fails raises);

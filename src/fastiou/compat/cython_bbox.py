@@ -21,7 +21,10 @@ own ``box_iou(..., offset=1)`` clamps and caps where cython_bbox does not):
 - ``None`` raises ``TypeError`` (cython_bbox crashes the interpreter).
 """
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou.compat import _compat_boxes
 from fastiou.compat._tensors import core_iou, threads_for
@@ -29,20 +32,21 @@ from fastiou.compat._tensors import core_iou, threads_for
 __all__ = ["bbox_overlaps"]
 
 
-def _check(values, name):
+def _check(values: object, name: str) -> None:
     if not isinstance(values, np.ndarray):
         raise TypeError(f"`{name}` must be a numpy.ndarray (cython_bbox takes nothing else), "
                         f"got {type(values).__name__}")
 
 
-def _check_buffer(values, name):
+def _check_buffer(values: npt.NDArray[Any], name: str) -> None:
     if values.ndim != 2:
         raise ValueError(f"`{name}` must have 2 axes (N, 4), got {values.ndim}")
     if values.dtype != np.float64:
         raise ValueError(f"`{name}` must be native float64 (cython_bbox's only dtype), got {values.dtype}")
 
 
-def bbox_overlaps(boxes, query_boxes):
+def bbox_overlaps(boxes: npt.NDArray[np.float64],
+                  query_boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """``cython_bbox.bbox_overlaps``: IoU with the +1 pixel convention.
 
     Parameters

@@ -42,10 +42,19 @@ import threading
 import warnings
 from collections import defaultdict
 
-import numpy as np
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional, TypeVar, Union, cast
 
-from fastiou.compat import to_numpy
+import numpy as np
+import numpy.typing as npt
+
+from fastiou._shared._typing import ArrayLike
 from fastiou.segmentation._core import count_pairs
+
+# what ``result()`` returns: a float32 scalar (an array only for ``axis=()``)
+KerasResult = Union[np.float32, npt.NDArray[np.float32]]
+_Metric = TypeVar("_Metric", bound="IoU")
+from fastiou.compat import to_numpy
 
 __all__ = ["BinaryIoU", "IoU", "KerasIndexError", "KerasRuntimeError", "MeanIoU", "OneHotIoU",
            "OneHotMeanIoU", "epsilon", "set_epsilon"]
@@ -72,7 +81,7 @@ class KerasAttributeError(TypeError, AttributeError):
 _EPSILON = [1e-7]
 
 
-def epsilon():
+def epsilon() -> float:
     """The fuzz factor ``result()`` adds to denominators (``keras.config.epsilon()``).
 
     Returns
@@ -89,7 +98,7 @@ def epsilon():
     return _EPSILON[0]
 
 
-def set_epsilon(value):
+def set_epsilon(value: float) -> None:
     """Set the fuzz factor of :func:`epsilon` (``keras.config.set_epsilon``).
 
     Keras users who changed it with ``keras.config.set_epsilon`` set it here too: fastiou
@@ -120,13 +129,13 @@ _NAME_COUNTS: "defaultdict[str, int]" = defaultdict(int)
 _NAME_LOCK = threading.Lock()
 
 
-def _snake_case(name):
+def _snake_case(name: Any) -> Any:
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _auto_name(class_name):
+def _auto_name(class_name: Any) -> Any:
     """Keras' default names: ``mean_io_u``, then ``mean_io_u_1``, ... (one counter a name)."""
     base = _snake_case(class_name)
     with _NAME_LOCK:
@@ -149,7 +158,7 @@ _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _PRECISION = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
-def _bfloat16():
+def _bfloat16() -> Any:
     try:
         import ml_dtypes
     except ImportError:  # pragma: no cover - Keras itself depends on ml_dtypes
@@ -158,7 +167,7 @@ def _bfloat16():
     return np.dtype(ml_dtypes.bfloat16)
 
 
-def _dtype_name(dtype):
+def _dtype_name(dtype: Any) -> Any:
     """The Keras dtype name of a `dtype` argument (None -> int32), or ValueError."""
     identifier = dtype or "int"  # Keras: ``dtype or "int"``
     if isinstance(identifier, dict):
@@ -175,7 +184,7 @@ def _dtype_name(dtype):
             name = np.dtype(identifier).name
         except TypeError:
             name = None
-    name = {"int": "int32", **_MIXED}.get(name, name)
+    name = {"int": "int32", **_MIXED}.get(name, name)  # type: ignore[arg-type]
     if name not in _STORAGE:
         raise ValueError(
             f"`dtype` must be None or one of {', '.join(sorted(_STORAGE))} (or 'mixed_float16', "
@@ -187,15 +196,15 @@ def _dtype_name(dtype):
 class _Dtype:
     """A metric dtype: its Keras name and the NumPy dtype its state is held in."""
 
-    def __init__(self, dtype):
+    def __init__(self, dtype: Any) -> None:
         self.name = _dtype_name(dtype)
         self.storage = _bfloat16() if self.name == "bfloat16" else np.dtype(_STORAGE[self.name])
         self.kind = "f" if self.name == "bfloat16" else self.storage.kind
-        self.precision = _PRECISION.get(self.name)
+        self.precision: Any = _PRECISION.get(self.name)
         # float16/bfloat16 sums run in float32 in torch
         self.accumulator = np.dtype(np.float64 if self.name == "float64" else np.float32)
 
-    def cast(self, array):
+    def cast(self, array: Any) -> Any:
         """`array` (a NumPy array) converted as torch's ``Tensor.to(dtype)`` converts it."""
         if array.dtype == self.storage:
             return array
@@ -209,7 +218,7 @@ class _Dtype:
                 array = array.astype(np.int64)  # torch goes through int64 (wrapping modulo 256)
             return array.astype(self.storage)
 
-    def check_python(self, array, name):
+    def check_python(self, array: Any, name: str) -> Any:
         """Raise where torch refuses a Python number in a list, tuple or scalar.
 
         torch converts Python numbers one by one and refuses, for an integer dtype, NaN and
@@ -239,18 +248,18 @@ _INT32 = _Dtype("int32")
 _FLOAT32 = _Dtype("float32")
 
 
-def _is_tensor(values):
+def _is_tensor(values: Any) -> Any:
     return hasattr(values, "detach") and hasattr(values, "cpu") and hasattr(values, "dtype")
 
 
-def _tensor_array(values, name):
+def _tensor_array(values: Any, name: Any) -> Any:
     """A CPU torch tensor as a NumPy array (bfloat16 as float32, which holds it exactly)."""
     if str(values.dtype) == "torch.bfloat16":
         values = values.float()
     return to_numpy(values, name)
 
 
-def _python_array(values, name):
+def _python_array(values: Any, name: Any) -> Any:
     try:
         array = np.asarray(values)
         if array.dtype == object and isinstance(values, (list, tuple, int)):
@@ -262,13 +271,13 @@ def _python_array(values, name):
     return array
 
 
-def _is_python(values):
+def _is_python(values: Any) -> Any:
     if isinstance(values, (bool, int, float)):
         return True
     return isinstance(values, (list, tuple)) and not any(_is_tensor(v) for v in values)
 
 
-def _raw_array(values, name):
+def _raw_array(values: Any, name: Any) -> Any:
     """`values` as a NumPy array before any conversion to the metric's dtype."""
     if _is_tensor(values):
         return _tensor_array(values, name)
@@ -280,7 +289,7 @@ def _raw_array(values, name):
     return array
 
 
-def _convert(values, dt, name):
+def _convert(values: Any, dt: Any, name: Any) -> Any:
     """``keras.ops.convert_to_tensor(values, dtype)`` on the torch backend, as NumPy."""
     array = _raw_array(values, name)
     if _is_python(values):
@@ -288,18 +297,18 @@ def _convert(values, dt, name):
     return dt.cast(array)
 
 
-def _scalar(value, dt, name):
+def _scalar(value: Any, dt: Any, name: Any) -> Any:
     """A Python or NumPy scalar converted to the metric's dtype (a 0-d array)."""
     if isinstance(value, str) or not isinstance(value, (numbers.Number, np.generic, np.ndarray)):
         raise ValueError(f"`{name}` must be a number, got {type(value).__name__} {value!r}")
     return _convert(value, dt, name)
 
 
-def _flat(array):
+def _flat(array: Any) -> Any:
     return array.reshape(-1) if array.ndim > 1 else array
 
 
-def _broadcast(shapes_and_names):
+def _broadcast(shapes_and_names: Any) -> Any:
     shapes = [shape for shape, _ in shapes_and_names]
     try:
         return np.broadcast_shapes(*shapes)
@@ -312,7 +321,7 @@ def _broadcast(shapes_and_names):
         ) from None
 
 
-def _argmax(values, axis, name):
+def _argmax(values: Any, axis: Any, name: Any) -> Any:
     """``keras.ops.argmax(values, axis)`` (torch): int32 labels; bool scores as uint8."""
     if _is_python(values):
         array = _python_array(values, name)
@@ -340,14 +349,14 @@ def _argmax(values, axis, name):
 _VECTOR_BYTES = 32
 
 
-def _running_sum(start, rows):
+def _running_sum(start: Any, rows: Any) -> Any:
     """``start + rows[0] + rows[1] + ...`` in order, in start's dtype (rows along axis 0)."""
     if len(rows) == 0:
         return start
     return np.add.accumulate(np.concatenate([start[None], rows]), axis=0)[-1]
 
 
-def _cascade_sum(rows):
+def _cascade_sum(rows: Any) -> Any:
     """torch's ``multi_row_sum``: rows of lanes summed in chunks of 16 that are summed in
     chunks of 16, and so on (4 levels)."""
     size, lanes = rows.shape
@@ -370,7 +379,7 @@ def _cascade_sum(rows):
     return total
 
 
-def _interleaved_sum(items):
+def _interleaved_sum(items: Any) -> Any:
     """torch's ``row_sum``: four interleaved cascade sums, the tail added to the first."""
     size, lanes = items.shape
     groups = size // 4
@@ -381,7 +390,7 @@ def _interleaved_sum(items):
     return total
 
 
-def _inner_sums(values, width, lanes, fold=None):
+def _inner_sums(values: Any, width: Any, lanes: Any, fold: Any = None) -> Any:
     """torch's sums along the rows of `values` (already in the accumulator type; NumPy
     object arrays work too), loading `width` elements a vector folded to `lanes` lanes."""
     n_rows, n = values.shape
@@ -416,10 +425,10 @@ class _Node:
 
     __slots__ = ("slot", "plan")
 
-    def __init__(self, slot, plan):
+    def __init__(self, slot: Any, plan: Any) -> None:
         self.slot, self.plan = slot, plan
 
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Any:
         if not isinstance(other, _Node):  # an accumulator's initial 0
             return self
         self.plan.ops.append((self.slot, other.slot))
@@ -433,15 +442,16 @@ class _SumPlan:
     summation above on nodes: slots 0..size-1 are the elements, each op appends a slot.
     Replaying it on arrays sums many rows (or columns) at once."""
 
-    def __init__(self, size, summation):
-        self.size, self.ops = size, []
+    def __init__(self, size: Any, summation: Any) -> None:
+        self.size = size
+        self.ops: list[Any] = []
         nodes = np.empty(size, dtype=object)
         for i in range(size):
             nodes[i] = _Node(i, self)
         result = summation(nodes)
         self.result = result.slot if isinstance(result, _Node) else None
 
-    def __call__(self, elements, zero):
+    def __call__(self, elements: Any, zero: Any) -> Any:
         """The sum of `elements` (a list of scalars or of equal-shape arrays)."""
         if self.result is None:
             return zero
@@ -451,10 +461,10 @@ class _SumPlan:
         return slots[self.result]
 
 
-_PLANS: "dict[tuple, _SumPlan]" = {}
+_PLANS: "dict[tuple[Any, ...], _SumPlan]" = {}
 
 
-def _plan(kind, size, width=0, lanes=0, fold=None):
+def _plan(kind: Any, size: Any, width: Any = 0, lanes: Any = 0, fold: Any = None) -> Any:
     key = (kind, size, width, lanes, fold)
     plan = _PLANS.get(key)
     if plan is None:
@@ -468,12 +478,12 @@ def _plan(kind, size, width=0, lanes=0, fold=None):
     return plan
 
 
-def _accumulate(matrix, dt):
+def _accumulate(matrix: Any, dt: Any) -> Any:
     """`matrix` in torch's accumulator type, -0.0 made +0.0 (see :class:`_Node`)."""
     return matrix.astype(dt.accumulator) + dt.accumulator.type(0.0)
 
 
-def _sum_rows_torch(matrix, dt):
+def _sum_rows_torch(matrix: Any, dt: Any) -> Any:
     """``torch.sum(matrix, dim=1)`` of a C-contiguous 2-D float matrix, bit for bit."""
     n_rows, n = matrix.shape
     width = _VECTOR_BYTES // matrix.dtype.itemsize
@@ -484,7 +494,7 @@ def _sum_rows_torch(matrix, dt):
         return total.astype(matrix.dtype)
 
 
-def _sum_columns_torch(matrix, dt):
+def _sum_columns_torch(matrix: Any, dt: Any) -> Any:
     """``torch.sum(matrix, dim=0)`` of a C-contiguous 2-D float matrix, bit for bit: torch
     sums blocks of columns down one cascade and the other columns down four interleaved ones."""
     n_rows, n = matrix.shape
@@ -499,7 +509,7 @@ def _sum_columns_torch(matrix, dt):
         return total.astype(matrix.dtype)
 
 
-def _sum_float32_torch(vector):
+def _sum_float32_torch(vector: Any) -> Any:
     """``torch.sum`` of a 1-D float32 vector, bit for bit (a float32 scalar)."""
     plan = _plan("inner", vector.size, _VECTOR_BYTES // 4, _VECTOR_BYTES // 4)
     return np.float32(plan(vector + np.float32(0.0), np.float32(0.0)))
@@ -515,7 +525,7 @@ class _NotAnInt(TypeError, ValueError):
     TypeError from ``MeanIoU``)."""
 
 
-def _check_num_classes(num_classes):
+def _check_num_classes(num_classes: Any) -> Any:
     try:
         count = operator.index(num_classes)
     except TypeError:
@@ -526,7 +536,7 @@ def _check_num_classes(num_classes):
     return count
 
 
-def _check_name(name, class_name):
+def _check_name(name: Any, class_name: Any) -> Any:
     if not name:
         return _auto_name(class_name)
     if not isinstance(name, str):
@@ -534,7 +544,7 @@ def _check_name(name, class_name):
     return name
 
 
-def _check_target_ids(target_class_ids, num_classes):
+def _check_target_ids(target_class_ids: Any, num_classes: Any) -> Any:
     """Keras' check: ``max(target_class_ids) >= num_classes`` raises (and nothing else)."""
     try:
         largest = max(target_class_ids)
@@ -598,8 +608,9 @@ class IoU:
     _CONFIG_KEYS: "tuple[str, ...]" = ("name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
                     "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: Optional[str] = None,
+                 dtype: Any = None, ignore_class: Optional[int] = None, sparse_y_true: bool = True,
+                 sparse_y_pred: bool = True, axis: Union[int, tuple[int, ...], None] = -1) -> None:
         self._init_state(num_classes, name, dtype)
         self.ignore_class = ignore_class
         self.sparse_y_true = sparse_y_true
@@ -607,33 +618,33 @@ class IoU:
         self.axis = axis
         self.target_class_ids = _check_target_ids(target_class_ids, num_classes)
 
-    def _init_state(self, num_classes, name, dtype):
+    def _init_state(self, num_classes: Any, name: Any, dtype: Any) -> Any:
         self.name = _check_name(name, type(self).__name__)
         self._dt = _Dtype(dtype)
         self._size = _check_num_classes(num_classes)
         self.num_classes = num_classes
         self._direction = "up"
         self._cm = np.zeros((self._size, self._size), self._dt.storage)
-        self._converted = {}
+        self._converted: dict[Any, Any] = {}
 
     # -- state -------------------------------------------------------------------------------
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         """The Keras name of the state dtype (``"int32"`` by default)."""
-        return self._dt.name
+        return cast(str, self._dt.name)
 
     @property
-    def total_cm(self):
+    def total_cm(self) -> npt.NDArray[Any]:
         """A copy of the state: the ``(C, C)`` confusion matrix in the state dtype."""
         return self._cm.copy()
 
     @property
-    def variables(self):
+    def variables(self) -> list[npt.NDArray[Any]]:
         """``[total_cm]``, as Keras' list of state variables (copies)."""
         return [self.total_cm]
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         """Zero the confusion matrix.
 
         Returns
@@ -648,7 +659,8 @@ class IoU:
         """
         self._cm = np.zeros_like(self._cm)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: Optional[ArrayLike] = None) -> npt.NDArray[Any]:
         """Count a batch into the confusion matrix, as Keras does.
 
         Parameters
@@ -678,14 +690,14 @@ class IoU:
         """
         fused = self._count_scores(y_true, y_pred, sample_weight)
         if fused is not None:
-            return self._add(fused)
+            return cast("npt.NDArray[Any]", self._add(fused))
         if not self.sparse_y_true:
             y_true = _argmax(y_true, self.axis, "y_true")
         if not self.sparse_y_pred:
             y_pred = _argmax(y_pred, self.axis, "y_pred")
-        return self._add(self._count(y_true, y_pred, sample_weight))
+        return cast("npt.NDArray[Any]", self._add(self._count(y_true, y_pred, sample_weight)))
 
-    def result(self):
+    def result(self) -> KerasResult:
         """The mean IoU of the target classes, as Keras computes it (float32).
 
         Returns
@@ -702,7 +714,8 @@ class IoU:
         """
         return _result(self._cm, self._dt, self.target_class_ids, self.axis)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike,
+                 sample_weight: Optional[ArrayLike] = None) -> KerasResult:
         """Update with a batch and return the result (``keras.metrics.Metric.__call__``).
 
         Parameters
@@ -725,7 +738,7 @@ class IoU:
         self.update_state(y_true, y_pred, sample_weight)
         return self.result()
 
-    def merge_state(self, metrics):
+    def merge_state(self, metrics: Iterable["IoU"]) -> None:
         """Add the states of other metrics of the same class, size and dtype.
 
         Parameters
@@ -766,7 +779,7 @@ class IoU:
 
     # -- Keras' stateless API -----------------------------------------------------------------
 
-    def _state_from(self, metric_variables):
+    def _state_from(self, metric_variables: Any) -> Any:
         values = list(metric_variables)
         if len(values) != 1:
             raise ValueError(f"`metric_variables` must hold 1 array (like {type(self).__name__}()"
@@ -776,7 +789,8 @@ class IoU:
             raise ValueError(f"`metric_variables[0]` must have shape {self._cm.shape}, got {state.shape}")
         return self._dt.cast(state).copy()
 
-    def stateless_update_state(self, metric_variables, y_true, y_pred, sample_weight=None):
+    def stateless_update_state(self, metric_variables: Sequence[ArrayLike], y_true: ArrayLike, y_pred: ArrayLike,
+                               sample_weight: Optional[ArrayLike] = None) -> list[npt.NDArray[Any]]:
         """Update a given state instead of the metric's own (Keras' stateless API).
 
         Parameters
@@ -807,7 +821,7 @@ class IoU:
         finally:
             self._cm = own
 
-    def stateless_result(self, metric_variables):
+    def stateless_result(self, metric_variables: Sequence[ArrayLike]) -> KerasResult:
         """:meth:`result` of a given state (Keras' stateless API).
 
         Parameters
@@ -828,7 +842,7 @@ class IoU:
         """
         return _result(self._state_from(metric_variables), self._dt, self.target_class_ids, self.axis)
 
-    def stateless_reset_state(self):
+    def stateless_reset_state(self) -> list[npt.NDArray[Any]]:
         """A zero state (Keras' stateless API).
 
         Returns
@@ -846,7 +860,7 @@ class IoU:
 
     # -- configuration ------------------------------------------------------------------------
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor arguments under Keras' keys, in Keras' order (each class has its
         own: ``MeanIoU`` has no `target_class_ids`, the one-hot classes no `sparse_y_true`,
         ``BinaryIoU`` only `target_class_ids`, `threshold`, `name`, `dtype`), so that
@@ -869,7 +883,7 @@ class IoU:
         return {key: getattr(self, key) for key in self._CONFIG_KEYS}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls: "type[_Metric]", config: Mapping[str, Any]) -> "_Metric":
         """A metric from :meth:`get_config`'s dict (``cls(**config)``).
 
         Parameters
@@ -889,17 +903,17 @@ class IoU:
         """
         return cls(**config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
     # -- counting -----------------------------------------------------------------------------
 
-    def _add(self, counts):
+    def _add(self, counts: Any) -> Any:
         with np.errstate(over="ignore", invalid="ignore"):
             self._cm = self._cm + counts  # wraps around for int states, rounds for float ones
         return self._cm.copy()
 
-    def _scalar(self, value, name):
+    def _scalar(self, value: Any, name: Any) -> Any:
         """`value` converted to the dtype (Keras converts `num_classes` and `ignore_class` at
         every update; a given value always converts alike, so it is remembered)."""
         try:
@@ -911,12 +925,12 @@ class IoU:
             converted = self._converted[key] = _scalar(value, self._dt, name)
         return converted
 
-    def _ignore_value(self):
+    def _ignore_value(self) -> Any:
         if self.ignore_class is None:
             return None
         return self._scalar(self.ignore_class, "ignore_class")
 
-    def _kernel_ignore(self, ignore):
+    def _kernel_ignore(self, ignore: Any) -> Any:
         """The ignore value for fastiou's kernel (None when no integer label can equal it)."""
         if ignore is None:
             return None
@@ -925,7 +939,7 @@ class IoU:
             return None
         return int(value)
 
-    def _sample_weight(self, sample_weight, shape):
+    def _sample_weight(self, sample_weight: Any, shape: Any) -> Any:
         """Keras' weights: converted to the dtype, flattened, broadcast to `shape`."""
         if sample_weight is None:
             return None
@@ -944,7 +958,7 @@ class IoU:
                 f"broadcast to the {int(np.prod(shape))} label(s) of `y_true`"
             ) from None
 
-    def _labels(self, values, name):
+    def _labels(self, values: Any, name: Any) -> Any:
         """Labels for the kernel and whether they are what Keras' conversion gives.
 
         NumPy integer arrays are passed on unconverted (into an int state of a narrower
@@ -962,7 +976,7 @@ class IoU:
         unchanged = array.dtype.kind == "b" or dt.kind == "f" or np.can_cast(array.dtype, dt.storage)
         return array, unchanged
 
-    def _count(self, y_true, y_pred, sample_weight):
+    def _count(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         dt = self._dt
         if dt.kind == "c":
             raise NotImplementedError(
@@ -984,7 +998,7 @@ class IoU:
                 return counts
         return self._count_numpy(dt.cast(truth), dt.cast(pred), weights, size, ignore, shape)
 
-    def _kernel_fits(self, size, truth, pred):
+    def _kernel_fits(self, size: Any, truth: Any, pred: Any) -> Any:
         """Whether fastiou's kernel can count these labels exactly as Keras does: an integer
         state, or a float state that holds every class exactly."""
         dt = self._dt
@@ -994,7 +1008,7 @@ class IoU:
             return self._size <= 2 ** dt.precision and size == self._size
         return dt.kind in "iu"
 
-    def _count_kernel(self, truth, pred, weights, ignore, exact):
+    def _count_kernel(self, truth: Any, pred: Any, weights: Any, ignore: Any, exact: Any) -> Any:
         """The update's matrix from fastiou's kernel, or None where it might differ from
         Keras' (the NumPy path then counts)."""
         dt = self._dt
@@ -1016,7 +1030,7 @@ class IoU:
                                  sample_weight=weights, out_of_range="ignore")
         return self._from_counts(counts.matrix, weighted=weights is not None)
 
-    def _kernel_weights(self, weights):
+    def _kernel_weights(self, weights: Any) -> Any:
         """Weights whose float64 sums in the kernel are exact (whole numbers, every sum below
         2**53 and, in a float state, below 2**p), or None. Negative and non-finite weights
         are left to the kernel's own check (it refuses them; the NumPy path then counts)."""
@@ -1039,7 +1053,7 @@ class IoU:
             return None
         return values
 
-    def _from_counts(self, matrix, weighted):
+    def _from_counts(self, matrix: Any, weighted: Any) -> Any:
         """A matrix of counts (int64) or of whole-number weight sums (float64) as the
         update's matrix in the state dtype."""
         dt = self._dt
@@ -1051,7 +1065,7 @@ class IoU:
             matrix = matrix.astype(np.int64)
         return matrix.astype(dt.storage)  # wraps around as Keras' int state does
 
-    def _count_numpy(self, truth, pred, weights, size, ignore, shape):
+    def _count_numpy(self, truth: Any, pred: Any, weights: Any, size: Any, ignore: Any, shape: Any) -> Any:
         """Keras' update replayed in NumPy on labels in the state dtype: the reference for
         every input (and the path for what the kernel cannot count exactly)."""
         dt = self._dt
@@ -1083,7 +1097,7 @@ class IoU:
             matrix = matrix.astype(dt.storage)
         return matrix.reshape(self._size, self._size)
 
-    def _count_scores(self, y_true, y_pred, sample_weight):
+    def _count_scores(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         """Dense `y_pred` counted by the kernel with the argmax fused in (and a one-hot
         `y_true` read by it too), or None where that path does not apply."""
         dt = self._dt
@@ -1119,10 +1133,10 @@ class IoU:
         return self._from_counts(counts.matrix, weighted=False)
 
 
-def _target_indices(target_class_ids, size):
+def _target_indices(target_class_ids: Any, size: Any) -> Any:
     """Keras' ``take_along_axis`` of the ids (converted to int32): a negative id counts from
     the end, and torch wraps once more; anything else indexes outside the matrix."""
-    ids = list(target_class_ids)
+    ids: Any = list(target_class_ids)
     if size == 0 and ids:
         raise KerasRuntimeError("`num_classes` is 0: there is no class to take the IoU of "
                                 "(Keras' torch backend fails dividing by the size 0)")
@@ -1142,14 +1156,14 @@ def _target_indices(target_class_ids, size):
     return wrapped
 
 
-def _sum_axis(matrix, axis, dt):
+def _sum_axis(matrix: Any, axis: Any, dt: Any) -> Any:
     """``keras.ops.sum(matrix, axis)`` cast back to the dtype: exact modular sums for ints."""
     if dt.kind == "f":
         return _sum_columns_torch(matrix, dt) if axis == 0 else _sum_rows_torch(matrix, dt)
     return matrix.sum(axis=axis, dtype=np.int64).astype(dt.storage)
 
 
-def _result(matrix, dt, target_class_ids, axis):
+def _result(matrix: Any, dt: Any, target_class_ids: Any, axis: Any) -> KerasResult:
     """Keras' ``IoU.result()`` on a state matrix (float32, bit for bit)."""
     size = matrix.shape[0]
     if dt.kind == "b":
@@ -1177,7 +1191,7 @@ def _result(matrix, dt, target_class_ids, axis):
         return np.float32(total / (n_valid + eps)) if np.ndim(total) == 0 else (total / (n_valid + eps))
 
 
-def _reduce_iou(iou, axis):
+def _reduce_iou(iou: Any, axis: Any) -> Any:
     """``keras.ops.sum(iou, axis)`` of the per-class vector (torch: -1, 0, None, or a tuple)."""
     if isinstance(axis, (tuple, list)):
         if len(axis) == 0:
@@ -1191,7 +1205,7 @@ def _reduce_iou(iou, axis):
     return _sum_float32_torch(iou)
 
 
-def _vector_axis(axis):
+def _vector_axis(axis: Any) -> Any:
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"`axis` must be an int, a tuple of ints or None, got {type(axis).__name__} {axis!r}")
     if axis not in (-1, 0):
@@ -1224,8 +1238,9 @@ class MeanIoU(IoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):
+    def __init__(self, num_classes: int, name: Optional[str] = None, dtype: Any = None,
+                 ignore_class: Optional[int] = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         try:
             target_class_ids = list(range(num_classes))
         except TypeError:
@@ -1260,11 +1275,12 @@ class BinaryIoU(IoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("target_class_ids", "threshold", "name", "dtype")
 
-    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5,
+                 name: Optional[str] = None, dtype: Any = None) -> None:
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
-    def _threshold32(self):
+    def _threshold32(self) -> Any:
         value = self.threshold
         if _is_tensor(value):
             value = _tensor_array(value, "threshold")
@@ -1277,7 +1293,8 @@ class BinaryIoU(IoU):
             raise TypeError(f"`threshold` must be a number, got {type(self.threshold).__name__} "
                             f"{self.threshold!r}") from None
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike,
+                     sample_weight: Optional[ArrayLike] = None) -> npt.NDArray[Any]:
         """Threshold `y_pred` (float32 ``>= threshold``) and count the batch.
 
         Parameters
@@ -1311,10 +1328,10 @@ class BinaryIoU(IoU):
             counts = count_pairs(truth.reshape(probabilities.shape), probabilities, 2,
                                  threshold=float(below), out_of_range="ignore")
             if exact or not counts.n_bad_true:
-                return self._add(self._from_counts(counts.matrix, weighted=False))
+                return cast("npt.NDArray[Any]", self._add(self._from_counts(counts.matrix, weighted=False)))
         with np.errstate(invalid="ignore"):
             pred = self._dt.cast(probabilities >= threshold)
-        return self._add(self._count(truth, pred, sample_weight))
+        return cast("npt.NDArray[Any]", self._add(self._count(truth, pred, sample_weight)))
 
 
 
@@ -1342,8 +1359,9 @@ class OneHotIoU(IoU):
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "target_class_ids", "name", "dtype", "ignore_class", "sparse_y_pred",
                     "axis")
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                 sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: Optional[str] = None,
+                 dtype: Any = None, ignore_class: Optional[int] = None, sparse_y_pred: bool = False,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
 
@@ -1370,7 +1388,9 @@ class OneHotMeanIoU(MeanIoU):
 
     _CONFIG_KEYS: "tuple[str, ...]" = ("num_classes", "name", "dtype", "ignore_class", "sparse_y_pred", "axis")
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+    def __init__(self, num_classes: int, name: Optional[str] = None, dtype: Any = None,
+                 ignore_class: Optional[int] = None, sparse_y_pred: bool = False,
+                 axis: Union[int, tuple[int, ...], None] = -1) -> None:
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
 

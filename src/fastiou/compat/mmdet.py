@@ -23,18 +23,25 @@ tensors are refused (``TypeError``).
 """
 
 import math
+from typing import TYPE_CHECKING, Any, Literal, Optional, overload
 
 import numpy as np
+import numpy.typing as npt
 
+from fastiou._shared._validation import is_tensor
 from fastiou.compat import _compat_boxes
 from fastiou.compat import _tensors as T
+
+if TYPE_CHECKING:  # torch is optional: only annotations name it
+    from torch import Tensor
 
 __all__ = ["BboxOverlaps2D", "bbox_overlaps"]
 
 MODES = ("iou", "iof", "giou")
 
 
-def _overlaps_general(first, second, mode, aligned, eps):
+def _overlaps_general(first: npt.NDArray[Any], second: npt.NDArray[Any], mode: str, aligned: bool,
+                      eps: float) -> npt.NDArray[Any]:
     """bbox_overlaps for any dtypes, operation by operation as torch does it."""
     area1 = T.mul(T.sub(first[..., 2], first[..., 0]), T.sub(first[..., 3], first[..., 1]))
     area2 = T.mul(T.sub(second[..., 2], second[..., 0]), T.sub(second[..., 3], second[..., 1]))
@@ -62,7 +69,13 @@ def _overlaps_general(first, second, mode, aligned, eps):
     return T.sub(ious, T.truediv(T.sub(enclose_area, union), enclose_area))
 
 
-def bbox_overlaps(bboxes1, bboxes2, mode="iou", is_aligned=False, eps=1e-6):
+@overload
+def bbox_overlaps(bboxes1: "Tensor", bboxes2: npt.ArrayLike, mode: Literal["iou", "iof", "giou"] = "iou", is_aligned: bool = False, eps: float = 1e-6) -> "Tensor": ...
+@overload
+def bbox_overlaps(bboxes1: npt.ArrayLike, bboxes2: "Tensor", mode: Literal["iou", "iof", "giou"] = "iou", is_aligned: bool = False, eps: float = 1e-6) -> "Tensor": ...
+@overload
+def bbox_overlaps(bboxes1: npt.ArrayLike, bboxes2: npt.ArrayLike, mode: Literal["iou", "iof", "giou"] = "iou", is_aligned: bool = False, eps: float = 1e-6) -> npt.NDArray[Any]: ...
+def bbox_overlaps(bboxes1: Any, bboxes2: Any, mode: Literal["iou", "iof", "giou"] = "iou", is_aligned: bool = False, eps: float = 1e-6) -> Any:
     """``mmdet.core.bbox.bbox_overlaps``: IoU, IoF or GIoU of every pair (or aligned pair).
 
     Parameters
@@ -173,11 +186,21 @@ class BboxOverlaps2D:
     array([[0.5]], dtype=float32)
     """
 
-    def __init__(self, scale=1., dtype=None):
+    def __init__(self, scale: float = 1., dtype: Optional[Literal["fp16"]] = None) -> None:
         self.scale = scale
         self.dtype = dtype
 
-    def __call__(self, bboxes1, bboxes2, mode="iou", is_aligned=False):
+    @overload
+    def __call__(self, bboxes1: "Tensor", bboxes2: npt.ArrayLike, mode: Literal["iou", "iof", "giou"] = "iou",
+                 is_aligned: bool = False) -> "Tensor": ...
+    @overload
+    def __call__(self, bboxes1: npt.ArrayLike, bboxes2: "Tensor", mode: Literal["iou", "iof", "giou"] = "iou",
+                 is_aligned: bool = False) -> "Tensor": ...
+    @overload
+    def __call__(self, bboxes1: npt.ArrayLike, bboxes2: npt.ArrayLike, mode: Literal["iou", "iof", "giou"] = "iou",
+                 is_aligned: bool = False) -> npt.NDArray[Any]: ...
+    def __call__(self, bboxes1: Any, bboxes2: Any, mode: Literal["iou", "iof", "giou"] = "iou",
+                 is_aligned: bool = False) -> Any:
         """The overlaps of `bboxes1` and `bboxes2`, shape ``(m, 4)`` or ``(m, 5)`` (a
         trailing score is dropped), as :func:`bbox_overlaps`.
 
@@ -208,7 +231,7 @@ class BboxOverlaps2D:
             second = second[..., :4]
         if first.shape[-1] == 5:
             first = first[..., :4]
-        template = next((b for b in (bboxes1, bboxes2) if T.is_tensor(b)), None)
+        template = next((b for b in (bboxes1, bboxes2) if is_tensor(b)), None)
         if self.dtype == "fp16":
             first = self._to_half(first)
             second = self._to_half(second)
@@ -219,10 +242,10 @@ class BboxOverlaps2D:
         result = bbox_overlaps(first, second, mode, is_aligned)
         return T.wrap(result, (template,) if template is not None else ())
 
-    def _to_half(self, array):
+    def _to_half(self, array: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """mmdet's ``cast_tensor_type``: ``(x / scale).half()``."""
         with np.errstate(over="ignore", invalid="ignore"):
             return T.with_scalar(array, float(self.scale), np.true_divide).astype(np.float16)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{self.__class__.__name__}(scale={self.scale}, dtype={self.dtype})"

@@ -48,11 +48,24 @@ Where it deliberately differs
 import numbers
 from collections import OrderedDict
 
-import numpy as np
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union, cast, overload
 
+import numpy as np
+import numpy.typing as npt
+
+from fastiou._shared._typing import ArrayLike, FloatArray
 from fastiou.compat import to_numpy
 from fastiou.segmentation import _value_maps
 from fastiou.segmentation._core import count_pairs
+
+# the four per-class areas of one image (float32, as torch.histc gives them)
+Areas = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32],
+              npt.NDArray[np.float32]]
+# eval_metrics and the mean_* functions: float64 arrays (aAcc a float64 scalar with `nan_to_num`)
+Metrics = dict[str, Union[FloatArray, np.float64]]
+# metrics from given areas: arrays in the dtype torch would compute in (float16/32/64)
+AreaMetrics = dict[str, Union[npt.NDArray[np.floating[Any]], np.floating[Any]]]
 
 __all__ = ["LabelOverflowError", "NumClassesError", "PreEvalFormatError", "ShapeMismatchError",
            "UnsupportedLabelDtypeError", "eval_metrics", "f_score", "intersect_and_union", "mean_dice",
@@ -88,13 +101,13 @@ class PreEvalFormatError(ValueError, AssertionError):
 
 # --------------------------------------------------------------------------- label maps
 
-def _load_prediction(pred_label):
+def _load_prediction(pred_label: Any) -> npt.NDArray[Any]:
     if isinstance(pred_label, str):
-        return np.load(pred_label)
+        return cast("npt.NDArray[Any]", np.load(pred_label))
     return to_numpy(pred_label, "pred_label")
 
 
-def _load_label(label):
+def _load_label(label: Any) -> npt.NDArray[Any]:
     """A label map, or the image file mmseg reads with ``mmcv.imread(flag="unchanged",
     backend="pillow")`` (channels beyond two in BGR order)."""
     if not isinstance(label, str):
@@ -110,7 +123,7 @@ def _load_label(label):
     return array
 
 
-def _wrapped(value, dtype):
+def _wrapped(value: Union[int, numbers.Integral, np.integer[Any]], dtype: np.dtype[Any]) -> int:
     """A Python int compared with an integer tensor: torch wraps it to the dtype's width."""
     bits = dtype.itemsize * 8
     value = int(value) % (1 << bits)
@@ -119,7 +132,7 @@ def _wrapped(value, dtype):
     return value
 
 
-def _written(value, dtype):
+def _written(value: Any, dtype: np.dtype[Any]) -> Any:
     """The value torch writes for the Python scalar `value` into a label map of `dtype`
     (``label[mask] = value``), after the checks torch makes."""
     if dtype.kind == "u" and dtype.itemsize > 1:
@@ -136,7 +149,7 @@ def _written(value, dtype):
     return dtype.type(value)
 
 
-def _prepare_label(label, label_map, reduce_zero_label):
+def _prepare_label(label: npt.NDArray[Any], label_map: Mapping[Any, Any], reduce_zero_label: bool) -> npt.NDArray[Any]:
     """`label` after mmseg's `label_map` and `reduce_zero_label` (a copy when changed).
 
     mmseg writes each `label_map` entry, in order, into the pixels whose original value
@@ -167,7 +180,7 @@ def _prepare_label(label, label_map, reduce_zero_label):
     return label
 
 
-def _equal_value(value, dtype, name):
+def _equal_value(value: Any, dtype: np.dtype[Any], name: str) -> Union[int, float, None]:
     """The one value of a label map of `dtype` that equals the scalar `value` as torch compares
     them (an int wraps to an integer dtype's width: -1 equals 255 in uint8), or None when none
     does or `value` is None (mmseg's ``label != ignore_index``, ``label == key``)."""
@@ -182,13 +195,13 @@ def _equal_value(value, dtype, name):
     if isinstance(value, numbers.Real):
         if dtype.kind in "iu":
             info = np.iinfo(dtype)
-            integral = float(value).is_integer() and info.min <= value <= info.max
-            return int(value) if integral else None
+            integral = float(value).is_integer() and info.min <= value <= info.max  # type: ignore[operator]
+            return int(value) if integral else None  # type: ignore[call-overload]
         return float(value)
     raise TypeError(f"`{name}` must be a number or None, got {type(value).__name__} {value!r}")
 
 
-def _check_num_classes(num_classes):
+def _check_num_classes(num_classes: Any) -> int:
     if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"`num_classes` must be an int, got {type(num_classes).__name__} {num_classes!r}")
     if num_classes < 1:
@@ -198,7 +211,7 @@ def _check_num_classes(num_classes):
 
 # --------------------------------------------------------------------------- counting
 
-def _histc(values, num_classes):
+def _histc(values: Any, num_classes: int) -> npt.NDArray[np.float32]:
     """``torch.histc(values.float(), bins=C, min=0, max=C-1)`` as float32 counts."""
     x = np.asarray(values).astype(np.float32)
     if num_classes == 1:  # min == max == 0: the data's own range, every value counted
@@ -209,7 +222,7 @@ def _histc(values, num_classes):
     return np.bincount(position, minlength=num_classes).astype(np.float32)
 
 
-def _areas_emulated(pred, label, num_classes, ignore):
+def _areas_emulated(pred: npt.NDArray[Any], label: npt.NDArray[Any], num_classes: int, ignore: Any) -> Any:
     """mmseg's algorithm step by step in NumPy: float label maps and huge class counts."""
     kept = np.ones(label.shape, bool) if ignore is None else label != ignore
     pred, label = pred[kept], label[kept]
@@ -220,7 +233,7 @@ def _areas_emulated(pred, label, num_classes, ignore):
     return _histc(intersect, num_classes), _histc(pred, num_classes), _histc(label, num_classes)
 
 
-def _areas_counted(pred, label, num_classes, ignore):
+def _areas_counted(pred: npt.NDArray[Any], label: npt.NDArray[Any], num_classes: int, ignore: Any) -> Any:
     """The same histograms from one fastiou counting pass (integer maps, few classes: histc
     bins each integer label 0..C-1 into its own bin up to about 4096 classes)."""
     if num_classes == 1:
@@ -244,8 +257,9 @@ def _areas_counted(pred, label, num_classes, ignore):
     return tuple(np.asarray(a).astype(np.float32) for a in (intersect, area_pred, area_label))
 
 
-def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=dict(),
-                        reduce_zero_label=False):
+def intersect_and_union(pred_label: Union[ArrayLike, str], label: Union[ArrayLike, str], num_classes: int,
+                        ignore_index: int, label_map: Mapping[int, int] = dict(),
+                        reduce_zero_label: bool = False) -> Areas:
     """Per-class pixel areas of one prediction and its ground truth (mmseg).
 
     Parameters
@@ -299,8 +313,9 @@ def intersect_and_union(pred_label, label, num_classes, ignore_index, label_map=
     return intersect, area_pred + area_label - intersect, area_pred, area_label
 
 
-def total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map=dict(),
-                              reduce_zero_label=False):
+def total_intersect_and_union(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                              num_classes: int, ignore_index: int, label_map: Mapping[int, int] = dict(),
+                              reduce_zero_label: bool = False) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per-class areas summed over pairs of maps (mmseg): float64 totals of the per-image
     float32 areas of :func:`intersect_and_union`.
 
@@ -331,12 +346,17 @@ def total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, l
         for total, area in zip(totals, intersect_and_union(result, gt_seg_map, num_classes, ignore_index,
                                                            label_map, reduce_zero_label)):
             total += area
-    return tuple(totals)
+    return totals[0], totals[1], totals[2], totals[3]
 
 
 # --------------------------------------------------------------------------- metrics
 
-def f_score(precision, recall, beta=1):
+@overload
+def f_score(precision: float, recall: float, beta: float = 1) -> float: ...
+@overload
+def f_score(precision: ArrayLike, recall: ArrayLike,
+            beta: float = 1) -> Union[np.floating[Any], npt.NDArray[np.floating[Any]]]: ...
+def f_score(precision: Any, recall: Any, beta: float = 1) -> Any:
     """mmseg's F-score ``(1 + beta**2) * (precision * recall) / (beta**2 * precision + recall)``.
 
     Parameters
@@ -364,19 +384,19 @@ def f_score(precision, recall, beta=1):
         return (1 + beta ** 2) * (precision * recall) / ((beta ** 2 * precision) + recall)
 
 
-def _promoted(first, second):
+def _promoted(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> np.dtype[Any]:
     """torch's result dtype of two tensors: a float wins over any integer (numpy would widen
     int64 with float32 to float64)."""
     floats = [a.dtype for a in (first, second) if a.dtype.kind == "f"]
     return np.result_type(*floats) if floats else np.result_type(first.dtype, second.dtype)
 
 
-def _add(first, second):
+def _add(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> npt.NDArray[Any]:
     dtype = _promoted(first, second)
     return np.asarray(first.astype(dtype) + second.astype(dtype))
 
 
-def _divide(numerator, denominator):
+def _divide(numerator: npt.NDArray[Any], denominator: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """True division in torch's dtype: float32 (the default dtype) for integers."""
     dtype = _promoted(numerator, denominator)
     if dtype.kind != "f":
@@ -385,20 +405,22 @@ def _divide(numerator, denominator):
         return np.asarray(numerator.astype(dtype) / denominator.astype(dtype))
 
 
-def _as_area(values, name):
+def _as_area(values: Any, name: str) -> npt.NDArray[Any]:
     area = to_numpy(values, name)
     if area.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold numbers, got dtype {area.dtype}")
     return area
 
 
-def _torch_sum(area):
+def _torch_sum(area: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``tensor.sum()``: integers and bools sum to int64, floats in their dtype."""
     return np.asarray(area.sum(dtype=np.int64 if area.dtype.kind in "biu" else area.dtype))
 
 
-def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pred_label, total_area_label,
-                          metrics=["mIoU"], nan_to_num=None, beta=1):
+def total_area_to_metrics(total_area_intersect: ArrayLike, total_area_union: ArrayLike,
+                          total_area_pred_label: ArrayLike, total_area_label: ArrayLike,
+                          metrics: Union[str, Sequence[str]] = ["mIoU"], nan_to_num: Optional[float] = None,
+                          beta: float = 1) -> AreaMetrics:
     """mmseg's metrics from per-class areas: aAcc, then IoU and Acc, Dice and Acc, or Fscore,
     Precision and Recall per class.
 
@@ -436,7 +458,7 @@ def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pre
     union = _as_area(total_area_union, "total_area_union")
     area_pred = _as_area(total_area_pred_label, "total_area_pred_label")
     area_label = _as_area(total_area_label, "total_area_label")
-    ret_metrics = OrderedDict({"aAcc": _divide(_torch_sum(intersect), _torch_sum(area_label))})
+    ret_metrics: "dict[str, Any]" = OrderedDict({"aAcc": _divide(_torch_sum(intersect), _torch_sum(area_label))})
     for metric in metrics:
         if metric == "mIoU":
             ret_metrics["IoU"] = _divide(intersect, union)
@@ -457,7 +479,8 @@ def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pre
     return ret_metrics
 
 
-def pre_eval_to_metrics(pre_eval_results, metrics=["mIoU"], nan_to_num=None, beta=1):
+def pre_eval_to_metrics(pre_eval_results: Sequence[Sequence[ArrayLike]], metrics: Union[str, Sequence[str]] = ["mIoU"],
+                        nan_to_num: Optional[float] = None, beta: float = 1) -> AreaMetrics:
     """Metrics from per-image pre-eval results (mmseg): the four areas of each image, as
     :func:`intersect_and_union` returns them, summed with Python's ``sum`` (so float32
     per-image areas give float32 totals and metrics, as in mmseg).
@@ -488,12 +511,14 @@ def pre_eval_to_metrics(pre_eval_results, metrics=["mIoU"], nan_to_num=None, bet
         raise PreEvalFormatError(f"`pre_eval_results` must hold 4-tuples (area_intersect, area_union, "
                                  f"area_pred_label, area_label) of at least one image, got {len(columns)} "
                                  "columns")
-    totals = [sum(to_numpy(area, "pre_eval_results") for area in column) for column in columns]
-    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
+    totals: list[Any] = [sum(to_numpy(area, "pre_eval_results") for area in column) for column in columns]
+    return total_area_to_metrics(totals[0], totals[1], totals[2], totals[3], metrics, nan_to_num, beta)
 
 
-def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU"], nan_to_num=None,
-                 label_map=dict(), reduce_zero_label=False, beta=1):
+def eval_metrics(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                 num_classes: int, ignore_index: int, metrics: Union[str, Sequence[str]] = ["mIoU"],
+                 nan_to_num: Optional[float] = None, label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False,
+                 beta: float = 1) -> Metrics:
     """Dataset metrics over pairs of maps, as ``mmseg.core.evaluation.eval_metrics``.
 
     Parameters
@@ -527,7 +552,7 @@ def eval_metrics(results, gt_seg_maps, num_classes, ignore_index, metrics=["mIoU
     """
     totals = total_intersect_and_union(results, gt_seg_maps, num_classes, ignore_index, label_map,
                                        reduce_zero_label)
-    return total_area_to_metrics(*totals, metrics, nan_to_num, beta)
+    return cast(Metrics, total_area_to_metrics(*totals, metrics, nan_to_num, beta))
 
 
 _MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-class {keys} (mmseg).
@@ -550,20 +575,23 @@ _MEAN_DOC = """``eval_metrics(..., metrics=["{metric}"]{extra})``: aAcc, per-cla
     """
 
 
-def mean_iou(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-             reduce_zero_label=False):
+def mean_iou(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+             num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+             label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mIoU"], nan_to_num, label_map,
                         reduce_zero_label)
 
 
-def mean_dice(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-              reduce_zero_label=False):
+def mean_dice(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+              num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+              label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mDice"], nan_to_num, label_map,
                         reduce_zero_label)
 
 
-def mean_fscore(results, gt_seg_maps, num_classes, ignore_index, nan_to_num=None, label_map=dict(),
-                reduce_zero_label=False, beta=1):
+def mean_fscore(results: Sequence[Union[ArrayLike, str]], gt_seg_maps: Sequence[Union[ArrayLike, str]],
+                num_classes: int, ignore_index: int, nan_to_num: Optional[float] = None,
+                label_map: Mapping[int, int] = dict(), reduce_zero_label: bool = False, beta: float = 1) -> Metrics:
     return eval_metrics(results, gt_seg_maps, num_classes, ignore_index, ["mFscore"], nan_to_num, label_map,
                         reduce_zero_label, beta)
 

@@ -26,10 +26,14 @@ Uncompressed RLE (``counts`` a list) raises ``TypeError``, as pycocotools.
 """
 
 import numbers
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._shared._threads import resolve_n_threads
+from fastiou._shared._typing import RLE, FloatArray
 from fastiou.compat import _compat_boxes
 from fastiou.compat._tensors import threads_for
 from fastiou.detection.masks import _rle_counts, pack_runs, packed_pair_iou
@@ -37,10 +41,10 @@ from fastiou.detection.masks import _rle_counts, pack_runs, packed_pair_iou
 __all__ = ["iou"]
 
 
-class _Rles(list):
+class _Rles(list[Any]):
     """Parsed RLE input: ``((h, w), counts)`` per mask, plus the original dicts."""
 
-    def __init__(self, objs):
+    def __init__(self, objs: Sequence[RLE]) -> None:
         super().__init__()
         for k, obj in enumerate(objs):
             counts = obj["counts"]
@@ -51,18 +55,18 @@ class _Rles(list):
             self.append(_rle_counts({"size": size, "counts": counts}, f"objs[{k}]"))
 
 
-def _size_value(value, k):
+def _size_value(value: object, k: int) -> int:
     """pycocotools' conversion of a size to a C unsigned long: numbers are truncated
     (2.5 -> 2, True -> 1), anything else is a TypeError, a negative an OverflowError."""
     if not isinstance(value, numbers.Real):
         raise TypeError(f"RLE {k}: 'size' must hold numbers, got {type(value).__name__}")
-    size = int(value)
+    size: int = int(value)  # type: ignore[call-overload]
     if size < 0:
         raise OverflowError(f"RLE {k}: 'size' must not be negative, got {value}")
     return size
 
 
-def _preproc(objs):
+def _preproc(objs: Any) -> Any:
     """pycocotools' input conversion: an (N, 4) float64 array, the parsed RLEs, or the
     empty input itself."""
     if len(objs) == 0:
@@ -91,7 +95,7 @@ def _preproc(objs):
                     f"got {type(objs).__name__}")
 
 
-def _rle_box(size, counts):
+def _rle_box(size: tuple[int, int], counts: npt.NDArray[Any]) -> list[float]:
     """pycocotools' ``rleToBbox`` of one mask, unsigned 32-bit arithmetic included."""
     height, width = size
     m = (len(counts) // 2) * 2
@@ -116,21 +120,21 @@ def _rle_box(size, counts):
     return [float(xs), float(ys), float((xe - xs + 1) % (1 << 32)), float((ye - ys + 1) % (1 << 32))]
 
 
-def _box_iou(dt, gt, iscrowd):
+def _box_iou(dt: npt.NDArray[Any], gt: npt.NDArray[Any], iscrowd: npt.NDArray[Any]) -> FloatArray:
     out = np.empty((dt.shape[0], gt.shape[0]), dtype=np.float64)
     _compat_boxes.coco_box_overlaps(np.ascontiguousarray(dt), np.ascontiguousarray(gt),
                                     np.ascontiguousarray(iscrowd), out, threads_for(out.size))
     return out
 
 
-def _irregular(counts):
+def _irregular(counts: npt.NDArray[Any]) -> bool:
     """Whether a run after the first is empty: pycocotools' run walk (rleIou) then counts
     differently from the pixels (e.g. [0, 3, 0, 1] against [1, 2, 0, 1] gives 2/3, not
     3/4). Its own encoder never writes such runs."""
     return counts.size > 1 and bool(np.any(counts[1:] == 0))
 
 
-def _walk_iou(dt_counts, gt_counts, crowd):
+def _walk_iou(dt_counts: npt.NDArray[Any], gt_counts: npt.NDArray[Any], crowd: object) -> float:
     """pycocotools' rleIou for one pair of equal-size masks, step by step."""
     ca, cb = int(dt_counts[0]), int(gt_counts[0])
     ka, kb = len(dt_counts), len(gt_counts)
@@ -158,7 +162,7 @@ def _walk_iou(dt_counts, gt_counts, crowd):
     return inter / union
 
 
-def _mask_iou(dt, gt, iscrowd):
+def _mask_iou(dt: Sequence[Any], gt: Sequence[Any], iscrowd: npt.NDArray[Any]) -> FloatArray:
     """fastiou's mask IoU of parsed RLEs of one size (their pixel sets, crowd as
     pycocotools)."""
     size = dt[0][0]
@@ -168,7 +172,7 @@ def _mask_iou(dt, gt, iscrowd):
                            np.ascontiguousarray(iscrowd, dtype=np.uint8), resolve_n_threads(None))
 
 
-def _rle_iou(dt, gt, iscrowd):
+def _rle_iou(dt: Sequence[Any], gt: Sequence[Any], iscrowd: npt.NDArray[Any]) -> FloatArray:
     sizes_dt = [size for size, _ in dt]
     sizes_gt = [size for size, _ in gt]
     odd_dt = [_irregular(counts) for _, counts in dt]
@@ -195,7 +199,9 @@ def _rle_iou(dt, gt, iscrowd):
     return out
 
 
-def iou(dt, gt, pyiscrowd):
+def iou(dt: Union[npt.NDArray[Any], Sequence[npt.ArrayLike], Sequence[RLE]],
+        gt: Union[npt.NDArray[Any], Sequence[npt.ArrayLike], Sequence[RLE]],
+        pyiscrowd: Sequence[Union[int, bool]]) -> Union[FloatArray, list[Any]]:
     """``pycocotools.mask.iou``: IoU of every detection with every ground truth.
 
     Parameters
@@ -237,17 +243,17 @@ def iou(dt, gt, pyiscrowd):
     iscrowd = np.array(pyiscrowd, dtype=np.uint8)
     if iscrowd.ndim != 1:
         raise ValueError(f"`pyiscrowd` must be one flag per ground truth (1-D), got {iscrowd.ndim} axes")
-    dt = _preproc(dt)
-    gt = _preproc(gt)
-    m = len(dt)
-    n = len(gt)
+    dt_objs: Any = _preproc(dt)
+    gt_objs: Any = _preproc(gt)
+    m = len(dt_objs)
+    n = len(gt_objs)
     crowd_length = len(pyiscrowd)
     if crowd_length != n:  # pycocotools asserts it (an AssertionError even under python -O here)
         raise AssertionError(f"`pyiscrowd` has {crowd_length} flags for {n} ground truths")
     if m == 0 or n == 0:
         return []
-    if isinstance(dt, _Rles) != isinstance(gt, _Rles):
+    if isinstance(dt_objs, _Rles) != isinstance(gt_objs, _Rles):
         raise TypeError("`dt` and `gt` must both be boxes or both be RLE masks")
-    if isinstance(dt, _Rles):
-        return _rle_iou(dt, gt, iscrowd)
-    return _box_iou(dt, gt, iscrowd)
+    if isinstance(dt_objs, _Rles):
+        return _rle_iou(dt_objs, gt_objs, iscrowd)
+    return _box_iou(dt_objs, gt_objs, iscrowd)

@@ -34,10 +34,13 @@ array-API namespaces other than NumPy (CPU torch tensors are accepted and conver
 import numbers
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Optional, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
+from fastiou._shared._typing import ArrayLike, CountArray, FloatArray
 from fastiou.compat import to_numpy
 from fastiou.segmentation._core import confusion_matrix as _count
 from fastiou.segmentation._core import count_pairs
@@ -71,32 +74,32 @@ class UndefinedMetricWarning(UserWarning):
     docstring for when scikit-learn's own class is used instead)."""
 
 
-def _undefined_metric_warning():
+def _undefined_metric_warning() -> type[Warning]:
     loaded = sys.modules.get("sklearn.exceptions")
     return getattr(loaded, "UndefinedMetricWarning", UndefinedMetricWarning)
 
 
 # --------------------------------------------------------------------------- parameters
 
-def _is_array_like(value):
+def _is_array_like(value: object) -> bool:
     return ((hasattr(value, "__len__") or hasattr(value, "shape") or hasattr(value, "__array__"))
             and not np.isscalar(value))
 
 
-def _check_param(function, name, value, ok, allowed):
+def _check_param(function: str, name: str, value: object, ok: bool, allowed: str) -> None:
     if not ok:
         raise InvalidParameterError(f"The '{name}' parameter of {function} must be {allowed}. "
                                     f"Got {value!r} instead.")
 
 
-def _check_array_params(function, **values):
+def _check_array_params(function: str, **values: object) -> None:
     for name, value in values.items():
         optional = name in ("labels", "sample_weight")
         ok = _is_array_like(value) or (optional and value is None)
         _check_param(function, name, value, ok, "an array-like" + (" or None" if optional else ""))
 
 
-def _check_zero_division(zero_division):
+def _check_zero_division(zero_division: object) -> float:
     """scikit-learn's value for a 0/0 score: "warn" -> 0, Python 0/1 -> itself, anything
     else that passed validation (a NumPy integer, float32) -> NaN."""
     if isinstance(zero_division, str) and zero_division == "warn":
@@ -108,7 +111,7 @@ def _check_zero_division(zero_division):
 
 # --------------------------------------------------------------------------- targets
 
-def _as_target(values, name):
+def _as_target(values: object, name: str) -> npt.NDArray[Any]:
     if hasattr(values, "nnz") and hasattr(values, "toarray"):
         raise TypeError(f"`{name}`: scipy sparse matrices are not supported by fastiou.compat.sklearn; "
                         "pass a dense array (`.toarray()`)")
@@ -127,12 +130,12 @@ def _as_target(values, name):
     return array
 
 
-def _is_integral(array):
+def _is_integral(array: npt.NDArray[Any]) -> bool:
     with np.errstate(invalid="ignore"):
         return bool(np.all(array.astype(np.int64).astype(array.dtype) == array))
 
 
-def _target_type(array, name):
+def _target_type(array: npt.NDArray[Any], name: str) -> str:
     """scikit-learn's ``type_of_target``, with "labels" for 1-D input (binary or multiclass is
     decided later, from the counts)."""
     if array.ndim not in (1, 2):
@@ -155,7 +158,7 @@ def _target_type(array, name):
     return "multiclass-multioutput" if suffix else "labels"
 
 
-def _check_weights(sample_weight, n_samples):
+def _check_weights(sample_weight: ArrayLike, n_samples: int) -> tuple[npt.NDArray[Any], float]:
     """scikit-learn's checks of `sample_weight`; returns the weights and their minimum."""
     weights = to_numpy(sample_weight, "sample_weight")
     if weights.dtype.kind not in "biuf":
@@ -178,7 +181,7 @@ def _check_weights(sample_weight, n_samples):
     return weights, low
 
 
-def _check_sortable(*targets):
+def _check_sortable(*targets: object) -> None:
     """scikit-learn's ``attach_unique`` sorts object arrays first: unorderable values raise
     its ``TypeError``."""
     for values in targets:
@@ -187,11 +190,15 @@ def _check_sortable(*targets):
 
 
 class _Targets:
+    weights: Optional[npt.NDArray[Any]]
+    _weights_min: Any
+    _encoded: Any
+    _counts: Any
     """What scikit-learn's ``_check_targets`` establishes: the task and the two arrays."""
 
-    def __init__(self, y_true, y_pred, sample_weight=None):
+    def __init__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: Optional[ArrayLike] = None) -> None:
         truth, pred = _as_target(y_true, "y_true"), _as_target(y_pred, "y_pred")
-        lengths = {len(a) if a.ndim else None for a in (truth, pred)}
+        lengths: set[Any] = {len(a) if a.ndim else None for a in (truth, pred)}
         if sample_weight is not None:
             w = to_numpy(sample_weight, "sample_weight")
             lengths.add(len(w) if w.ndim else None)
@@ -224,18 +231,18 @@ class _Targets:
         self._counts = None
 
     # ----------------------------------------------------------------- 1-D labels
-    def encoded(self):
+    def encoded(self) -> Any:
         """(values, truth index, pred index): sorted unique values present (or 0..max for
         small non-negative integers) and both arrays as indices into them."""
         if self._encoded is None:
             self._encoded = _encode(self.truth, self.pred)
         return self._encoded
 
-    def counts(self):
+    def counts(self) -> Any:
         """Matrix over ``values`` (rows truth; weighted if weights were given, float64) and
         the unweighted presence of each value in the truth and in the prediction."""
         if self._counts is None:
-            w = None if self.weights is None else self.weights.astype(np.float64, copy=False)
+            w: Any = None if self.weights is None else self.weights.astype(np.float64, copy=False)
             positive = w is None or self._weights_min > 0
             first = None
             # labels below GUESS need no pass to find their range (one-byte labels find it
@@ -256,12 +263,12 @@ class _Targets:
             self._counts = matrix, unweighted.sum(axis=1) > 0, unweighted.sum(axis=0) > 0
         return self._counts
 
-    def present(self):
+    def present(self) -> Any:
         """Whether each value occurs in the truth or the prediction (``unique_labels``)."""
         _, in_truth, in_pred = self.counts()
         return in_truth | in_pred
 
-    def n_samples_correct(self):
+    def n_samples_correct(self) -> tuple[int, bool]:
         """(number of samples, whether any is predicted right), before weighting."""
         values, truth, pred = self.encoded()
         if self.weights is None:
@@ -269,7 +276,7 @@ class _Targets:
         return truth.size, bool(np.any(truth == pred))
 
 
-def _as_int64(array):
+def _as_int64(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Integral floats (below 2**53) and bools as int64; other arrays unchanged."""
     if array.dtype.kind == "b":
         return array.view(np.uint8)
@@ -278,7 +285,7 @@ def _as_int64(array):
     return array
 
 
-def _count_small(truth, pred, weights):
+def _count_small(truth: npt.NDArray[Any], pred: npt.NDArray[Any], weights: Optional[npt.NDArray[Any]]) -> Optional[tuple[Any, npt.NDArray[Any], npt.NDArray[Any]]]:
     """One counting pass over GUESS classes, or None when a label lies outside [0, GUESS)."""
     truth, pred = _as_int64(truth), _as_int64(pred)
     if truth.dtype.kind not in "iu" or pred.dtype.kind not in "iu":
@@ -291,7 +298,7 @@ def _count_small(truth, pred, weights):
     return counts.matrix, truth, pred
 
 
-def _encode(truth, pred):
+def _encode(truth: npt.NDArray[Any], pred: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
     truth, pred = _as_int64(truth), _as_int64(pred)
     if truth.dtype.kind in "iu" and pred.dtype.kind in "iu":
         unsigned = truth.dtype.kind == pred.dtype.kind == "u"  # no pass for a minimum of 0
@@ -310,20 +317,20 @@ def _encode(truth, pred):
     # the values of a leading sample usually are all the values: a search checks it, in far
     # less time than sorting everything takes
     values = np.unique(np.concatenate([truth[:SAMPLE], pred[:SAMPLE]]))
-    encoded = [_positions_if_all_found(values, a) for a in (truth, pred)]
+    encoded: list[Any] = [_positions_if_all_found(values, a) for a in (truth, pred)]
     if encoded[0] is None or encoded[1] is None:
         values = np.unique(np.concatenate([np.unique(truth), np.unique(pred)]))
         encoded = [np.searchsorted(values, a) for a in (truth, pred)]
     return values, encoded[0], encoded[1]
 
 
-def _positions_if_all_found(values, array):
+def _positions_if_all_found(values: npt.NDArray[Any], array: npt.NDArray[Any]) -> Optional[npt.NDArray[Any]]:
     index = np.searchsorted(values, array)
     np.minimum(index, values.size - 1, out=index)
     return index if np.array_equal(values[index], array) else None
 
 
-def _label_positions(values, labels):
+def _label_positions(values: npt.NDArray[Any], labels: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Index of each label in `values` and whether it is there (by value)."""
     if labels.dtype.kind == "f" and values.dtype.kind in "iu" and values.size:
         integral = labels == np.round(labels)
@@ -338,14 +345,14 @@ def _label_positions(values, labels):
     return np.where(found, index, 0), found
 
 
-def _as_labels(labels, values):
+def _as_labels(labels: ArrayLike, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     array = to_numpy(labels, "labels")
     if array.dtype.kind == "b" and values.dtype.kind in "iu":
         array = array.astype(np.int64)
     return array
 
 
-def _present_values(targets, present):
+def _present_values(targets: _Targets, present: npt.NDArray[Any]) -> Any:
     """scikit-learn's ``unique_labels``: the sorted present values, as an array."""
     values = targets.encoded()[0][present]
     kinds = {targets.truth.dtype.kind, targets.pred.dtype.kind}
@@ -358,7 +365,9 @@ def _present_values(targets, present):
 
 # --------------------------------------------------------------------------- confusion_matrix
 
-def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normalize=None):
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, labels: Optional[ArrayLike] = None,
+                     sample_weight: Optional[ArrayLike] = None,
+                     normalize: Optional[Literal["true", "pred", "all"]] = None) -> CountArray:
     """``sklearn.metrics.confusion_matrix``: rows truth, columns prediction, over label values.
 
     Parameters
@@ -424,17 +433,17 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
         matrix = matrix.astype(np.int64)
     if normalize is not None:
         with np.errstate(all="ignore"):
-            total = {"true": lambda m: m.sum(axis=1, keepdims=True),
+            total: Callable[[Any], Any] = {"true": lambda m: m.sum(axis=1, keepdims=True),
                      "pred": lambda m: m.sum(axis=0, keepdims=True), "all": lambda m: m.sum()}[normalize]
             matrix = np.nan_to_num(matrix / total(matrix))
     if matrix.shape == (1, 1):
         warnings.warn("A single label was found in 'y_true' and 'y_pred'. For the confusion matrix to have "
                       "the correct shape, use the 'labels' parameter to pass all known labels.",
                       UserWarning, stacklevel=2)
-    return matrix
+    return cast(CountArray, matrix)
 
 
-def _last_occurrence(labels):
+def _last_occurrence(labels: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """True at the last position of each distinct value (a dict built from `labels` keeps
     the last index of a repeated key)."""
     try:
@@ -449,7 +458,8 @@ def _last_occurrence(labels):
 
 # --------------------------------------------------------------------------- multilabel_confusion_matrix
 
-def multilabel_confusion_matrix(y_true, y_pred, *, sample_weight=None, labels=None, samplewise=False):
+def multilabel_confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: Optional[ArrayLike] = None,
+                                labels: Optional[ArrayLike] = None, samplewise: bool = False) -> CountArray:
     """``sklearn.metrics.multilabel_confusion_matrix``: one 2x2 matrix ``[[tn, fp], [fn, tp]]``
     per label (one-vs-rest for 1-D input) or, with `samplewise`, per sample.
 
@@ -489,7 +499,7 @@ def multilabel_confusion_matrix(y_true, y_pred, *, sample_weight=None, labels=No
     return _multilabel_counts(_Targets(y_true, y_pred, sample_weight), labels, samplewise)
 
 
-def _multilabel_counts(targets, labels, samplewise):
+def _multilabel_counts(targets: _Targets, labels: Optional[ArrayLike], samplewise: bool) -> CountArray:
     if targets.multilabel:
         return _indicator_counts(targets, labels, samplewise)
     if samplewise:
@@ -520,7 +530,7 @@ def _multilabel_counts(targets, labels, samplewise):
     return np.stack([tn, fp, fn, tp]).T.reshape(-1, 2, 2)
 
 
-def _indicator_counts(targets, labels, samplewise):
+def _indicator_counts(targets: _Targets, labels: Optional[ArrayLike], samplewise: bool) -> CountArray:
     truth, pred, weights = targets.truth, targets.pred, targets.weights
     n_columns = truth.shape[1]
     if labels is not None:
@@ -566,7 +576,7 @@ def _indicator_counts(targets, labels, samplewise):
     return np.stack([tn, fp, fn, tp]).T.reshape(-1, 2, 2)
 
 
-def _zero_one(array):
+def _zero_one(array: npt.NDArray[Any]) -> object:
     if array.dtype.kind == "b":
         return True
     return array.dtype.kind in "iu" and array.size and array.min() >= 0 and array.max() <= 1
@@ -574,8 +584,11 @@ def _zero_one(array):
 
 # --------------------------------------------------------------------------- jaccard_score
 
-def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
-                  zero_division="warn"):
+def jaccard_score(y_true: ArrayLike, y_pred: ArrayLike, *, labels: Optional[ArrayLike] = None,
+                  pos_label: Union[float, str, bool, None] = 1,
+                  average: Optional[Literal["binary", "micro", "macro", "weighted", "samples"]] = "binary",
+                  sample_weight: Optional[ArrayLike] = None,
+                  zero_division: Union[Literal["warn"], float] = "warn") -> Union[float, FloatArray]:
     """``sklearn.metrics.jaccard_score``: tp / (tp + fp + fn) per label, averaged.
 
     Parameters
@@ -632,7 +645,7 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
         present = _present_values(targets, targets.present())
         if pos_label not in present and len(present) >= 2:
             raise ValueError(f"pos_label={pos_label} is not a valid label. It should be one of {present}")
-        labels = [pos_label]
+        labels = [pos_label]  # type: ignore[assignment]
     elif pos_label not in (None, 1):
         warnings.warn(f"Note that pos_label (set to {pos_label!r}) is ignored when average != 'binary' "
                       f"(got {average!r}). You may use labels=[pos_label] to specify a single positive class.",
@@ -643,13 +656,13 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
             weighted._encoded = targets._encoded
         targets = weighted
     counts = _multilabel_counts(targets, labels, average == "samples")
-    numerator = counts[:, 1, 1]
-    denominator = counts[:, 1, 1] + counts[:, 0, 1] + counts[:, 1, 0]
+    numerator: Any = counts[:, 1, 1]
+    denominator: Any = counts[:, 1, 1] + counts[:, 0, 1] + counts[:, 1, 0]
     if average == "micro":
         numerator, denominator = np.sum(numerator, keepdims=True), np.sum(denominator, keepdims=True)
     scores = _prf_divide(numerator, denominator, average, zero_division)
     if average is None:
-        return scores
+        return cast(FloatArray, scores)
     weights = None
     if average == "weighted":
         weights = counts[:, 1, 0] + counts[:, 1, 1]
@@ -660,7 +673,7 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
     return float(_average(scores, weights))
 
 
-def _prf_divide(numerator, denominator, average, zero_division):
+def _prf_divide(numerator: Any, denominator: Any, average: Optional[str], zero_division: object) -> Any:
     mask = denominator == 0
     denominator = np.array(denominator, dtype=np.float64)
     denominator[mask] = 1
@@ -677,7 +690,7 @@ def _prf_divide(numerator, denominator, average, zero_division):
     return result
 
 
-def _average(scores, weights):
+def _average(scores: FloatArray, weights: Optional[ArrayLike]) -> Any:
     if weights is None:
         return np.mean(scores)
     weights = np.asarray(weights, dtype=np.float64)

@@ -27,12 +27,17 @@ which torchvision computes with a compiled operator (``NotImplementedError``; se
 """
 
 import math
+from typing import TYPE_CHECKING, Any, Literal, Optional, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou.compat import _compat_boxes
 from fastiou.compat import _tensors as T
 from fastiou.detection.boxes import _batched
+
+if TYPE_CHECKING:  # torch is optional: only annotations name it
+    from torch import Tensor
 
 __all__ = ["box_area", "box_convert", "box_iou", "complete_box_iou", "distance_box_iou",
            "generalized_box_iou"]
@@ -43,7 +48,7 @@ MODES = {"iou": 0, "giou": 1, "diou": 2, "ciou": 3}
 FOUR_OVER_PI_SQUARED = 4 / (math.pi ** 2)  # torchvision's ``4 / (torch.pi**2)``
 
 
-def _check_area_shape(array):
+def _check_area_shape(array: npt.NDArray[Any]) -> None:
     """What ``boxes[..., 3]`` needs (torchvision reads columns 0 to 3 for the area)."""
     if array.ndim == 0 or array.shape[-1] < 4:
         raise IndexError(
@@ -51,7 +56,7 @@ def _check_area_shape(array):
         )
 
 
-def _area(array, fmt):
+def _area(array: npt.NDArray[Any], fmt: str) -> Any:
     """torchvision's box_area of an ndarray (after the shape check)."""
     if array.dtype in (np.float32, np.float64):  # the common case, without the dtype rules
         with np.errstate(all="ignore"):
@@ -64,7 +69,7 @@ def _area(array, fmt):
     return T.mul(array[..., 2], array[..., 3])
 
 
-def _pair_arrays(boxes1, boxes2):
+def _pair_arrays(boxes1: Any, boxes2: Any) -> Any:
     """Both inputs as arrays with torchvision's shape rules checked in its order: each box
     set's area (IndexError), ``boxes2[..., None, :, :2]`` (IndexError for 1-D `boxes2`),
     then the broadcasts (RuntimeError for a last axis other than 4, or batch axes that do
@@ -90,7 +95,7 @@ def _pair_arrays(boxes1, boxes2):
     return first, second
 
 
-def _kernel_dtype(first, second, widened):
+def _kernel_dtype(first: npt.NDArray[Any], second: npt.NDArray[Any], widened: Any) -> Any:
     """The float dtype of the compiled path, or None when the general path must run.
     `widened`: the function upcasts float16 to float32 before anything else."""
     a, b = first.dtype, second.dtype
@@ -102,7 +107,7 @@ def _kernel_dtype(first, second, widened):
     return None
 
 
-def _kernel(first, second, dtype, fmt, mode, eps):
+def _kernel(first: npt.NDArray[Any], second: npt.NDArray[Any], dtype: Any, fmt: str, mode: int, eps: float) -> Any:
     """The compiled pair loop on broadcast ``(B, N, 4)`` / ``(B, M, 4)`` arrays."""
     batch, rows, cols = _batched(first, second, dtype, ("boxes1", "boxes2"))
     n, m = rows.shape[1], cols.shape[1]
@@ -117,14 +122,14 @@ def _kernel(first, second, dtype, fmt, mode, eps):
     return out.reshape(batch + (n, m))
 
 
-def _angles(boxes):
+def _angles(boxes: npt.NDArray[Any]) -> Any:
     """``atan(w / h)`` of each box, as torch computes it."""
     with np.errstate(all="ignore"):
         ratio = (boxes[..., 2] - boxes[..., 0]) / (boxes[..., 3] - boxes[..., 1])
     return np.ascontiguousarray(T.torch_atan(ratio), dtype=boxes.dtype)
 
 
-def _inter_union(first, second, fmt):
+def _inter_union(first: npt.NDArray[Any], second: npt.NDArray[Any], fmt: str) -> Any:
     """torchvision's ``_box_inter_union``, any dtypes."""
     area1 = _area(first, fmt)
     area2 = _area(second, fmt)
@@ -147,7 +152,7 @@ def _inter_union(first, second, fmt):
     return inter, union
 
 
-def _enclosing(first, second):
+def _enclosing(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> Any:
     """Width and height of the smallest box enclosing each pair (torchvision's ``whi``)."""
     p1 = first[..., :, None, :]
     p2 = second[..., None, :, :]
@@ -156,12 +161,12 @@ def _enclosing(first, second):
     return T.clamp0(T.upcast(T.sub(rbi, lti)))
 
 
-def _iou(first, second, fmt):
+def _iou(first: npt.NDArray[Any], second: npt.NDArray[Any], fmt: str) -> Any:
     inter, union = _inter_union(first, second, fmt)
     return T.truediv(inter, union)
 
 
-def _giou(first, second):
+def _giou(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> Any:
     inter, union = _inter_union(first, second, "xyxy")
     iou = T.truediv(inter, union)
     whi = _enclosing(first, second)
@@ -169,7 +174,7 @@ def _giou(first, second):
     return T.sub(iou, T.truediv(T.sub(areai, union), areai))
 
 
-def _diou_iou(first, second, eps):
+def _diou_iou(first: npt.NDArray[Any], second: npt.NDArray[Any], eps: float) -> Any:
     iou = _iou(first, second, "xyxy")
     whi = _enclosing(first, second)
     diagonal = T.with_scalar(T.add(T.square(whi[..., 0]), T.square(whi[..., 1])), eps, np.add)
@@ -182,7 +187,7 @@ def _diou_iou(first, second, eps):
     return T.sub(iou, T.truediv(distance, diagonal)), iou
 
 
-def _ciou(first, second, eps):
+def _ciou(first: npt.NDArray[Any], second: npt.NDArray[Any], eps: float) -> Any:
     diou, iou = _diou_iou(first, second, eps)
     w_pred = T.sub(first[..., :, None, 2], first[..., :, None, 0])
     h_pred = T.sub(first[..., :, None, 3], first[..., :, None, 1])
@@ -196,12 +201,16 @@ def _ciou(first, second, eps):
     return T.sub(diou, T.mul(alpha, v))
 
 
-def _check_fmt(fmt, allowed, name="fmt"):
+def _check_fmt(fmt: object, allowed: Any, name: str = "fmt") -> None:
     if not isinstance(fmt, str) or fmt not in allowed:
         raise ValueError(f"`{name}` must be one of {', '.join(map(repr, allowed))}, got {fmt!r}")
 
 
-def box_area(boxes, fmt="xyxy"):
+@overload
+def box_area(boxes: "Tensor", fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_area(boxes: npt.ArrayLike, fmt: str = "xyxy") -> npt.NDArray[Any]: ...
+def box_area(boxes: Any, fmt: str = "xyxy") -> Any:
     """``torchvision.ops.box_area``: the area of each box, not clamped.
 
     Parameters
@@ -236,7 +245,7 @@ def box_area(boxes, fmt="xyxy"):
     return T.wrap(_area(array, fmt), (boxes,))
 
 
-def _xyxy_from(array, fmt):
+def _xyxy_from(array: npt.NDArray[Any], fmt: str) -> Any:
     if fmt == "xywh":
         x, y, w, h = (array[..., k] for k in range(4))
         return (x, y, T.add(x, w), T.add(y, h))
@@ -246,7 +255,7 @@ def _xyxy_from(array, fmt):
     return (T.sub(cx, half_w), T.sub(cy, half_h), T.add(cx, half_w), T.add(cy, half_h))
 
 
-def _convert_float(array, in_fmt, out_fmt):
+def _convert_float(array: npt.NDArray[Any], in_fmt: str, out_fmt: str) -> Any:
     """box_convert of float32 or float64 boxes: torchvision's formulas in the boxes'
     dtype (the same operations as the general path, without its dtype rules)."""
     a, b, c, d = (array[..., k] for k in range(4))
@@ -265,14 +274,18 @@ def _convert_float(array, in_fmt, out_fmt):
         return np.stack(columns, axis=-1)
 
 
-def _stack(columns):
+def _stack(columns: Any) -> Any:
     dtype = columns[0].dtype
     for column in columns[1:]:
         dtype = T.promote(dtype, column.dtype)
     return np.stack([np.asarray(c, dtype=dtype) for c in columns], axis=-1)
 
 
-def box_convert(boxes, in_fmt, out_fmt):
+@overload
+def box_convert(boxes: "Tensor", in_fmt: str, out_fmt: str) -> "Tensor": ...
+@overload
+def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> npt.NDArray[Any]: ...
+def box_convert(boxes: Any, in_fmt: str, out_fmt: str) -> Any:
     """``torchvision.ops.box_convert`` between the axis-aligned formats.
 
     Parameters
@@ -338,7 +351,13 @@ def box_convert(boxes, in_fmt, out_fmt):
     return T.wrap(_stack(columns), (boxes,))
 
 
-def box_iou(boxes1, boxes2, fmt="xyxy"):
+@overload
+def box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", fmt: str = "xyxy") -> "Tensor": ...
+@overload
+def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, fmt: str = "xyxy") -> npt.NDArray[Any]: ...
+def box_iou(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> Any:
     """``torchvision.ops.box_iou``: intersection over union of every pair, unclamped.
 
     Parameters
@@ -394,7 +413,13 @@ def box_iou(boxes1, boxes2, fmt="xyxy"):
     return T.wrap(result, (boxes1, boxes2))
 
 
-def generalized_box_iou(boxes1, boxes2):
+@overload
+def generalized_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike) -> "Tensor": ...
+@overload
+def generalized_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor") -> "Tensor": ...
+@overload
+def generalized_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike) -> npt.NDArray[Any]: ...
+def generalized_box_iou(boxes1: Any, boxes2: Any) -> Any:
     """``torchvision.ops.generalized_box_iou`` (xyxy boxes).
 
     Parameters
@@ -431,7 +456,7 @@ def generalized_box_iou(boxes1, boxes2):
     return T.wrap(result, (boxes1, boxes2))
 
 
-def _distance_family(boxes1, boxes2, eps, mode):
+def _distance_family(boxes1: Any, boxes2: Any, eps: float, mode: str) -> Any:
     eps = T.check_eps(eps)
     first, second = _pair_arrays(boxes1, boxes2)
     first, second = T.upcast(first), T.upcast(second)
@@ -445,7 +470,13 @@ def _distance_family(boxes1, boxes2, eps, mode):
     return T.wrap(result, (boxes1, boxes2))
 
 
-def distance_box_iou(boxes1, boxes2, eps=1e-7):
+@overload
+def distance_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, eps: float = 1e-7) -> "Tensor": ...
+@overload
+def distance_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", eps: float = 1e-7) -> "Tensor": ...
+@overload
+def distance_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, eps: float = 1e-7) -> npt.NDArray[Any]: ...
+def distance_box_iou(boxes1: Any, boxes2: Any, eps: float = 1e-7) -> Any:
     """``torchvision.ops.distance_box_iou`` (xyxy boxes).
 
     Parameters
@@ -481,7 +512,13 @@ def distance_box_iou(boxes1, boxes2, eps=1e-7):
     return _distance_family(boxes1, boxes2, eps, "diou")
 
 
-def complete_box_iou(boxes1, boxes2, eps=1e-7):
+@overload
+def complete_box_iou(boxes1: "Tensor", boxes2: npt.ArrayLike, eps: float = 1e-7) -> "Tensor": ...
+@overload
+def complete_box_iou(boxes1: npt.ArrayLike, boxes2: "Tensor", eps: float = 1e-7) -> "Tensor": ...
+@overload
+def complete_box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, eps: float = 1e-7) -> npt.NDArray[Any]: ...
+def complete_box_iou(boxes1: Any, boxes2: Any, eps: float = 1e-7) -> Any:
     """``torchvision.ops.complete_box_iou`` (xyxy boxes).
 
     Parameters

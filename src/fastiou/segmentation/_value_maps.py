@@ -7,7 +7,12 @@ result; mmseg computes in the label's own dtype, as torch does) and its checks; 
 itself is here.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from fastiou._shared._validation import bool_as_uint8
 
@@ -15,7 +20,7 @@ from fastiou._shared._validation import bool_as_uint8
 _INTEGER_DTYPES = (np.uint8, np.int16, np.uint16, np.int32, np.int64)
 
 
-def smallest_dtype(low, high):
+def smallest_dtype(low: Any, high: Any) -> type[np.integer[Any]]:
     """The smallest of uint8, int16, uint16, int32 and int64 that holds `low` and `high`."""
     for dtype in _INTEGER_DTYPES:
         info = np.iinfo(dtype)
@@ -24,7 +29,8 @@ def smallest_dtype(low, high):
     return np.int64
 
 
-def map_values(labels, source, target, dtype=None):
+def map_values(labels: npt.NDArray[Any], source: npt.ArrayLike, target: npt.ArrayLike,
+               dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
     """`labels` with every value listed in `source` replaced by the `target` at the same
     position, every other value kept; returns a new array.
 
@@ -41,7 +47,8 @@ def map_values(labels, source, target, dtype=None):
         inside = (source >= 0) & (source < table.size)
         table[source[inside].astype(np.int64)] = target[inside]
         out_dtype = smallest_dtype(table.min(), table.max()) if dtype is None else dtype
-        return table.astype(out_dtype)[labels]
+        mapped: npt.NDArray[Any] = table.astype(out_dtype)[labels]
+        return mapped
     if dtype is None:
         low = min(int(labels.min(initial=0)), int(target.min(initial=0)))
         high = max(int(labels.max(initial=0)), int(target.max(initial=0)))
@@ -54,11 +61,11 @@ def map_values(labels, source, target, dtype=None):
     return result
 
 
-def reduce_zero_label(labels, dtype=None):
+def reduce_zero_label(labels: npt.NDArray[Any], dtype: npt.DTypeLike | None = None) -> npt.NDArray[Any]:
     """mmseg's ``reduce_zero_label``: label 0 (the background) becomes 255, the value mmseg
     ignores, every other label v becomes v - 1, and 255 stays 255. Computed in `dtype`
     (default: the labels' own), where v - 1 wraps around as integers do; returns a new array.
     """
-    shifted = np.subtract(labels, 1, dtype=labels.dtype if dtype is None else dtype)
+    shifted: npt.NDArray[Any] = np.subtract(labels, 1, dtype=labels.dtype if dtype is None else dtype)
     shifted[(labels == 0) | (labels == 255)] = 255
     return shifted
