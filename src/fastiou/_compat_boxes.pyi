@@ -5,6 +5,8 @@ import numpy.typing as npt
 
 _Real = np.float32 | np.float64
 
+TV_CIOU: int  # the `mode` value of torchvision's complete IoU
+
 def torchvision_overlaps(
     boxes1: npt.NDArray[_Real],
     boxes2: npt.NDArray[_Real],
