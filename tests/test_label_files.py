@@ -39,9 +39,9 @@ def oracle(path):
 
 
 def run_cli(*args):
-    """``python -m fastiou eval ARGS`` in a child process (this checkout's fastiou first):
-    ``(exit status, JSON report or None, stderr)``."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
+    """``python -m fastiou eval ARGS`` in a child process importing the fastiou this process
+    imported (a checkout or an installed copy): ``(exit status, JSON report or None, stderr)``."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     result = subprocess.run([sys.executable, "-m", "fastiou", "eval", *args, "--format", "json",
                              "--no-progress"], capture_output=True, text=True, env=env)
     report = json.loads(result.stdout) if result.returncode == 0 else None

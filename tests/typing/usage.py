@@ -201,11 +201,17 @@ def compat() -> None:
     multilabel = sklearn.multilabel_confusion_matrix([[0, 1], [1, 1]], [[1, 1], [0, 1]], samplewise=True)
     assert_type(multilabel, CountArray)
     assert is_array(multilabel, np.int64) and multilabel.shape == (2, 2, 2)
-    assert_type(torchmetrics.multiclass_jaccard_index(pred, truth, 3, ignore_index=255), float | FloatArray)
-    assert_type(torchmetrics.multiclass_confusion_matrix(pred, truth, 3, ignore_index=255), CountArray)
-    assert_type(torchmetrics.binary_jaccard_index(np.array([0.2, 0.8]), np.array([0, 1])), float)
+    jaccard = torchmetrics.multiclass_jaccard_index(pred, truth, 3, ignore_index=255)
+    assert_type(jaccard, np.float32 | npt.NDArray[np.float32])
+    assert isinstance(jaccard, np.float32)
+    assert_type(torchmetrics.multiclass_confusion_matrix(pred, truth, 3, ignore_index=255), npt.NDArray[Any])
+    assert_type(torchmetrics.binary_jaccard_index(np.array([0.2, 0.8]), np.array([0, 1])),
+                np.float32 | npt.NDArray[np.float32])
     assert_type(torchmetrics.multilabel_jaccard_index(np.ones((2, 3)), np.ones((2, 3), int), 3),
-                float | FloatArray)
+                np.float32 | npt.NDArray[np.float32])
+    assert_type(torchmetrics.jaccard_index(pred, truth, "multiclass", num_classes=3, average=None,
+                                           ignore_index=255),
+                np.float32 | npt.NDArray[np.float32])
     mean_iou = keras.MeanIoU(num_classes=3)
     state = mean_iou.update_state([0, 1, 2], [0, 1, 1])
     assert_type(state, npt.NDArray[Any])

@@ -685,7 +685,9 @@ def _read_npy(path):
         if "pickle" in str(exc):  # object arrays, which NumPy would unpickle
             raise EvalError(f"{path} holds Python objects (dtype object), not integer class ids",
                             EXIT_UNREADABLE) from None
-        what = "truncated" if isinstance(exc, EOFError) or "not fully written" in str(exc) \
+        # NumPy 2 says "Failed to read all data", NumPy 1 fails to reshape the short read
+        short = ("not fully written", "Failed to read all data", "cannot reshape array of size")
+        what = "truncated" if isinstance(exc, EOFError) or any(s in str(exc) for s in short) \
             else "corrupt"
         raise EvalError(f"cannot decode {path}: it is {what} ({type(exc).__name__}: {exc})",
                         EXIT_UNREADABLE) from None

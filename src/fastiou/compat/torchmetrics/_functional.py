@@ -1,8 +1,10 @@
 """``torchmetrics.functional.classification``'s Jaccard index and confusion matrices."""
 
 import warnings
+from typing import Any, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from fastiou.compat.torchmetrics._counting import (
     ALLOWED_NORMALIZE,
@@ -27,6 +29,9 @@ class AttributeTypeError(TypeError, AttributeError):
 
 
 # --------------------------------------------------------------------------- reductions
+
+# a Jaccard index: a float32 scalar, or float32 per class with average=None/"none"
+JaccardResult = Union[np.float32, npt.NDArray[np.float32]]
 
 def jaccard_reduce(confmat, average, ignore_index=None, zero_division=0.0):
     """torchmetrics' ``_jaccard_index_reduce`` in float32, summed in torch's order."""
@@ -116,7 +121,8 @@ def check_task_size(value, name):
 
 # --------------------------------------------------------------------------- confusion matrices
 
-def binary_confusion_matrix(preds, target, threshold=0.5, normalize=None, ignore_index=None, validate_args=True):
+def binary_confusion_matrix(preds: Any, target: Any, threshold: float = 0.5, normalize: str | None = None,
+                            ignore_index: int | None = None, validate_args: bool = True) -> npt.NDArray[Any]:
     """``torchmetrics.functional.classification.binary_confusion_matrix``.
 
     Parameters
@@ -158,8 +164,8 @@ def binary_confusion_matrix(preds, target, threshold=0.5, normalize=None, ignore
     return confusion_matrix_reduce(counts, normalize)
 
 
-def multiclass_confusion_matrix(preds, target, num_classes, normalize=None, ignore_index=None,
-                                validate_args=True):
+def multiclass_confusion_matrix(preds: Any, target: Any, num_classes: int, normalize: str | None = None,
+                                ignore_index: int | None = None, validate_args: bool = True) -> npt.NDArray[Any]:
     """``torchmetrics.functional.classification.multiclass_confusion_matrix``.
 
     Parameters
@@ -199,8 +205,9 @@ def multiclass_confusion_matrix(preds, target, num_classes, normalize=None, igno
     return confusion_matrix_reduce(counts, normalize)
 
 
-def multilabel_confusion_matrix(preds, target, num_labels, threshold=0.5, normalize=None, ignore_index=None,
-                                validate_args=True):
+def multilabel_confusion_matrix(preds: Any, target: Any, num_labels: int, threshold: float = 0.5,
+                                normalize: str | None = None, ignore_index: int | None = None,
+                                validate_args: bool = True) -> npt.NDArray[Any]:
     """``torchmetrics.functional.classification.multilabel_confusion_matrix``.
 
     Parameters
@@ -243,8 +250,9 @@ def multilabel_confusion_matrix(preds, target, num_labels, threshold=0.5, normal
     return confusion_matrix_reduce(counts, normalize)
 
 
-def confusion_matrix(preds, target, task, threshold=0.5, num_classes=None, num_labels=None, normalize=None,
-                     ignore_index=None, validate_args=True):
+def confusion_matrix(preds: Any, target: Any, task: str, threshold: float = 0.5, num_classes: int | None = None,
+                     num_labels: int | None = None, normalize: str | None = None,
+                     ignore_index: int | None = None, validate_args: bool = True) -> npt.NDArray[Any]:
     """``torchmetrics.functional.classification.confusion_matrix``: the binary, multiclass or
     multilabel function chosen by `task`.
 
@@ -288,7 +296,8 @@ def confusion_matrix(preds, target, task, threshold=0.5, num_classes=None, num_l
 
 # --------------------------------------------------------------------------- Jaccard index
 
-def binary_jaccard_index(preds, target, threshold=0.5, ignore_index=None, validate_args=True, zero_division=0.0):
+def binary_jaccard_index(preds: Any, target: Any, threshold: float = 0.5, ignore_index: int | None = None,
+                         validate_args: bool = True, zero_division: float = 0.0) -> JaccardResult:
     """``torchmetrics.functional.classification.binary_jaccard_index``.
 
     Parameters
@@ -319,8 +328,9 @@ def binary_jaccard_index(preds, target, threshold=0.5, ignore_index=None, valida
     return jaccard_reduce(counts, "binary", zero_division=zero_division)
 
 
-def multiclass_jaccard_index(preds, target, num_classes, average="macro", ignore_index=None, validate_args=True,
-                             zero_division=0.0):
+def multiclass_jaccard_index(preds: Any, target: Any, num_classes: int, average: str | None = "macro",
+                             ignore_index: int | None = None, validate_args: bool = True,
+                             zero_division: float = 0.0) -> JaccardResult:
     """``torchmetrics.functional.classification.multiclass_jaccard_index``.
 
     Parameters
@@ -355,8 +365,9 @@ def multiclass_jaccard_index(preds, target, num_classes, average="macro", ignore
     return jaccard_reduce(counts, average, ignore_index=ignore_index, zero_division=zero_division)
 
 
-def multilabel_jaccard_index(preds, target, num_labels, threshold=0.5, average="macro", ignore_index=None,
-                             validate_args=True, zero_division=0.0):
+def multilabel_jaccard_index(preds: Any, target: Any, num_labels: int, threshold: float = 0.5,
+                             average: str | None = "macro", ignore_index: int | None = None,
+                             validate_args: bool = True, zero_division: float = 0.0) -> JaccardResult:
     """``torchmetrics.functional.classification.multilabel_jaccard_index``.
 
     Parameters
@@ -390,8 +401,10 @@ def multilabel_jaccard_index(preds, target, num_labels, threshold=0.5, average="
     return jaccard_reduce(counts, average, ignore_index=ignore_index, zero_division=zero_division)
 
 
-def jaccard_index(preds, target, task, threshold=0.5, num_classes=None, num_labels=None, average="macro",
-                  ignore_index=None, validate_args=True, zero_division=0.0):
+def jaccard_index(preds: Any, target: Any, task: str, threshold: float = 0.5, num_classes: int | None = None,
+                  num_labels: int | None = None, average: str | None = "macro",
+                  ignore_index: int | None = None, validate_args: bool = True,
+                  zero_division: float = 0.0) -> JaccardResult:
     """``torchmetrics.functional.classification.jaccard_index``: the binary, multiclass or
     multilabel function chosen by `task`.
 
