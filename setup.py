@@ -26,6 +26,8 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).parent
 PACKAGE = Path("src") / "fastiou"
+# the hand-written C of the kernels: headers declared from the .pxd files (sdist only)
+C_INCLUDE = PACKAGE / "include"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 OPENMP_FLAG = "-fopenmp"
@@ -131,7 +133,7 @@ def _extensions():
             Extension(
                 name,
                 [pyx],
-                include_dirs=[np.get_include(), str(PACKAGE)],
+                include_dirs=[np.get_include(), str(PACKAGE), str(C_INCLUDE)],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )

@@ -1,4 +1,4 @@
-"""Decoding and counting PNG pairs together: ``_confusion.count_png_pairs`` (from inflated
+"""Decoding and counting PNG pairs together: ``_png_pairs.count_png_pairs`` (from inflated
 data, or inflating zlib streams a few rows at a time with zlib-ng) and the eval's paths
 through it.
 
@@ -21,7 +21,7 @@ from hypothesis.extra.numpy import arrays
 from test_kernel_paths import assert_same, expected_counts, flush_every, simd_level  # noqa: F401
 from test_png import AVERAGE, NONE, PAETH, SUB, UP, encode_png, filter_rows, label_map
 
-from fastiou import _confusion, _eval, _io, _png, reference
+from fastiou import _byte_tables, _eval, _io, _png, _png_pairs, _simd, reference
 from fastiou._eval import EvalOptions, count_pair
 from fastiou._io import EvalError
 
@@ -51,10 +51,10 @@ def counted(truth, pred, truth_filters, pred_filters, truth_classes, pred_classe
     """The counts from the inflated data, checked equal to those from the zlib streams."""
     height, width = truth.shape
     filtered = filter_rows(truth, truth_filters), filter_rows(pred, pred_filters)
-    counts = _confusion.count_png_pairs(*filtered, height, width, truth_classes, pred_classes,
+    counts = _png_pairs.count_png_pairs(*filtered, height, width, truth_classes, pred_classes,
                                         num_classes)
     if STREAMING is not None:
-        streamed = _confusion.count_png_pairs(*(zlib.compress(f) for f in filtered), height,
+        streamed = _png_pairs.count_png_pairs(*(zlib.compress(f) for f in filtered), height,
                                               width, truth_classes, pred_classes, num_classes,
                                               STREAMING)
         assert_same(streamed, counts)
@@ -68,7 +68,7 @@ def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
                 expected_counts(truth, pred, num_classes, ignore))
 
 
-@pytest.mark.parametrize("simd_level", _confusion._simd_levels(), indirect=True)
+@pytest.mark.parametrize("simd_level", _simd._simd_levels(), indirect=True)
 @pytest.mark.parametrize("shape", [(1, 1), (1, 5000), (9, 2048), (17, 2048), (3, 9000),
                                    (40, 300)])
 @pytest.mark.parametrize("kind", ["blocky", "noise"])
@@ -124,15 +124,15 @@ def test_values_are_mapped_to_classes_with_ignored_and_out_of_range_ones(data, n
                         pred_classes, num_classes), expected)
     raw = np.zeros((21, 21), np.int64)
     np.add.at(raw, (truth.ravel(), pred.ravel()), 1)
-    assert_same(_confusion.fold_counts(raw, truth_classes, pred_classes, num_classes), expected)
+    assert_same(_byte_tables.fold_counts(raw, truth_classes, pred_classes, num_classes), expected)
 
 
 def test_fold_counts_refuses_tables_that_do_not_fit():
     with pytest.raises(ValueError, match=r"a \(3, 3\) matrix of value pairs does not fit 2 and 256"):
-        _confusion.fold_counts(np.zeros((3, 3), np.int64), np.zeros(2, np.int64),
+        _byte_tables.fold_counts(np.zeros((3, 3), np.int64), np.zeros(2, np.int64),
                                np.zeros(256, np.int64), 2)
     with pytest.raises(ValueError, match=r"a \(3, 2\) matrix"):
-        _confusion.fold_counts(np.zeros((3, 2), np.int64), *byte_classes(2), 2)
+        _byte_tables.fold_counts(np.zeros((3, 2), np.int64), *byte_classes(2), 2)
 
 
 def test_a_bad_filter_byte_in_either_image_returns_none():
@@ -143,12 +143,12 @@ def test_a_bad_filter_byte_in_either_image_returns_none():
         bad = bytearray(good)
         bad[row * 601] = 5
         classes = byte_classes(256)
-        assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, *classes, 256) is None
-        assert _confusion._byte_tables_are_zero()
-        assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, *classes, 256) is None
-        assert _confusion._byte_tables_are_zero()
+        assert _png_pairs.count_png_pairs(bytes(bad), good, 40, 600, *classes, 256) is None
+        assert _byte_tables._byte_tables_are_zero()
+        assert _png_pairs.count_png_pairs(good, bytes(bad), 40, 600, *classes, 256) is None
+        assert _byte_tables._byte_tables_are_zero()
     check(labels, labels[::-1], [PAETH] * 40, [UP] * 40, 256)
-    assert _confusion._byte_tables_are_zero()
+    assert _byte_tables._byte_tables_are_zero()
 
 
 @needs_zlib_ng
@@ -163,12 +163,12 @@ def test_streams_that_are_corrupt_short_or_long_return_none():
                            (good[:2] + bytes(len(good) - 2), 50),  # garbage
                            (good, height_of["short"]), (good, height_of["long"])):
         for pair in ((broken, good), (good, broken)):
-            assert _confusion.count_png_pairs(*pair, height, 700, *classes, 4, STREAMING) is None
-            assert _confusion._byte_tables_are_zero()
-    assert_same(_confusion.count_png_pairs(good, good, 50, 700, *classes, 4, STREAMING),
+            assert _png_pairs.count_png_pairs(*pair, height, 700, *classes, 4, STREAMING) is None
+            assert _byte_tables._byte_tables_are_zero()
+    assert_same(_png_pairs.count_png_pairs(good, good, 50, 700, *classes, 4, STREAMING),
                 expected_counts(labels, labels, 4, NO_IGNORE))
     with pytest.raises(ValueError, match="0 and 10 bytes of compressed data: some and fewer"):
-        _confusion.count_png_pairs(b"", good[:10], 50, 700, *classes, 4, STREAMING)
+        _png_pairs.count_png_pairs(b"", good[:10], 50, 700, *classes, 4, STREAMING)
 
 
 def test_the_streaming_inflater_is_zlib_ng_2_or_none(monkeypatch):
@@ -185,11 +185,11 @@ def test_sizes_that_do_not_fit_are_refused():
     for truth, pred, height, width in ((good, good[:-1], 2, 5), (good[:-1], good, 2, 5),
                                        (good, good, 3, 5), (good, good, 0, 5), (good, good, 2, 0)):
         with pytest.raises(ValueError, match="filtered bytes do not both fit"):
-            _confusion.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
+            _png_pairs.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
     with pytest.raises(ValueError, match="filtered bytes do not both fit 0 rows"):
-        _confusion.count_png_pairs(good, good, 0, 5, *byte_classes(3), 3, STREAMING)
+        _png_pairs.count_png_pairs(good, good, 0, 5, *byte_classes(3), 3, STREAMING)
     with pytest.raises(ValueError, match="the classes of the 256 byte values are needed, got 3"):
-        _confusion.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
+        _png_pairs.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from fastiou._confusion import simd_path
+from fastiou._simd import simd_path
 from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
 from fastiou._png import inflater, streaming_inflater
 from fastiou._threads import available_cpus

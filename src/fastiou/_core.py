@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 
-from fastiou import _confusion, _scores
+from fastiou import _confusion, _scores, _weighted
 from fastiou._inputs import (
     KIND_ARGMAX,
     KIND_ONE_HOT,
@@ -170,7 +170,7 @@ def _count_label_chunks(pairs: PreparedPairs, num_classes: int, threads: int) ->
             yield Counts(*_confusion.confusion_counts(
                 pairs.y_true[chunk], pairs.y_pred[chunk], num_classes, pairs.ignore, threads))
         else:
-            yield Counts(*_confusion.weighted_confusion_counts(
+            yield Counts(*_weighted.weighted_confusion_counts(
                 pairs.y_true[chunk], pairs.y_pred[chunk], pairs.weights[chunk], num_classes,
                 pairs.ignore, threads))
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
-from fastiou._confusion import count_png_pairs, fold_counts
+from fastiou._byte_tables import fold_counts
 from fastiou._core import Counts, count_pairs
 from fastiou._io import (
     EXIT_MISSING,
@@ -34,6 +34,7 @@ from fastiou._io import (
     reduce_zero_label,
 )
 from fastiou._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
+from fastiou._png_pairs import count_png_pairs
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 

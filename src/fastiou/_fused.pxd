@@ -12,3 +12,8 @@ ctypedef fused label_t:
     int32_t
     uint64_t
     int64_t
+
+# what a confusion matrix accumulates: counts, or sums of float64 weights
+ctypedef fused acc_t:
+    int64_t
+    double
