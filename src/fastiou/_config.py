@@ -8,9 +8,10 @@ from typing import Protocol
 
 import numpy as np
 
-from fastiou._simd import simd_path
+from fastiou._byte_classes import pair_inflate_path
 from fastiou._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
-from fastiou._png import inflater, streaming_inflater
+from fastiou._png import inflater
+from fastiou._simd import simd_path
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
@@ -33,8 +34,7 @@ def config_info() -> dict[str, object]:
         "available_cpus": available_cpus(),
         "simd": simd_path(),
         "png_inflate": inflater().name,
-        "png_pairs_inflate": (streaming_inflater() or inflater()).name
-        + (", a few rows at a time" if streaming_inflater() else ", whole"),
+        "png_pairs_inflate": pair_inflate_path(),
         "compile_flags": compile_flags(),
     }
 
@@ -43,8 +43,10 @@ def show_config(file: _Writer | None = None) -> None:
     """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
     version and compile flags.
 
-    ``png_inflate`` is what the PNG decoder inflates with, ``png_pairs_inflate`` what
-    ``fastiou eval`` inflates 8-bit PNG pairs with (a few rows at a time with zlib-ng).
+    ``png_inflate`` is what the PNG decoder inflates with (libdeflate through ``imagecodecs``
+    when installed, else the standard library's zlib), ``png_pairs_inflate`` what ``fastiou
+    eval`` inflates 8-bit PNG pairs with (a few rows at a time with zlib when the build found
+    it, else whole with the decoder's inflater).
 
     Parameters
     ----------

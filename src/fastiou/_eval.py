@@ -18,8 +18,8 @@ import numpy as np
 
 from fastiou import metrics
 from fastiou._accumulator import ConfusionMatrix
-from fastiou._byte_tables import fold_counts
-from fastiou._core import Counts, count_pairs
+from fastiou._byte_classes import byte_classes, count_png_pair, fold_value_counts
+from fastiou._core import count_pairs
 from fastiou._io import (
     EXIT_MISSING,
     EXIT_OUT_OF_RANGE,
@@ -33,8 +33,7 @@ from fastiou._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
-from fastiou._png_pairs import count_png_pairs
+from fastiou._png import PngError, Scratch, parse_png
 from fastiou._threads import available_cpus
 from fastiou._version import __version__
 
@@ -153,20 +152,15 @@ def _out_of_range_error(pair, truth, pred, options):
 
 
 def _byte_classes(options):
-    """The class of each of the 256 one-byte values as ground truth and as prediction,
-    under the label maps and ignore values of `options`, as the kernels take them
-    (:func:`fastiou._confusion.fold_counts`): -1 for an ignored truth, a value outside
-    [0, C) when out of range. Computed once per `options` and thread."""
+    """What each of the 256 one-byte values counts as under the label maps and ignore values
+    of `options` (:func:`fastiou._byte_classes.byte_classes`). Computed once per `options`
+    and thread."""
     cached = getattr(_thread_scratch, "byte_classes", None)
     if cached is None or cached[0] is not options:
         every_value = np.arange(256)
-        truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)
-        pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)
-        num_classes = options.num_classes
-        truth_classes = np.where((truth >= 0) & (truth < num_classes), truth, num_classes)
-        truth_classes[np.isin(truth, options.ignore_index)] = -1
-        pred_classes = np.where((pred >= 0) & (pred < num_classes), pred, -1)
-        cached = _thread_scratch.byte_classes = (options, (truth_classes, pred_classes))
+        classes = byte_classes(_map_truth(every_value, options), _map_pred(every_value, options),
+                               options.ignore_index, options.num_classes)
+        cached = _thread_scratch.byte_classes = (options, classes)
     return cached[1]
 
 
@@ -204,20 +198,20 @@ def _count_raw_values(count):
 
 def _count_folded(pair, truth, pred, options, n_threads):
     """The (C, C) matrix of two decoded uint8 label maps: the pairs of raw values counted,
-    then mapped to classes (:func:`fastiou._confusion.fold_counts`), exact and equal to
+    then mapped to classes (:func:`fastiou._byte_classes.fold_value_counts`), exact and equal to
     mapping every pixel first at the cost of mapping V <= 256 values (a table lookup per
     pixel costs as much as decoding the PNG)."""
     def count(n_values):
         return count_pairs(truth, pred, n_values, n_threads=n_threads, out_of_range="ignore")
 
-    counts = fold_counts(_count_raw_values(count), *_byte_classes(options), options.num_classes)
-    return _checked(pair, Counts(*counts), options, (truth, pred))
+    counts = fold_value_counts(_count_raw_values(count), _byte_classes(options))
+    return _checked(pair, counts, options, (truth, pred))
 
 
 def _png_pair(pair):
     """The headers and compressed data of both files of `pair` (:func:`fastiou._png.parse_png`)
     when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
-    :func:`fastiou._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
+    :func:`fastiou._byte_classes.count_png_pair` counts); else None, and :func:`read_pair`
     decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
@@ -232,25 +226,11 @@ def _png_pair(pair):
 def _count_png_pair(pair, truth, pred, options):
     """The (C, C) matrix of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
     class, decoded and counted a few rows at a time on one thread
-    (:func:`fastiou._confusion.count_png_pairs`); None when its data is corrupt.
-
-    With zlib-ng (:func:`fastiou._png.streaming_inflater`) the images are inflated a few
-    rows at a time too, so that the pair never leaves the cache; else both are inflated
-    first (libdeflate or zlib, :func:`fastiou._png.inflate_png`).
+    (:func:`fastiou._byte_classes.count_png_pair`); None when its data is corrupt.
     """
-    streaming = streaming_inflater()
-    if max(len(truth.data), len(pred.data)) >= 1 << 32:  # more than a zlib stream's counters hold
-        streaming = None
-    if streaming is None:
-        truth_scratch, pred_scratch = _scratch_pair()
-        try:
-            truth = inflate_png(truth, pair.gt, truth_scratch)
-            pred = inflate_png(pred, pair.pred, pred_scratch)
-        except PngError:
-            return None
-    counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
-                             *_byte_classes(options), options.num_classes, streaming)
-    return None if counts is None else _checked(pair, Counts(*counts), options)
+    counts = count_png_pair(truth, pred, _byte_classes(options), (pair.gt, pair.pred),
+                            _scratch_pair())
+    return None if counts is None else _checked(pair, counts, options)
 
 
 def count_pair(pair, options, n_threads=1):

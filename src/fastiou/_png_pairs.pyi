@@ -4,7 +4,6 @@ import numpy as np
 import numpy.typing as npt
 
 from fastiou._confusion import _Counts
-from fastiou._png import StreamingInflater
 
 def count_png_pairs(
     truth: npt.NDArray[np.uint8] | bytes | bytearray,
@@ -14,5 +13,4 @@ def count_png_pairs(
     truth_classes: npt.NDArray[np.int64],
     pred_classes: npt.NDArray[np.int64],
     num_classes: int,
-    inflater: StreamingInflater | None = None,
 ) -> _Counts | None: ...

@@ -1,10 +1,11 @@
 """Two 8-bit PNG images decoded and counted together, a few rows at a time.
 
-Private: ``fastiou eval`` counts its 8-bit PNG pairs with :func:`count_png_pairs`.
+Private: the wrapper ``fastiou._byte_classes.count_png_pair`` prepares the input (the
+images inflated, the class of each byte value) and calls :func:`count_png_pairs`; ``fastiou
+eval`` counts its 8-bit PNG pairs with it.
 
-The images' filtered rows are inflated first, or inflated as the count goes (zlib-ng),
-and unfiltered by ``fastiou._unfilter`` a stretch at a time into a small buffer, then
-counted at once while in cache: each row from the row above it, weighting the pairs that
+The images' inflated, still filtered rows are unfiltered by ``fastiou._unfilter`` a
+stretch at a time into a small buffer, then counted at once while in cache: each row from the row above it, weighting the pairs that
 changed by the rows left below, into the byte tables of ``fastiou._byte_tables``, folded
 through per-byte class tables (label maps, ignores). The row loops are C
 (``include/fastiou_png_rows.h``).
@@ -23,37 +24,18 @@ from fastiou._simd cimport simd_level
 from fastiou._unfilter cimport unfilter_rows
 
 cdef enum:
-    # count_png_pairs decodes about this many bytes of each image before counting them
+    # count_png_pairs unfilters about this many bytes of each image before counting them
     PNG_STRETCH_BYTES = 16384
-
-
-cdef int png_rows_from(fiou_png_rows* rows, const uint8_t[::1] data, object inflater,
-                       uint8_t* buffer) except -1:
-    """Set up `rows` to read `data`: inflated data, or a zlib stream when `inflater` (a
-    :class:`fastiou._png.StreamingInflater`) is given, inflated into `buffer`."""
-    memset(rows, 0, sizeof(fiou_png_rows))
-    if inflater is None:
-        rows.data = &data[0]
-        return 0
-    rows.stream.next_in = &data[0]
-    rows.stream.avail_in = <uint32_t>data.shape[0]
-    rows.inflate = <fiou_zng_inflate><size_t>inflater.inflate
-    rows.buffer = buffer
-    if (<fiou_zng_init><size_t>inflater.init)(&rows.stream, 15) != 0:
-        raise MemoryError("zlib-ng could not start inflating a PNG")
-    return 0
 
 
 def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
                     Py_ssize_t height, Py_ssize_t width, const int64_t[::1] truth_classes,
-                    const int64_t[::1] pred_classes, Py_ssize_t num_classes, inflater=None):
+                    const int64_t[::1] pred_classes, Py_ssize_t num_classes):
     """Unweighted (C, C) counts of two 8-bit, one-channel PNG images of `height` rows of
     `width` pixels, on one thread; each pixel value v counts as class ``truth_classes[v]``
     or ``pred_classes[v]`` (256 values each, as ``_byte_tables.add_mapped_row`` takes them: label
     maps and ignore values applied at once). `truth` and `pred` are the images' inflated,
-    still filtered data; or, with `inflater` (:func:`fastiou._png.streaming_inflater`),
-    their compressed image data, which is then inflated a few rows at a time: neither image
-    is ever held whole (two inflated Cityscapes maps, 4 MiB, do not fit in L2).
+    still filtered data.
 
     A few rows of each image are unfiltered into a small buffer and counted while in cache,
     each row from the row above it: the image's first row adds ``height`` to the code of
@@ -63,18 +45,13 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
     on the way; they are whole counts again at the end). Bands of rows are counted this way
     between flushes into int64 when an image holds more pairs than a uint32 counter.
     Returns what ``_confusion.confusion_counts`` returns for the mapped pixels, or None when a
-    row's filter byte is not 0..4 or a stream is corrupt, too short or too long (the caller
-    then decodes the images the usual way, which says what is wrong).
+    row's filter byte is not 0..4 (the caller then decodes the images the usual way, which
+    says what is wrong).
     """
     cdef Py_ssize_t size = height * (width + 1)
-    if height < 1 or width < 1 or (inflater is None and (truth.shape[0] != size or
-                                                          pred.shape[0] != size)):
+    if height < 1 or width < 1 or truth.shape[0] != size or pred.shape[0] != size:
         raise ValueError(f"{truth.shape[0]} and {pred.shape[0]} filtered bytes do not both fit "
                          f"{height} rows of {width} pixels")
-    if inflater is not None and (truth.shape[0] == 0 or pred.shape[0] == 0 or
-                                 max(truth.shape[0], pred.shape[0]) >= 1 << 32):
-        raise ValueError(f"{truth.shape[0]} and {pred.shape[0]} bytes of compressed data: "
-                         f"some and fewer than 2**32 are needed")
     if truth_classes.shape[0] != 256 or pred_classes.shape[0] != 256:
         raise ValueError(f"the classes of the 256 byte values are needed, got "
                          f"{truth_classes.shape[0]} and {pred_classes.shape[0]}")
@@ -86,14 +63,11 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
     cdef int level = simd_level()
     cdef uint32_t[:, ::1] narrow_v = byte_tables(1, 2)
     cdef int64_t[:, ::1] flushed_v = flushed_byte_tables(1, n)
-    # each image's buffer: the row above the stretch, then the stretch's rows; then, for
-    # streams, each image's inflated stretch
-    cdef Py_ssize_t inflated = stretch * (width + 1) if inflater is not None else 0
-    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width + 2 * inflated + 64,
+    # each image's buffer: the row above the stretch, then the stretch's rows
+    cdef uint8_t[::1] rows_v = reusable_array("png_rows", 2 * (stretch + 1) * width + 64,
                                               np.uint8, False)
     cdef uint8_t* true_rows = &rows_v[0] + ((-<Py_ssize_t>&rows_v[0]) & 63)  # 64-byte aligned
     cdef uint8_t* pred_rows = true_rows + (stretch + 1) * width
-    cdef fiou_png_rows truth_rows, pred_rows_in
     cdef const uint8_t* filtered_true
     cdef const uint8_t* filtered_pred
     cdef uint32_t* table = &narrow_v[0, 0]
@@ -104,12 +78,6 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
     memset(seen, 0, sizeof(seen))
-    png_rows_from(&truth_rows, truth, inflater, pred_rows + (stretch + 1) * width)
-    try:
-        png_rows_from(&pred_rows_in, pred, inflater, pred_rows + (stretch + 1) * width + inflated)
-    except MemoryError:
-        (<fiou_zng_end><size_t>inflater.end)(&truth_rows.stream)
-        raise
     with nogil:
         first = 0
         while first < height and not corrupt:
@@ -117,10 +85,9 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
             if first > 0:  # the last row of the previous stretch is the row above this one
                 memcpy(true_rows, true_rows + stretch * width, width)
                 memcpy(pred_rows, pred_rows + stretch * width, width)
-            filtered_true = fiou_next_rows(&truth_rows, first, n_rows, width)
-            filtered_pred = fiou_next_rows(&pred_rows_in, first, n_rows, width)
-            if filtered_true == NULL or filtered_pred == NULL or \
-                    unfilter_rows(filtered_true, true_rows + width, n_rows, width, 1,
+            filtered_true = &truth[0] + first * (width + 1)
+            filtered_pred = &pred[0] + first * (width + 1)
+            if unfilter_rows(filtered_true, true_rows + width, n_rows, width, 1,
                                   NULL if first == 0 else true_rows) >= 0 or \
                     unfilter_rows(filtered_pred, pred_rows + width, n_rows, width, 1,
                                   NULL if first == 0 else pred_rows) >= 0:
@@ -140,7 +107,6 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
                                            pred_rows + (r - 1) * width, width,
                                            <uint32_t>(band_end - y), table, seen)
             first += n_rows
-        corrupt = corrupt or not fiou_rows_end(&truth_rows) or not fiou_rows_end(&pred_rows_in)
         if corrupt:  # leave the tables zero, as the fold would
             memset(table, 0, 2 * BYTE_TABLE * sizeof(uint32_t))
         else:
@@ -148,9 +114,6 @@ def count_png_pairs(const uint8_t[::1] truth, const uint8_t[::1] pred,
                              1 if n > flush_interval() else 0, flushed_v.shape[1], seen,
                              &truth_classes[0], &pred_classes[0], num_classes,
                              &matrix_v[0, 0], &miss_v[0], &bad_v[0])
-    if inflater is not None:
-        (<fiou_zng_end><size_t>inflater.end)(&truth_rows.stream)
-        (<fiou_zng_end><size_t>inflater.end)(&pred_rows_in.stream)
     if corrupt:
         return None
     return matrix, miss, int(bad_v[0]), int(bad_v[1])

@@ -1,6 +1,5 @@
-/* fastiou_png_rows.h: the C parts of fastiou._png_pairs, which counts two decoded PNG
-   images row to row: the row loops, and the reading of the images' filtered rows a stretch
-   at a time. */
+/* fastiou_png_rows.h: the row loops of fastiou._png_pairs, which counts two decoded PNG
+   images row to row. */
 #ifndef FASTIOU_PNG_ROWS_H
 #define FASTIOU_PNG_ROWS_H
 
@@ -106,59 +105,6 @@ static inline void fiou_count_row_weighted(const uint8_t* t, const uint8_t* p, p
         seen[t[i]] = 1;
         table[((unsigned)t[i] << 8) | p[i]] += weight;
     }
-}
-
-/* zlib-ng 2's stream (zlib-ng.h), driven through the function addresses that
-   fastiou._png.streaming_inflater finds in the zlib-ng package */
-typedef struct {
-    const uint8_t* next_in; uint32_t avail_in; size_t total_in;
-    uint8_t* next_out; uint32_t avail_out; size_t total_out;
-    const char* msg; void* state; void* zalloc; void* zfree; void* opaque;
-    int data_type; uint32_t adler; unsigned long reserved;
-} fiou_zng_stream;
-typedef int32_t (*fiou_zng_init)(fiou_zng_stream*, int32_t);
-typedef int32_t (*fiou_zng_inflate)(fiou_zng_stream*, int32_t);
-typedef int32_t (*fiou_zng_end)(fiou_zng_stream*);
-#define FIOU_Z_STREAM_END 1
-
-/* A PNG's filtered rows as count_png_pairs reads them, a stretch at a time: from its
-   inflated data, or inflated from its zlib stream into `buffer` as they are needed */
-typedef struct {
-    const uint8_t* data;         /* the inflated data, or NULL: the stream */
-    fiou_zng_stream stream;
-    fiou_zng_inflate inflate;
-    uint8_t* buffer;
-    int32_t status;              /* what the last zng_inflate returned */
-} fiou_png_rows;
-
-/* the filtered bytes of rows [first, first + n_rows), each `width` + 1 bytes; NULL when
-   the stream is corrupt or ends before them */
-static inline const uint8_t* fiou_next_rows(fiou_png_rows* rows, ptrdiff_t first,
-                                            ptrdiff_t n_rows, ptrdiff_t width) {
-    size_t needed = (size_t)n_rows * (size_t)(width + 1);
-    if (rows->data != NULL) return rows->data + (size_t)first * (size_t)(width + 1);
-    rows->stream.next_out = rows->buffer;
-    while (needed > 0) {
-        uint32_t chunk = needed < ((size_t)1 << 30) ? (uint32_t)needed : (uint32_t)1 << 30;
-        rows->stream.avail_out = chunk;
-        while (rows->stream.avail_out > 0) {
-            rows->status = rows->inflate(&rows->stream, 0);
-            if (rows->status != 0 && !(rows->status == FIOU_Z_STREAM_END && rows->stream.avail_out == 0))
-                return NULL;     /* an error, or the end before these rows */
-        }
-        needed -= chunk;
-    }
-    return rows->buffer;
-}
-
-/* after the last row: whether the stream ends there, its Adler-32 checked */
-static inline int fiou_rows_end(fiou_png_rows* rows) {
-    uint8_t extra;
-    if (rows->data != NULL || rows->status == FIOU_Z_STREAM_END) return 1;
-    rows->stream.next_out = &extra;
-    rows->stream.avail_out = 1;
-    rows->status = rows->inflate(&rows->stream, 0);
-    return rows->status == FIOU_Z_STREAM_END && rows->stream.avail_out == 1;
 }
 
 #endif /* FASTIOU_PNG_ROWS_H */
