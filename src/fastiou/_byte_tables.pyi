@@ -5,12 +5,10 @@ import numpy.typing as npt
 
 from fastiou._confusion import _Counts
 
-def fold_counts(
-    counts: npt.NDArray[np.int64],
-    truth_classes: npt.NDArray[np.int64],
-    pred_classes: npt.NDArray[np.int64],
-    num_classes: int,
-) -> _Counts: ...
+_Int64 = npt.NDArray[np.int64]
+
+def fold_counts(counts: _Int64, truth_classes: _Int64, pred_classes: _Int64,
+                num_classes: int) -> _Counts: ...
 
 # private test hooks (tests/test_kernel_paths.py, tests/test_png_counting.py)
 def _set_byte_flush_interval(pairs: int) -> int: ...

@@ -24,8 +24,7 @@ from libc.stdint cimport int8_t, int64_t, uint8_t, uint32_t
 
 from cython.parallel cimport parallel
 
-from fastiou._counting cimport padded
-from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
+from fastiou._counting cimport ThreadSlice, padded, thread_slice
 from fastiou._simd cimport FIOU_MASKED_IGNORES, simd_level
 
 
@@ -291,7 +290,8 @@ cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ss
     cdef int64_t[:, ::1] scratch_v = flushed_byte_tables(n_threads, n)
     cdef int64_t* rows = &scratch_v[0, 0]
     cdef Py_ssize_t stride = scratch_v.shape[1] if n > flush_every else 0
-    cdef Py_ssize_t tid, team, start, end, pending
+    cdef ThreadSlice part
+    cdef Py_ssize_t pending
     cdef int64_t truth_classes[256]
     cdef int64_t pred_classes[256]
     matrix, miss, bad = mapped_outputs(num_classes)
@@ -300,14 +300,12 @@ cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ss
     cdef int64_t[::1] bad_v = bad
     with nogil:
         with parallel(num_threads=n_threads):
-            tid = omp_get_thread_num()
-            team = omp_get_num_threads()
-            start = n * tid // team
-            end = n * (tid + 1) // team
+            part = thread_slice(n)
             pending = 0
-            count_bytes_flushed(level, y_true, y_pred, start, end, ignore, masked_ignores,
-                                flush_every, copies, narrow_rows + tid * table_stride,
-                                rows + tid * stride, &pending)
+            count_bytes_flushed(level, y_true, y_pred, part.start, part.end, ignore,
+                                masked_ignores, flush_every, copies,
+                                narrow_rows + part.tid * table_stride, rows + part.tid * stride,
+                                &pending)
         label_byte_classes(is_signed, num_classes, ignore, n_ignore, truth_classes,
                            pred_classes)
         fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,

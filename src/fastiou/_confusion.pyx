@@ -46,10 +46,9 @@ import numpy as np
 
 from fastiou._byte_tables cimport count_byte_labels
 from fastiou._counting cimport (
-    LINE, count_outside, drop_ignored_rows, padded, sum_rows,
+    LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
 )
 from fastiou._fused cimport acc_t, label_t
-from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
 from fastiou._simd cimport simd_level
 
 cdef enum:
@@ -156,7 +155,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef int64_t* hist
     cdef int64_t* hist_miss
     cdef bint direct
-    cdef Py_ssize_t n_rows, stride, copies, copy, copy_stride, tid, team, start, end
+    cdef Py_ssize_t n_rows, stride, copies, copy, copy_stride, tid
+    cdef ThreadSlice part
     cdef int level = simd_level()
 
     if level > 0:
@@ -174,21 +174,18 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     rows = &scratch_v[0, 0]
     with nogil:
         with parallel(num_threads=n_threads):
-            tid = omp_get_thread_num()
-            team = omp_get_num_threads()
-            start = n * tid // team
-            end = n * (tid + 1) // team
-            if direct and tid == 0:
+            part = thread_slice(n)
+            if direct and part.tid == 0:
                 hist = &matrix_v[0, 0]
                 hist_miss = &miss_v[0]
             else:
-                hist = rows + (tid - direct) * stride
+                hist = rows + (part.tid - direct) * stride
                 hist_miss = hist + copies * cc
                 memset(hist, 0, stride * sizeof(int64_t))
-            if not count_range_simd(level, t_ptr, p_ptr, start, end, n_classes, ig_ptr,
-                                    n_ignore, hist, hist_miss, &bad_v[tid, 0]):
-                count_range(t_ptr, p_ptr, start, end, n_classes, ig_ptr, n_ignore,
-                            hist, copy_stride, hist_miss, &bad_v[tid, 0])
+            if not count_range_simd(level, t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr,
+                                    n_ignore, hist, hist_miss, &bad_v[part.tid, 0]):
+                count_range(t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr, n_ignore,
+                            hist, copy_stride, hist_miss, &bad_v[part.tid, 0])
         if n_rows:
             for copy in range(copies):
                 sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)

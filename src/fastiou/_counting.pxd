@@ -1,15 +1,33 @@
 # Inline helpers shared by the counting kernels (_confusion.pyx, _weighted.pyx,
-# _byte_tables.pyx): the rules for a pair outside [0, C), and per-thread rows padded to
-# cache lines and added up after a parallel region.
+# _byte_tables.pyx): the rules for a pair outside [0, C), each thread's slice of the pairs,
+# and per-thread rows padded to cache lines and added up after a parallel region.
 
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t, uint64_t
 
 from fastiou._fused cimport acc_t, label_t
+from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
 
 cdef enum:
     # int64 (or double) slots in a 64-byte cache line: per-thread rows are padded to it
     LINE = 8
+
+
+cdef struct ThreadSlice:
+    Py_ssize_t tid  # the thread's number in its team
+    Py_ssize_t start  # its pairs are [start, end)
+    Py_ssize_t end
+
+
+cdef inline ThreadSlice thread_slice(Py_ssize_t n) noexcept nogil:
+    """The calling OpenMP thread's contiguous slice of `n` pairs: the team splits them into
+    slices of equal size (to one pair), in thread order."""
+    cdef ThreadSlice part
+    cdef Py_ssize_t team = omp_get_num_threads()
+    part.tid = omp_get_thread_num()
+    part.start = n * part.tid // team
+    part.end = n * (part.tid + 1) // team
+    return part
 
 
 cdef inline Py_ssize_t padded(Py_ssize_t size) noexcept nogil:

@@ -5,10 +5,10 @@ images inflated, the class of each byte value) and calls :func:`count_png_pairs`
 eval`` counts its 8-bit PNG pairs with it.
 
 The images' inflated, still filtered rows are unfiltered by ``fastiou._unfilter`` a
-stretch at a time into a small buffer, then counted at once while in cache: each row from the row above it, weighting the pairs that
-changed by the rows left below, into the byte tables of ``fastiou._byte_tables``, folded
-through per-byte class tables (label maps, ignores). The row loops are C
-(``include/fastiou_png_rows.h``).
+stretch at a time into a small buffer, then counted at once while in cache: each row from
+the row above it, weighting the pairs that changed by the rows left below, into the byte
+tables of ``fastiou._byte_tables``, folded through per-byte class tables (label maps,
+ignores). The row loops are C (``include/fastiou_png_rows.h``).
 """
 
 from libc.stdint cimport int64_t, uint8_t, uint32_t

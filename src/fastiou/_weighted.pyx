@@ -12,9 +12,10 @@ from libc.stdint cimport int64_t, uint64_t
 
 import numpy as np
 
-from fastiou._counting cimport LINE, count_outside, drop_ignored_rows, padded, sum_rows
+from fastiou._counting cimport (
+    LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
+)
 from fastiou._fused cimport label_t
-from fastiou._openmp cimport omp_get_num_threads, omp_get_thread_num
 
 
 cdef void count_range_weighted(const label_t* y_true, const label_t* y_pred,
@@ -57,16 +58,13 @@ def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pr
     scratch = np.zeros((n_threads, stride), dtype=np.float64)
     cdef double[:, ::1] scratch_v = scratch
     cdef double* rows = &scratch_v[0, 0]
-    cdef Py_ssize_t tid, team, start, end
+    cdef ThreadSlice part
     with nogil:
         with parallel(num_threads=n_threads):
-            tid = omp_get_thread_num()
-            team = omp_get_num_threads()
-            start = n * tid // team
-            end = n * (tid + 1) // team
-            count_range_weighted(t_ptr, p_ptr, w_ptr, start, end, n_classes, ig_ptr,
-                                 n_ignore, rows + tid * stride, rows + tid * stride + cc,
-                                 &bad_v[tid, 0])
+            part = thread_slice(n)
+            count_range_weighted(t_ptr, p_ptr, w_ptr, part.start, part.end, n_classes, ig_ptr,
+                                 n_ignore, rows + part.tid * stride,
+                                 rows + part.tid * stride + cc, &bad_v[part.tid, 0])
         sum_rows(rows, n_threads, stride, cc, &matrix_v[0, 0], n_threads)
         sum_rows(rows + cc, n_threads, stride, num_classes, &miss_v[0], 1)
         drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])
