@@ -13,3 +13,6 @@ def fold_counts(counts: _Int64, truth_classes: _Int64, pred_classes: _Int64,
 # private test hooks (tests/test_kernel_paths.py, tests/test_png_counting.py)
 def _set_byte_flush_interval(pairs: int) -> int: ...
 def _byte_tables_are_zero() -> bool: ...
+
+# the C function table Cython exports for ``cimport`` (see ``_byte_tables.pxd``)
+__pyx_capi__: dict[str, object]
