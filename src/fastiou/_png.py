@@ -4,8 +4,8 @@
 interlaced or not, any row filter, to the values Pillow gives, several times faster than
 Pillow: the image data is inflated by libdeflate through the optional ``imagecodecs``
 package's public decoders when it is installed (``pip install 'fastiou[cli]'``), else by
-the standard library's zlib, and the row filters are reversed by the compiled kernel :mod:`fastiou._unfilter`, which releases
-the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
+the standard library's zlib, and the row filters are reversed by the compiled kernel
+:mod:`fastiou._unfilter`, which releases the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
 them for a colour map); files that are no label map (another format, JPEG above all,
 grayscale with alpha, 16-bit colour) raise it with ``refused=True``. :func:`write_png`
 writes the demo's label maps with NumPy alone.
@@ -93,9 +93,9 @@ def _imagecodecs_inflaters():
             ("ZLIBNG", "zlibng_decode", "ZlibngError", "zlibng_version")):
         if not getattr(getattr(imagecodecs, codec, None), "available", False):
             continue
-        found.append(Inflater(
-            f"{getattr(imagecodecs, version)()} (imagecodecs {imagecodecs.__version__})".replace("_", "-"),
-            _into(getattr(imagecodecs, decode), getattr(imagecodecs, error))))
+        library = getattr(imagecodecs, version)().replace("_", "-")  # "zlib_ng 2.3.3"
+        found.append(Inflater(f"{library} (imagecodecs {imagecodecs.__version__})",
+                              _into(getattr(imagecodecs, decode), getattr(imagecodecs, error))))
     return found
 
 
