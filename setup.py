@@ -25,6 +25,8 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).parent
 PACKAGE = Path("src") / "fastiou"
+# the hand-written C of the kernels: headers declared from the .pxd files (sdist only)
+C_INCLUDE = PACKAGE / "include"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 OPENMP_FLAG = "-fopenmp"
@@ -134,7 +136,7 @@ def _extensions():
             Extension(
                 name,
                 [str(pyx)],
-                include_dirs=[np.get_include(), str(pyx.parent), str(PACKAGE / "_shared")],
+                include_dirs=[np.get_include(), str(C_INCLUDE)],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )

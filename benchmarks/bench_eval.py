@@ -1,6 +1,7 @@
 """Benchmark of ``fastiou eval`` on Cityscapes-sized PNG label maps, all timings from one run.
 
     python benchmarks/bench_eval.py [--pairs 200] [--unique 20] [--skip-cityscapes] [--skip-dask]
+                                    [--inflaters]
 
 Writes `--pairs` synthetic 1024x2048 ground-truth / prediction pairs in Cityscapes label ids
 (scenes from ``fastiou.demo``; `--unique` distinct scenes, copied under new names to reach
@@ -12,7 +13,7 @@ times, on the same files:
    its input, so the bar is taken against the faster of the two; the run states which
    inflater fastiou's decoder used);
 2. ``fastiou eval`` (in-process ``fastiou.cli.main``, label ids mapped to train ids; the run
-   states whether it inflated the pairs a few rows at a time with zlib-ng);
+   states which inflater inflated the pairs);
 3. cityscapesScripts' ``evalPixelLevelSemanticLabeling.evaluateImgLists`` (the pip wheel
    ships no compiled kernel, so ``CSUPPORT`` is False and it runs its NumPy ``np.unique``
    path; the run states which);
@@ -21,6 +22,11 @@ times, on the same files:
 
 Bars (issue 5): (2) <= 1.3x (1); (3) / (2) >= 10; (4) <= 1.5x (2). Results are checked to be
 equal (mean IoU and per-class IoU against cityscapesScripts; matrices between the paths).
+
+``--inflaters`` (issue 15) then times, in rounds that take every candidate in turn (the best
+of `--repeat` rounds kept), the decode alone with each inflater this installation has
+(:func:`fastiou.evaluate._png.inflaters`: libdeflate and zlib-ng through imagecodecs, the standard
+library's zlib) and ``fastiou eval`` with its PNG pairs inflated by each of them.
 """
 
 import argparse
@@ -37,9 +43,9 @@ import numpy as np
 
 from fastiou._shared._threads import available_cpus
 from fastiou.cli import main
-from fastiou.evaluate import demo
+from fastiou.evaluate import _byte_classes, _png, demo
 from fastiou.evaluate._io import CITYSCAPES_TRAIN_IDS
-from fastiou.evaluate._png import Scratch, inflater, read_png, streaming_inflater
+from fastiou.evaluate._png import Scratch, inflater, read_png
 
 HEIGHT, WIDTH = 1024, 2048
 TRAIN_TO_LABEL_ID = np.zeros(256, dtype=np.uint8)  # void (255) -> 0, "unlabeled"
@@ -172,6 +178,40 @@ def dask_eval(gt_dir, pred_dir, report, repeat, malloc_trim):
     return t_dask, dask_report["confusion_matrix"] == report["confusion_matrix"]
 
 
+def compare_inflaters(gt_dir, pred_dir, pairs, cores, report, repeat, pillow):
+    """Decode-only and ``fastiou eval`` times with each PNG inflater, best of `repeat` rounds
+    that take every candidate in turn; prints a table of ratios to the fastest decode."""
+    def with_inflater(candidate, function, *args):
+        old = _png._set_inflater(candidate)
+        try:
+            return function(*args)
+        finally:
+            _png._set_inflater(old)
+
+    runs = {}  # label -> (kind, zero-argument callable)
+    for candidate in _png.inflaters():
+        runs[f"decode only, {candidate.name}"] = ("decode", lambda c=candidate: with_inflater(
+            c, decode_only, pairs, cores, fastiou_decoder()))
+        runs[f"eval, {candidate.name}"] = ("eval", lambda c=candidate: with_inflater(
+            c, fastiou_eval, gt_dir, pred_dir))
+    best = {label: (float("inf"), float("nan")) for label in runs}
+    same = True
+    for _ in range(repeat):
+        for label, (kind, run) in runs.items():
+            wall, cpu, result = timed(run)
+            if wall < best[label][0]:
+                best[label] = (wall, cpu)
+            if kind == "eval":
+                same = same and result["confusion_matrix"] == report["confusion_matrix"]
+    fastest = min(min(t for label, (t, _) in best.items() if runs[label][0] == "decode"),
+                  pillow[0])
+    print(f"  inflaters, best of {repeat} interleaved rounds (Pillow's decode only "
+          f"{pillow[0]:.2f} s wall); same matrices: {'yes' if same else 'NO'}")
+    print(f"  {'':58s} {'wall s':>8s} {'CPU s':>8s} {'x fastest decode':>17s}")
+    for label, (wall, cpu) in best.items():
+        print(f"  {label:58s} {wall:8.2f} {cpu:8.2f} {wall / fastest:17.2f}")
+
+
 def timed(function, *args, repeat=1):
     """Best wall-clock time of `repeat` runs, the CPU time of this process in that run, the result.
 
@@ -194,6 +234,8 @@ def main_bench(argv=None):
     parser.add_argument("--repeat", type=int, default=2, help="runs of the fast paths; best kept")
     parser.add_argument("--skip-cityscapes", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--inflaters", action="store_true",
+                        help="also compare every PNG inflater: decode only and fastiou eval")
     args = parser.parse_args(argv)
     cores = available_cpus()
     print(f"fastiou eval benchmark: {args.pairs} pairs of {HEIGHT}x{WIDTH} PNG label maps "
@@ -213,11 +255,9 @@ def main_bench(argv=None):
         threads = report["threads"]
         fastest = min(decode_times, key=lambda name: decode_times[name][0])
         t_decode, cpu_decode = decode_times[fastest]
-        streaming = streaming_inflater()
         print(f"  load average before the runs: {load:.1f} on {cores} cores; fastiou's PNG "
-              f"decoder inflates with {inflater().name}; fastiou eval inflates PNG pairs "
-              + (f"a few rows at a time with {streaming.name}" if streaming else
-                 "whole with the decoder's inflater (zlib-ng is not installed)"))
+              f"decoder inflates with {inflater().name}; fastiou eval inflates PNG pairs with "
+              f"{_byte_classes.pair_inflate_path()}")
         print(f"  {'':38s} {'wall s':>8s} {'CPU s':>8s}")
         for name, (t_name, cpu_name) in decode_times.items():
             print(f"  {f'decode only, {name} ({cores} threads)':38s} {t_name:8.2f} {cpu_name:8.2f}")
@@ -240,6 +280,9 @@ def main_bench(argv=None):
             print(f"    path: {cs_path}")
             print(f"    its mean IoU {cs_iou:.6f}; largest per-class IoU difference "
                   f"{max(differences):.1e}, mean IoU difference {abs(cs_iou - report['mean']['iou']):.1e}")
+        if args.inflaters:
+            compare_inflaters(gt_dir, pred_dir, pairs, cores, report, args.repeat,
+                              decode_times["Pillow"])
         if not args.skip_dask:
             for trim in (True, False):
                 t_dask, same = dask_eval(gt_dir, pred_dir, report, args.repeat, malloc_trim=trim)

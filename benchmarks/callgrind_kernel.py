@@ -15,8 +15,8 @@ import argparse
 
 import numpy as np
 
+from fastiou.segmentation import _confusion, _simd
 from fastiou.evaluate._bench import WORKLOADS, make_label_maps
-from fastiou.segmentation import _confusion
 
 REDUCED_SCALES = {"a": 1 / 8, "b": 1 / 8, "c": 1 / 16, "d": 1 / 16, "e": 1 / 8}
 
@@ -30,7 +30,7 @@ def main():
     truth, pred = make_label_maps(workload, scale=REDUCED_SCALES[args.workload])
     ignore = [] if workload.ignore_index is None else [workload.ignore_index]
     if args.scalar:
-        _confusion._set_simd_cap(0)
+        _simd._set_simd_cap(0)
     _confusion.confusion_counts(truth.ravel(), pred.ravel(), workload.num_classes,
                                 np.array(ignore, dtype=workload.dtype), 1)
 

@@ -558,6 +558,24 @@ def test_progress_bar_on_a_terminal_only(dataset, capsys, monkeypatch):
     assert code == 0 and err == ""
 
 
+def test_verbose_says_which_inflaters_decode(dataset, capsys):
+    from fastiou.evaluate import _png
+
+    expected = json_report(dataset, capsys)["confusion_matrix"]
+    for chosen in (None, _png.STANDARD_ZLIB):  # the fast path, and the standard zlib without it
+        old = _png._set_inflater(chosen)
+        try:
+            name = _png.inflater().name
+            code, out, err = run(base_args(dataset, "-v", "--no-progress", "--format", "json"), capsys)
+        finally:
+            _png._set_inflater(old)
+        assert code == 0 and json.loads(out)["confusion_matrix"] == expected
+        assert err == (f"fastiou eval: PNG files are inflated by {name}; 8-bit PNG pairs by "
+                       f"{name}, whole\n")
+    code, _, err = run(base_args(dataset, "--no-progress"), capsys)
+    assert code == 0 and err == ""
+
+
 def test_without_pillow_palette_pngs_still_evaluate_and_tiffs_exit_7(dataset, capsys, monkeypatch,
                                                                      tmp_path):
     expected = json_report(dataset, capsys)["confusion_matrix"]

@@ -9,26 +9,26 @@ import pytest
 
 import fastiou
 from fastiou import reference
+from fastiou.segmentation import _byte_tables, _confusion, _simd
 from fastiou._shared._validation import as_label_array
-from fastiou.segmentation import _confusion
 
 DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
-LEVELS = _confusion._simd_levels()
+LEVELS = _simd._simd_levels()
 BYTE_TABLE_MIN_PAIRS = _confusion._byte_table_min_pairs()
 
 
 @pytest.fixture(params=LEVELS, ids=lambda level: f"simd{level}")
 def simd_level(request):
-    old = _confusion._set_simd_cap(request.param)
+    old = _simd._set_simd_cap(request.param)
     yield request.param
-    _confusion._set_simd_cap(old)
+    _simd._set_simd_cap(old)
 
 
 @pytest.fixture
 def flush_every(request):
-    old = _confusion._set_byte_flush_interval(request.param)
+    old = _byte_tables._set_byte_flush_interval(request.param)
     yield request.param
-    _confusion._set_byte_flush_interval(old)
+    _byte_tables._set_byte_flush_interval(old)
 
 
 def run_lengths_labels(rng, dtype, size, num_classes, lengths, specials=()):
@@ -188,26 +188,26 @@ def test_byte_tables_are_left_zero_for_the_next_call(simd_level, dtype):
         ignore = np.array(ignore, dtype=dtype)
         assert_same(_confusion.confusion_counts(truth, pred, num_classes, ignore, n_threads),
                     expected_counts(truth, pred, num_classes, ignore))
-        assert _confusion._byte_tables_are_zero()
+        assert _byte_tables._byte_tables_are_zero()
 
 
 def test_one_counter_reaches_the_flush_interval(simd_level):
     """A single pair repeated exactly `flush interval` times and then more, per thread."""
-    old = _confusion._set_byte_flush_interval(2 ** 19)
+    old = _byte_tables._set_byte_flush_interval(2 ** 19)
     try:
         for size in (2 ** 19, 2 ** 20, 2 ** 20 + 1):
             truth = np.full(size, 7, dtype=np.uint8)
             pred = np.full(size, 7, dtype=np.uint8)
             check(truth, pred, 8, [], threads=(1, 2))
     finally:
-        _confusion._set_byte_flush_interval(old)
+        _byte_tables._set_byte_flush_interval(old)
 
 
 def test_flush_interval_hook_rejects_values_that_could_overflow():
     with pytest.raises(ValueError, match="pairs"):
-        _confusion._set_byte_flush_interval(2 ** 32)
+        _byte_tables._set_byte_flush_interval(2 ** 32)
     with pytest.raises(ValueError, match="pairs"):
-        _confusion._set_byte_flush_interval(0)
+        _byte_tables._set_byte_flush_interval(0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -274,5 +274,5 @@ def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
 
 def test_default_path_is_the_best_this_machine_has():
     """Without a test cap the kernels run the highest SIMD level the CPU supports."""
-    assert _confusion.simd_path() == _confusion.SIMD_PATHS[max(LEVELS)]
+    assert _simd.simd_path() == _simd.SIMD_PATHS[max(LEVELS)]
     assert fastiou.show_config is not None and "simd" in fastiou._config.config_info()

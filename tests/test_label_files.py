@@ -237,14 +237,14 @@ def test_generated_png_pairs_count_as_the_reference_on_pillows_values(
     num_classes = 301 if max(truth.max(), pred.max()) > 255 else 256
     ignored = (255,) if ignore else ()
     fused = []
-    real_count = _engine.count_png_pairs
+    real_count = _engine.count_png_pair
 
     def spy(*args):
-        fused.append(args[2:4])
+        fused.append(args[3])
         return real_count(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_engine, "count_png_pairs", spy)
+        patch.setattr(_engine, "count_png_pair", spy)
         result = count_pair(pair, EvalOptions(num_classes=num_classes, ignore_index=ignored))
     np.testing.assert_array_equal(result.matrix,
                                   reference.confusion_matrix(truth, pred, num_classes, ignored))
@@ -256,8 +256,8 @@ def test_generated_png_pairs_count_as_the_reference_on_pillows_values(
 def test_the_fused_path_takes_only_8_bit_non_interlaced_pairs(tmp_path, monkeypatch):
     labels = label_map(np.random.default_rng(7), (12, 20), "blocky", 2)
     calls = []
-    real_count = _engine.count_png_pairs
-    monkeypatch.setattr(_engine, "count_png_pairs", lambda *args: calls.append(1) or real_count(*args))
+    real_count = _engine.count_png_pair
+    monkeypatch.setattr(_engine, "count_png_pair", lambda *args: calls.append(1) or real_count(*args))
     expected = np.diag(np.bincount(labels.ravel(), minlength=2))
     for depth, interlace, fused in ((8, False, True), (8, True, False), (1, False, False),
                                     (4, False, False), (16, False, False)):

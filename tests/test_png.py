@@ -4,8 +4,8 @@ label-map PNGs.
 Two oracles: the test's own NumPy *encoder* (every PNG filter type, written from the PNG
 specification: filtering is a plain per-row subtraction, unlike decoding, which chains each
 byte to the one before it), and Pillow on the same files. Every decoding test runs with
-each inflater: libdeflate (when the ``deflate`` package is installed) and the standard
-library's zlib (forced by hiding ``deflate``).
+each inflater this installation has (``_png.inflaters()``: libdeflate and zlib-ng through
+``imagecodecs``, the test extra, and the standard library's zlib).
 """
 
 import re
@@ -29,20 +29,19 @@ Image = pytest.importorskip("PIL.Image")
 NONE, SUB, UP, AVERAGE, PAETH = range(5)
 
 
-@pytest.fixture(params=["libdeflate", "libdeflate-bytes", "zlib"])
-def inflater(request, monkeypatch):
-    """Run the test with each inflater (libdeflate into reused buffers through its C
-    interface, libdeflate through the ``deflate`` package's functions, the standard
-    library's zlib); returns its name."""
-    if request.param == "zlib":
-        monkeypatch.setitem(sys.modules, "deflate", None)
-    else:
-        pytest.importorskip("deflate")
-    if request.param == "libdeflate-bytes":
-        monkeypatch.setattr(_png, "_libdeflate_into", lambda extension_path: None)
-    _png.inflater.cache_clear()
+INFLATERS = {candidate.name.split()[0]: candidate for candidate in _png.inflaters()}
+
+
+@pytest.fixture(params=["libdeflate", "zlib-ng", "zlib"])
+def inflater(request):
+    """Run the test with each inflater (libdeflate and zlib-ng through imagecodecs' decoders
+    into reused buffers, the standard library's zlib); returns its name."""
+    if request.param not in INFLATERS:
+        pytest.importorskip("imagecodecs")
+        pytest.skip(f"this imagecodecs is built without {request.param}")
+    old = _png._set_inflater(INFLATERS[request.param])
     yield _png.inflater().name
-    _png.inflater.cache_clear()
+    _png._set_inflater(old)
 
 
 def _paeth(a, b, c):
@@ -606,45 +605,76 @@ def test_files_that_are_no_label_map_png_are_refused_by_name(tmp_path):
         assert info.value.refused and not info.value.needs_pillow
 
 
-def test_libdeflate_inflates_into_the_scratch_buffer(tmp_path):
-    """With the ``deflate`` wheel, a decode with a scratch buffer allocates no image-sized
-    memory: the data is inflated into the buffer and the rows are unfiltered in place."""
-    pytest.importorskip("deflate")
-    _png.inflater.cache_clear()
-    assert _png.inflater().decompress_into is not None, _png.inflater().name
-    assert "into reused buffers" in _png.inflater().name
-    labels = np.arange(40 * 30, dtype=np.uint8).reshape(40, 30) % 7
-    Image.fromarray(labels).save(tmp_path / "a.png")
-    scratch = _png.Scratch()
-    first = _png.read_png(str(tmp_path / "a.png"), scratch)
-    np.testing.assert_array_equal(first, labels)
-    buffer = scratch.take(1)
-    second = _png.read_png(str(tmp_path / "a.png"), scratch)
-    assert np.shares_memory(second, buffer) and np.shares_memory(first, second)
-    np.testing.assert_array_equal(second, labels)
+@pytest.mark.parametrize("name", ["libdeflate", "zlib-ng"])
+def test_imagecodecs_inflates_into_the_scratch_buffer(tmp_path, name):
+    """With imagecodecs (the test extra), a decode with a scratch buffer allocates no
+    image-sized memory: the data is inflated into the buffer and the rows are unfiltered in
+    place; without one, in place in the array the data was inflated into."""
+    pytest.importorskip("imagecodecs")
+    old = _png._set_inflater(INFLATERS[name])
+    try:
+        assert _png.inflater().decompress_into is not None, _png.inflater().name
+        labels = np.arange(40 * 30, dtype=np.uint8).reshape(40, 30) % 7
+        Image.fromarray(labels).save(tmp_path / "a.png")
+        scratch = _png.Scratch()
+        first = _png.read_png(str(tmp_path / "a.png"), scratch)
+        np.testing.assert_array_equal(first, labels)
+        buffer = scratch.take(1)
+        second = _png.read_png(str(tmp_path / "a.png"), scratch)
+        assert np.shares_memory(second, buffer) and np.shares_memory(first, second)
+        np.testing.assert_array_equal(second, labels)
+        alone = _png.read_png(str(tmp_path / "a.png"))
+        assert alone.base is not None and not np.shares_memory(alone, buffer)
+        np.testing.assert_array_equal(alone, labels)
+    finally:
+        _png._set_inflater(old)
 
 
-def test_libdeflate_into_says_when_the_data_does_not_fill_the_buffer():
-    pytest.importorskip("deflate")
-    import deflate._deflate
-
-    into = _png._libdeflate_into(deflate._deflate.__file__)
+@pytest.mark.parametrize("name", ["libdeflate", "zlib-ng"])
+def test_decompress_into_says_when_the_data_does_not_fill_the_buffer(name):
+    pytest.importorskip("imagecodecs")
+    into = INFLATERS[name].decompress_into
     data = zlib.compress(b"abc" * 100)
     exact, short, long = (np.empty(n, dtype=np.uint8) for n in (300, 299, 301))
     assert into(data, exact) and bytes(exact) == b"abc" * 100
     assert not into(data, short) and not into(data, long)
     assert not into(b"not zlib data", exact)
-    assert _png._libdeflate_into("/nonexistent/library.so") is None
+    assert not into(data[:-4] + bytes(4), exact)  # the Adler-32 is checked
 
 
-def test_inflater_names_the_one_in_use(monkeypatch):
-    monkeypatch.setitem(sys.modules, "deflate", None)
-    _png.inflater.cache_clear()
+def test_inflaters_are_imagecodecs_then_the_standard_zlib(monkeypatch):
+    found = _png.inflaters()
+    assert found[-1] is _png.STANDARD_ZLIB and found[-1].decompress_into is None
+    assert found[-1].name == f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library)"
+    if pytest.importorskip("imagecodecs").DEFLATE.available:
+        assert found[0].name.startswith("libdeflate ") and "(imagecodecs " in found[0].name
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)  # not installed
+    assert _png._imagecodecs_inflaters.__wrapped__() == []
+
+
+def test_show_config_says_which_inflater_decodes():
+    from fastiou._config import config_info
+
+    info = config_info()
+    assert info["png_inflate"] == _png.inflater().name
+    assert info["png_pairs_inflate"] == f"{_png.inflater().name}, whole"
+    old = _png._set_inflater(_png.STANDARD_ZLIB)  # as without imagecodecs
     try:
-        fallback = _png.inflater()
+        info = config_info()
     finally:
-        _png.inflater.cache_clear()
-    assert fallback.name.startswith("zlib ") and fallback.decompress is None
+        _png._set_inflater(old)
+    assert info["png_inflate"] == f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library)"
+    assert info["png_pairs_inflate"] == f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library), whole"
+
+
+def test_inflater_is_the_first_unless_the_hook_chose_one():
+    assert _png.inflater() == _png.inflaters()[0]
+    old = _png._set_inflater(_png.STANDARD_ZLIB)
+    try:
+        assert _png.inflater() is _png.STANDARD_ZLIB
+    finally:
+        assert _png._set_inflater(old) is _png.STANDARD_ZLIB
+    assert _png.inflater() == _png.inflaters()[0]
 
 
 # ---------------------------------------------------------------------------------------------

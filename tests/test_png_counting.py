@@ -1,6 +1,6 @@
-"""Decoding and counting PNG pairs together: ``_confusion.count_png_pairs`` (from inflated
-data, or inflating zlib streams a few rows at a time with zlib-ng) and the eval's paths
-through it.
+"""Decoding and counting PNG pairs together: the kernel ``_png_pairs.count_png_pairs`` (the
+images' inflated, still filtered data), its wrapper ``_byte_classes`` (the kernels' class
+encoding, the images inflated first) and the eval's paths through them.
 
 The oracle is the NumPy reference on the label maps the filtered rows were written from
 (``tests/test_png.py``'s encoder covers every filter type); the kernel unfilters a few rows
@@ -22,10 +22,10 @@ from test_kernel_paths import assert_same, expected_counts, flush_every, simd_le
 from test_png import AVERAGE, NONE, PAETH, SUB, UP, encode_png, filter_rows, label_map
 
 from fastiou import reference
-from fastiou.evaluate import _engine, _io, _png
+from fastiou.evaluate import _byte_classes, _engine, _io, _png, _png_pairs
+from fastiou.segmentation import _byte_tables, _simd
 from fastiou.evaluate._engine import EvalOptions, count_pair
 from fastiou.evaluate._io import EvalError
-from fastiou.segmentation import _confusion
 
 NO_IGNORE = np.empty(0, np.uint8)
 
@@ -45,22 +45,12 @@ def mapped_reference(truth, pred, truth_classes, pred_classes, num_classes):
                                       num_classes, [-1])
 
 
-STREAMING = _png.streaming_inflater()
-needs_zlib_ng = pytest.mark.skipif(STREAMING is None, reason="zlib-ng (the test extra) is not installed")
-
-
 def counted(truth, pred, truth_filters, pred_filters, truth_classes, pred_classes, num_classes):
-    """The counts from the inflated data, checked equal to those from the zlib streams."""
+    """The kernel's counts of the two maps, filtered row by row with the given filters."""
     height, width = truth.shape
     filtered = filter_rows(truth, truth_filters), filter_rows(pred, pred_filters)
-    counts = _confusion.count_png_pairs(*filtered, height, width, truth_classes, pred_classes,
-                                        num_classes)
-    if STREAMING is not None:
-        streamed = _confusion.count_png_pairs(*(zlib.compress(f) for f in filtered), height,
-                                              width, truth_classes, pred_classes, num_classes,
-                                              STREAMING)
-        assert_same(streamed, counts)
-    return counts
+    return _png_pairs.count_png_pairs(*filtered, height, width, truth_classes, pred_classes,
+                                      num_classes)
 
 
 def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
@@ -70,7 +60,7 @@ def check(truth, pred, truth_filters, pred_filters, num_classes, ignore=()):
                 expected_counts(truth, pred, num_classes, ignore))
 
 
-@pytest.mark.parametrize("simd_level", _confusion._simd_levels(), indirect=True)
+@pytest.mark.parametrize("simd_level", _simd._simd_levels(), indirect=True)
 @pytest.mark.parametrize("shape", [(1, 1), (1, 5000), (9, 2048), (17, 2048), (3, 9000),
                                    (40, 300)])
 @pytest.mark.parametrize("kind", ["blocky", "noise"])
@@ -126,15 +116,15 @@ def test_values_are_mapped_to_classes_with_ignored_and_out_of_range_ones(data, n
                         pred_classes, num_classes), expected)
     raw = np.zeros((21, 21), np.int64)
     np.add.at(raw, (truth.ravel(), pred.ravel()), 1)
-    assert_same(_confusion.fold_counts(raw, truth_classes, pred_classes, num_classes), expected)
+    assert_same(_byte_tables.fold_counts(raw, truth_classes, pred_classes, num_classes), expected)
 
 
 def test_fold_counts_refuses_tables_that_do_not_fit():
     with pytest.raises(ValueError, match=r"a \(3, 3\) matrix of value pairs does not fit 2 and 256"):
-        _confusion.fold_counts(np.zeros((3, 3), np.int64), np.zeros(2, np.int64),
+        _byte_tables.fold_counts(np.zeros((3, 3), np.int64), np.zeros(2, np.int64),
                                np.zeros(256, np.int64), 2)
     with pytest.raises(ValueError, match=r"a \(3, 2\) matrix"):
-        _confusion.fold_counts(np.zeros((3, 2), np.int64), *byte_classes(2), 2)
+        _byte_tables.fold_counts(np.zeros((3, 2), np.int64), *byte_classes(2), 2)
 
 
 def test_a_bad_filter_byte_in_either_image_returns_none():
@@ -145,41 +135,12 @@ def test_a_bad_filter_byte_in_either_image_returns_none():
         bad = bytearray(good)
         bad[row * 601] = 5
         classes = byte_classes(256)
-        assert _confusion.count_png_pairs(bytes(bad), good, 40, 600, *classes, 256) is None
-        assert _confusion._byte_tables_are_zero()
-        assert _confusion.count_png_pairs(good, bytes(bad), 40, 600, *classes, 256) is None
-        assert _confusion._byte_tables_are_zero()
+        assert _png_pairs.count_png_pairs(bytes(bad), good, 40, 600, *classes, 256) is None
+        assert _byte_tables._byte_tables_are_zero()
+        assert _png_pairs.count_png_pairs(good, bytes(bad), 40, 600, *classes, 256) is None
+        assert _byte_tables._byte_tables_are_zero()
     check(labels, labels[::-1], [PAETH] * 40, [UP] * 40, 256)
-    assert _confusion._byte_tables_are_zero()
-
-
-@needs_zlib_ng
-def test_streams_that_are_corrupt_short_or_long_return_none():
-    """...whichever image it is, wherever it breaks, and the byte tables are left zero."""
-    labels = np.random.default_rng(4).integers(0, 4, (50, 700)).astype(np.uint8)
-    good = zlib.compress(filter_rows(labels, [SUB, UP, PAETH] * 16 + [NONE, AVERAGE]))
-    classes = byte_classes(4)
-    height_of = {"short": 51, "long": 49}
-    for broken, height in ((good[:len(good) // 2], 50), (good[:-1], 50),  # truncated, no Adler-32
-                           (good[:-4] + bytes(4), 50),  # wrong Adler-32
-                           (good[:2] + bytes(len(good) - 2), 50),  # garbage
-                           (good, height_of["short"]), (good, height_of["long"])):
-        for pair in ((broken, good), (good, broken)):
-            assert _confusion.count_png_pairs(*pair, height, 700, *classes, 4, STREAMING) is None
-            assert _confusion._byte_tables_are_zero()
-    assert_same(_confusion.count_png_pairs(good, good, 50, 700, *classes, 4, STREAMING),
-                expected_counts(labels, labels, 4, NO_IGNORE))
-    with pytest.raises(ValueError, match="0 and 10 bytes of compressed data: some and fewer"):
-        _confusion.count_png_pairs(b"", good[:10], 50, 700, *classes, 4, STREAMING)
-
-
-def test_the_streaming_inflater_is_zlib_ng_2_or_none(monkeypatch):
-    import sys
-
-    found = _png.streaming_inflater.__wrapped__()
-    assert found is None or (found.name.startswith("zlib-ng 2.") and found.init and found.end)
-    monkeypatch.setitem(sys.modules, "zlib_ng", None)  # not installed
-    assert _png.streaming_inflater.__wrapped__() is None
+    assert _byte_tables._byte_tables_are_zero()
 
 
 def test_sizes_that_do_not_fit_are_refused():
@@ -187,24 +148,127 @@ def test_sizes_that_do_not_fit_are_refused():
     for truth, pred, height, width in ((good, good[:-1], 2, 5), (good[:-1], good, 2, 5),
                                        (good, good, 3, 5), (good, good, 0, 5), (good, good, 2, 0)):
         with pytest.raises(ValueError, match="filtered bytes do not both fit"):
-            _confusion.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
-    with pytest.raises(ValueError, match="filtered bytes do not both fit 0 rows"):
-        _confusion.count_png_pairs(good, good, 0, 5, *byte_classes(3), 3, STREAMING)
+            _png_pairs.count_png_pairs(truth, pred, height, width, *byte_classes(3), 3)
     with pytest.raises(ValueError, match="the classes of the 256 byte values are needed, got 3"):
-        _confusion.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
+        _png_pairs.count_png_pairs(good, good, 2, 5, np.zeros(3, np.int64), byte_classes(3)[1], 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# The wrapper: the kernels' class encoding, and PNG pairs inflated before the kernel counts them
+
+@pytest.mark.parametrize("num_classes", [1, 19, 255, 256, 300])
+def test_byte_classes_of_plain_labels_are_the_kernels_encoding(num_classes):
+    for ignore in ((), (255,), (0, 7, 255), (400,)):
+        classes = _byte_classes.byte_classes(np.arange(256), np.arange(256), ignore, num_classes)
+        expected = byte_classes(num_classes, [v for v in ignore if v < 256])
+        np.testing.assert_array_equal(classes.truth, expected[0])
+        np.testing.assert_array_equal(classes.pred, expected[1])
+        assert classes.truth.dtype == classes.pred.dtype == np.int64
+        assert classes.num_classes == num_classes
+
+
+def test_byte_classes_of_mapped_labels():
+    """What a label map makes of a value is what counts: negative, ignored or too large
+    labels, in the ground truth and in the prediction apart."""
+    truth_labels = np.arange(256) // 2 - 1  # 0, 1 -> -1 (out of range); 2, 3 -> 0; ...
+    pred_labels = np.full(256, 3)
+    pred_labels[:4] = [0, -5, 2, 200]
+    classes = _byte_classes.byte_classes(truth_labels, pred_labels, [4], 5)
+    assert classes.truth[:12].tolist() == [5, 5, 0, 0, 1, 1, 2, 2, 3, 3, -1, -1]
+    assert (classes.truth[12:] == 5).all()
+    assert classes.pred[:5].tolist() == [0, -1, 2, -1, 3]
+    original = truth_labels.copy()
+    _byte_classes.byte_classes(truth_labels, pred_labels, [4], 5)
+    np.testing.assert_array_equal(truth_labels, original)  # the input is left as it was
+
+
+def test_byte_classes_need_the_labels_of_256_values():
+    with pytest.raises(ValueError, match=r"`truth_labels` and `pred_labels` must give the labels "
+                                         r"of the 256 byte values, got shapes \(255,\) and \(256,\)"):
+        _byte_classes.byte_classes(np.arange(255), np.arange(256), (), 3)
+    with pytest.raises(ValueError, match=r"got shapes \(256,\) and \(16, 16\)"):
+        _byte_classes.byte_classes(np.arange(256), np.zeros((16, 16)), (), 3)
+
+
+def test_value_counts_fold_through_the_wrapper_as_through_the_kernel():
+    rng = np.random.default_rng(2)
+    counts = rng.integers(0, 50, (9, 9)).astype(np.int64)
+    classes = _byte_classes.byte_classes(np.arange(256) % 4, np.arange(256) % 5, [3], 4)
+    folded = _byte_classes.fold_value_counts(counts, classes)
+    assert_same(folded, _byte_tables.fold_counts(counts, classes.truth, classes.pred, 4))
+    assert folded.matrix.sum() + folded.n_bad_pred == counts[np.arange(9) % 4 != 3].sum()
+
+
+def _image(stream, height, width):
+    return _png.PngImage(stream, height, width, 8, 0, False)
+
+
+def test_png_pairs_whose_data_is_corrupt_short_or_long_count_as_none(inflating):
+    """...whichever image it is, wherever it breaks, and the byte tables are left zero."""
+    labels = np.random.default_rng(4).integers(0, 4, (50, 700)).astype(np.uint8)
+    good = zlib.compress(filter_rows(labels, [SUB, UP, PAETH] * 16 + [NONE, AVERAGE]))
+    bad_filter = bytearray(filter_rows(labels, [SUB] * 50))
+    bad_filter[10 * 701] = 7
+    classes = _byte_classes.byte_classes(np.arange(256), np.arange(256), (), 4)
+    scratch = (_png.Scratch(), _png.Scratch())
+    for broken, height in ((good[:len(good) // 2], 50), (good[:-1], 50),  # truncated, no Adler-32
+                           (good[:-4] + bytes(4), 50),  # wrong Adler-32
+                           (good[:2] + bytes(len(good) - 2), 50),  # garbage
+                           (good, 51), (good, 49),  # fewer or more bytes than the header says
+                           (zlib.compress(bytes(bad_filter)), 50)):  # a row filter beyond 4
+        for pair in ((broken, good), (good, broken)):
+            images = [_image(stream, height, 700) for stream in pair]
+            assert _byte_classes.count_png_pair(*images, classes, ("t", "p"), scratch) is None
+            assert _byte_tables._byte_tables_are_zero()
+    counts = _byte_classes.count_png_pair(_image(good, 50, 700), _image(good, 50, 700), classes,
+                                          ("t", "p"), scratch)
+    assert_same(counts, expected_counts(labels, labels, 4, NO_IGNORE))
+    assert counts.matrix.sum() == labels.size
+
+
+def test_png_pairs_are_inflated_into_the_scratch_buffers():
+    """With an inflater that inflates into buffers (imagecodecs), the pair's inflated data
+    is the caller's reusable buffers, allocated once."""
+    pytest.importorskip("imagecodecs")
+    labels = label_map(np.random.default_rng(9), (30, 200), "blocky", 6).astype(np.uint8)
+    image = _image(zlib.compress(filter_rows(labels, [PAETH] * 30)), 30, 200)
+    scratch = (_png.Scratch(), _png.Scratch())
+    classes = _byte_classes.byte_classes(np.arange(256), np.arange(256), (), 6)
+    first = _byte_classes.count_png_pair(image, image, classes, ("t", "p"), scratch)
+    buffers = [s.take(1) for s in scratch]
+    second = _byte_classes.count_png_pair(image, image, classes, ("t", "p"), scratch)
+    assert_same(first, second)
+    assert all(np.shares_memory(b, s.take(1)) for b, s in zip(buffers, scratch))
+    assert first.matrix.trace() == labels.size
+
+
+def test_the_pair_inflate_path_names_the_inflater():
+    assert _byte_classes.pair_inflate_path() == f"{_png.inflater().name}, whole"
+    old = _png._set_inflater(_png.STANDARD_ZLIB)
+    try:
+        assert _byte_classes.pair_inflate_path().startswith("zlib ")
+    finally:
+        _png._set_inflater(old)
+
+
+def test_wrapper_examples_run():
+    import doctest
+
+    assert doctest.testmod(_byte_classes).failed == 0
 
 
 # ---------------------------------------------------------------------------------------------
 # The eval: 8-bit PNG pairs go through the kernel above, everything else is decoded first
 
-@pytest.fixture(params=["streamed", "inflated"])
-def inflating(request, monkeypatch):
-    """The eval's PNG pairs inflated a few rows at a time by zlib-ng, or whole first."""
-    if request.param == "streamed" and STREAMING is None:
-        pytest.skip("zlib-ng (the test extra) is not installed")
-    if request.param == "inflated":
-        monkeypatch.setattr(_engine, "streaming_inflater", lambda: None)
-    return request.param
+@pytest.fixture(params=["imagecodecs", "zlib"])
+def inflating(request):
+    """The eval's PNG pairs inflated by the first inflater (imagecodecs' libdeflate, the test
+    extra), or by the standard library's zlib."""
+    if request.param == "imagecodecs":
+        pytest.importorskip("imagecodecs")
+    old = _png._set_inflater(None if request.param == "imagecodecs" else _png.STANDARD_ZLIB)
+    yield _png.inflater().name
+    _png._set_inflater(old)
 
 
 def _pair(tmp_path, name, truth_bytes, pred_bytes, suffix=".png"):
@@ -268,7 +332,7 @@ def test_16_bit_and_mismatched_pngs_take_the_decoding_path(tmp_path, monkeypatch
     def no_inflating(*args):
         raise AssertionError("inflated for the fused path")
 
-    monkeypatch.setattr(_engine, "inflate_png", no_inflating)
+    monkeypatch.setattr(_byte_classes, "inflate_png", no_inflating)
     truth = np.arange(12, dtype=np.uint16).reshape(3, 4)
     pair = _pair(tmp_path, "w", encode_png(truth, [NONE] * 3, depth=16),
                  encode_png(truth, [UP] * 3, depth=16))

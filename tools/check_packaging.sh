@@ -3,7 +3,7 @@
 #   1. sdist: the Cython sources and every file git tracks (tests/ with conftest.py and its
 #      helper modules, docs/, README.md, .ci/run, CHANGELOG.md, ...), no generated C and no
 #      binaries; the metadata (project URLs, Typing :: Typed, Python 3.10-3.13 classifiers).
-#   2. a wheel built from the unpacked sdist: no .pyx/.pxd/.c, the .pyi stubs and py.typed;
+#   2. a wheel built from the unpacked sdist: no .pyx/.pxd/.c/.h, the .pyi stubs and py.typed;
 #      every extension without debug information and under SO_LIMIT bytes.
 #   3. a fresh environment with that wheel, its `test` extra and NumPy 1.26 at run time (the
 #      wheel is built against NumPy 2): the test suite runs from the unpacked sdist, not from git.
@@ -32,7 +32,8 @@ tar -tzf "$sdist" | sed -n 's#^fastiou-[^/]*/##p' | grep -v '/$' | sort > "$work
 missing="$(comm -23 "$work/tracked.txt" "$work/sdist.txt")"
 if [ -n "$missing" ]; then echo "sdist lacks tracked files:"; echo "$missing"; exit 1; fi
 for needed in tests/conftest.py docs/errors.md docs/architecture.md .ci/run CHANGELOG.md \
-        src/fastiou/segmentation/_confusion.pyx src/fastiou/_shared/_openmp.pxd; do
+        src/fastiou/segmentation/_confusion.pyx src/fastiou/_shared/_openmp.pxd \
+        src/fastiou/include/fastiou_openmp.h; do
     grep -q -x "$needed" "$work/sdist.txt" || { echo "sdist lacks $needed"; exit 1; }
 done
 if grep -E "\.(c|so|o|pyd|pyc)$" "$work/sdist.txt"; then echo "sdist carries build outputs"; exit 1; fi
@@ -52,7 +53,7 @@ rm -rf "$src/build" "$src"/src/*.egg-info   # left by the in-tree build, with th
 for pyx in $(find "$src/src/fastiou" -name "_*.pyx"); do rm -f "${pyx%.pyx}.c"; done   # beside each .pyx
 wheel="$(ls "$work"/wheels/fastiou-*.whl)"
 "$work/tools/bin/python" -m zipfile -l "$wheel" | awk 'NR > 1 {print $1}' > "$work/wheel.txt"
-if grep -E "\.(pyx|pxd|c)$" "$work/wheel.txt"; then echo "wheel carries Cython sources or C"; exit 1; fi
+if grep -E "\.(pyx|pxd|c|h)$" "$work/wheel.txt"; then echo "wheel carries Cython sources or C"; exit 1; fi
 grep -q "py.typed" "$work/wheel.txt" && grep -q "_confusion.pyi" "$work/wheel.txt" \
     || { echo "wheel lacks py.typed or the .pyi stubs"; exit 1; }
 mkdir "$work/unzipped"
@@ -63,7 +64,7 @@ for so in $(find "$work/unzipped/fastiou" -name "*.so" | sort); do
     if [ "$size" -gt "$SO_LIMIT" ]; then echo "$(basename "$so") is $size bytes (limit $SO_LIMIT)"; exit 1; fi
     printf '  %-60s %8d bytes\n' "${so#"$work"/unzipped/}" "$size"
 done
-echo "ok: $(basename "$wheel") $(stat -c %s "$wheel") bytes; no .pyx/.pxd/.c, stubs and py.typed present, extensions stripped of debug information"
+echo "ok: $(basename "$wheel") $(stat -c %s "$wheel") bytes; no .pyx/.pxd/.c/.h, stubs and py.typed present, extensions stripped of debug information"
 
 stage "tests from the unpacked sdist, wheel installed with its test extra and NumPy 1.26"
 python3 -m venv "$work/venv"

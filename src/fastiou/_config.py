@@ -11,7 +11,7 @@ import numpy as np
 from fastiou._shared._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
 from fastiou._shared._threads import available_cpus
 from fastiou._version import __version__
-from fastiou.segmentation._confusion import simd_path
+from fastiou.segmentation._simd import simd_path
 
 
 class _Writer(Protocol):
@@ -25,7 +25,8 @@ def config_info() -> dict[str, object]:
 
     The PNG decoder is imported here, not with this module: ``import fastiou`` loads neither
     the evaluation tool nor its compression libraries."""
-    from fastiou.evaluate._png import inflater, streaming_inflater
+    from fastiou.evaluate._byte_classes import pair_inflate_path
+    from fastiou.evaluate._png import inflater
 
     return {
         "fastiou": __version__,
@@ -37,8 +38,7 @@ def config_info() -> dict[str, object]:
         "available_cpus": available_cpus(),
         "simd": simd_path(),
         "png_inflate": inflater().name,
-        "png_pairs_inflate": (streaming_inflater() or inflater()).name
-        + (", a few rows at a time" if streaming_inflater() else ", whole"),
+        "png_pairs_inflate": pair_inflate_path(),
         "compile_flags": compile_flags(),
     }
 
@@ -47,8 +47,10 @@ def show_config(file: _Writer | None = None) -> None:
     """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
     version and compile flags.
 
-    ``png_inflate`` is what the PNG decoder inflates with, ``png_pairs_inflate`` what
-    ``fastiou eval`` inflates 8-bit PNG pairs with (a few rows at a time with zlib-ng).
+    ``png_inflate`` is what the PNG decoder inflates with (libdeflate through ``imagecodecs``
+    when installed, else the standard library's zlib), ``png_pairs_inflate`` what ``fastiou
+    eval`` inflates 8-bit PNG pairs with (each image whole, then unfiltered and counted a few
+    rows at a time).
 
     Parameters
     ----------

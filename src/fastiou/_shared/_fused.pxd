@@ -1,4 +1,4 @@
-# Fused types shared by the kernels: ``from fastiou._fused cimport label_t``.
+# Fused types shared by the kernels: ``from fastiou._shared._fused cimport label_t``.
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
@@ -12,3 +12,8 @@ ctypedef fused label_t:
     int32_t
     uint64_t
     int64_t
+
+# what a confusion matrix accumulates: counts, or sums of float64 weights
+ctypedef fused acc_t:
+    int64_t
+    double

@@ -1,6 +1,6 @@
-# Shared by the pairwise box kernels (_boxes.pyx, _rotated.pyx): the non-finite rule. A box
-# with a NaN or infinite value gives NaN in every pair it belongs to, whatever the
-# arithmetic made of it.
+# Shared by the pairwise box kernels (_boxes.pyx, _rotated.pyx, compat/_compat_boxes.pyx):
+# the float types, the numbers of the box formats, and the non-finite rule: a box with a NaN
+# or infinite value gives NaN in every pair it belongs to, whatever the arithmetic made of it.
 
 from libc.math cimport NAN, isfinite
 from libc.stdint cimport uint8_t
@@ -9,6 +9,12 @@ from libc.stdlib cimport free, malloc
 ctypedef fused real:
     float
     double
+
+# box formats, as the wrappers number them (detection/boxes.py, the compat box profiles)
+cdef enum:
+    FMT_XYXY = 0
+    FMT_XYWH = 1
+    FMT_CXCYWH = 2
 
 
 cdef inline bint flag_non_finite(const real* boxes, Py_ssize_t n, Py_ssize_t width,

@@ -66,6 +66,8 @@ def add_eval_arguments(parser):
                              "cores // K threads so the total stays within the cores")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="say on stderr how the files are decoded (the PNG inflaters)")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS",
                         help="run on a Dask cluster (e.g. tcp://10.0.0.1:8786): workers read the "
                              "files and return matrices")
@@ -257,6 +259,8 @@ def _evaluate(args):
         skipped = check_missing(pairing, args.on_missing)
         if not pairing.pairs:
             raise EvalError("there is no ground-truth / prediction pair to evaluate", EXIT_MISSING)
+        if args.verbose:
+            _say_how_files_are_decoded()
         total, n_pixels, threads = _count(args, pairing.pairs, options, metric_names,
                                           class_names, outputs, targets.get("--per-image"))
         report = build_report(total, metric_names=metric_names, class_names=class_names,
@@ -277,6 +281,15 @@ def _evaluate(args):
     if not args.out:
         sys.stdout.write(text)
     return 0
+
+
+def _say_how_files_are_decoded():
+    """``--verbose``: the PNG inflaters of this process (Dask workers use their own)."""
+    from fastiou.evaluate._byte_classes import pair_inflate_path
+    from fastiou.evaluate._png import inflater
+
+    print(f"fastiou eval: PNG files are inflated by {inflater().name}; 8-bit PNG pairs by "
+          f"{pair_inflate_path()}", file=sys.stderr)
 
 
 def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path):

@@ -23,10 +23,10 @@ from fastiou.evaluate._io import (
     read_label_map,
     reduce_zero_label,
 )
-from fastiou.evaluate._png import PngError, Scratch, inflate_png, parse_png, streaming_inflater
+from fastiou.evaluate._byte_classes import byte_classes, count_png_pair, fold_value_counts
+from fastiou.evaluate._png import PngError, Scratch, parse_png
 from fastiou.segmentation._accumulator import ConfusionMatrix
-from fastiou.segmentation._confusion import count_png_pairs, fold_counts
-from fastiou.segmentation._core import Counts, count_pairs
+from fastiou.segmentation._core import count_pairs
 
 _thread_scratch = threading.local()
 
@@ -163,36 +163,31 @@ def _out_of_range_error(pair, truth, pred, options):
                         f"label(s) outside [0, {num_classes})", PRED_HINT)
 
 
-def _counted_classes(options):
-    """How many classes the kernels count: C, or C + 1 when void predictions must be told
-    from the other out-of-range ones (class C then collects the latter: :func:`_checked`)."""
-    return options.num_classes + (1 if options.void and options.out_of_range == "raise" else 0)
+def _tells_void_apart(options):
+    """Whether void predictions must be told from the other out-of-range ones (the
+    cityscapes preset under ``out_of_range="raise"``): the former are misses, the latter
+    errors (:func:`_checked`)."""
+    return bool(options.void) and options.out_of_range == "raise"
 
 
 def _byte_classes(options):
-    """The class of each of the 256 one-byte values as ground truth and as prediction,
-    under the label maps and ignore values of `options`, as the kernels take them
-    (:func:`fastiou.segmentation._confusion.fold_counts`): -1 for an ignored truth, a value outside
-    [0, C) when out of range. When void predictions are told apart (:func:`_counted_classes`),
-    an out-of-range prediction that is not void gets class C, and so does an ignored truth,
-    whose predictions are then counted (in row C) to find those.
+    """What each of the 256 one-byte values counts as under the label maps, ignore values
+    and void rules of `options` (:func:`fastiou.evaluate._byte_classes.byte_classes`).
     Computed once per `options` and thread."""
     cached = getattr(_thread_scratch, "byte_classes", None)
     if cached is None or cached[0] is not options:
         every_value = np.arange(256)
-        truth = np.asarray(_map_truth(every_value, options), dtype=np.int64)
+        truth = _map_truth(every_value, options)
         pred = np.asarray(_map_pred(every_value, options), dtype=np.int64)
-        num_classes, counted = options.num_classes, _counted_classes(options)
-        truth_classes = np.where((truth >= 0) & (truth < num_classes), truth, counted)
-        truth_classes[np.isin(truth, options.ignore_index)] = -1 if counted == num_classes else \
-            num_classes
-        truth_classes[_unknown_truth(every_value, options)] = counted
-        pred_classes = np.where((pred >= 0) & (pred < num_classes), pred, -1)
-        if counted > num_classes:
+        pred_apart = None
+        if _tells_void_apart(options):
+            out_of_range = (pred < 0) | (pred >= options.num_classes)
             unknown = ~np.isin(every_value, options.pred_label_map.source)
-            pred_classes[((pred_classes < 0) & ~np.isin(every_value, options.void)) | unknown] = \
-                num_classes
-        cached = _thread_scratch.byte_classes = (options, (truth_classes, pred_classes))
+            pred_apart = (out_of_range & ~np.isin(every_value, options.void)) | unknown
+        classes = byte_classes(truth, pred, options.ignore_index, options.num_classes,
+                               unknown_truth=_unknown_truth(every_value, options),
+                               pred_apart=pred_apart)
+        cached = _thread_scratch.byte_classes = (options, classes)
     return cached[1]
 
 
@@ -200,7 +195,7 @@ def _checked(pair, counts, options, decoded=None):
     """``(matrix, miss)`` of `counts` under the out-of-range policy of `options`, or the
     :class:`EvalError` naming the file and the values out of range, found in the `decoded`
     ``(truth, pred)`` label maps or else by decoding the pair again (only once something was
-    out of range). `counts` of C + 1 classes (:func:`_counted_classes`) hold in column C the
+    out of range). `counts` of C + 1 classes (:func:`_tells_void_apart`) hold in column C the
     out-of-range predictions that are not void (row C: on ignored pixels); their `miss`
     holds the void ones."""
     num_classes = options.num_classes
@@ -239,21 +234,20 @@ def _count_raw_values(count):
 
 def _count_folded(pair, truth, pred, options, n_threads):
     """``(matrix, miss)`` of two decoded uint8 label maps: the pairs of raw values counted,
-    then mapped to classes (:func:`fastiou.segmentation._confusion.fold_counts`), exact and equal to
+    then mapped to classes (:func:`fastiou.evaluate._byte_classes.fold_value_counts`), exact and equal to
     mapping every pixel first at the cost of mapping V <= 256 values (a table lookup per
     pixel costs as much as decoding the PNG)."""
     def count(n_values):
         return count_pairs(truth, pred, n_values, n_threads=n_threads, out_of_range="ignore")
 
-    counts = fold_counts(_count_raw_values(count), *_byte_classes(options),
-                         _counted_classes(options))
-    return _checked(pair, Counts(*counts), options, (truth, pred))
+    counts = fold_value_counts(_count_raw_values(count), _byte_classes(options))
+    return _checked(pair, counts, options, (truth, pred))
 
 
 def _png_pair(pair):
     """The headers and compressed data of both files of `pair` (:func:`fastiou.evaluate._png.parse_png`)
     when both are 8-bit, non-interlaced PNGs of one size that fastiou's decoder reads (what
-    :func:`fastiou.segmentation._confusion.count_png_pairs` counts); else None, and :func:`read_pair`
+    :func:`fastiou.evaluate._byte_classes.count_png_pair` counts); else None, and :func:`read_pair`
     decodes them (and says what is wrong, if anything is)."""
     if not (pair.gt.lower().endswith(".png") and pair.pred.lower().endswith(".png")):
         return None
@@ -268,25 +262,11 @@ def _png_pair(pair):
 def _count_png_pair(pair, truth, pred, options):
     """``(matrix, miss)`` of an 8-bit PNG pair (:func:`_png_pair`), each value mapped to its
     class, decoded and counted a few rows at a time on one thread
-    (:func:`fastiou.segmentation._confusion.count_png_pairs`); None when its data is corrupt.
-
-    With zlib-ng (:func:`fastiou.evaluate._png.streaming_inflater`) the images are inflated a few
-    rows at a time too, so that the pair never leaves the cache; else both are inflated
-    first (libdeflate or zlib, :func:`fastiou.evaluate._png.inflate_png`).
+    (:func:`fastiou.evaluate._byte_classes.count_png_pair`); None when its data is corrupt.
     """
-    streaming = streaming_inflater()
-    if max(len(truth.data), len(pred.data)) >= 1 << 32:  # more than a zlib stream's counters hold
-        streaming = None
-    if streaming is None:
-        truth_scratch, pred_scratch = _scratch_pair()
-        try:
-            truth = inflate_png(truth, pair.gt, truth_scratch)
-            pred = inflate_png(pred, pair.pred, pred_scratch)
-        except PngError:
-            return None
-    counts = count_png_pairs(truth.data, pred.data, truth.height, truth.width,
-                             *_byte_classes(options), _counted_classes(options), streaming)
-    return None if counts is None else _checked(pair, Counts(*counts), options)
+    counts = count_png_pair(truth, pred, _byte_classes(options), (pair.gt, pair.pred),
+                            _scratch_pair())
+    return None if counts is None else _checked(pair, counts, options)
 
 
 def count_pair(pair, options, n_threads=1):

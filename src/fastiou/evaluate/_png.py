@@ -2,10 +2,10 @@
 
 :func:`read_png` decodes grayscale and palette PNGs of every bit depth (1, 2, 4, 8, 16),
 interlaced or not, any row filter, to the values Pillow gives, several times faster than
-Pillow: the image data is inflated by libdeflate when the optional ``deflate`` package is
-installed (``pip install 'fastiou[cli]'``), else by the standard library's zlib, and the
-row filters are reversed by the compiled kernel :mod:`fastiou.evaluate._unfilter`, which releases
-the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
+Pillow: the image data is inflated by libdeflate through the optional ``imagecodecs``
+package's public decoders when it is installed (``pip install 'fastiou[cli]'``), else by
+the standard library's zlib, and the row filters are reversed by the compiled kernel
+:mod:`fastiou.evaluate._unfilter`, which releases the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
 them for a colour map); files that are no label map (another format, JPEG above all,
 grayscale with alpha, 16-bit colour) raise it with ``refused=True``. :func:`write_png`
 writes the demo's label maps with NumPy alone.
@@ -68,116 +68,97 @@ class PngError(ValueError):
 class Inflater(NamedTuple):
     """The zlib decompressor :func:`read_png` tries first.
 
-    ``decompress(data, size)`` returns a bytearray of at most `size` bytes or raises
-    ``error``; both are None when only the standard library's zlib is installed.
-    ``decompress_into(data, out)`` inflates into the uint8 array `out` and says whether the
-    data filled it exactly (no allocation: reused buffers cost no page faults); None when
-    libdeflate's C interface is not reachable.
+    ``decompress_into(data, out)`` inflates the zlib stream `data` into the uint8 array
+    `out` and says whether it filled `out` exactly (no allocation: reused buffers cost no
+    page faults); None for the standard library's zlib, which :func:`read_png` always falls
+    back to (it also names what is wrong with data that does not inflate).
     """
 
     name: str
-    decompress: object
-    error: object
     decompress_into: object = None
 
 
-def _libdeflate_into(extension_path):
-    """``decompress_into`` through the C interface of libdeflate, which the ``deflate``
-    wheel's extension module exports; None when it does not (another build of it)."""
-    import ctypes
-
+@functools.cache
+def _imagecodecs_inflaters():
+    """The inflaters of the optional ``imagecodecs`` package that are built into it: its
+    public ``deflate_decode`` (libdeflate) and ``zlibng_decode`` (zlib-ng), which inflate
+    into a given ``out=`` buffer and release the GIL."""
     try:
-        library = ctypes.CDLL(extension_path)
-        allocate, free, decompress = (library.libdeflate_alloc_decompressor,
-                                      library.libdeflate_free_decompressor,
-                                      library.libdeflate_zlib_decompress)
-    except (OSError, AttributeError):
-        return None
-    allocate.argtypes, allocate.restype = [], ctypes.c_void_p
-    free.argtypes, free.restype = [ctypes.c_void_p], None
-    decompress.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p,
-                           ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
-    decompress.restype = ctypes.c_int  # 0 = LIBDEFLATE_SUCCESS
+        import imagecodecs
+    except ImportError:
+        return []
+    found = []
+    for codec, decode, error, version in (
+            ("DEFLATE", "deflate_decode", "DeflateError", "deflate_version"),
+            ("ZLIBNG", "zlibng_decode", "ZlibngError", "zlibng_version")):
+        if not getattr(getattr(imagecodecs, codec, None), "available", False):
+            continue
+        library = getattr(imagecodecs, version)().replace("_", "-")  # "zlib_ng 2.3.3"
+        found.append(Inflater(f"{library} (imagecodecs {imagecodecs.__version__})",
+                              _into(getattr(imagecodecs, decode), getattr(imagecodecs, error))))
+    return found
 
+
+def _into(decode, error):
+    """``decompress_into`` from an imagecodecs decoder and its exception."""
     def decompress_into(data, out):
-        written = ctypes.c_size_t(0)
-        decompressor = allocate()  # ~11 KiB, not thread-safe: one per call (ctypes drops the GIL)
-        if not decompressor:
-            return False
         try:
-            result = decompress(decompressor, data, len(data), out.ctypes.data, out.nbytes,
-                                ctypes.byref(written))
-        finally:
-            free(decompressor)
-        return result == 0 and written.value == out.nbytes
+            return decode(data, out=out).size == out.size
+        except error:
+            return False
 
     return decompress_into
 
 
-@functools.cache
-def inflater():
-    """libdeflate (the ``deflate`` package) when installed, else the standard library's zlib.
+STANDARD_ZLIB = Inflater(f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library)")
+
+
+def inflaters():
+    """Every inflater this installation has, the one :func:`read_png` uses first: libdeflate,
+    then zlib-ng through ``imagecodecs`` (``pip install 'fastiou[cli]'``), then the standard
+    library's zlib (measured in ``benchmarks/README.md``, issue 15).
+
+    Returns
+    -------
+    list of Inflater
+        Each one's ``name`` says which library (with its version) for benchmarks and bug
+        reports; the standard library's zlib comes last.
+
+    Examples
+    --------
+    >>> from fastiou.evaluate._png import inflaters
+    >>> inflaters()[-1].name.startswith("zlib ")
+    True
+    """
+    return [*_imagecodecs_inflaters(), STANDARD_ZLIB]
+
+
+_chosen = None  # the hook's choice (_set_inflater); None: the first of inflaters()
+
+
+def inflater() -> Inflater:
+    """The inflater :func:`read_png` uses: the first of :func:`inflaters`.
 
     Returns
     -------
     Inflater
-        Its ``name`` says which one (with its version) for benchmarks and bug reports.
+        Its ``name`` says which one (with its version).
 
     Examples
     --------
     >>> from fastiou.evaluate._png import inflater
-    >>> inflater().name.split()[0] in ("libdeflate", "zlib")
+    >>> inflater().name.split()[0] in ("libdeflate", "zlib-ng", "zlib")
     True
     """
-    try:
-        import deflate
-        import deflate._deflate
-    except ImportError:
-        return Inflater(f"zlib {zlib.ZLIB_RUNTIME_VERSION} (standard library)", None, None)
-    into = _libdeflate_into(deflate._deflate.__file__)
-    return Inflater(f"libdeflate (deflate {deflate.__version__}"
-                    + (", into reused buffers)" if into else ")"),
-                    deflate.zlib_decompress, deflate.DeflateError, into)
+    return inflaters()[0] if _chosen is None else _chosen
 
 
-class StreamingInflater(NamedTuple):
-    """zlib-ng's streaming inflate, as C function addresses for the counting kernel
-    (:func:`fastiou.segmentation._confusion.count_png_pairs` inflates two PNGs a few rows at a time with
-    them, so that neither is ever held whole). ``name`` says which zlib-ng."""
-
-    name: str
-    init: int  # zng_inflateInit2(zng_stream*, int window_bits)
-    inflate: int  # zng_inflate(zng_stream*, int flush)
-    end: int  # zng_inflateEnd(zng_stream*)
-
-
-@functools.cache
-def streaming_inflater():
-    """zlib-ng's streaming inflate from the optional ``zlib-ng`` package (its extension module
-    exports zlib-ng's C interface), or None when it is not installed, exports no such
-    functions, or is not zlib-ng 2 (whose ``zng_stream`` layout the kernel declares).
-
-    Examples
-    --------
-    >>> from fastiou.evaluate._png import streaming_inflater
-    >>> inflater = streaming_inflater()
-    >>> inflater is None or inflater.name.startswith("zlib-ng 2.")
-    True
-    """
-    import ctypes
-
-    try:
-        from zlib_ng import zlib_ng
-
-        library = ctypes.CDLL(zlib_ng.__file__)
-        functions = [library.zng_inflateInit2, library.zng_inflate, library.zng_inflateEnd]
-    except (ImportError, OSError, AttributeError):
-        return None
-    version = getattr(zlib_ng, "ZLIBNG_VERSION", "")
-    if not version.startswith("2."):
-        return None
-    return StreamingInflater(f"zlib-ng {version}",
-                             *(ctypes.cast(f, ctypes.c_void_p).value for f in functions))
+def _set_inflater(chosen):
+    """Test and benchmark hook: decode with the :class:`Inflater` `chosen` (None: the first
+    of :func:`inflaters` again); returns the one set before (None when none was)."""
+    global _chosen
+    old, _chosen = _chosen, chosen
+    return old
 
 
 class Scratch:
@@ -343,7 +324,7 @@ class PngImage(NamedTuple):
     inflated but not unfiltered (:func:`inflate_png`: the rows of each pass, each row a
     filter byte and then its pixels, ``depth`` bits each, packed into whole bytes)."""
 
-    data: object  # bytes; inflated: a uint8 array (a view of the scratch buffer), bytearray or bytes
+    data: object  # bytes; inflated: a uint8 array (in the scratch buffer, or new) or bytes
     height: int
     width: int
     depth: int  # bits per pixel: 1, 2, 4, 8 or 16
@@ -353,7 +334,7 @@ class PngImage(NamedTuple):
     @property
     def one_byte_rows(self):
         """Whether the data is rows of one byte per pixel, the whole image row after row
-        (8 bits, not interlaced): what :func:`fastiou.segmentation._confusion.count_png_pairs` counts."""
+        (8 bits, not interlaced): what :func:`fastiou.evaluate._png_pairs.count_png_pairs` counts."""
         return self.depth == 8 and not self.interlaced
 
     def passes(self):
@@ -421,21 +402,14 @@ def parse_png(path):
 
 
 def _inflate(image, path, scratch=None):
-    """The ``image.filtered_size`` bytes ``image.data`` inflates to (in `scratch` when
-    libdeflate's C interface is reachable, else a bytearray from libdeflate or bytes from
-    zlib), or :class:`PngError` saying why not."""
+    """The ``image.filtered_size`` bytes ``image.data`` inflates to (a uint8 array, in
+    `scratch` when given, when :func:`inflater` inflates into buffers; else bytes from the
+    standard library's zlib), or :class:`PngError` saying why not."""
     compressed, size = image.data, image.filtered_size
     fast = inflater()
-    if scratch is not None and fast.decompress_into is not None:
-        raw = scratch.take(size)
+    if fast.decompress_into is not None:
+        raw = np.empty(size, dtype=np.uint8) if scratch is None else scratch.take(size)
         if fast.decompress_into(compressed, raw):
-            return raw
-    if fast.decompress is not None:
-        try:
-            raw = fast.decompress(compressed, size)
-        except fast.error:
-            raw = None  # zlib below names what is wrong
-        if raw is not None and len(raw) == size:
             return raw
     stream = zlib.decompressobj()
     try:
@@ -456,7 +430,7 @@ def _inflate(image, path, scratch=None):
 
 def inflate_png(image, path, scratch=None):
     """The :class:`PngImage` `image` (from :func:`parse_png` of `path`) with its data
-    inflated (into `scratch` when given and libdeflate's C interface is reachable), still
+    inflated (into `scratch` when given and :func:`inflater` inflates into buffers), still
     filtered; :class:`PngError` when the data is corrupt or does not fill the image."""
     return image._replace(data=_inflate(image, path, scratch))
 
@@ -535,8 +509,8 @@ def read_png(path, scratch=None):
     scratch : Scratch, optional
         Decode into this reusable buffer: an 8/16-bit non-interlaced result is then a view
         of it, overwritten by the next decode into it. Without it, such pixels are decoded in
-        place, in the buffer libdeflate inflated the image data into (or into a new array
-        after zlib). Other images are unpacked into a new array.
+        place, in the array the image data was inflated into (or into a new array after the
+        standard library's zlib). Other images are unpacked into a new array.
 
     Returns
     -------
@@ -569,12 +543,10 @@ def read_png(path, scratch=None):
         return _deinterlace(image, path)
     raw, height = image.data, image.height
     row_bytes = image.row_bytes(image.width)
-    if isinstance(raw, np.ndarray):  # inflated into the scratch buffer: decode in place
+    if isinstance(raw, np.ndarray):  # inflated into an array (the scratch buffer): in place
         pixels = raw[:height * row_bytes]
     elif scratch is not None:
         pixels = scratch.take(height * row_bytes)
-    elif isinstance(raw, bytearray):  # writable: decode in place
-        pixels = np.frombuffer(raw, dtype=np.uint8, count=height * row_bytes)
     else:
         pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)

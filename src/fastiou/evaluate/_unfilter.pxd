@@ -1,4 +1,4 @@
-# The PNG row unfilter, for kernels that decode rows as they count them (``_confusion.pyx``).
+# The PNG row unfilter, for kernels that decode rows as they count them (``_png_pairs.pyx``).
 
 from libc.stdint cimport uint8_t
 

@@ -1,11 +1,11 @@
 """Reverse the PNG row filters of 8- and 16-bit single-channel images.
 
-Private: :func:`fastiou._png.read_png` inflates the image data and calls :func:`unfilter`
+Private: :func:`fastiou.evaluate._png.read_png` inflates the image data and calls :func:`unfilter`
 with an output that is either a caller's reusable array or the start of the inflated
 buffer itself: decoding in place is safe because row ``y`` of the image is written
 ``y + 1`` bytes before the filtered row it comes from, onto bytes already read. The row
 loop ``unfilter_rows`` is also cimported (``_unfilter.pxd``) by
-``fastiou._confusion.count_png_pairs``, which decodes a few rows at a time and counts them.
+``fastiou.evaluate._png_pairs.count_png_pairs``, which decodes a few rows at a time and counts them.
 
 Each row of a PNG is stored as a filter byte (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) and
 the row's bytes, each minus a prediction from its left neighbour ``a`` (one pixel back),

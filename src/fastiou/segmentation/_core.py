@@ -23,7 +23,7 @@ from fastiou._shared._validation import (
     flatten_together,
     ignore_values,
 )
-from fastiou.segmentation import _confusion, _scores
+from fastiou.segmentation import _confusion, _scores, _weighted
 from fastiou.segmentation._inputs import (
     KIND_ARGMAX,
     KIND_ONE_HOT,
@@ -172,7 +172,7 @@ def _count_label_chunks(pairs: PreparedPairs, num_classes: int, threads: int) ->
             yield Counts(*_confusion.confusion_counts(
                 pairs.y_true[chunk], pairs.y_pred[chunk], num_classes, pairs.ignore, threads))
         else:
-            yield Counts(*_confusion.weighted_confusion_counts(
+            yield Counts(*_weighted.weighted_confusion_counts(
                 pairs.y_true[chunk], pairs.y_pred[chunk], pairs.weights[chunk], num_classes,
                 pairs.ignore, threads))
 

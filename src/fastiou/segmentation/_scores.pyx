@@ -2,7 +2,7 @@
 fused into the pass), thresholded probabilities, one-hot truth, multilabel masks, and
 per-image results.
 
-Private: ``fastiou._core`` validates, converts and calls :func:`tile_counts`.
+Private: ``fastiou.segmentation._core`` validates, converts and calls :func:`tile_counts`.
 
 Every input is a C-contiguous array seen as ``(outer, K, inner)``: ``K`` channels (the
 class or label axis, ``K = 1`` for a plain label map) between the axes before it
@@ -12,7 +12,7 @@ consecutive pixels; each tile is first *decoded* into two small int64 label buff
 for truth, one for prediction: a plain read, an argmax over ``K`` scores, a threshold, or
 a one-hot row), then *counted*. Nothing the size of the input is ever allocated.
 
-Decoded labels outside ``[0, C)`` are booked as in ``fastiou._confusion``: an ignored
+Decoded labels outside ``[0, C)`` are booked as in ``fastiou.segmentation._confusion``: an ignored
 truth is dropped, a truth out of range counts in ``n_bad_true``, a valid truth with a
 prediction out of range counts in ``n_bad_pred`` and in ``miss[truth]``. A truth row that
 is not one-hot counts in ``n_not_one_hot``.
@@ -48,7 +48,7 @@ ctypedef fused onehot_t:
 cdef enum:
     BLOCK = 256
     LINE = 8
-    # what a source holds (see DTYPE_CODES in fastiou._core for the dtype codes)
+    # what a source holds (see DTYPE_CODES in fastiou.segmentation._core for the dtype codes)
     KIND_LABELS = 0
     KIND_ARGMAX = 1
     KIND_THRESHOLD = 2

@@ -1,0 +1,33 @@
+"""Which SIMD loops fastiou's counting kernels run: detected once, when this module is
+imported, from what the CPU has (``include/fastiou_simd.h``); a test hook caps it so that
+the tests run every level this machine has. The kernels (``_confusion``, ``_byte_tables``,
+``_png_pairs``) read it through ``simd_level()`` (``_simd.pxd``) once per call."""
+
+# 0 = scalar, 1 = AVX2, 2 = AVX-512 F/BW, 3 = AVX-512 F/BW + VBMI2 (the one-byte kernels
+# compress 16-bit codes)
+SIMD_PATHS = ("scalar", "AVX2", "AVX-512", "AVX-512 VBMI2")
+
+cdef int available = fiou_detect_simd()
+cdef int cap = 3
+
+
+cdef int simd_level() noexcept nogil:
+    """The level the kernels run: what the CPU has, at most the test hook's cap."""
+    return available if available < cap else cap
+
+
+def simd_path():
+    """Name of the SIMD loops the kernels run on this machine."""
+    return SIMD_PATHS[simd_level()]
+
+
+def _simd_levels():
+    """The SIMD levels this machine can run (see ``SIMD_PATHS``)."""
+    return list(range(available + 1))
+
+
+def _set_simd_cap(int level):
+    """Test hook: use at most SIMD `level` (see `_simd_levels`); returns the old cap."""
+    global cap
+    old, cap = cap, level
+    return old
