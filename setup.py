@@ -140,8 +140,9 @@ def _extensions():
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )
+    # one Cython process per core: translating the modules takes about a third of a build
     return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES,
-                     include_path=[str(PACKAGE.parent)])
+                     include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1)
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})
