@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 PACKAGE = Path("src") / "fastiou"
 # the hand-written C of the kernels: headers declared from the .pxd files (sdist only)
 C_INCLUDE = PACKAGE / "include"
+SHARED_UTILITY = "fastiou._shared._cyutility"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 OPENMP_FLAG = "-fopenmp"
@@ -140,9 +141,13 @@ def _extensions():
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         )
+    # Cython's own helpers (memoryviews, fused dispatch, ...) compiled once, in one module that
+    # the others import, instead of once in every extension
+    extensions.append(Extension(SHARED_UTILITY, [str(PACKAGE / "_shared" / "_cyutility.c")]))
     # one Cython process per core: translating the modules takes about a third of a build
     return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES,
-                     include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1)
+                     include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1,
+                     shared_utility_qualified_name=SHARED_UTILITY)
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})

@@ -146,11 +146,13 @@ def mask_runs(const uint8_t[::1] pixels):
 
 def counts_to_string(const uint32_t[::1] counts):
     """COCO's compressed counts string (``bytes``) of `counts`."""
-    cdef Py_ssize_t k, n = counts.shape[0]
+    cdef Py_ssize_t k, m = 0, n = counts.shape[0]
     cdef int64_t x
     cdef int c
     cdef bint more
-    out = bytearray()
+    # a 64-bit difference takes at most 13 characters of 5 bits
+    buffer = np.empty(13 * n, dtype=np.uint8)
+    cdef uint8_t[::1] out = buffer
     for k in range(n):
         x = <int64_t>counts[k]
         if k > 2:
@@ -162,8 +164,9 @@ def counts_to_string(const uint32_t[::1] counts):
             more = (x != -1) if (c & 0x10) else (x != 0)
             if more:
                 c |= 0x20
-            out.append(c + 48)
-    return bytes(out)
+            out[m] = <uint8_t>(c + 48)
+            m += 1
+    return buffer[:m].tobytes()
 
 
 def string_to_counts(const uint8_t[::1] text):
