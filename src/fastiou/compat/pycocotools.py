@@ -127,11 +127,20 @@ def _box_iou(dt: npt.NDArray[Any], gt: npt.NDArray[Any], iscrowd: npt.NDArray[An
     return out
 
 
-def _irregular(counts: npt.NDArray[Any]) -> bool:
-    """Whether a run after the first is empty: pycocotools' run walk (rleIou) then counts
-    differently from the pixels (e.g. [0, 3, 0, 1] against [1, 2, 0, 1] gives 2/3, not
-    3/4). Its own encoder never writes such runs."""
-    return counts.size > 1 and bool(np.any(counts[1:] == 0))
+def _irregular(rles: Sequence[Any]) -> list[bool]:
+    """For each parsed RLE, whether a run after the first is empty: pycocotools' run walk
+    (rleIou) then counts differently from the pixels (e.g. [0, 3, 0, 1] against
+    [1, 2, 0, 1] gives 2/3, not 3/4). Its own encoder never writes such runs. One pass
+    over all the runs (a NumPy call per mask costs more than the IoU of small masks)."""
+    lengths = np.array([len(counts) for _, counts in rles], dtype=np.int64)
+    if not lengths.any():
+        return [False] * len(rles)
+    runs = np.concatenate([counts for _, counts in rles])
+    empty = np.append(runs == 0, False)  # a last slot, where masks without runs start
+    starts = np.cumsum(lengths) - lengths
+    empty[starts] = False  # a first run may be empty
+    n_empty = np.add.reduceat(empty.astype(np.int64), starts)
+    return ((lengths > 1) & (n_empty > 0)).tolist()
 
 
 def _walk_iou(dt_counts: npt.NDArray[Any], gt_counts: npt.NDArray[Any], crowd: object) -> float:
@@ -175,8 +184,8 @@ def _mask_iou(dt: Sequence[Any], gt: Sequence[Any], iscrowd: npt.NDArray[Any]) -
 def _rle_iou(dt: Sequence[Any], gt: Sequence[Any], iscrowd: npt.NDArray[Any]) -> FloatArray:
     sizes_dt = [size for size, _ in dt]
     sizes_gt = [size for size, _ in gt]
-    odd_dt = [_irregular(counts) for _, counts in dt]
-    odd_gt = [_irregular(counts) for _, counts in gt]
+    odd_dt = _irregular(dt)
+    odd_gt = _irregular(gt)
     if len(set(sizes_dt) | set(sizes_gt)) == 1 and not any(odd_dt) and not any(odd_gt):
         return _mask_iou(dt, gt, iscrowd)
     # pycocotools first computes the IoU of the masks' boxes (rleToBbox) and looks at the
