@@ -43,7 +43,9 @@ def _peer_modules():
 
 
 def workloads(n):
-    """(profile, function, compat call, core call, peer call or None) rows."""
+    """(profile, function, compat call, core call, peer call or None[, core call on the
+    compat call's own input]) rows. The last is given where the compat call takes torch
+    tensors: the core call then also converts them (the core row gets NumPy arrays)."""
     rng = np.random.default_rng(0)
     a32, b32 = detection_boxes(rng, n), detection_boxes(rng, n)
     a64, b64 = a32.astype(np.float64), b32.astype(np.float64)
@@ -101,22 +103,27 @@ def workloads(n):
         rows.append(("torchvision", f"{name} float32",
                      lambda f=compat_fn: f(ta, tb),
                      lambda m=core_mode: fastiou.box_iou(a32, b32, mode=m),
-                     (lambda f=peer_fn: f(ta, tb)) if peer_fn else None))
+                     (lambda f=peer_fn: f(ta, tb)) if peer_fn else None,
+                     lambda m=core_mode: fastiou.box_iou(ta, tb, mode=m)))
     rows.append(("torchvision", "box_area float32 (N boxes)", lambda: tv_compat.box_area(ta),
-                 lambda: fastiou.box_area(a32), (lambda: tv.box_area(ta)) if tv else None))
+                 lambda: fastiou.box_area(a32), (lambda: tv.box_area(ta)) if tv else None,
+                 lambda: fastiou.box_area(ta)))
     rows.append(("torchvision", "box_convert xywh->xyxy (N boxes)",
                  lambda: tv_compat.box_convert(ta, "xywh", "xyxy"),
                  lambda: fastiou.box_convert(a32, "xywh", "xyxy"),
-                 (lambda: tv.box_convert(ta, "xywh", "xyxy")) if tv else None))
+                 (lambda: tv.box_convert(ta, "xywh", "xyxy")) if tv else None,
+                 lambda: fastiou.box_convert(ta, "xywh", "xyxy")))
     for mode in ("iou", "iof", "giou"):
         rows.append(("mmdet", f"bbox_overlaps mode={mode} float32",
                      lambda m=mode: mm_compat.bbox_overlaps(ta, tb, m),
                      lambda m=mode: fastiou.box_iou(a32, b32, mode=m),
-                     (lambda m=mode: mm.bbox_overlaps(ta, tb, m)) if mm else None))
+                     (lambda m=mode: mm.bbox_overlaps(ta, tb, m)) if mm else None,
+                     lambda m=mode: fastiou.box_iou(ta, tb, mode=m)))
     rows.append(("mmdet", "bbox_overlaps is_aligned (N pairs)",
                  lambda: mm_compat.bbox_overlaps(ta, tb, is_aligned=True),
                  lambda: fastiou.box_iou(a32, b32, aligned=True),
-                 (lambda: mm.bbox_overlaps(ta, tb, is_aligned=True)) if mm else None))
+                 (lambda: mm.bbox_overlaps(ta, tb, is_aligned=True)) if mm else None,
+                 lambda: fastiou.box_iou(ta, tb, aligned=True)))
     return rows
 
 
@@ -128,16 +135,20 @@ def main(argv=None):
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"CPU: {cpu_model()}; nproc = {os.cpu_count()}; load average {load:.2f}; "
           f"{args.n} x {args.n} boxes; medians of {args.repeat} calls")
-    print(f"{'profile':<12s} {'function':<36s} {'compat':>10s} {'core':>10s} {'ratio':>7s} {'peer':>10s}")
+    print("ratio: compat / core with NumPy arrays; same input: compat / core given the compat "
+          "call's own input (torch tensors for torchvision and mmdet)")
+    print(f"{'profile':<12s} {'function':<36s} {'compat':>10s} {'core':>10s} {'ratio':>7s} "
+          f"{'same input':>10s} {'peer':>10s}")
     worst = 0.0
-    for profile, name, compat, core, peer in workloads(args.n):
+    for profile, name, compat, core, peer, *same_input in workloads(args.n):
         compat_time = median_seconds(compat, args.repeat)
         core_time = median_seconds(core, args.repeat)
+        same_time = median_seconds(same_input[0], args.repeat) if same_input else core_time
         peer_time = median_seconds(peer, max(3, args.repeat // 3)) if peer else float("nan")
         ratio = compat_time / core_time
         worst = max(worst, ratio)
         print(f"{profile:<12s} {name:<36s} {compat_time * 1e3:8.3f}ms {core_time * 1e3:8.3f}ms "
-              f"{ratio:6.2f}x {peer_time * 1e3:8.2f}ms")
+              f"{ratio:6.2f}x {compat_time / same_time:9.2f}x {peer_time * 1e3:8.2f}ms")
     print(f"largest compat / core ratio: {worst:.2f}x")
 
 

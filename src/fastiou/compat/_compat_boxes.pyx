@@ -114,6 +114,16 @@ def torchvision_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] box
                                    angle_cols + b * m if ciou else NULL, out_data + r * m)
 
 
+cdef inline void mm_aligned_slice(const real* rows, const real* cols, Py_ssize_t n,
+                                  Py_ssize_t first, Py_ssize_t last, int mode, double eps,
+                                  real* out) noexcept nogil:
+    """mmdet's aligned overlaps of pairs ``first .. last - 1`` (eps in the boxes' dtype)."""
+    if real is float:
+        fastiou_mm_row_f32_aligned(rows, cols, n, first, last, mode, <float>eps, out)
+    else:
+        fastiou_mm_row_f64_aligned(rows, cols, n, first, last, mode, eps, out)
+
+
 def mmdet_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, int mode,
                    bint aligned, double eps, real[::1] out, int n_threads):
     """mmdet's bbox_overlaps (mode 0 IoU, 1 IoF, 2 GIoU) of ``(B, N, 4)`` and ``(B, M, 4)``
@@ -134,15 +144,14 @@ def mmdet_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, i
             torch_columns(&boxes2[b, 0, 0], m, FMT_XYXY, col_data + b * FIELDS * m)
         if aligned:
             for b in range(n_batches):
+                if threads == 1:  # no parallel region for a small call
+                    mm_aligned_slice(row_data + b * FIELDS * n, col_data + b * FIELDS * n, n, 0, n,
+                                     mode, eps, out_data + b * n)
+                    continue
                 for t in prange(threads, num_threads=threads, schedule="static"):
-                    if real is float:
-                        fastiou_mm_row_f32_aligned(row_data + b * FIELDS * n, col_data + b * FIELDS * n,
-                                                   n, n * t // threads, n * (t + 1) // threads, mode,
-                                                   <float>eps, out_data + b * n)
-                    else:
-                        fastiou_mm_row_f64_aligned(row_data + b * FIELDS * n, col_data + b * FIELDS * n,
-                                                   n, n * t // threads, n * (t + 1) // threads, mode,
-                                                   eps, out_data + b * n)
+                    mm_aligned_slice(row_data + b * FIELDS * n, col_data + b * FIELDS * n, n,
+                                     n * t // threads, n * (t + 1) // threads, mode, eps,
+                                     out_data + b * n)
         else:
             for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
                 b = r // n
@@ -253,3 +262,91 @@ def regular_iou(cnp.ndarray boxes1, cnp.ndarray boxes2, double offset, double mi
     if not ok:
         return None
     return _boxes.plain_iou(boxes1, boxes2, offset, n_threads)
+
+
+cdef void convert_rows(const real* boxes, Py_ssize_t n, int in_fmt, int out_fmt,
+                       real* out) noexcept nogil:
+    """torchvision's box_convert of `n` boxes, operation for operation in the boxes' dtype:
+    to corners ``x + w`` (xywh) or ``cx -/+ 0.5 * w`` (cxcywh), then from corners
+    ``x2 - x1`` (xywh) or ``(x1 + x2) / 2`` and ``x2 - x1`` (cxcywh)."""
+    cdef Py_ssize_t k
+    cdef real a, b, c, d, x1, y1, x2, y2
+    cdef real half = 0.5, two = 2
+    for k in range(n):
+        a = boxes[4 * k]
+        b = boxes[4 * k + 1]
+        c = boxes[4 * k + 2]
+        d = boxes[4 * k + 3]
+        if in_fmt == FMT_XYWH:
+            x1, y1, x2, y2 = a, b, a + c, b + d
+        elif in_fmt == FMT_CXCYWH:
+            x1, y1, x2, y2 = a - half * c, b - half * d, a + half * c, b + half * d
+        else:
+            x1, y1, x2, y2 = a, b, c, d
+        if out_fmt == FMT_XYWH:
+            out[4 * k], out[4 * k + 1], out[4 * k + 2], out[4 * k + 3] = x1, y1, x2 - x1, y2 - y1
+        elif out_fmt == FMT_CXCYWH:
+            out[4 * k] = (x1 + x2) / two
+            out[4 * k + 1] = (y1 + y2) / two
+            out[4 * k + 2] = x2 - x1
+            out[4 * k + 3] = y2 - y1
+        else:
+            out[4 * k], out[4 * k + 1], out[4 * k + 2], out[4 * k + 3] = x1, y1, x2, y2
+
+
+cdef void area_rows(const real* boxes, Py_ssize_t n, int fmt, real* out) noexcept nogil:
+    """torchvision's box_area of `n` boxes: ``(x2 - x1) * (y2 - y1)`` (xyxy) or ``w * h``,
+    in the boxes' dtype, never clamped."""
+    cdef Py_ssize_t k
+    for k in range(n):
+        if fmt == FMT_XYXY:
+            out[k] = (boxes[4 * k + 2] - boxes[4 * k]) * (boxes[4 * k + 3] - boxes[4 * k + 1])
+        else:
+            out[k] = boxes[4 * k + 2] * boxes[4 * k + 3]
+
+
+cdef bint plain_float_boxes(cnp.ndarray boxes):
+    """Whether `boxes` is a C-contiguous ``(..., 4)`` array of native float32 or float64
+    (what :func:`convert` and :func:`area` take; the callers compute anything else)."""
+    cdef int kind = cnp.PyArray_TYPE(boxes)
+    cdef int ndim = cnp.PyArray_NDIM(boxes)
+    return (ndim >= 1 and cnp.PyArray_DIM(boxes, ndim - 1) == 4
+            and (kind == cnp.NPY_FLOAT32 or kind == cnp.NPY_FLOAT64)
+            and cnp.PyArray_ISCARRAY_RO(boxes) and cnp.PyArray_ISNOTSWAPPED(boxes))
+
+
+def convert(cnp.ndarray boxes, int in_fmt, int out_fmt):
+    """torchvision's box_convert (formats numbered as ``_pairs.pxd``) of a C-contiguous
+    ``(..., 4)`` float32 or float64 array into a new array of its shape and dtype; None for
+    any other array. No NumPy ufunc runs, so an overflow to infinity warns nowhere (torch
+    does not warn either)."""
+    if not plain_float_boxes(boxes):
+        return None
+    out = np.empty_like(boxes)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(boxes) // 4
+    cdef const void* data = cnp.PyArray_DATA(boxes)
+    cdef void* result = cnp.PyArray_DATA(out)
+    with nogil:
+        if cnp.PyArray_TYPE(boxes) == cnp.NPY_FLOAT32:
+            convert_rows(<const float*>data, n, in_fmt, out_fmt, <float*>result)
+        else:
+            convert_rows(<const double*>data, n, in_fmt, out_fmt, <double*>result)
+    return out
+
+
+def area(cnp.ndarray boxes, int fmt):
+    """torchvision's box_area (xyxy, or w * h for xywh and cxcywh) of a C-contiguous
+    ``(..., 4)`` float32 or float64 array: a new ``(...)`` array of its dtype; None for any
+    other array."""
+    if not plain_float_boxes(boxes):
+        return None
+    out = np.empty((<object>boxes).shape[:-1], dtype=boxes.dtype)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(boxes) // 4
+    cdef const void* data = cnp.PyArray_DATA(boxes)
+    cdef void* result = cnp.PyArray_DATA(out)
+    with nogil:
+        if cnp.PyArray_TYPE(boxes) == cnp.NPY_FLOAT32:
+            area_rows(<const float*>data, n, fmt, <float*>result)
+        else:
+            area_rows(<const double*>data, n, fmt, <double*>result)
+    return out

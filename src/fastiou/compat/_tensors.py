@@ -11,6 +11,7 @@ propagate NaN, ``clamp(min=0)`` that keeps NaN. NumPy's float16 operations round
 result to float16 as torch's CPU half operations do, so those match too.
 """
 
+import functools
 import math
 import sys
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fastiou._shared._threads import resolve_n_threads, threads_for_size
-from fastiou._shared._validation import as_array, is_tensor, native_order
+from fastiou._shared._validation import as_array, native_order
 from fastiou.compat import _compat_boxes
 
 DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
@@ -31,8 +32,8 @@ MIN_PAIRS_PER_THREAD = 1 << 16
 def unwrap(values: object, name: str) -> npt.NDArray[Any]:
     """`values` as an ndarray (a tensor is detached and brought to the CPU, no copy for a
     CPU tensor). bfloat16 tensors are refused: NumPy has no bfloat16 arithmetic."""
-    if is_tensor(values):
-        torch = sys.modules["torch"]
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(values, torch.Tensor):
         try:
             array: npt.NDArray[Any] = values.numpy()  # a plain CPU tensor: no copy, the quickest way
         except (RuntimeError, TypeError):  # grad, another device, conj/neg bit, bfloat16
@@ -58,7 +59,7 @@ def wrap(result: npt.NDArray[Any], like: Iterable[object]) -> Any:
         return result
     for value in like:
         if isinstance(value, torch.Tensor):
-            if not (type(result) is np.ndarray and result.flags.c_contiguous):
+            if type(result) is not np.ndarray or not result.flags.c_contiguous:
                 result = np.array(result, order="C")
             tensor = torch.from_numpy(result)
             return tensor if value.is_cpu else tensor.to(value.device)
@@ -191,13 +192,19 @@ def torch_atan(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return cast("npt.NDArray[Any]", torch.atan(torch.from_numpy(np.ascontiguousarray(values))).numpy())
 
 
+@functools.lru_cache(maxsize=None)
+def _largest(dtype: np.dtype[Any]) -> float:
+    """The largest finite value of a float dtype (``np.finfo`` costs a microsecond a call)."""
+    return float(np.finfo(dtype).max)
+
+
 def scalar_tensor(value: float, dtype: npt.DTypeLike) -> Any:
     """A Python number as torch makes it a tensor of `dtype` (``tensor.new_tensor([v])``):
     floats round to the dtype (inf beyond its range); integer dtypes truncate, and a
     non-finite value or one out of the dtype's range raises RuntimeError, as torch."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
-        if abs(value) <= float(np.finfo(dtype).max) or value != value:
+        if abs(value) <= _largest(dtype) or value != value:
             return dtype.type(value)  # type: ignore[call-overload]
         with np.errstate(over="ignore"):
             return np.asarray(value, dtype=dtype)

@@ -153,7 +153,7 @@ def bbox_overlaps(bboxes1: Any, bboxes2: Any, mode: Literal["iou", "iof", "giou"
     dtype = first.dtype
     if dtype == second.dtype and dtype in (np.float32, np.float64) and first.shape[-1] == 4 \
             and second.shape[-1] == 4:
-        n_batches = int(np.prod(batch, dtype=np.int64))
+        n_batches = math.prod(batch)
         rows_array = np.ascontiguousarray(first, dtype=dtype).reshape(n_batches, rows, 4)
         cols_array = np.ascontiguousarray(second, dtype=dtype).reshape(n_batches, cols, 4)
         out = np.empty(n_batches * rows * (1 if is_aligned else cols), dtype=dtype)

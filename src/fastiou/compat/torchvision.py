@@ -59,10 +59,7 @@ def _check_area_shape(array: npt.NDArray[Any]) -> None:
 def _area(array: npt.NDArray[Any], fmt: str) -> Any:
     """torchvision's box_area of an ndarray (after the shape check)."""
     if array.dtype in (np.float32, np.float64):  # the common case, without the dtype rules
-        with np.errstate(all="ignore"):
-            if fmt == "xyxy":
-                return (array[..., 2] - array[..., 0]) * (array[..., 3] - array[..., 1])
-            return array[..., 2] * array[..., 3]
+        return _compat_boxes.area(np.ascontiguousarray(array), AXIS_ALIGNED.index(fmt))
     array = T.upcast(array)
     if fmt == "xyxy":
         return T.mul(T.sub(array[..., 2], array[..., 0]), T.sub(array[..., 3], array[..., 1]))
@@ -255,25 +252,6 @@ def _xyxy_from(array: npt.NDArray[Any], fmt: str) -> Any:
     return (T.sub(cx, half_w), T.sub(cy, half_h), T.add(cx, half_w), T.add(cy, half_h))
 
 
-def _convert_float(array: npt.NDArray[Any], in_fmt: str, out_fmt: str) -> Any:
-    """box_convert of float32 or float64 boxes: torchvision's formulas in the boxes'
-    dtype (the same operations as the general path, without its dtype rules)."""
-    a, b, c, d = (array[..., k] for k in range(4))
-    half, two = array.dtype.type(0.5), array.dtype.type(2)
-    with np.errstate(all="ignore"):
-        if in_fmt == "xywh":
-            a, b, c, d = a, b, a + c, b + d
-        elif in_fmt == "cxcywh":
-            a, b, c, d = a - half * c, b - half * d, a + half * c, b + half * d
-        if out_fmt == "xywh":
-            columns = (a, b, c - a, d - b)
-        elif out_fmt == "cxcywh":
-            columns = ((a + c) / two, (b + d) / two, c - a, d - b)
-        else:
-            columns = (a, b, c, d)
-        return np.stack(columns, axis=-1)
-
-
 def _stack(columns: Any) -> Any:
     dtype = columns[0].dtype
     for column in columns[1:]:
@@ -335,7 +313,8 @@ def box_convert(boxes: Any, in_fmt: str, out_fmt: str) -> Any:
     if array.shape[-1] != 4:
         raise ValueError(f"`boxes` must have 4 values in its last axis, got shape {array.shape}")
     if array.dtype in (np.float32, np.float64):
-        return T.wrap(_convert_float(array, in_fmt, out_fmt), (boxes,))
+        return T.wrap(_compat_boxes.convert(np.ascontiguousarray(array), AXIS_ALIGNED.index(in_fmt),
+                                            AXIS_ALIGNED.index(out_fmt)), (boxes,))
     if in_fmt == "xyxy":
         corners = tuple(array[..., k] for k in range(4))
     else:
