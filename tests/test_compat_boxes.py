@@ -320,6 +320,7 @@ def _check_torchvision(case):
     _compare(lambda: peer.complete_box_iou(boxes1, boxes2, eps=eps),
              lambda: compat.complete_box_iou(boxes1, boxes2, eps=eps))
     _compare(lambda: peer.box_area(boxes1, fmt=fmt), lambda: compat.box_area(boxes1, fmt=fmt))
+    _compare(lambda: peer.box_area(boxes2, fmt=fmt), lambda: compat.box_area(boxes2, fmt=fmt))
     for out_fmt in ("xyxy", "xywh", "cxcywh"):
         _compare(lambda: peer.box_convert(boxes2, fmt, out_fmt),
                  lambda: compat.box_convert(boxes2, fmt, out_fmt))

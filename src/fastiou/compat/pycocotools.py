@@ -140,7 +140,8 @@ def _irregular(rles: Sequence[Any]) -> list[bool]:
     starts = np.cumsum(lengths) - lengths
     empty[starts] = False  # a first run may be empty
     n_empty = np.add.reduceat(empty.astype(np.int64), starts)
-    return ((lengths > 1) & (n_empty > 0)).tolist()
+    irregular: list[bool] = ((lengths > 1) & (n_empty > 0)).tolist()
+    return irregular
 
 
 def _walk_iou(dt_counts: npt.NDArray[Any], gt_counts: npt.NDArray[Any], crowd: object) -> float:

@@ -27,7 +27,7 @@ which torchvision computes with a compiled operator (``NotImplementedError``; se
 """
 
 import math
-from typing import TYPE_CHECKING, Any, Literal, Optional, overload
+from typing import TYPE_CHECKING, Any, Literal, Optional, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +59,8 @@ def _check_area_shape(array: npt.NDArray[Any]) -> None:
 def _area(array: npt.NDArray[Any], fmt: str) -> Any:
     """torchvision's box_area of an ndarray (after the shape check)."""
     if array.dtype in (np.float32, np.float64):  # the common case, without the dtype rules
-        return _compat_boxes.area(np.ascontiguousarray(array), AXIS_ALIGNED.index(fmt))
+        # only the first 4 values of a box count (torchvision indexes them)
+        return _compat_boxes.area(np.ascontiguousarray(array[..., :4]), AXIS_ALIGNED.index(fmt))
     array = T.upcast(array)
     if fmt == "xyxy":
         return T.mul(T.sub(array[..., 2], array[..., 0]), T.sub(array[..., 3], array[..., 1]))
@@ -313,8 +314,10 @@ def box_convert(boxes: Any, in_fmt: str, out_fmt: str) -> Any:
     if array.shape[-1] != 4:
         raise ValueError(f"`boxes` must have 4 values in its last axis, got shape {array.shape}")
     if array.dtype in (np.float32, np.float64):
-        return T.wrap(_compat_boxes.convert(np.ascontiguousarray(array), AXIS_ALIGNED.index(in_fmt),
-                                            AXIS_ALIGNED.index(out_fmt)), (boxes,))
+        # a C-contiguous float array of 4 columns in native order (unwrap): never None
+        converted = _compat_boxes.convert(np.ascontiguousarray(array), AXIS_ALIGNED.index(in_fmt),
+                                          AXIS_ALIGNED.index(out_fmt))
+        return T.wrap(cast("npt.NDArray[Any]", converted), (boxes,))
     if in_fmt == "xyxy":
         corners = tuple(array[..., k] for k in range(4))
     else:
