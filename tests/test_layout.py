@@ -16,7 +16,8 @@ import fastiou
 import fastiou.compat
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = Path(fastiou.__file__).resolve().parent
+# the source tree (the installed package may hold no .pyx, .pxd or .h files: a wheel does not)
+PACKAGE = ROOT / "src" / "fastiou"
 DOCS = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 # top-level public module -> the module that holds its code
