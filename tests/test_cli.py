@@ -71,3 +71,15 @@ def test_python_dash_m_reports_version():
     out = subprocess.run([sys.executable, "-m", "fastiou", "--version"], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == f"fastiou {__version__}"
+
+
+@pytest.mark.parametrize("argv", [["config"], ["eval", "--demo"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(argv):
+    """`fastiou ... | head`: stdout's reader closes the pipe before the command writes; the
+    command stops with exit 141 and no traceback (it used to print BrokenPipeError's)."""
+    process = subprocess.Popen([sys.executable, "-m", "fastiou", *argv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    process.stdout.close()  # before the interpreter has even started
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 141, stderr.decode()
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr, stderr.decode()

@@ -22,7 +22,7 @@ NUM_CLASSES = 7
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     with distributed.Client(cluster, set_as_default=False) as connected:
         yield connected
     cluster.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from fastiou._version import __version__
 
 __all__ = ["main"]
+
+# 128 + SIGPIPE, what a shell reports for a command whose reader went away
+EXIT_BROKEN_PIPE = 141
 
 
 def _add_bench(subparsers: Any) -> None:
@@ -112,7 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    return args.handler(args)
+    try:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # here, where a reader that went away can still be handled
+        return code
+    except BrokenPipeError:
+        # whoever read stdout stopped (`fastiou eval ... | head`): end quietly, as the shell's
+        # tools do, with stdout pointed at /dev/null so that the exit flush cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
