@@ -1,0 +1,61 @@
+# Inline helpers of the boundary-band kernels (segmentation/_boundary.pyx, detection/_mask_bands.pyx).
+#
+# A pixel of label c lies in the inner boundary band of c, for a depth d, unless its
+# (2d+1) x (2d+1) window lies inside the image and holds only c. (That is c's mask minus its
+# erosion by a 3x3 square repeated d times with a zero border, as boundary-iou-api's
+# `mask_to_boundary` computes with OpenCV, for every label at once.) The test is separable:
+# `uniform_row` marks the pixels whose row window [x-d, x+d] is inside the row and uniform;
+# `column_runs` then keeps, per column, the length of the run of consecutive marked rows
+# with the same label ending at the current row. The pixel d rows above the current one is
+# inside its band's interior exactly when that run reaches 2d + 1 rows. One pass over the
+# rows, O(pixels), whatever d and the number of labels.
+
+from libc.stdint cimport int64_t, uint8_t
+
+from fastiou._shared._fused cimport label_t
+
+
+cdef inline void uniform_row(const label_t* row, Py_ssize_t width, Py_ssize_t depth,
+                             uint8_t* marked) noexcept nogil:
+    """marked[x] = 1 when row[x - depth .. x + depth] lies inside the row and is uniform."""
+    cdef Py_ssize_t start = 0, stop, x
+    while start < width:
+        stop = start + 1
+        while stop < width and row[stop] == row[start]:
+            stop += 1
+        for x in range(start, stop):  # (a loop: memset with a Py_ssize_t size warns in gcc)
+            marked[x] = start + depth <= x < stop - depth
+        start = stop
+
+
+cdef inline void column_runs(const label_t* row, const label_t* above, const uint8_t* marked,
+                             int64_t* runs, Py_ssize_t width, int64_t cap) noexcept nogil:
+    """runs[x] = length (at most `cap`) of the run of marked rows with row[x]'s label ending
+    at this row; `above` is the previous row, or NULL for the first row scanned."""
+    cdef Py_ssize_t x
+    cdef int64_t run
+    if above == NULL:
+        for x in range(width):
+            runs[x] = marked[x]
+        return
+    for x in range(width):
+        run = runs[x] + 1 if row[x] == above[x] else 1
+        if run > cap:
+            run = cap
+        runs[x] = run if marked[x] else 0
+
+
+cdef inline bint has_interior(Py_ssize_t height, Py_ssize_t width, Py_ssize_t depth) noexcept nogil:
+    """Whether any window of an image this size lies inside it (else every pixel is band)."""
+    return 2 * depth + 1 <= height and 2 * depth + 1 <= width
+
+
+cdef inline void scan_row(const label_t* image, Py_ssize_t width, Py_ssize_t depth, Py_ssize_t y,
+                          Py_ssize_t first_row, uint8_t* marked, int64_t* runs) noexcept nogil:
+    """Advance the column runs of `image` (row-major, `width` columns) to row `y`; the scan
+    of a block of rows [r0, r1) runs y from `first_row` = max(0, r0 - depth) to
+    min(height, r1 + depth) - 1, and row y - depth (when >= r0) is then complete: its pixel
+    x is interior exactly when runs[x] == 2 * depth + 1."""
+    cdef const label_t* row = image + y * width
+    uniform_row(row, width, depth, marked)
+    column_runs(row, row - width if y > first_row else NULL, marked, runs, width, 2 * depth + 1)
