@@ -13,7 +13,6 @@ accumulates them over batches.
 
 from __future__ import annotations
 
-import math
 import numbers
 import threading
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from fastiou._shared._band_depth import (DEFAULT_DILATION_RATIO, boundary_depth,
+                                         check_dilation_ratio)
 from fastiou._shared._threads import resolve_n_threads, row_chunks
 from fastiou._shared._typing import FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._shared._validation import (
@@ -39,7 +40,6 @@ from fastiou.segmentation.metrics import nan_mean
 
 __all__ = ["BoundaryIoU", "BoundaryMetrics", "boundary_depth", "boundary_fscore", "boundary_iou"]
 
-DEFAULT_DILATION_RATIO = 0.02
 STATE_FORMAT = "fastiou.BoundaryIoU/1"
 # rows of an image per unit of work when an image is shared among threads (each unit
 # re-scans `depth` rows above it, so units are kept well taller than that)
@@ -54,49 +54,6 @@ class BoundaryCounts(NamedTuple):
     pred_band: IntArray
     n_bad_true: int
     n_bad_pred: int
-
-
-def check_dilation_ratio(dilation_ratio: object) -> float:
-    """Return `dilation_ratio` as a finite non-negative float."""
-    if isinstance(dilation_ratio, (bool, np.bool_)) or not isinstance(dilation_ratio, numbers.Real):
-        raise TypeError("`dilation_ratio` must be a non-negative number, got "
-                        f"{type(dilation_ratio).__name__} {dilation_ratio!r}")
-    value = float(dilation_ratio)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"`dilation_ratio` must be a finite number >= 0, got {dilation_ratio!r}")
-    return value
-
-
-def boundary_depth(height: int, width: int, dilation_ratio: float = DEFAULT_DILATION_RATIO) -> int:
-    """The band depth d of an ``height x width`` image, as boundary-iou-api and detectron2.
-
-    Parameters
-    ----------
-    height, width : int
-        The image size.
-    dilation_ratio : float
-        The band depth as a fraction of the image diagonal (default 0.02).
-
-    Returns
-    -------
-    int
-        ``max(1, round(dilation_ratio * sqrt(height**2 + width**2)))``, with Python's
-        ``round`` (halves to even) as in the peers.
-
-    Examples
-    --------
-    >>> import fastiou
-    >>> fastiou.boundary_depth(1024, 2048)
-    46
-    >>> fastiou.boundary_depth(10, 10)
-    1
-    """
-    ratio_value = check_dilation_ratio(dilation_ratio)
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-            raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
-    diagonal = float(np.sqrt(float(height) ** 2 + float(width) ** 2))
-    return max(1, int(round(ratio_value * diagonal)))
 
 
 def _as_image_batch(y_true: npt.ArrayLike, y_pred: npt.ArrayLike
