@@ -260,6 +260,17 @@ class BoundaryMetrics:
     pred_band: IntArray
 
 
+def metrics_from_counts(counts: npt.ArrayLike) -> BoundaryMetrics:
+    """:class:`BoundaryMetrics` from (3, C) counts ``|Gb ∩ Pb|``, ``|Gb|``, ``|Pb|`` (as
+    :attr:`BoundaryIoU.counts`; ``fastiou eval`` sums them over images)."""
+    inter, true_band, pred_band = np.asarray(counts, dtype=np.int64)
+    iou, fscore = _iou((inter, true_band, pred_band)), _fscore((inter, true_band, pred_band))
+    return BoundaryMetrics(iou=iou, fscore=fscore, precision=ratio(inter, pred_band, np.nan),
+                           recall=ratio(inter, true_band, np.nan), mean_iou=float(nan_mean(iou)),
+                           mean_fscore=float(nan_mean(fscore)), intersection=inter,
+                           true_band=true_band, pred_band=pred_band)
+
+
 class BoundaryIoU:
     """Accumulate Boundary IoU counts over batches of label maps (images of any size).
 
@@ -535,10 +546,4 @@ class BoundaryIoU:
         >>> result.iou, result.mean_fscore
         (array([0.5       , 0.66666667]), 0.7333333333333334)
         """
-        counts = self.counts
-        inter, true_band, pred_band = counts
-        iou, fscore = _iou(counts), _fscore(counts)
-        return BoundaryMetrics(iou=iou, fscore=fscore, precision=ratio(inter, pred_band, np.nan),
-                               recall=ratio(inter, true_band, np.nan), mean_iou=float(nan_mean(iou)),
-                               mean_fscore=float(nan_mean(fscore)), intersection=inter,
-                               true_band=true_band, pred_band=pred_band)
+        return metrics_from_counts(self.counts)
