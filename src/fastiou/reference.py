@@ -353,7 +353,8 @@ def inner_band(mask: npt.ArrayLike, depth: int) -> npt.NDArray[np.bool_]:
         sums = (integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size]
                 + integral[:-size, :-size])
         inside[depth:height - depth, depth:width - depth] = sums == size * size
-    return m & ~inside
+    band: npt.NDArray[np.bool_] = m & ~inside
+    return band
 
 
 def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, depth: int,

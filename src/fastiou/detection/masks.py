@@ -244,15 +244,16 @@ class _MaskInput:
         if isinstance(masks, (list, tuple)) and len(masks) == 0:
             self.array = np.zeros((0, 0, 0), dtype=np.uint8)
         elif self.is_rle:
-            self.rles = [masks] if isinstance(masks, dict) else list(masks)
-            self.words, self.stats, self.size = _pack_rles(cast("RLE | Sequence[RLE]", masks), name)
+            rles = cast("RLE | Sequence[RLE]", masks)
+            self.rles: list[RLE] = [rles] if isinstance(rles, dict) else list(cast("Sequence[RLE]", rles))
+            self.words, self.stats, self.size = _pack_rles(rles, name)
         else:
             self.array = _as_mask_array(masks, name)
             self.size = self.array.shape[1:]
 
     def bands(self, dilation_ratio: float, threads: int) -> _MaskInput:
         """The boundary bands of these masks (for `mask_iou(boundary=True)`), as an array input."""
-        array = rle_decode(cast("Sequence[RLE]", self.rles)).view(np.uint8) if self.is_rle else self.array
+        array = rle_decode(self.rles).view(np.uint8) if self.is_rle else self.array
         if array.shape[0] == 0:
             return self
         if array.dtype.itemsize == 1 and array.max(initial=0) > 1:  # non-zero bytes are foreground

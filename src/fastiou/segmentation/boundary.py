@@ -107,7 +107,7 @@ def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: o
     for chunk in row_chunks(n_images, max(height * width, 1)):  # Ctrl-C between chunks
         parts.append(_boundary.band_counts(truth[chunk], pred[chunk], num_classes, ignore, depth,
                                            block_rows, out_of_range == "miss", threads))
-    inter, true_band, pred_band = (np.sum([p[k] for p in parts], axis=0) for k in range(3))
+    inter, true_band, pred_band = (np.sum(np.stack([p[k] for p in parts]), axis=0) for k in range(3))
     counts = BoundaryCounts(inter, true_band, pred_band, sum(p[3] for p in parts),
                             sum(p[4] for p in parts))
     if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):
