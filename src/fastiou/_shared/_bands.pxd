@@ -19,12 +19,14 @@ cdef inline void uniform_row(const label_t* row, Py_ssize_t width, Py_ssize_t de
                              uint8_t* marked) noexcept nogil:
     """marked[x] = 1 when row[x - depth .. x + depth] lies inside the row and is uniform."""
     cdef Py_ssize_t start = 0, stop, x
+    for x in range(width):
+        marked[x] = 0
     while start < width:
         stop = start + 1
         while stop < width and row[stop] == row[start]:
             stop += 1
-        for x in range(start, stop):  # (a loop: memset with a Py_ssize_t size warns in gcc)
-            marked[x] = start + depth <= x < stop - depth
+        for x in range(start + depth, stop - depth):  # empty unless the run spans a window
+            marked[x] = 1
         start = stop
 
 
@@ -38,11 +40,10 @@ cdef inline void column_runs(const label_t* row, const label_t* above, const uin
         for x in range(width):
             runs[x] = marked[x]
         return
-    for x in range(width):
-        run = runs[x] + 1 if row[x] == above[x] else 1
-        if run > cap:
-            run = cap
-        runs[x] = run if marked[x] else 0
+    for x in range(width):  # branch-free, so that the compiler can vectorise it
+        run = 1 + runs[x] * (row[x] == above[x])
+        run = run if run < cap else cap
+        runs[x] = run * marked[x]
 
 
 cdef inline bint has_interior(Py_ssize_t height, Py_ssize_t width, Py_ssize_t depth) noexcept nogil:

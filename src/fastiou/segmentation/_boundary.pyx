@@ -27,42 +27,64 @@ cdef enum:
     BAD_PRED = 1
 
 
+cdef inline void book_segment(label_t t, label_t p, bint in_true, bint in_pred, int64_t n,
+                              uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
+                              bint truth_on_bad_pred, int64_t* inter, int64_t* true_band,
+                              int64_t* pred_band, int64_t* bad) noexcept nogil:
+    """Add `n` pixels of truth `t`, prediction `p` and band membership (in_true, in_pred)."""
+    if n_ignore and is_ignored(t, ignore, n_ignore):
+        return
+    if <uint64_t>t >= n_classes:
+        bad[BAD_TRUE] += n
+        return
+    if <uint64_t>p >= n_classes:
+        bad[BAD_PRED] += n
+        if truth_on_bad_pred and in_true:
+            true_band[<uint64_t>t] += n
+        return
+    if in_true:
+        true_band[<uint64_t>t] += n
+        if in_pred and t == p:
+            inter[<uint64_t>t] += n
+    if in_pred:
+        pred_band[<uint64_t>p] += n
+
+
 cdef void count_row(const label_t* truth, const label_t* pred, const int64_t* true_runs,
                     const int64_t* pred_runs, int64_t full_run, Py_ssize_t width,
                     uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
                     bint truth_on_bad_pred, int64_t* inter, int64_t* true_band,
                     int64_t* pred_band, int64_t* bad) noexcept nogil:
-    """Add one row's band pixels; `true_runs`/`pred_runs` NULL: the whole row is band."""
-    cdef Py_ssize_t x
+    """Add one row's pixels, a segment of equal (truth, prediction, band membership) at a
+    time (labels come in long runs: one counter update per segment, not per pixel);
+    `true_runs`/`pred_runs` NULL: the whole row is band."""
+    cdef Py_ssize_t x = 0, stop
     cdef label_t t, p
     cdef bint in_true, in_pred
-    for x in range(width):
+    if true_runs == NULL:
+        while x < width:
+            t = truth[x]
+            p = pred[x]
+            stop = x + 1
+            while stop < width and truth[stop] == t and pred[stop] == p:
+                stop += 1
+            book_segment(t, p, True, True, stop - x, n_classes, ignore, n_ignore,
+                         truth_on_bad_pred, inter, true_band, pred_band, bad)
+            x = stop
+        return
+    while x < width:
         t = truth[x]
-        if n_ignore and is_ignored(t, ignore, n_ignore):
-            continue
-        in_true = true_runs == NULL or true_runs[x] != full_run
-        in_pred = pred_runs == NULL or pred_runs[x] != full_run
-        if not (in_true or in_pred):
-            if <uint64_t>t >= n_classes:
-                bad[BAD_TRUE] += 1
-            elif <uint64_t>pred[x] >= n_classes:
-                bad[BAD_PRED] += 1
-            continue
-        if <uint64_t>t >= n_classes:
-            bad[BAD_TRUE] += 1
-            continue
         p = pred[x]
-        if <uint64_t>p >= n_classes:
-            bad[BAD_PRED] += 1
-            if truth_on_bad_pred and in_true:
-                true_band[<uint64_t>t] += 1
-            continue
-        if in_true:
-            true_band[<uint64_t>t] += 1
-            if in_pred and t == p:
-                inter[<uint64_t>t] += 1
-        if in_pred:
-            pred_band[<uint64_t>p] += 1
+        in_true = true_runs[x] != full_run
+        in_pred = pred_runs[x] != full_run
+        stop = x + 1
+        while (stop < width and truth[stop] == t and pred[stop] == p
+               and (true_runs[stop] != full_run) == in_true
+               and (pred_runs[stop] != full_run) == in_pred):
+            stop += 1
+        book_segment(t, p, in_true, in_pred, stop - x, n_classes, ignore, n_ignore,
+                     truth_on_bad_pred, inter, true_band, pred_band, bad)
+        x = stop
 
 
 cdef void count_block(const label_t* truth, const label_t* pred, Py_ssize_t height,
