@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import fastiou
-from fastiou.cli import main
 from fastiou.evaluate import _engine, _io
 from labelmaps import write_folders
+from test_eval_cli import run
 
 pytest.importorskip("PIL")
 
@@ -40,12 +40,6 @@ def dataset(tmp_path_factory, request):
     pairs = blocky_pairs(np.random.default_rng(3), 5, (40, 56))
     gt, pred = write_folders(root, pairs, gt_ext=request.param, pred_ext=request.param)
     return {"gt": gt, "pred": pred, "pairs": pairs}
-
-
-def run(argv, capsys):
-    code = main(["eval"] + argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def base_args(data, *extra):

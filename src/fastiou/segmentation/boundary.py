@@ -35,6 +35,7 @@ from fastiou._shared._validation import (
     ignore_values,
 )
 from fastiou.segmentation import _boundary
+from fastiou.segmentation._accumulator import MergeableState
 from fastiou.segmentation._core import Counts, _check_policy, _out_of_range_error, ratio
 from fastiou.segmentation.metrics import nan_mean
 
@@ -271,7 +272,7 @@ def metrics_from_counts(counts: npt.ArrayLike) -> BoundaryMetrics:
                            true_band=true_band, pred_band=pred_band)
 
 
-class BoundaryIoU:
+class BoundaryIoU(MergeableState):
     """Accumulate Boundary IoU counts over batches of label maps (images of any size).
 
     Parameters
@@ -363,13 +364,16 @@ class BoundaryIoU:
             self._bad[0] += counts.n_bad_true
             self._bad[1] += counts.n_bad_pred
 
+    _state_fields = ("_counts", "_bad")
+
     def _config(self) -> dict[str, object]:
         return {"num_classes": self.num_classes, "dilation_ratio": self.dilation_ratio,
                 "ignore_index": self.ignore_index, "out_of_range": self.out_of_range}
 
-    def _snapshot(self) -> tuple[IntArray, tuple[int, int]]:
-        with self._lock:
-            return self._counts.copy(), (self._bad[0], self._bad[1])
+    def _absorb(self, counts: dict[str, Any]) -> None:
+        self._counts += counts["_counts"]
+        self._bad[0] += counts["_bad"][0]
+        self._bad[1] += counts["_bad"][1]
 
     def merge(self, *others: BoundaryIoU) -> BoundaryIoU:
         """Add the counts of accumulators of the same configuration to this one; returns self.
@@ -393,24 +397,7 @@ class BoundaryIoU:
         >>> a.merge(b).counts[1]
         array([1, 3])
         """
-        mine = self._config()
-        snapshots = []
-        for position, other in enumerate(others):
-            if not isinstance(other, BoundaryIoU):
-                raise TypeError(f"`merge` takes BoundaryIoU objects; argument {position} is "
-                                f"a {type(other).__name__}")
-            theirs = other._config()
-            different = [key for key in mine if mine[key] != theirs[key]]
-            if different:
-                detail = ", ".join(f"`{k}` {mine[k]!r} vs {theirs[k]!r}" for k in different)
-                raise ValueError(f"cannot merge accumulator {position}: its {detail} differ from this one's")
-            snapshots.append(other._snapshot())
-        with self._lock:
-            for counts, bad in snapshots:
-                self._counts += counts
-                self._bad[0] += bad[0]
-                self._bad[1] += bad[1]
-        return self
+        return self._merge(others)
 
     def copy(self) -> BoundaryIoU:
         """An independent accumulator with the same configuration and counts.
@@ -426,37 +413,13 @@ class BoundaryIoU:
         >>> acc.copy() == acc
         True
         """
-        clone = BoundaryIoU.__new__(BoundaryIoU)
-        clone.__setstate__(self.__getstate__())
-        return clone
-
-    def __add__(self, other: BoundaryIoU) -> BoundaryIoU:
-        if not isinstance(other, BoundaryIoU):
-            return NotImplemented
-        return self.copy().merge(other)
-
-    def __radd__(self, other: int) -> BoundaryIoU:
-        if isinstance(other, numbers.Number) and other == 0:  # sum([...]) starts at 0
-            return self.copy()
-        return NotImplemented
-
-    def __getstate__(self) -> dict[str, Any]:
-        counts, bad = self._snapshot()
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_counts", "_bad")}
-        state.update(_counts=counts, _bad=list(bad))
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        return self._copy()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BoundaryIoU):
             return NotImplemented
         return (self._config() == other._config() and np.array_equal(self.counts, other.counts)
                 and self.n_out_of_range == other.n_out_of_range)
-
-    __hash__ = None  # type: ignore[assignment]  # a mutable accumulator is unhashable
 
     def __repr__(self) -> str:
         return (f"BoundaryIoU(num_classes={self.num_classes}, dilation_ratio={self.dilation_ratio}, "
@@ -479,7 +442,8 @@ class BoundaryIoU:
         >>> fastiou.BoundaryIoU.from_dict(json.loads(json.dumps(acc.to_dict()))) == acc
         True
         """
-        counts, bad = self._snapshot()
+        snapshot = self._snapshot()
+        counts, bad = snapshot["_counts"], snapshot["_bad"]
         return {"format": STATE_FORMAT, **self._config(), "ignore_index": list(self.ignore_index),
                 "counts": counts.tolist(), "n_bad_true": bad[0], "n_bad_pred": bad[1]}
 
