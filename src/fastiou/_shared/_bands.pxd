@@ -10,7 +10,7 @@
 # inside its band's interior exactly when that run reaches 2d + 1 rows. One pass over the
 # rows, O(pixels), whatever d and the number of labels.
 
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport INT32_MAX, int32_t, uint8_t
 
 from fastiou._shared._fused cimport label_t
 
@@ -31,32 +31,34 @@ cdef inline void uniform_row(const label_t* row, Py_ssize_t width, Py_ssize_t de
 
 
 cdef inline void column_runs(const label_t* row, const label_t* above, const uint8_t* marked,
-                             int64_t* runs, Py_ssize_t width, int64_t cap) noexcept nogil:
+                             int32_t* runs, Py_ssize_t width, int32_t cap) noexcept nogil:
     """runs[x] = length (at most `cap`) of the run of marked rows with row[x]'s label ending
     at this row; `above` is the previous row, or NULL for the first row scanned."""
     cdef Py_ssize_t x
-    cdef int64_t run
+    cdef int32_t run
     if above == NULL:
         for x in range(width):
             runs[x] = marked[x]
         return
-    for x in range(width):  # branch-free, so that the compiler can vectorise it
-        run = 1 + runs[x] * (row[x] == above[x])
+    for x in range(width):  # branch-free 32-bit lanes, so that the compiler vectorises it
+        run = (runs[x] & -<int32_t>(row[x] == above[x])) + 1
         run = run if run < cap else cap
-        runs[x] = run * marked[x]
+        runs[x] = run & -<int32_t>marked[x]
 
 
 cdef inline bint has_interior(Py_ssize_t height, Py_ssize_t width, Py_ssize_t depth) noexcept nogil:
     """Whether any window of an image this size lies inside it (else every pixel is band)."""
-    return 2 * depth + 1 <= height and 2 * depth + 1 <= width
+    return 2 * depth + 1 <= height and 2 * depth + 1 <= width and 2 * depth + 1 <= INT32_MAX
 
 
 cdef inline void scan_row(const label_t* image, Py_ssize_t width, Py_ssize_t depth, Py_ssize_t y,
-                          Py_ssize_t first_row, uint8_t* marked, int64_t* runs) noexcept nogil:
+                          Py_ssize_t first_row, uint8_t* marked, int32_t* runs) noexcept nogil:
     """Advance the column runs of `image` (row-major, `width` columns) to row `y`; the scan
     of a block of rows [r0, r1) runs y from `first_row` = max(0, r0 - depth) to
     min(height, r1 + depth) - 1, and row y - depth (when >= r0) is then complete: its pixel
-    x is interior exactly when runs[x] == 2 * depth + 1."""
+    x is interior exactly when runs[x] == 2 * depth + 1 (which `has_interior` keeps within
+    int32)."""
     cdef const label_t* row = image + y * width
     uniform_row(row, width, depth, marked)
-    column_runs(row, row - width if y > first_row else NULL, marked, runs, width, 2 * depth + 1)
+    column_runs(row, row - width if y > first_row else NULL, marked, runs, width,
+                <int32_t>(2 * depth + 1))

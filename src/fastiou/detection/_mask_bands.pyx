@@ -9,7 +9,7 @@ inside the image and holds only foreground. The separable run-length scan of
 """
 
 from cython.parallel cimport prange
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t
 
 import numpy as np
 
@@ -18,9 +18,9 @@ from fastiou._shared._openmp cimport omp_get_thread_num
 
 
 cdef void band_of_mask(const uint8_t* mask, uint8_t* out, Py_ssize_t height, Py_ssize_t width,
-                       Py_ssize_t depth, uint8_t* marked, int64_t* runs) noexcept nogil:
+                       Py_ssize_t depth, uint8_t* marked, int32_t* runs) noexcept nogil:
     cdef Py_ssize_t y, r, x, band_from = 0
-    cdef int64_t full_run = 2 * depth + 1
+    cdef int32_t full_run = <int32_t>(2 * depth + 1)
     if has_interior(height, width, depth):
         for y in range(height):
             scan_row(mask, width, depth, y, 0, marked, runs)
@@ -42,10 +42,10 @@ def mask_bands(const uint8_t[:, :, ::1] masks, Py_ssize_t depth, int n_threads):
     if n_threads > n_masks:
         n_threads = max(1, n_masks)
     marked = np.empty((n_threads, max(width, 1)), dtype=np.uint8)
-    runs = np.empty((n_threads, max(width, 1)), dtype=np.int64)
+    runs = np.empty((n_threads, max(width, 1)), dtype=np.int32)
     cdef uint8_t[:, :, ::1] bands_v = bands
     cdef uint8_t[:, ::1] marked_v = marked
-    cdef int64_t[:, ::1] runs_v = runs
+    cdef int32_t[:, ::1] runs_v = runs
     if n_masks == 0 or height == 0 or width == 0:
         return bands
     for index in prange(n_masks, nogil=True, num_threads=n_threads, schedule="dynamic"):

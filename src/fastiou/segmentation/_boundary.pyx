@@ -12,7 +12,7 @@ never used as an index.
 """
 
 from cython.parallel cimport prange
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 import numpy as np
 
@@ -50,8 +50,8 @@ cdef inline void book_segment(label_t t, label_t p, bint in_true, bint in_pred, 
         pred_band[<uint64_t>p] += n
 
 
-cdef void count_row(const label_t* truth, const label_t* pred, const int64_t* true_runs,
-                    const int64_t* pred_runs, int64_t full_run, Py_ssize_t width,
+cdef void count_row(const label_t* truth, const label_t* pred, const int32_t* true_runs,
+                    const int32_t* pred_runs, int32_t full_run, Py_ssize_t width,
                     uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
                     bint truth_on_bad_pred, int64_t* inter, int64_t* true_band,
                     int64_t* pred_band, int64_t* bad) noexcept nogil:
@@ -90,15 +90,15 @@ cdef void count_row(const label_t* truth, const label_t* pred, const int64_t* tr
 cdef void count_block(const label_t* truth, const label_t* pred, Py_ssize_t height,
                       Py_ssize_t width, Py_ssize_t depth, Py_ssize_t r0, Py_ssize_t r1,
                       uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
-                      bint truth_on_bad_pred, uint8_t* marked, int64_t* true_runs,
-                      int64_t* pred_runs, int64_t* counts, Py_ssize_t stride,
+                      bint truth_on_bad_pred, uint8_t* marked, int32_t* true_runs,
+                      int32_t* pred_runs, int64_t* counts, Py_ssize_t stride,
                       int64_t* bad) noexcept nogil:
     """Count rows [r0, r1) of one image into counts[0:C] (inter), [stride:] (truth band),
     [2 stride:] (prediction band)."""
     cdef Py_ssize_t y, r, first = r0 - depth if r0 > depth else 0
     cdef Py_ssize_t stop = r1 + depth if r1 + depth < height else height
     cdef Py_ssize_t band_from = r0
-    cdef int64_t full_run = 2 * depth + 1
+    cdef int32_t full_run = <int32_t>(2 * depth + 1)
     if has_interior(height, width, depth):
         for y in range(first, stop):
             scan_row(truth, width, depth, y, first, marked, true_runs)
@@ -135,11 +135,11 @@ def band_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred,
     counts = np.zeros((n_threads, 3 * stride), dtype=np.int64)
     bad = np.zeros((n_threads, LINE), dtype=np.int64)
     marked = np.empty((n_threads, max(width, 1)), dtype=np.uint8)
-    runs = np.empty((n_threads, 2, max(width, 1)), dtype=np.int64)
+    runs = np.empty((n_threads, 2, max(width, 1)), dtype=np.int32)
     cdef int64_t[:, ::1] counts_v = counts
     cdef int64_t[:, ::1] bad_v = bad
     cdef uint8_t[:, ::1] marked_v = marked
-    cdef int64_t[:, :, ::1] runs_v = runs
+    cdef int32_t[:, :, ::1] runs_v = runs
     if n_tasks and width:
         for task in prange(n_tasks, nogil=True, num_threads=n_threads, schedule="dynamic"):
             tid = omp_get_thread_num()
