@@ -10,21 +10,39 @@
 # inside its band's interior exactly when that run reaches 2d + 1 rows. One pass over the
 # rows, O(pixels), whatever d and the number of labels.
 
-from libc.stdint cimport INT32_MAX, int32_t, uint8_t
+from libc.stdint cimport INT32_MAX, int32_t, uint8_t, uint64_t
+from libc.string cimport memcpy
 
 from fastiou._shared._fused cimport label_t
 
 
+cdef inline Py_ssize_t next_change(const uint8_t* changed, Py_ssize_t x,
+                                   Py_ssize_t width) noexcept nogil:
+    """The first index after `x` where changed[] is not 0, else `width` (eight bytes at a
+    time over the long stretches without a change)."""
+    cdef uint64_t word
+    x += 1
+    while x + 8 <= width:
+        memcpy(&word, changed + x, 8)
+        if word:
+            break
+        x += 8
+    while x < width and not changed[x]:
+        x += 1
+    return x
+
+
 cdef inline void uniform_row(const label_t* row, Py_ssize_t width, Py_ssize_t depth,
-                             uint8_t* marked) noexcept nogil:
-    """marked[x] = 1 when row[x - depth .. x + depth] lies inside the row and is uniform."""
+                             uint8_t* marked, uint8_t* changed) noexcept nogil:
+    """marked[x] = 1 when row[x - depth .. x + depth] lies inside the row and is uniform
+    (`changed` is scratch of `width` bytes: where the label differs from its left one)."""
     cdef Py_ssize_t start = 0, stop, x
+    for x in range(1, width):  # branch-free: vectorised
+        changed[x] = row[x] != row[x - 1]
     for x in range(width):
         marked[x] = 0
     while start < width:
-        stop = start + 1
-        while stop < width and row[stop] == row[start]:
-            stop += 1
+        stop = next_change(changed, start, width)
         for x in range(start + depth, stop - depth):  # empty unless the run spans a window
             marked[x] = 1
         start = stop
@@ -52,13 +70,14 @@ cdef inline bint has_interior(Py_ssize_t height, Py_ssize_t width, Py_ssize_t de
 
 
 cdef inline void scan_row(const label_t* image, Py_ssize_t width, Py_ssize_t depth, Py_ssize_t y,
-                          Py_ssize_t first_row, uint8_t* marked, int32_t* runs) noexcept nogil:
+                          Py_ssize_t first_row, uint8_t* marked, uint8_t* changed,
+                          int32_t* runs) noexcept nogil:
     """Advance the column runs of `image` (row-major, `width` columns) to row `y`; the scan
     of a block of rows [r0, r1) runs y from `first_row` = max(0, r0 - depth) to
     min(height, r1 + depth) - 1, and row y - depth (when >= r0) is then complete: its pixel
     x is interior exactly when runs[x] == 2 * depth + 1 (which `has_interior` keeps within
     int32)."""
     cdef const label_t* row = image + y * width
-    uniform_row(row, width, depth, marked)
+    uniform_row(row, width, depth, marked, changed)
     column_runs(row, row - width if y > first_row else NULL, marked, runs, width,
                 <int32_t>(2 * depth + 1))

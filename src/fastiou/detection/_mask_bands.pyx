@@ -18,12 +18,13 @@ from fastiou._shared._openmp cimport omp_get_thread_num
 
 
 cdef void band_of_mask(const uint8_t* mask, uint8_t* out, Py_ssize_t height, Py_ssize_t width,
-                       Py_ssize_t depth, uint8_t* marked, int32_t* runs) noexcept nogil:
+                       Py_ssize_t depth, uint8_t* marked, uint8_t* changed,
+                       int32_t* runs) noexcept nogil:
     cdef Py_ssize_t y, r, x, band_from = 0
     cdef int32_t full_run = <int32_t>(2 * depth + 1)
     if has_interior(height, width, depth):
         for y in range(height):
-            scan_row(mask, width, depth, y, 0, marked, runs)
+            scan_row(mask, width, depth, y, 0, marked, changed, runs)
             r = y - depth
             if r >= 0:
                 for x in range(width):
@@ -41,15 +42,15 @@ def mask_bands(const uint8_t[:, :, ::1] masks, Py_ssize_t depth, int n_threads):
     bands = np.zeros((n_masks, height, width), dtype=np.uint8)
     if n_threads > n_masks:
         n_threads = max(1, n_masks)
-    marked = np.empty((n_threads, max(width, 1)), dtype=np.uint8)
+    marked = np.empty((n_threads, 2, max(width, 1)), dtype=np.uint8)
     runs = np.empty((n_threads, max(width, 1)), dtype=np.int32)
     cdef uint8_t[:, :, ::1] bands_v = bands
-    cdef uint8_t[:, ::1] marked_v = marked
+    cdef uint8_t[:, :, ::1] marked_v = marked
     cdef int32_t[:, ::1] runs_v = runs
     if n_masks == 0 or height == 0 or width == 0:
         return bands
     for index in prange(n_masks, nogil=True, num_threads=n_threads, schedule="dynamic"):
         tid = omp_get_thread_num()
         band_of_mask(&masks[index, 0, 0], &bands_v[index, 0, 0], height, width, depth,
-                     &marked_v[tid, 0], &runs_v[tid, 0])
+                     &marked_v[tid, 0, 0], &marked_v[tid, 1, 0], &runs_v[tid, 0])
     return bands

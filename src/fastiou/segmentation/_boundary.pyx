@@ -16,7 +16,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 import numpy as np
 
-from fastiou._shared._bands cimport has_interior, scan_row
+from fastiou._shared._bands cimport has_interior, next_change, scan_row
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_thread_num
 from fastiou.segmentation._counting cimport LINE, is_ignored, padded
@@ -53,44 +53,34 @@ cdef inline void book_segment(label_t t, label_t p, bint in_true, bint in_pred, 
 cdef void count_row(const label_t* truth, const label_t* pred, const int32_t* true_runs,
                     const int32_t* pred_runs, int32_t full_run, Py_ssize_t width,
                     uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
-                    bint truth_on_bad_pred, int64_t* inter, int64_t* true_band,
-                    int64_t* pred_band, int64_t* bad) noexcept nogil:
+                    bint truth_on_bad_pred, uint8_t* flags, uint8_t* changed, int64_t* inter,
+                    int64_t* true_band, int64_t* pred_band, int64_t* bad) noexcept nogil:
     """Add one row's pixels, a segment of equal (truth, prediction, band membership) at a
     time (labels come in long runs: one counter update per segment, not per pixel);
-    `true_runs`/`pred_runs` NULL: the whole row is band."""
-    cdef Py_ssize_t x = 0, stop
-    cdef label_t t, p
-    cdef bint in_true, in_pred
+    `true_runs`/`pred_runs` NULL: the whole row is band. `flags` and `changed` are scratch
+    of `width` bytes."""
+    cdef Py_ssize_t x, stop
     if true_runs == NULL:
-        while x < width:
-            t = truth[x]
-            p = pred[x]
-            stop = x + 1
-            while stop < width and truth[stop] == t and pred[stop] == p:
-                stop += 1
-            book_segment(t, p, True, True, stop - x, n_classes, ignore, n_ignore,
-                         truth_on_bad_pred, inter, true_band, pred_band, bad)
-            x = stop
-        return
+        for x in range(width):
+            flags[x] = 3
+    else:
+        for x in range(width):  # branch-free: vectorised
+            flags[x] = (true_runs[x] != full_run) | ((pred_runs[x] != full_run) << 1)
+    for x in range(1, width):
+        changed[x] = (truth[x] != truth[x - 1]) | (pred[x] != pred[x - 1]) | (flags[x] != flags[x - 1])
+    x = 0
     while x < width:
-        t = truth[x]
-        p = pred[x]
-        in_true = true_runs[x] != full_run
-        in_pred = pred_runs[x] != full_run
-        stop = x + 1
-        while (stop < width and truth[stop] == t and pred[stop] == p
-               and (true_runs[stop] != full_run) == in_true
-               and (pred_runs[stop] != full_run) == in_pred):
-            stop += 1
-        book_segment(t, p, in_true, in_pred, stop - x, n_classes, ignore, n_ignore,
-                     truth_on_bad_pred, inter, true_band, pred_band, bad)
+        stop = next_change(changed, x, width)
+        book_segment(truth[x], pred[x], flags[x] & 1, flags[x] >> 1, stop - x, n_classes,
+                     ignore, n_ignore, truth_on_bad_pred, inter, true_band, pred_band, bad)
         x = stop
 
 
 cdef void count_block(const label_t* truth, const label_t* pred, Py_ssize_t height,
                       Py_ssize_t width, Py_ssize_t depth, Py_ssize_t r0, Py_ssize_t r1,
                       uint64_t n_classes, const label_t* ignore, Py_ssize_t n_ignore,
-                      bint truth_on_bad_pred, uint8_t* marked, int32_t* true_runs,
+                      bint truth_on_bad_pred, uint8_t* marked, uint8_t* changed,
+                      uint8_t* flags, int32_t* true_runs,
                       int32_t* pred_runs, int64_t* counts, Py_ssize_t stride,
                       int64_t* bad) noexcept nogil:
     """Count rows [r0, r1) of one image into counts[0:C] (inter), [stride:] (truth band),
@@ -101,17 +91,17 @@ cdef void count_block(const label_t* truth, const label_t* pred, Py_ssize_t heig
     cdef int32_t full_run = <int32_t>(2 * depth + 1)
     if has_interior(height, width, depth):
         for y in range(first, stop):
-            scan_row(truth, width, depth, y, first, marked, true_runs)
-            scan_row(pred, width, depth, y, first, marked, pred_runs)
+            scan_row(truth, width, depth, y, first, marked, changed, true_runs)
+            scan_row(pred, width, depth, y, first, marked, changed, pred_runs)
             r = y - depth
             if r >= r0:
                 count_row(truth + r * width, pred + r * width, true_runs, pred_runs, full_run,
-                          width, n_classes, ignore, n_ignore, truth_on_bad_pred, counts,
-                          counts + stride, counts + 2 * stride, bad)
+                          width, n_classes, ignore, n_ignore, truth_on_bad_pred, flags, changed,
+                          counts, counts + stride, counts + 2 * stride, bad)
         band_from = stop - depth if stop - depth > r0 else r0
     for r in range(band_from, r1):  # rows whose window leaves the image: all band
         count_row(truth + r * width, pred + r * width, NULL, NULL, full_run, width, n_classes,
-                  ignore, n_ignore, truth_on_bad_pred, counts, counts + stride,
+                  ignore, n_ignore, truth_on_bad_pred, flags, changed, counts, counts + stride,
                   counts + 2 * stride, bad)
 
 
@@ -134,11 +124,11 @@ def band_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred,
         n_threads = max(1, n_tasks)
     counts = np.zeros((n_threads, 3 * stride), dtype=np.int64)
     bad = np.zeros((n_threads, LINE), dtype=np.int64)
-    marked = np.empty((n_threads, max(width, 1)), dtype=np.uint8)
+    marked = np.empty((n_threads, 3, max(width, 1)), dtype=np.uint8)  # marked, changed, flags
     runs = np.empty((n_threads, 2, max(width, 1)), dtype=np.int32)
     cdef int64_t[:, ::1] counts_v = counts
     cdef int64_t[:, ::1] bad_v = bad
-    cdef uint8_t[:, ::1] marked_v = marked
+    cdef uint8_t[:, :, ::1] marked_v = marked
     cdef int32_t[:, :, ::1] runs_v = runs
     if n_tasks and width:
         for task in prange(n_tasks, nogil=True, num_threads=n_threads, schedule="dynamic"):
@@ -148,7 +138,8 @@ def band_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred,
             r1 = r0 + block_rows if r0 + block_rows < height else height
             count_block(&truth[image, 0, 0], &pred[image, 0, 0], height, width, depth, r0, r1,
                         <uint64_t>num_classes, ignore_ptr, n_ignore, truth_on_bad_pred,
-                        &marked_v[tid, 0], &runs_v[tid, 0, 0], &runs_v[tid, 1, 0],
+                        &marked_v[tid, 0, 0], &marked_v[tid, 1, 0], &marked_v[tid, 2, 0],
+                        &runs_v[tid, 0, 0], &runs_v[tid, 1, 0],
                         &counts_v[tid, 0], stride, &bad_v[tid, 0])
     total = counts.sum(axis=0)
     return (total[:num_classes], total[stride:stride + num_classes],
