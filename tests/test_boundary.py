@@ -462,3 +462,25 @@ def test_mask_iou_boundary_bad_input():
         fastiou.mask_iou(masks, masks, boundary=True, dilation_ratio=-1)
     with pytest.raises(ValueError, match="`masks2` has masks of size"):
         fastiou.mask_iou(masks, np.ones((1, 5, 4), bool), boundary=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(st.integers(1, 3), st.integers(1, 20), st.integers(1, 20)).flatmap(
+    lambda shape: hnp.arrays(np.bool_, shape)), st.sampled_from([0.0, 0.1, 0.3]))
+def test_property_mask_bands_equal_the_reference(masks, ratio):
+    from fastiou.detection import _mask_bands
+    depth = fastiou.boundary_depth(masks.shape[1], masks.shape[2], ratio)
+    bands = _mask_bands.mask_bands(masks.view(np.uint8), depth, 2)
+    for mask, band in zip(masks, bands):
+        np.testing.assert_array_equal(band.astype(bool), ref.inner_band(mask, depth))
+
+
+@settings(max_examples=60, deadline=None)
+@given(maps, st.sampled_from([None, 0, 3, [1, 2]]))
+def test_property_ignore_equals_the_reference(pair, ignore):
+    truth, pred = pair
+    values = [] if ignore is None else [ignore] if isinstance(ignore, int) else ignore
+    depth = fastiou.boundary_depth(truth.shape[1], truth.shape[2])
+    counts = fastiou.segmentation.boundary.boundary_counts(truth, pred, 4, ignore_index=ignore, n_threads=3)
+    np.testing.assert_array_equal(np.stack(counts[:3]),
+                                  np.stack(ref.boundary_counts(truth, pred, 4, depth, values)))
