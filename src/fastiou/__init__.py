@@ -22,6 +22,8 @@ from fastiou.metrics import (
     recall_score,
 )
 from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
+from fastiou.segmentation.boundary import (BoundaryIoU, BoundaryMetrics, boundary_depth,
+                                           boundary_fscore, boundary_iou)
 from fastiou.segmentation._core import (
     confusion_matrix,
     iou_from_confusion,
@@ -30,6 +32,8 @@ from fastiou.segmentation._core import (
 )
 
 __all__ = [
+    "BoundaryIoU",
+    "BoundaryMetrics",
     "ConfusionMatrix",
     "SegmentationMetrics",
     "__version__",
@@ -44,6 +48,9 @@ __all__ = [
     "metrics",
     "precision_score",
     "recall_score",
+    "boundary_depth",
+    "boundary_fscore",
+    "boundary_iou",
     "box_area",
     "box_convert",
     "box_iou",

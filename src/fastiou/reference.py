@@ -336,3 +336,38 @@ def rle_decode(rle: RLE) -> npt.NDArray[np.bool_]:
         counts.encode() if isinstance(counts, str) else counts)
     flat = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
     return flat.reshape(width, height).T
+
+
+def inner_band(mask: npt.ArrayLike, depth: int) -> npt.NDArray[np.bool_]:
+    """The inner boundary band of a 2-D boolean mask: the mask minus its erosion by a 3x3
+    square repeated `depth` times with a zero border, i.e. the pixels of the mask whose
+    (2 depth + 1)-square window leaves the image or holds a pixel outside the mask
+    (a window sum over an integral image)."""
+    m = np.asarray(mask, dtype=bool)
+    height, width = m.shape
+    size = 2 * depth + 1
+    inside = np.zeros_like(m)
+    if size <= height and size <= width:
+        integral = np.zeros((height + 1, width + 1), dtype=np.int64)
+        integral[1:, 1:] = m.cumsum(0).cumsum(1)
+        sums = (integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size]
+                + integral[:-size, :-size])
+        inside[depth:height - depth, depth:width - depth] = sums == size * size
+    band: npt.NDArray[np.bool_] = m & ~inside
+    return band
+
+
+def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, depth: int,
+                    ignore_index: Iterable[int] = ()) -> tuple[IntArray, IntArray, IntArray]:
+    """``(|Gb ∩ Pb|, |Gb|, |Pb|)`` per class over (N, H, W) label maps, one class at a time;
+    pixels whose truth is in `ignore_index` are left out (bands found on the maps as they are)."""
+    truth = np.asarray(y_true).astype(np.int64).reshape((-1,) + np.shape(y_true)[-2:])
+    pred = np.asarray(y_pred).astype(np.int64).reshape(truth.shape)
+    counts = np.zeros((3, num_classes), dtype=np.int64)
+    for t, p in zip(truth, pred):
+        kept = ~np.isin(t, np.asarray(list(ignore_index), dtype=np.int64))
+        for c in range(num_classes):
+            true_band = inner_band(t == c, depth) & kept
+            pred_band = inner_band(p == c, depth) & kept
+            counts[:, c] += [(true_band & pred_band).sum(), true_band.sum(), pred_band.sum()]
+    return counts[0], counts[1], counts[2]

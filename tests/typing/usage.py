@@ -161,6 +161,22 @@ def boxes_and_masks() -> None:
     assert_type(fastiou.rle_decode({"size": [2, 2], "counts": [1, 3]}), npt.NDArray[np.bool_])
 
 
+def boundary() -> None:
+    maps = np.zeros((2, 8, 8), np.uint8)
+    maps[:, :, 4:] = 1
+    assert_type(fastiou.boundary_iou(maps, maps, 2, dilation_ratio=0.05, ignore_index=255), FloatArray)
+    assert_type(fastiou.boundary_fscore(maps[0], maps[0], 2, out_of_range="miss"), FloatArray)
+    assert_type(fastiou.boundary_depth(1024, 2048), int)
+    acc = fastiou.BoundaryIoU(2, n_threads=1)
+    acc.update(maps, maps)
+    result = acc.compute()
+    assert_type(result, fastiou.BoundaryMetrics)
+    assert_type(result.mean_iou, float)
+    assert_type(acc.counts, npt.NDArray[np.int64])
+    assert_type(acc + acc, fastiou.BoundaryIoU)
+    assert_type(fastiou.mask_iou(maps, maps, boundary=True, dilation_ratio=0.1), FloatArray)
+
+
 def build_facts() -> None:
     assert_type(fastiou.openmp_enabled(), bool)
     assert_type(fastiou.show_config(file=io.StringIO()), None)
@@ -323,6 +339,7 @@ def main() -> None:
     accumulator()
     binary()
     boxes_and_masks()
+    boundary()
     build_facts()
     plots()
     dask_evaluation()

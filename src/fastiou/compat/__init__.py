@@ -12,6 +12,8 @@ numbers, NumPy in and out (torch tensors are accepted where the peer takes them)
 - :mod:`fastiou.compat.mmdet`: ``bbox_overlaps``, ``BboxOverlaps2D``
 - :mod:`fastiou.compat.cython_bbox`: ``bbox_overlaps``
 - :mod:`fastiou.compat.pycocotools`: ``iou``
+- :mod:`fastiou.compat.detectron2`: ``SemSegEvaluator``'s Boundary IoU (``boundary_iou``,
+  ``boundary_confusion_matrix``, ``boundary_iou_from_matrix``), quirks included (docs/compat/detectron2.md)
 - :mod:`fastiou.compat.cityscapes`: cityscapesScripts' ``evaluateImgLists``, ``evaluatePair``
   and score functions (``getIouScoreForLabel``, ``getScoreAverage``, ...)
 

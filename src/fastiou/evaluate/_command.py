@@ -51,8 +51,9 @@ def add_eval_arguments(parser):
                         help="mmseg convention for the ground truth: 0 -> 255 (ignored), "
                              "v -> v-1 (adds 255 to --ignore-index)")
     parser.add_argument("--metrics", default=None, metavar="LIST",
-                        help="comma-separated: iou, dice, precision, recall, acc (per class); "
-                             "pixel_acc, fwiou, kappa (overall). Default: iou,dice,acc,pixel_acc")
+                        help="comma-separated: iou, dice, precision, recall, acc, biou (Boundary "
+                             "IoU), bf (boundary F-score) (per class); pixel_acc, fwiou, kappa "
+                             "(overall). Default: iou,dice,acc,pixel_acc")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
     parser.add_argument("--out", metavar="FILE",
                         help="write the result here instead of stdout (every output file is "
@@ -210,6 +211,7 @@ class _Rows:
 
 
 def _evaluate(args):
+    from fastiou.evaluate._engine import new_boundary_total
     from fastiou.evaluate._format import FORMATTERS
     from fastiou.evaluate._io import (
         EXIT_MISSING,
@@ -226,6 +228,7 @@ def _evaluate(args):
         default_class_names,
         parse_metrics,
         read_class_names,
+        wants_boundary,
     )
     from fastiou.evaluate.dask import make_options
 
@@ -247,6 +250,11 @@ def _evaluate(args):
                            parse_label_map(args.pred_label_map, "--pred-label-map"),
                            args.reduce_zero_label, parse_colour_map(args.color_map, "--color-map"),
                            args.out_of_range)
+    if wants_boundary(metric_names):
+        if args.dask_scheduler:
+            raise EvalError("--metrics biou and bf are not computed on Dask yet; run without "
+                            "--dask-scheduler")
+        options = options._replace(boundary=True)
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
     _check_optional_dependencies(args)
@@ -261,12 +269,13 @@ def _evaluate(args):
             raise EvalError("there is no ground-truth / prediction pair to evaluate", EXIT_MISSING)
         if args.verbose:
             _say_how_files_are_decoded()
+        boundary = new_boundary_total(options) if options.boundary else None
         total, n_pixels, threads = _count(args, pairing.pairs, options, metric_names,
-                                          class_names, outputs, targets.get("--per-image"))
+                                          class_names, outputs, targets.get("--per-image"), boundary)
         report = build_report(total, metric_names=metric_names, class_names=class_names,
                               n_images=len(pairing.pairs), n_pixels=n_pixels, n_skipped=skipped,
                               options=options, threads=threads,
-                              elapsed=time.perf_counter() - started)
+                              elapsed=time.perf_counter() - started, boundary=boundary)
         text = FORMATTERS[args.format](report)
         if args.out:
             with outputs.writing("--out"), open(targets["--out"], "w", newline="",
@@ -292,8 +301,9 @@ def _say_how_files_are_decoded():
           f"{pair_inflate_path()}", file=sys.stderr)
 
 
-def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path):
-    """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`."""
+def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path, boundary=None):
+    """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`
+    and adding the pairs' Boundary IoU counts to `boundary` (an int64 (3, C) array) if given."""
     from fastiou.evaluate._engine import evaluate_local
     from fastiou.evaluate._report import per_image_header, per_image_row
 
@@ -310,6 +320,8 @@ def _count(args, pairs, options, metric_names, class_names, outputs, per_image_p
             return _evaluate_on_dask(args, pairs, options, writer, metric_names, progress)
 
         def on_result(pair, result):
+            if boundary is not None:
+                boundary[...] += result.boundary
             if writer is not None:
                 writer.writerow(per_image_row(pair, result, metric_names, options))
             if progress is not None:

@@ -27,6 +27,7 @@ from fastiou.evaluate._byte_classes import byte_classes, count_png_pair, fold_va
 from fastiou.evaluate._png import PngError, Scratch, parse_png
 from fastiou.segmentation._accumulator import ConfusionMatrix
 from fastiou.segmentation._core import count_pairs
+from fastiou.segmentation.boundary import boundary_counts
 
 _thread_scratch = threading.local()
 
@@ -51,15 +52,18 @@ class EvalOptions(NamedTuple):
     out_of_range: str = "raise"
     void: tuple = ()
     closed: bool = False
+    boundary: bool = False  # also count Boundary IoU bands (--metrics biou / bf)
 
 
 class ImageResult(NamedTuple):
-    """One pair's counts: its int64 (C, C) matrix, how many pixels it had, and its
-    predictions counted as misses (out of range), per true class: int64 (C,)."""
+    """One pair's counts: its int64 (C, C) matrix, how many pixels it had, its
+    predictions counted as misses (out of range), per true class: int64 (C,), and with
+    ``options.boundary`` its Boundary IoU counts: int64 (3, C) (|Gb ∩ Pb|, |Gb|, |Pb|)."""
 
     matrix: np.ndarray
     pixels: int
     miss: np.ndarray
+    boundary: object = None
 
 
 def thread_budget(jobs, cores=None):
@@ -269,13 +273,36 @@ def _count_png_pair(pair, truth, pred, options):
     return None if counts is None else _checked(pair, counts, options)
 
 
+def _boundary_counts(pair, options, n_threads):
+    """The (3, C) Boundary IoU counts of a pair whose region counts passed :func:`_checked`:
+    the mapped label maps go to :func:`fastiou.segmentation.boundary.boundary_counts`, which
+    prepares the band kernel's input. Out-of-range labels were already dealt with by the
+    region count's policy; here such pixels are left out, except that a bad (or void)
+    prediction still counts in the truth band under ``miss`` or the void rules, as it
+    counts as a false negative there."""
+    truth, pred = read_pair(pair, options)
+    miss = options.out_of_range == "miss" or bool(options.void)
+    counts = boundary_counts(_map_truth(truth, options), _map_pred(pred, options),
+                             options.num_classes, ignore_index=list(options.ignore_index) or None,
+                             n_threads=n_threads, out_of_range="miss" if miss else "ignore")
+    return np.stack(counts[:3])
+
+
 def count_pair(pair, options, n_threads=1):
     """Decode and count one pair: an :class:`ImageResult` (raises :class:`EvalError`).
 
     Two 8-bit PNGs are decoded and counted together, a few rows at a time, on one thread
     (counting a whole decoded pair afterwards would read it back from memory); other
-    pairs are decoded, then counted on `n_threads` threads.
+    pairs are decoded, then counted on `n_threads` threads. With ``options.boundary`` the
+    Boundary IoU counts are added (the PNG pair decoded whole for them).
     """
+    result = _count_pair(pair, options, n_threads)
+    if options.boundary:
+        result = result._replace(boundary=_boundary_counts(pair, options, n_threads))
+    return result
+
+
+def _count_pair(pair, options, n_threads):
     pngs = _png_pair(pair)
     if pngs is not None:
         counted = _count_png_pair(pair, *pngs, options)
@@ -308,6 +335,11 @@ def as_accumulator(matrix, options, miss=None):
 
 def new_total(options):
     return np.zeros((options.num_classes, options.num_classes), dtype=np.int64)
+
+
+def new_boundary_total(options):
+    """Zero Boundary IoU counts, int64 (3, C): |Gb ∩ Pb|, |Gb|, |Pb| per class."""
+    return np.zeros((3, options.num_classes), dtype=np.int64)
 
 
 def new_miss(options):

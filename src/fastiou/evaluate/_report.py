@@ -13,17 +13,23 @@ from fastiou._version import __version__
 from fastiou.evaluate._engine import as_accumulator
 from fastiou.evaluate._io import EvalError, os_reason
 from fastiou.segmentation import metrics
+from fastiou.segmentation.boundary import metrics_from_counts
 
 SCHEMA = "fastiou.eval/1"
 
-# name on the command line -> (column title, field of ConfusionMatrix.compute())
+# name on the command line -> (column title, field of ConfusionMatrix.compute(), or for the
+# BOUNDARY_METRICS of fastiou.BoundaryMetrics)
 PER_CLASS_METRICS = {
     "iou": ("IoU", "iou"),
     "dice": ("Dice", "dice"),
     "precision": ("Precision", "precision"),
     "recall": ("Recall", "recall"),
     "acc": ("Acc", "recall"),
+    "biou": ("BIoU", "iou"),
+    "bf": ("BF", "fscore"),
 }
+# per-class metrics of the Boundary IoU counts (fastiou.boundary_iou, fastiou.boundary_fscore)
+BOUNDARY_METRICS = ("biou", "bf")
 OVERALL_METRICS = {
     "pixel_acc": ("pixel accuracy", "pixel_accuracy"),
     "fwiou": ("frequency-weighted IoU", "frequency_weighted_iou"),
@@ -43,6 +49,21 @@ def parse_metrics(text):
     return tuple(dict.fromkeys(names))
 
 
+def wants_boundary(metric_names):
+    """Whether the metrics need the Boundary IoU counts of every pair."""
+    return any(m in BOUNDARY_METRICS for m in metric_names)
+
+
+def _class_values(metric, scores, boundary_scores):
+    """The per-class array of `metric` from the region or the boundary scores."""
+    source = boundary_scores if metric in BOUNDARY_METRICS else scores
+    return getattr(source, PER_CLASS_METRICS[metric][1])
+
+
+def _boundary_scores(counts):
+    return None if counts is None else metrics_from_counts(counts)
+
+
 def per_image_header(metric_names, class_names):
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
@@ -55,14 +76,15 @@ def per_image_header(metric_names, class_names):
 def per_image_row(pair, result, metric_names, options):
     """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
     scores = as_accumulator(result.matrix, options, result.miss).compute()
+    boundary_scores = _boundary_scores(result.boundary)
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
     row = [pair.name, pair.gt, pair.pred, result.pixels,
            int(result.matrix.sum() + result.miss.sum())]
-    row += [_mean(getattr(scores, PER_CLASS_METRICS[m][1])) for m in per_class]
+    row += [_mean(_class_values(m, scores, boundary_scores)) for m in per_class]
     row += [getattr(scores, OVERALL_METRICS[m][1]) for m in overall]
     for m in per_class:
-        row += getattr(scores, PER_CLASS_METRICS[m][1]).tolist()
+        row += _class_values(m, scores, boundary_scores).tolist()
     return [repr(v) if isinstance(v, float) else v for v in row]
 
 
@@ -80,9 +102,11 @@ def _plain(value):
 
 
 def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skipped, options,
-                 threads, elapsed):
-    """The result as plain Python values: the documented JSON schema ``fastiou.eval/1``."""
+                 threads, elapsed, boundary=None):
+    """The result as plain Python values: the documented JSON schema ``fastiou.eval/1``
+    (`boundary`: the (3, C) Boundary IoU counts summed over the pairs, for biou / bf)."""
     scores = total.compute()
+    boundary_scores = _boundary_scores(boundary)
     matrix = total.matrix
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
@@ -92,7 +116,7 @@ def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skip
     for index, name in enumerate(class_names):
         entry = {"id": index, "name": name}
         for m in per_class:
-            entry[m] = _plain(getattr(scores, PER_CLASS_METRICS[m][1])[index])
+            entry[m] = _plain(_class_values(m, scores, boundary_scores)[index])
         entry["gt_pixels"] = support[index]
         entry["pred_pixels"] = predicted[index]
         classes.append(entry)
@@ -104,7 +128,7 @@ def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skip
         "ignore_index": list(options.ignore_index),
         "metrics": list(metric_names),
         "classes": classes,
-        "mean": {m: _plain(_mean(getattr(scores, PER_CLASS_METRICS[m][1]))) for m in per_class},
+        "mean": {m: _plain(_mean(_class_values(m, scores, boundary_scores))) for m in per_class},
         "overall": {m: _plain(getattr(scores, OVERALL_METRICS[m][1])) for m in overall},
         "counts": {"images": n_images, "pixels": n_pixels, "counted_pixels": counted,
                    "ignored_pixels": n_pixels - counted, "skipped_unpaired": n_skipped},

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -94,7 +95,78 @@ class SegmentationMetrics:
         return {name: plain(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
-class ConfusionMatrix:
+_Accumulator = TypeVar("_Accumulator", bound="MergeableState")
+
+
+class MergeableState:
+    """What fastiou's streaming accumulators share: a lock around exact counts, merging
+    accumulators of the same configuration, ``+`` / ``sum``, copies and pickling.
+
+    A subclass sets ``self._lock`` and its counts in ``__init__`` and says which attributes
+    hold the counts (`_state_fields`), what must agree for a merge (:meth:`_config`), and how
+    to add another accumulator's counts (:meth:`_absorb`, called with the lock held).
+    """
+
+    _state_fields: tuple[str, ...] = ()
+    _lock: threading.Lock
+
+    def _config(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    def _absorb(self, counts: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _snapshot(self) -> dict[str, Any]:
+        """Copies of the count attributes, taken under the lock."""
+        with self._lock:
+            return {name: copy.copy(getattr(self, name)) for name in self._state_fields}
+
+    def _merge(self: _Accumulator, others: Sequence[object]) -> _Accumulator:
+        mine = self._config()
+        snapshots = []
+        for position, other in enumerate(others):
+            if not isinstance(other, type(self)):
+                raise TypeError(f"`merge` takes {type(self).__name__} objects; argument {position} is "
+                                f"a {type(other).__name__}")
+            theirs = other._config()
+            different = [key for key in mine if mine[key] != theirs[key]]
+            if different:
+                detail = ", ".join(f"`{k}` {mine[k]!r} vs {theirs[k]!r}" for k in different)
+                raise ValueError(f"cannot merge accumulator {position}: its {detail} differ from this one's")
+            snapshots.append(other._snapshot())
+        with self._lock:
+            for counts in snapshots:
+                self._absorb(counts)
+        return self
+
+    def _copy(self: _Accumulator) -> _Accumulator:
+        clone = type(self).__new__(type(self))
+        clone.__setstate__(self.__getstate__())
+        return clone
+
+    def __add__(self: _Accumulator, other: object) -> _Accumulator:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self._copy()._merge([other])
+
+    def __radd__(self: _Accumulator, other: object) -> _Accumulator:
+        if other == 0 and isinstance(other, numbers.Number):  # sum([...]) starts at 0
+            return self._copy()
+        return NotImplemented
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k != "_lock" and k not in self._state_fields}
+        state.update(self._snapshot())
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    __hash__ = None  # type: ignore[assignment]  # a mutable accumulator is unhashable
+
+
+class ConfusionMatrix(MergeableState):
     """Accumulate a confusion matrix over many batches; derive every metric at the end.
 
     Parameters
@@ -294,9 +366,10 @@ class ConfusionMatrix:
         return {"num_classes": self.num_classes, "ignore_index": self.ignore_index,
                 "out_of_range": self.out_of_range, "multilabel": self.multilabel}
 
-    def _snapshot(self) -> tuple[CountArray, CountArray, tuple[int, int]]:
-        with self._lock:
-            return self._matrix.copy(), self._miss.copy(), (self._bad[0], self._bad[1])
+    _state_fields = ("_matrix", "_miss", "_bad")
+
+    def _absorb(self, counts: dict[str, Any]) -> None:
+        self._add(counts["_matrix"], counts["_miss"], *counts["_bad"])
 
     def merge(self, *others: ConfusionMatrix) -> ConfusionMatrix:
         """Add the counts of other accumulators (same `num_classes`, `ignore_index`,
@@ -321,22 +394,7 @@ class ConfusionMatrix:
         array([[1, 0],
                [1, 1]])
         """
-        mine = self._config()
-        snapshots = []
-        for position, other in enumerate(others):
-            if not isinstance(other, ConfusionMatrix):
-                raise TypeError(f"`merge` takes ConfusionMatrix objects; argument {position} is "
-                                f"a {type(other).__name__}")
-            theirs = other._config()
-            different = [key for key in mine if mine[key] != theirs[key]]
-            if different:
-                detail = ", ".join(f"`{k}` {mine[k]!r} vs {theirs[k]!r}" for k in different)
-                raise ValueError(f"cannot merge accumulator {position}: its {detail} differ from this one's")
-            snapshots.append(other._snapshot())
-        with self._lock:
-            for matrix, miss, bad in snapshots:
-                self._add(matrix, miss, *bad)
-        return self
+        return self._merge(others)
 
     def copy(self) -> ConfusionMatrix:
         """An independent accumulator with the same configuration and counts.
@@ -355,29 +413,7 @@ class ConfusionMatrix:
         >>> int(cm.matrix.sum()), int(clone.matrix.sum())
         (2, 3)
         """
-        clone = ConfusionMatrix.__new__(ConfusionMatrix)
-        clone.__setstate__(self.__getstate__())
-        return clone
-
-    def __add__(self, other: ConfusionMatrix) -> ConfusionMatrix:
-        if not isinstance(other, ConfusionMatrix):
-            return NotImplemented
-        return self.copy().merge(other)
-
-    def __radd__(self, other: int) -> ConfusionMatrix:
-        if isinstance(other, numbers.Number) and other == 0:  # sum([...]) starts at 0
-            return self.copy()
-        return NotImplemented
-
-    def __getstate__(self) -> dict[str, Any]:
-        matrix, miss, bad = self._snapshot()
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_matrix", "_miss", "_bad")}
-        state.update(_matrix=matrix, _miss=miss, _bad=list(bad))
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        return self._copy()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ConfusionMatrix):
@@ -385,8 +421,6 @@ class ConfusionMatrix:
         return (self._config() == other._config() and np.array_equal(self.matrix, other.matrix)
                 and np.array_equal(self.miss, other.miss)
                 and self.n_out_of_range == other.n_out_of_range)
-
-    __hash__ = None  # type: ignore[assignment]  # a mutable accumulator is unhashable
 
     def __repr__(self) -> str:
         counted = self.matrix.sum()
@@ -411,7 +445,8 @@ class ConfusionMatrix:
         >>> fastiou.ConfusionMatrix.from_dict(json.loads(json.dumps(cm.to_dict()))) == cm
         True
         """
-        matrix, miss, bad = self._snapshot()
+        snapshot = self._snapshot()
+        matrix, miss, bad = snapshot["_matrix"], snapshot["_miss"], snapshot["_bad"]
         return {"format": STATE_FORMAT, "num_classes": self.num_classes,
                 "ignore_index": list(self.ignore_index), "out_of_range": self.out_of_range,
                 "axis": self.axis, "threshold": self.threshold, "multilabel": self.multilabel,
@@ -484,7 +519,8 @@ class ConfusionMatrix:
         >>> result.pixel_accuracy
         0.75
         """
-        matrix, miss, _ = self._snapshot()
+        snapshot = self._snapshot()
+        matrix, miss = snapshot["_matrix"], snapshot["_miss"]
         if self.out_of_range != "miss":
             miss = np.zeros_like(miss)
         shared: dict[str, Any] = dict(miss=miss, multilabel=self.multilabel, zero_division=zero_division)
