@@ -1,0 +1,1 @@
+"""Panoptic quality (PQ, SQ, RQ): COCO panoptic segmentation scored exactly as panopticapi."""

@@ -1,0 +1,152 @@
+"""The overlap table of two segment-id maps: how many pixels each (ground-truth id,
+predicted id) pair covers, counted sparsely in one pass.
+
+Private: the wrapper (``fastiou.panoptic._overlaps``) passes two flat, C-contiguous id maps
+of one dtype, or two flat 8-bit RGB maps (three bytes a pixel, id = R + 256 G + 256^2 B,
+COCO panoptic's PNG encoding), with every id below 2**32. Each chunk of the pixels is
+counted by one thread into its own open-addressing hash table of pair keys
+``gt_id << 32 | pred_id``; the pixels come in long runs of one pair, so a pair is looked
+up once a run ends. The tables are merged and sorted afterwards, so the result does not
+depend on the number of threads.
+"""
+
+from cython.parallel cimport prange
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+import numpy as np
+
+
+# Fibonacci hashing: the multiplier spreads neighbouring keys over the table.
+cdef uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL
+# pixels a chunk holds at least before the map is split over more threads
+MIN_CHUNK = 1 << 16
+
+ctypedef fused id_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    int32_t
+    int64_t
+
+
+cdef inline bint add_run(uint64_t key, int64_t run, uint64_t* keys, int64_t* counts,
+                         int shift, Py_ssize_t capacity, Py_ssize_t* used) noexcept nogil:
+    """Add `run` pixels to the pair `key`; False when the table is half full and the key new."""
+    cdef Py_ssize_t slot = <Py_ssize_t>((key * GOLDEN) >> shift)
+    cdef Py_ssize_t mask = capacity - 1
+    while counts[slot] != 0:
+        if keys[slot] == key:
+            counts[slot] += run
+            return True
+        slot = (slot + 1) & mask
+    if 2 * (used[0] + 1) > capacity:
+        return False
+    keys[slot] = key
+    counts[slot] = run
+    used[0] += 1
+    return True
+
+
+cdef bint count_ids(const id_t* gt, const id_t* pred, Py_ssize_t start, Py_ssize_t stop,
+                    uint64_t* keys, int64_t* counts, int shift,
+                    Py_ssize_t capacity) noexcept nogil:
+    """Count the pairs of pixels ``[start, stop)`` of two id maps; False if the table fills."""
+    cdef Py_ssize_t i, used = 0
+    cdef uint64_t key, current
+    cdef int64_t run = 0
+    if start >= stop:
+        return True
+    current = (<uint64_t>gt[start] << 32) | <uint64_t>pred[start]
+    for i in range(start, stop):
+        key = (<uint64_t>gt[i] << 32) | <uint64_t>pred[i]
+        if key == current:
+            run += 1
+        else:
+            if not add_run(current, run, keys, counts, shift, capacity, &used):
+                return False
+            current = key
+            run = 1
+    return add_run(current, run, keys, counts, shift, capacity, &used)
+
+
+cdef inline uint64_t rgb_id(const uint8_t* rgb, Py_ssize_t i) noexcept nogil:
+    return (<uint64_t>rgb[3 * i] | (<uint64_t>rgb[3 * i + 1] << 8)
+            | (<uint64_t>rgb[3 * i + 2] << 16))
+
+
+cdef bint count_rgb(const uint8_t* gt, const uint8_t* pred, Py_ssize_t start, Py_ssize_t stop,
+                    uint64_t* keys, int64_t* counts, int shift,
+                    Py_ssize_t capacity) noexcept nogil:
+    """Count the pairs of pixels ``[start, stop)`` of two RGB maps; False if the table fills."""
+    cdef Py_ssize_t i, used = 0
+    cdef uint64_t key, current
+    cdef int64_t run = 0
+    if start >= stop:
+        return True
+    current = (rgb_id(gt, start) << 32) | rgb_id(pred, start)
+    for i in range(start, stop):
+        key = (rgb_id(gt, i) << 32) | rgb_id(pred, i)
+        if key == current:
+            run += 1
+        else:
+            if not add_run(current, run, keys, counts, shift, capacity, &used):
+                return False
+            current = key
+            run = 1
+    return add_run(current, run, keys, counts, shift, capacity, &used)
+
+
+def _chunks(Py_ssize_t n, int n_threads):
+    """How many chunks (one thread each) the `n` pixels are split into."""
+    return max(1, min(n_threads, n // MIN_CHUNK))
+
+
+def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, int n_threads,
+                Py_ssize_t capacity):
+    """``(keys, counts)``: one ``(chunks, capacity)`` hash table a chunk of pairs
+    ``gt_id << 32 | pred_id`` (uint64) and how many pixels each covers (int64; a slot
+    whose count is 0 is empty; the wrapper merges the chunks), or None when some chunk met
+    more than ``capacity // 2`` distinct pairs (call again with a larger power-of-two
+    `capacity`).
+
+    With ``rgb`` the maps are uint8 with three bytes a pixel (R, G, B). Ids must be below
+    2**32 (the wrapper checks). The pixels are split into at most `n_threads` chunks of at
+    least ``MIN_CHUNK`` pixels, each counted by one thread with the GIL released.
+    """
+    cdef Py_ssize_t n = gt.shape[0], chunk, start, stop, n_pixels
+    cdef int n_chunks, shift = 64, t
+    cdef bint ok = True
+    if pred.shape[0] != n:
+        raise ValueError(f"{n} ground-truth values but {pred.shape[0]} predicted values")
+    if capacity < 2 or capacity & (capacity - 1):
+        raise ValueError(f"capacity {capacity} is not a power of two >= 2")
+    if rgb and (id_t is not uint8_t or n % 3):
+        raise ValueError("RGB maps are uint8 with three values a pixel")
+    n_pixels = n // 3 if rgb else n
+    n_chunks = _chunks(n_pixels, n_threads)
+    while (<Py_ssize_t>1 << (64 - shift)) < capacity:
+        shift -= 1
+    keys = np.zeros((n_chunks, capacity), dtype=np.uint64)
+    counts = np.zeros((n_chunks, capacity), dtype=np.int64)
+    failed = np.zeros(n_chunks, dtype=np.uint8)
+    cdef uint64_t[:, ::1] keys_v = keys
+    cdef int64_t[:, ::1] counts_v = counts
+    cdef uint8_t[::1] failed_v = failed
+    chunk = (n_pixels + n_chunks - 1) // n_chunks if n_pixels else 1
+    if n_pixels:
+        for t in prange(n_chunks, nogil=True, schedule="static", num_threads=n_chunks):
+            start = t * chunk
+            stop = min(start + chunk, n_pixels)
+            if id_t is uint8_t:
+                if rgb:
+                    failed_v[t] = not count_rgb(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
+                                                &counts_v[t, 0], shift, capacity)
+                else:
+                    failed_v[t] = not count_ids(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
+                                                &counts_v[t, 0], shift, capacity)
+            else:
+                failed_v[t] = not count_ids(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
+                                            &counts_v[t, 0], shift, capacity)
+    if failed.any():
+        return None
+    return keys, counts
