@@ -21,6 +21,12 @@ from fastiou.metrics import (
     precision_score,
     recall_score,
 )
+from fastiou.panoptic import (
+    PanopticQuality,
+    panoptic_quality,
+    panoptic_quality_from_labels,
+    segment_overlaps,
+)
 from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
 from fastiou.segmentation._core import (
     confusion_matrix,
@@ -31,6 +37,7 @@ from fastiou.segmentation._core import (
 
 __all__ = [
     "ConfusionMatrix",
+    "PanopticQuality",
     "SegmentationMetrics",
     "__version__",
     "binary_iou",
@@ -52,9 +59,12 @@ __all__ = [
     "mask_iou",
     "mean_iou",
     "openmp_enabled",
+    "panoptic_quality",
+    "panoptic_quality_from_labels",
     "per_class_iou",
     "rle_decode",
     "rle_encode",
     "rotated_box_iou",
+    "segment_overlaps",
     "show_config",
 ]
