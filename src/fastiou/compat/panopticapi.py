@@ -76,17 +76,19 @@ def _annotations(data: dict[str, Any], path: str, role: str) -> list[dict[str, A
     return data["annotations"]
 
 
-def read_panoptic_png(path: str) -> npt.NDArray[np.uint8]:
-    """A COCO panoptic PNG as ``(H, W, 3)`` uint8 RGB (alpha dropped), decoded by Pillow."""
+def read_panoptic_png(path: str, what: str | None = None) -> npt.NDArray[np.uint8]:
+    """A COCO panoptic PNG as ``(H, W, 3)`` uint8 RGB (alpha dropped), decoded by Pillow;
+    `what` names it in errors (default: the path)."""
+    what = f"panoptic PNG {path!r}" if what is None else what
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is in the cli and test extras
         raise ImportError("reading panoptic PNGs needs Pillow: pip install 'fastiou[cli]'") from None
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"panoptic PNG {path!r} does not exist")
+        raise FileNotFoundError(f"{what}: the PNG does not exist")
     with Image.open(path) as image:
         if image.mode not in ("RGB", "RGBA"):
-            raise ValueError(f"panoptic PNG {path!r} has mode {image.mode}; COCO panoptic PNGs "
+            raise ValueError(f"{what}: the PNG has mode {image.mode}; COCO panoptic PNGs "
                              f"are RGB (id = R + 256 G + 256**2 B)")
         pixels = np.asarray(image)
     return pixels[..., :3]
@@ -103,8 +105,8 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     categories = pq._categories
     gt_table = parse_segments(gt_ann["segments_info"], categories, gt_where, listed_area=True)
     pred_table = parse_segments(pred_ann["segments_info"], categories, pred_where)
-    gt_map = read_panoptic_png(gt_path)
-    pred_map = read_panoptic_png(pred_path)
+    gt_map = read_panoptic_png(gt_path, gt_where)
+    pred_map = read_panoptic_png(pred_path, pred_where)
     if gt_map.shape != pred_map.shape:
         raise ValueError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
                          f"its ground truth {gt_path!r} is {gt_map.shape[1]}x{gt_map.shape[0]}")
