@@ -107,7 +107,17 @@ class PanopticQuality:
         self.reset()
 
     def reset(self) -> None:
-        """Forget every update."""
+        """Forget every update.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> pq.update_labels(np.array([[[1, 0], [2, 0]]]), np.array([[[1, 0], [2, 0]]]))
+        >>> pq.reset(); pq.n_images
+        0
+        """
         n = len(self._categories.ids)
         self.iou = np.zeros(n, dtype=np.float64)
         self.tp = np.zeros(n, dtype=np.int64)
@@ -148,6 +158,17 @@ class PanopticQuality:
             An id in a map missing from its segments, a listed prediction absent from its
             map, a duplicate id, an unknown ``category_id``, maps of different sizes. The
             accumulator is then unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> ids = np.array([[5, 5, 6]])
+        >>> pq.update(ids, ids, [{"id": 5, "category_id": 1}, {"id": 6, "category_id": 2}],
+        ...           [{"id": 5, "category_id": 1}, {"id": 6, "category_id": 2}])
+        >>> pq.tp.tolist()
+        [1, 1]
         """
         threads = resolve_n_threads(n_threads)
         gt_map, gt_rgb = _id_map(gt, "gt")
@@ -178,6 +199,16 @@ class PanopticQuality:
             The divisor of the id form.
         n_threads : int, optional
             Threads counting each image: None = the OpenMP default, -1 = all CPUs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> gt = np.array([[101, 101, 101, 200]])      # category * 100 + instance
+        >>> pq.update_labels(gt, np.array([[101, 101, 200, 200]]), label_divisor=100)
+        >>> pq.compute()["per_class"][1]["sq"]
+        0.6666666666666666
         """
         threads = resolve_n_threads(n_threads)
         if label_divisor is not None and (isinstance(label_divisor, bool) or not isinstance(
@@ -212,6 +243,16 @@ class PanopticQuality:
         -------
         PanopticQuality
             This accumulator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> other = PanopticQuality(things=[1], stuffs=[2])
+        >>> other.update_labels(np.array([[[1, 0]]]), np.array([[[1, 0]]]))
+        >>> pq.merge(other).n_images
+        1
         """
         for other in others:
             if not isinstance(other, PanopticQuality):
@@ -231,7 +272,21 @@ class PanopticQuality:
         return self
 
     def copy(self) -> PanopticQuality:
-        """An independent accumulator with the same categories and counts."""
+        """An independent accumulator with the same categories and counts.
+
+        Returns
+        -------
+        PanopticQuality
+            The copy.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> pq.copy() == pq
+        True
+        """
         twin = PanopticQuality(self._category_list)
         return twin.merge(self)
 
@@ -276,6 +331,17 @@ class PanopticQuality:
             id to its ``pq``, ``sq``, ``rq`` (0.0 for a category that never occurs). An
             average over no category is 0.0 with ``n`` 0 (panopticapi raises
             ZeroDivisionError there).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastiou.panoptic import PanopticQuality
+        >>> pq = PanopticQuality(things=[1], stuffs=[2])
+        >>> pq.update_labels(np.array([[[1, 0], [1, 0], [1, 0], [2, 0]]]),
+        ...                  np.array([[[1, 0], [1, 0], [1, 0], [1, 0]]]))
+        >>> result = pq.compute()
+        >>> result["Things"], result["per_class"][2]
+        ({'pq': 0.75, 'sq': 0.75, 'rq': 1.0, 'n': 1}, {'pq': 0.0, 'sq': 0.0, 'rq': 0.0})
         """
         with self._lock:
             iou, tp, fp, fn = (a.tolist() for a in (self.iou, self.tp, self.fp, self.fn))
