@@ -43,9 +43,10 @@ def _rectangle(rng: np.random.Generator, h: int, w: int, scale: float) -> tuple[
 
 
 def make_image(rng: np.random.Generator, h: int, w: int, n_things: int = 6, n_stuff: int = 3,
-               id_high: int = 1 << 24) -> tuple[np.ndarray, list[dict[str, Any]], np.ndarray,
+               id_high: int = 1 << 24, thing_scale: float = 0.4) -> tuple[np.ndarray, list[dict[str, Any]], np.ndarray,
                                                 list[dict[str, Any]]]:
-    """One image: ``(gt_ids, gt_segments, pred_ids, pred_segments)`` (uint32 id maps)."""
+    """One image: ``(gt_ids, gt_segments, pred_ids, pred_segments)`` (uint32 id maps);
+    thing rectangles up to `thing_scale` of the image's sides."""
     gt = np.zeros((h, w), dtype=np.uint32)
     pred = np.zeros((h, w), dtype=np.uint32)
     gt_used: set[int] = set()
@@ -54,7 +55,7 @@ def make_image(rng: np.random.Generator, h: int, w: int, n_things: int = 6, n_st
     for k in range(n_stuff + n_things):
         stuff = k < n_stuff
         category = int(rng.choice(STUFFS if stuff else THINGS))
-        rect = _rectangle(rng, h, w, 0.9 if stuff else 0.4)
+        rect = _rectangle(rng, h, w, 0.9 if stuff else thing_scale)
         sid = _new_id(rng, gt_used, id_high)
         gt[rect[0]:rect[2], rect[1]:rect[3]] = sid
         crowd = (not stuff) and rng.random() < 0.2
@@ -113,7 +114,8 @@ def ids_to_rgb(ids: np.ndarray) -> np.ndarray:
 
 def write_dataset(root: str, seed: int, n_images: int, h: int = 40, w: int = 56,
                   n_things: int = 6, n_stuff: int = 3,
-                  categories: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+                  categories: list[dict[str, Any]] | None = None,
+                  thing_scale: float = 0.4) -> tuple[str, str]:
     """Write ``gt.json`` + ``gt/`` and ``pred.json`` + ``pred/`` under `root`; returns the
     two JSON paths."""
     from PIL import Image
@@ -123,8 +125,9 @@ def write_dataset(root: str, seed: int, n_images: int, h: int = 40, w: int = 56,
     os.makedirs(os.path.join(root, "pred"), exist_ok=True)
     gt_annotations, pred_annotations, images = [], [], []
     for k in range(n_images):
-        hh = h + int(rng.integers(0, 9))
-        gt, gt_segments, pred, pred_segments = make_image(rng, hh, w, n_things, n_stuff)
+        hh = h + int(rng.integers(0, 9)) if h < 100 else h
+        gt, gt_segments, pred, pred_segments = make_image(rng, hh, w, n_things, n_stuff,
+                                                          thing_scale=thing_scale)
         name = f"{k:06d}.png"
         Image.fromarray(ids_to_rgb(gt)).save(os.path.join(root, "gt", name))
         Image.fromarray(ids_to_rgb(pred)).save(os.path.join(root, "pred", name))
