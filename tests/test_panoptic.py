@@ -122,6 +122,30 @@ def test_overlap_properties(h, w, n_ids, seed, n_threads):
     assert total == {(int(g), int(p)): int(c) for g, p, c in zip(*result)}
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.sampled_from(["rgb", np.uint8, np.uint16, np.uint32, np.int64]),
+       st.integers(1, 40), st.integers(1, 3))
+def test_runs_of_every_length_in_both_maps(seed, kind, mean_run, n_threads):
+    """Runs of random lengths, ending independently in the two maps, at every byte offset
+    of the words the kernel compares at once."""
+    rng = np.random.default_rng(seed)
+    width = int(rng.integers(1, 300))
+    n = width * int(rng.integers(1, 40))
+    maps = []
+    for _ in range(2):
+        lengths = rng.integers(1, 2 * mean_run + 1, n)
+        values = rng.integers(0, 4, lengths.size) * 0x10101 + rng.integers(0, 2, lengths.size)
+        maps.append(np.repeat(values, lengths)[:n].reshape(-1, width).astype(np.uint32))
+    gt, pred = maps
+    expected = reference.segment_overlaps(gt, pred)
+    if kind == "rgb":
+        _same(segment_overlaps(ids_to_rgb(gt), ids_to_rgb(pred), n_threads=n_threads), expected)
+    else:
+        high = min(np.iinfo(kind).max, np.iinfo(np.uint32).max)
+        gt, pred = (np.minimum(m, high).astype(kind) for m in (gt, pred))
+        _same(segment_overlaps(gt, pred, n_threads=n_threads), reference.segment_overlaps(gt, pred))
+
+
 @pytest.mark.parametrize("gt,pred,exception,fragment", [
     (np.zeros((2, 2), np.float32), np.zeros((2, 2), np.uint8), TypeError, "`gt` must hold integer"),
     (np.zeros((2, 2), np.uint8), np.full((2, 2), -1), ValueError, "`pred` must hold segment ids in [0, 2**32)"),

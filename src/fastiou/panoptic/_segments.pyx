@@ -12,6 +12,7 @@ depend on the number of threads.
 
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -47,26 +48,21 @@ cdef inline bint add_run(uint64_t key, int64_t run, uint64_t* keys, int64_t* cou
     return True
 
 
-cdef bint count_ids(const id_t* gt, const id_t* pred, Py_ssize_t start, Py_ssize_t stop,
-                    uint64_t* keys, int64_t* counts, int shift,
-                    Py_ssize_t capacity) noexcept nogil:
-    """Count the pairs of pixels ``[start, stop)`` of two id maps; False if the table fills."""
-    cdef Py_ssize_t i, used = 0
-    cdef uint64_t key, current
-    cdef int64_t run = 0
-    if start >= stop:
-        return True
-    current = (<uint64_t>gt[start] << 32) | <uint64_t>pred[start]
-    for i in range(start, stop):
-        key = (<uint64_t>gt[i] << 32) | <uint64_t>pred[i]
-        if key == current:
-            run += 1
-        else:
-            if not add_run(current, run, keys, counts, shift, capacity, &used):
-                return False
-            current = key
-            run = 1
-    return add_run(current, run, keys, counts, shift, capacity, &used)
+cdef inline Py_ssize_t periodic_end(const uint8_t* gt, const uint8_t* pred, Py_ssize_t q,
+                                    Py_ssize_t end, Py_ssize_t period) noexcept nogil:
+    """The first byte offset ``>= q`` (``q >= period``, 8 bytes at a time) where either map's
+    bytes stop repeating those `period` bytes (one pixel) earlier, about; at most `end`.
+    Every byte in ``[q, result)`` of both maps equals the byte one pixel before it."""
+    cdef uint64_t a, b, c, d
+    while q + 8 <= end:
+        memcpy(&a, gt + q, 8)
+        memcpy(&b, gt + q - period, 8)
+        memcpy(&c, pred + q, 8)
+        memcpy(&d, pred + q - period, 8)
+        if (a ^ b) | (c ^ d):
+            break
+        q += 8
+    return q
 
 
 cdef inline uint64_t rgb_id(const uint8_t* rgb, Py_ssize_t i) noexcept nogil:
@@ -74,25 +70,41 @@ cdef inline uint64_t rgb_id(const uint8_t* rgb, Py_ssize_t i) noexcept nogil:
             | (<uint64_t>rgb[3 * i + 2] << 16))
 
 
-cdef bint count_rgb(const uint8_t* gt, const uint8_t* pred, Py_ssize_t start, Py_ssize_t stop,
-                    uint64_t* keys, int64_t* counts, int shift,
-                    Py_ssize_t capacity) noexcept nogil:
-    """Count the pairs of pixels ``[start, stop)`` of two RGB maps; False if the table fills."""
-    cdef Py_ssize_t i, used = 0
+cdef bint count_pairs(const id_t* gt, const id_t* pred, bint rgb, Py_ssize_t start,
+                      Py_ssize_t stop, uint64_t* keys, int64_t* counts, int shift,
+                      Py_ssize_t capacity) noexcept nogil:
+    """Count the pairs of pixels ``[start, stop)`` of two id maps (with `rgb`, of two uint8
+    RGB maps); False if the table fills. Inside a run, whole words of both maps that repeat
+    the pixel before them are passed over at once."""
+    cdef Py_ssize_t i = start, used = 0, q
+    cdef Py_ssize_t width = 3 if rgb else sizeof(id_t)  # bytes a pixel
+    cdef const uint8_t* gt_bytes = <const uint8_t*>gt
+    cdef const uint8_t* pred_bytes = <const uint8_t*>pred
     cdef uint64_t key, current
     cdef int64_t run = 0
     if start >= stop:
         return True
-    current = (rgb_id(gt, start) << 32) | rgb_id(pred, start)
-    for i in range(start, stop):
-        key = (rgb_id(gt, i) << 32) | rgb_id(pred, i)
-        if key == current:
-            run += 1
+    if rgb:
+        current = (rgb_id(gt_bytes, start) << 32) | rgb_id(pred_bytes, start)
+    else:
+        current = (<uint64_t>gt[start] << 32) | <uint64_t>pred[start]
+    while i < stop:
+        if rgb:
+            key = (rgb_id(gt_bytes, i) << 32) | rgb_id(pred_bytes, i)
         else:
-            if not add_run(current, run, keys, counts, shift, capacity, &used):
-                return False
-            current = key
-            run = 1
+            key = (<uint64_t>gt[i] << 32) | <uint64_t>pred[i]
+        if key == current:
+            # pixel i continues the run: so do the pixels whose bytes repeat pixel i's
+            q = periodic_end(gt_bytes, pred_bytes, (i + 1) * width, stop * width, width)
+            q = q // width  # pixels before q are whole repeats
+            run += q - i
+            i = q
+            continue
+        if not add_run(current, run, keys, counts, shift, capacity, &used):
+            return False
+        current = key
+        run = 1
+        i += 1
     return add_run(current, run, keys, counts, shift, capacity, &used)
 
 
@@ -137,16 +149,8 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, int n_threads
         for t in prange(n_chunks, nogil=True, schedule="static", num_threads=n_chunks):
             start = t * chunk
             stop = min(start + chunk, n_pixels)
-            if id_t is uint8_t:
-                if rgb:
-                    failed_v[t] = not count_rgb(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
-                                                &counts_v[t, 0], shift, capacity)
-                else:
-                    failed_v[t] = not count_ids(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
-                                                &counts_v[t, 0], shift, capacity)
-            else:
-                failed_v[t] = not count_ids(&gt[0], &pred[0], start, stop, &keys_v[t, 0],
-                                            &counts_v[t, 0], shift, capacity)
+            failed_v[t] = not count_pairs(&gt[0], &pred[0], rgb != 0, start, stop,
+                                          &keys_v[t, 0], &counts_v[t, 0], shift, capacity)
     if failed.any():
         return None
     return keys, counts
