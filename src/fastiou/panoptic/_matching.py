@@ -48,6 +48,8 @@ class ImageStats(NamedTuple):
 
 
 def _integer(value: object) -> bool:
+    if type(value) is int:  # JSON's ints: skip the slower abstract-type checks
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
@@ -77,6 +79,32 @@ def parse_categories(categories: object, name: str = "categories") -> Categories
     return Categories(tuple(ids), np.array(isthing, dtype=bool), position)
 
 
+def _table(ids: list[Any], categories: list[Any], crowd: list[Any], area: list[Any] | None,
+           known: Categories) -> Segments | None:
+    """The segment table of plain int columns when every value is valid, else None."""
+    columns = [np.asarray(c) for c in ((ids, categories, crowd) if area is None
+                                        else (ids, categories, crowd, area))]
+    if any(c.dtype.kind not in "iu" for c in columns):
+        return None
+    ids_a, categories_a, crowd_a = columns[:3]
+    if ids_a.size and (ids_a.min() < 1 or ids_a.max() > MAX_ID):
+        return None
+    order = np.argsort(ids_a, kind="stable")
+    ids_a = ids_a[order].astype(np.int64)
+    if ids_a.size > 1 and (ids_a[1:] == ids_a[:-1]).any():
+        return None
+    known_ids = np.array(sorted(known.position), dtype=np.int64)
+    slot, found = _locate(categories_a.astype(np.int64), known_ids)
+    if not found.all() or not np.isin(crowd_a, (0, 1)).all():
+        return None
+    if area is not None and columns[3].size and columns[3].min() < 0:
+        return None
+    to_position = np.array([known.position[int(c)] for c in known_ids], dtype=np.int64)
+    return Segments(ids_a, to_position[slot][order], crowd_a[order] == 1,
+                    columns[3][order].astype(np.int64) if area is not None else None,
+                    order.astype(np.int64))
+
+
 def parse_segments(segments_info: object, categories: Categories, where: str,
                    listed_area: bool = False) -> Segments:
     """A ``segments_info`` list (mappings with ``id``, ``category_id``, optional ``iscrowd``
@@ -84,10 +112,29 @@ def parse_segments(segments_info: object, categories: Categories, where: str,
     if isinstance(segments_info, (str, bytes, Mapping)) or not isinstance(segments_info, Iterable):
         raise TypeError(f"{where} must be a sequence of segment mappings (id, category_id, "
                         f"iscrowd), got {type(segments_info).__name__}")
+    segments = list(segments_info)
+    try:  # JSON's plain dicts of ints: columns checked with NumPy
+        if all(type(segment) is dict for segment in segments):
+            table = _table([segment["id"] for segment in segments],
+                           [segment["category_id"] for segment in segments],
+                           [segment.get("iscrowd", 0) for segment in segments],
+                           [segment["area"] for segment in segments] if listed_area else None,
+                           categories)
+            if table is not None:
+                return table
+    except (KeyError, TypeError, ValueError, OverflowError):
+        pass
+    return _parse_one_by_one(segments, categories, where, listed_area)
+
+
+def _parse_one_by_one(segments: list[Any], categories: Categories, where: str,
+                      listed_area: bool) -> Segments:
+    """:func:`parse_segments` a segment at a time: the error names the first bad one."""
     rows: list[tuple[int, int, bool, int]] = []
     seen: dict[int, int] = {}
-    for k, segment in enumerate(segments_info):
-        if not isinstance(segment, Mapping) or "id" not in segment or "category_id" not in segment:
+    for k, segment in enumerate(segments):
+        if not (type(segment) is dict or isinstance(segment, Mapping)) or "id" not in segment \
+                or "category_id" not in segment:
             raise ValueError(f"{where}: segment {k} must be a mapping with 'id' and "
                              f"'category_id', got {segment!r}")
         sid, cid = segment["id"], segment["category_id"]

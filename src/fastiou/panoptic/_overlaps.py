@@ -68,12 +68,13 @@ def rgb_to_ids(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint32]:
 
 
 def _merge(keys: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64]) -> SegmentOverlaps:
-    """The chunks' hash tables summed into one sorted table."""
+    """The chunks' hash tables ``(chunks, capacity)`` summed into one sorted table."""
+    n_chunks = keys.shape[0]
     occupied = counts != 0
     keys, counts = keys[occupied], counts[occupied]
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     keys, counts = keys[order], counts[order]
-    if keys.shape[0]:
+    if n_chunks > 1 and keys.shape[0]:  # a pair counted by several chunks
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         keys, counts = keys[starts], np.add.reduceat(counts, starts)
     return SegmentOverlaps((keys >> np.uint64(32)).astype(np.int64),
