@@ -177,3 +177,23 @@ def test_bad_input_is_a_clear_error_naming_the_file_and_id(tmp_path, case):
         assert fragment in message
     if case not in ("missing_image", "no_folder", "bad_json", "duplicate_image"):
         assert f"image id {first['image_id']}" in message
+
+
+@pytest.mark.parametrize("seed,n_images", [(8, 3), (9, 11)])
+def test_cityscapes_panoptic_evaluation_equals_cityscapesscripts(tmp_path, seed, n_images, capsys):
+    peer = pytest.importorskip("cityscapesscripts.evaluation.evalPanopticSemanticLabeling")
+    from fastiou.compat.cityscapes_panoptic import evaluatePanoptic
+
+    gt_json, pred_json = write_dataset(str(tmp_path), seed, n_images)
+    folders = str(tmp_path / "gt"), str(tmp_path / "pred")
+    theirs_file, ours_file = str(tmp_path / "theirs.json"), str(tmp_path / "ours.json")
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        theirs = peer.evaluatePanoptic(gt_json, folders[0], pred_json, folders[1], theirs_file)
+    capsys.readouterr()
+    ours = evaluatePanoptic(gt_json, folders[0], pred_json, folders[1], ours_file)
+    assert ours == theirs
+    with open(ours_file) as a, open(theirs_file) as b:
+        assert a.read() == b.read()
+    table = printed.getvalue()
+    table = table[table.index("Category"):table.index("Time elapsed")]
+    assert capsys.readouterr().out == table

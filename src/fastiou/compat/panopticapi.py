@@ -47,7 +47,7 @@ from fastiou.panoptic._matching import ImageStats, image_stats, parse_segments
 from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
 
-__all__ = ["pq_compute"]
+__all__ = ["pq_compute"]  # evaluate_files also serves compat.cityscapes_panoptic
 
 
 def _load_json(path: str, role: str) -> dict[str, Any]:
@@ -156,10 +156,17 @@ def pq_compute(gt_json_file: str, pred_json_file: str, gt_folder: str | None = N
     >>> result["All"]["pq"]  # doctest: +SKIP
     0.4213...
     """
-    gt_json = _load_json(gt_json_file, "ground-truth")
-    pred_json = _load_json(pred_json_file, "prediction")
     gt_folder = gt_json_file.replace(".json", "") if gt_folder is None else gt_folder
     pred_folder = pred_json_file.replace(".json", "") if pred_folder is None else pred_folder
+    return evaluate_files(gt_json_file, pred_json_file, gt_folder, pred_folder).compute()
+
+
+def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str,
+                   pred_folder: str) -> PanopticQuality:
+    """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
+    summed in panopticapi's order; every check of :func:`pq_compute` made."""
+    gt_json = _load_json(gt_json_file, "ground-truth")
+    pred_json = _load_json(pred_json_file, "prediction")
     for folder, role in ((gt_folder, "ground-truth"), (pred_folder, "prediction")):
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"folder {folder!r} with {role} segmentations does not exist")
@@ -190,4 +197,4 @@ def pq_compute(gt_json_file: str, pred_json_file: str, gt_folder: str | None = N
         for k in part:
             accumulator._add(stats[k])
         total.merge(accumulator)
-    return total.compute()
+    return total
