@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -48,6 +48,10 @@ from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
 
 __all__ = ["pq_compute"]  # evaluate_files also serves compat.cityscapes_panoptic
+
+
+class PanopticSizeError(ValueError):
+    """A prediction PNG whose size differs from its ground truth's."""
 
 
 def _load_json(path: str, role: str) -> dict[str, Any]:
@@ -119,7 +123,7 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     gt_map = read_panoptic_png(gt_path, gt_where)
     pred_map = read_panoptic_png(pred_path, pred_where)
     if gt_map.shape != pred_map.shape:
-        raise ValueError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
+        raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
                          f"its ground truth {gt_path!r} is {gt_map.shape[1]}x{gt_map.shape[0]}")
     overlaps = count_overlaps(gt_map, True, pred_map, True, n_threads)
     return image_stats(overlaps, gt_table, pred_table, len(categories.ids), gt_where, pred_where)
@@ -161,10 +165,12 @@ def pq_compute(gt_json_file: str, pred_json_file: str, gt_folder: str | None = N
     return evaluate_files(gt_json_file, pred_json_file, gt_folder, pred_folder).compute()
 
 
-def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str,
-                   pred_folder: str) -> PanopticQuality:
+def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str,
+                   jobs: int | None = None, on_image: Callable[[], None] | None = None
+                   ) -> PanopticQuality:
     """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
-    summed in panopticapi's order; every check of :func:`pq_compute` made."""
+    summed in panopticapi's order; every check of :func:`pq_compute` made. `jobs` threads
+    (default: every usable CPU) decode and count; `on_image` is called after each image."""
     gt_json = _load_json(gt_json_file, "ground-truth")
     pred_json = _load_json(pred_json_file, "prediction")
     for folder, role in ((gt_folder, "ground-truth"), (pred_folder, "prediction")):
@@ -184,11 +190,18 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str,
                              f"{gt_ann['file_name']!r})")
         pairs.append((gt_ann, predictions[gt_ann["image_id"]]))
 
-    workers = min(available_cpus(), max(1, len(pairs)))
-    threads_each = max(1, available_cpus() // workers)
+    cpus = available_cpus() if jobs is None else max(1, jobs)
+    workers = min(cpus, max(1, len(pairs)))
+    threads_each = max(1, cpus // workers)
+
+    def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
+        stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
+        if on_image is not None:
+            on_image()
+        return stats
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        stats = list(pool.map(lambda pair: _image(pair[0], pair[1], gt_folder, pred_folder, pq,
-                                                  threads_each), pairs))
+        stats = list(pool.map(one, pairs))
     # panopticapi's parts: np.array_split over cpu_count() processes, summed in order
     parts = np.array_split(np.arange(len(stats)), multiprocessing.cpu_count())
     total = PanopticQuality(gt_json["categories"])
