@@ -165,19 +165,17 @@ def pq_compute(gt_json_file: str, pred_json_file: str, gt_folder: str | None = N
     return evaluate_files(gt_json_file, pred_json_file, gt_folder, pred_folder).compute()
 
 
-def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str,
-                   jobs: int | None = None, on_image: Callable[[], None] | None = None
-                   ) -> PanopticQuality:
-    """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
-    summed in panopticapi's order; every check of :func:`pq_compute` made. `jobs` threads
-    (default: every usable CPU) decode and count; `on_image` is called after each image."""
+def load_evaluation(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str
+                    ) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """The ground truth's categories and the (ground truth, prediction) annotation pairs in
+    the ground truth's order, every JSON-level check of :func:`pq_compute` made."""
     gt_json = _load_json(gt_json_file, "ground-truth")
     pred_json = _load_json(pred_json_file, "prediction")
     for folder, role in ((gt_folder, "ground-truth"), (pred_folder, "prediction")):
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"folder {folder!r} with {role} segmentations does not exist")
     try:
-        pq = PanopticQuality(gt_json["categories"])
+        PanopticQuality(gt_json["categories"])
     except (TypeError, ValueError) as exc:
         raise ValueError(f"ground-truth JSON file {gt_json_file!r}: {exc}") from None
     predictions = {ann["image_id"]: ann for ann in _annotations(pred_json, pred_json_file,
@@ -189,7 +187,37 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
                              f"the image with id {gt_ann['image_id']!r} (ground truth "
                              f"{gt_ann['file_name']!r})")
         pairs.append((gt_ann, predictions[gt_ann["image_id"]]))
+    return gt_json["categories"], pairs
 
+
+def image_batch(pairs: list[tuple[Any, Any]], gt_folder: str, pred_folder: str,
+                categories: list[Any], n_threads: int = 1) -> list[ImageStats]:
+    """What each image of `pairs` adds (read and matched here: a Dask task's work)."""
+    pq = PanopticQuality(categories)
+    return [_image(gt_ann, pred_ann, gt_folder, pred_folder, pq, n_threads)
+            for gt_ann, pred_ann in pairs]
+
+
+def sum_in_order(categories: list[Any], stats: list[ImageStats]) -> PanopticQuality:
+    """The images' counts added as panopticapi adds them: ``np.array_split`` into
+    ``multiprocessing.cpu_count()`` consecutive parts, each summed alone, then the parts."""
+    total = PanopticQuality(categories)
+    for part in np.array_split(np.arange(len(stats)), multiprocessing.cpu_count()):
+        accumulator = PanopticQuality(categories)
+        for k in part:
+            accumulator._add(stats[k])
+        total.merge(accumulator)
+    return total
+
+
+def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str,
+                   jobs: int | None = None, on_image: Callable[[], None] | None = None
+                   ) -> PanopticQuality:
+    """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
+    summed in panopticapi's order; every check of :func:`pq_compute` made. `jobs` threads
+    (default: every usable CPU) decode and count; `on_image` is called after each image."""
+    categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
+    pq = PanopticQuality(categories)
     cpus = available_cpus() if jobs is None else max(1, jobs)
     workers = min(cpus, max(1, len(pairs)))
     threads_each = max(1, cpus // workers)
@@ -202,12 +230,4 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         stats = list(pool.map(one, pairs))
-    # panopticapi's parts: np.array_split over cpu_count() processes, summed in order
-    parts = np.array_split(np.arange(len(stats)), multiprocessing.cpu_count())
-    total = PanopticQuality(gt_json["categories"])
-    for part in parts:
-        accumulator = PanopticQuality(gt_json["categories"])
-        for k in part:
-            accumulator._add(stats[k])
-        total.merge(accumulator)
-    return total
+    return sum_in_order(categories, stats)
