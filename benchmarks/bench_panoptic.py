@@ -14,7 +14,9 @@ times, alternating the calls and keeping the median of `--repeat` runs of each:
 3. decoding the PNGs alone with fastiou's codec (``read_rgb_png``), in the same thread pool:
    the floor of (2);
 4. decoding them alone with Pillow (``np.asarray`` of each ``Image.open``), the floor of any
-   evaluator that reads them with Pillow, panopticapi included.
+   evaluator that reads them with Pillow, panopticapi included;
+5. hotcoco's ``panoptic.pq_compute`` (a Rust evaluator) when it is installed
+   (``pip install hotcoco``), for information, with its largest difference from fastiou.
 
 The two results are checked to be equal. The machine and its load are printed: on a
 shared machine the absolute times move, the ratios from one run much less.
@@ -52,6 +54,30 @@ def _panopticapi():
     except ImportError:
         return None
     return evaluation
+
+
+def _hotcoco():
+    try:
+        import hotcoco
+    except ImportError:
+        return None
+    return hotcoco
+
+
+def _largest_difference(a, b):
+    """The largest absolute difference between the pq/sq/rq numbers of two results, over the
+    categories that occur (for one absent from both hotcoco reports -1.0, panopticapi 0.0)."""
+    worst = 0.0
+    for name in ("All", "Things", "Stuff"):
+        for key in ("pq", "sq", "rq"):
+            worst = max(worst, abs(float(a[name][key]) - float(b[name][key])))
+    for category, scores in b["per_class"].items():
+        other = a["per_class"].get(category, a["per_class"].get(str(category)))
+        if other["pq"] == -1.0:
+            continue
+        for key in ("pq", "sq", "rq"):
+            worst = max(worst, abs(float(other[key]) - float(scores[key])))
+    return worst
 
 
 @contextlib.contextmanager
@@ -110,9 +136,19 @@ def main() -> None:
 
         calls = {"fastiou pq_compute": ours, "fastiou decode alone": fastiou_decode,
                  "Pillow decode alone": pillow_decode}
+        agreement = []
         if evaluation is not None:
             calls["panopticapi pq_compute"] = theirs
             assert ours() == theirs(), "fastiou and panopticapi disagree"
+            agreement.append("fastiou == panopticapi: every number equal")
+        hotcoco = _hotcoco()
+        if hotcoco is not None:
+            def rust():
+                with contextlib.redirect_stdout(io.StringIO()):
+                    return hotcoco.panoptic.pq_compute(gt_json, pred_json)
+            calls["hotcoco pq_compute"] = rust
+            agreement.append(f"hotcoco vs fastiou: largest difference "
+                             f"{_largest_difference(rust(), ours()):.2e} (categories that occur)")
         for call in calls.values():  # warm-up: thread pools, caches
             call()
         times: dict[str, list[float]] = {name: [] for name in calls}
@@ -134,8 +170,12 @@ def main() -> None:
     ours_s = median["fastiou pq_compute"]
     if "panopticapi pq_compute" in median:
         print(f"speed-up over panopticapi: {median['panopticapi pq_compute'] / ours_s:.1f}x")
+    if "hotcoco pq_compute" in median:
+        print(f"speed-up over hotcoco: {median['hotcoco pq_compute'] / ours_s:.1f}x")
     print(f"fastiou pq_compute / its decoding alone: "
           f"{ours_s / median['fastiou decode alone']:.2f}")
+    for line in agreement:
+        print(line)
 
 
 if __name__ == "__main__":
