@@ -229,6 +229,48 @@ def test_matching_equals_panopticapis_rules(seed):
     assert pq.n_images == 4
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.integers(2, 30), st.integers(2, 30), st.integers(0, 8))
+def test_matching_properties(seed, h, w, n_things):
+    """Equal to the port of panopticapi's rules; unchanged when the ids of either side are
+    renumbered; a prediction equal to the truth scores PQ 1 on every category it holds
+    (crowd aside); scores in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    gt, gs, pred, ps = make_image(rng, h, w, n_things, 2)
+    pq = PanopticQuality(CATEGORIES)
+    pq.update(gt, pred, gs, ps)
+    expected = _oracle_stats(gt, gs, pred, ps)
+    for k, category in enumerate(pq.category_ids):
+        iou, tp, fp, fn = expected.get(category, (0.0, 0, 0, 0))
+        assert (pq.tp[k], pq.fp[k], pq.fn[k]) == (tp, fp, fn)
+        assert pq.iou[k] == pytest.approx(iou, rel=1e-13, abs=0)
+    # renumbered ids (a permutation of new values)
+    ids = np.unique(np.concatenate([gt.ravel(), pred.ravel()]))
+    ids = ids[ids > 0]
+    new = rng.permutation(np.arange(1, ids.size + 1)) * 7919
+    table = dict(zip(ids.tolist(), new.tolist()))
+
+    def renumber(values, segments):
+        lookup = np.vectorize(lambda v: table.get(int(v), 0), otypes=[np.int64])
+        return lookup(values), [dict(s, id=table.get(s["id"], s["id"] + 10**9)) for s in segments]
+
+    renumbered = PanopticQuality(CATEGORIES)
+    renumbered.update(*renumber(gt, gs)[:1], *renumber(pred, ps)[:1], renumber(gt, gs)[1],
+                      renumber(pred, ps)[1])
+    np.testing.assert_array_equal(renumbered.tp, pq.tp)
+    np.testing.assert_array_equal(renumbered.fp, pq.fp)
+    np.testing.assert_array_equal(renumbered.fn, pq.fn)
+    np.testing.assert_allclose(renumbered.iou, pq.iou, rtol=1e-13)
+    result = pq.compute()
+    for scores in list(result["per_class"].values()) + [result[n] for n in ("All", "Things", "Stuff")]:
+        assert all(0.0 <= scores[key] <= 1.0 for key in ("pq", "sq", "rq"))
+    present = [s for s in gs if s["area"] > 0]
+    perfect = panoptic_quality(gt, gt, gs, present, CATEGORIES)
+    for s in present:
+        if not s["iscrowd"]:
+            assert perfect["per_class"][s["category_id"]]["sq"] == 1.0
+
+
 def test_hand_computed_example_with_void_crowd_and_an_absent_category():
     categories = [{"id": 1, "isthing": 1}, {"id": 2, "isthing": 0}, {"id": 9, "isthing": 1}]
     gt = np.array([[1, 1, 1, 1, 0, 0],
