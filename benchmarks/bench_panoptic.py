@@ -42,6 +42,7 @@ import numpy as np
 from fastiou._shared._threads import available_cpus
 from fastiou.compat import panopticapi as fast
 from fastiou.evaluate._bench import cpu_model
+from fastiou.evaluate._engine import _scratch_pair
 from fastiou.evaluate._png import read_rgb_png
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -123,9 +124,9 @@ def main() -> None:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(one, pngs))
 
-        def fastiou_decode():
+        def fastiou_decode():  # into each thread's reusable buffers, as pq_compute decodes
             with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(lambda path: read_rgb_png(path).shape, pngs))
+                list(pool.map(lambda path: read_rgb_png(path, _scratch_pair()[0]).shape, pngs))
 
         def theirs():
             with _closed_pools(), contextlib.redirect_stdout(io.StringIO()):

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fastiou._shared._threads import available_cpus
+from fastiou.evaluate._engine import _scratch_pair
 from fastiou.panoptic._matching import ImageStats, image_stats, parse_segments
 from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
@@ -83,17 +84,19 @@ def _annotations(data: dict[str, Any], path: str, role: str) -> list[dict[str, A
     return data["annotations"]
 
 
-def read_panoptic_png(path: str, what: str | None = None) -> npt.NDArray[np.uint8]:
+def read_panoptic_png(path: str, what: str | None = None, scratch: Any = None
+                      ) -> npt.NDArray[np.uint8]:
     """A COCO panoptic PNG as ``(H, W, 3)`` uint8 RGB (alpha dropped): decoded by fastiou's
-    codec (8-bit RGB(A), not interlaced: COCO's own), any other PNG by Pillow, as
-    panopticapi reads them; `what` names the file in errors (default: the path)."""
+    codec (8-bit RGB(A), not interlaced: COCO's own; into `scratch` when given), any other
+    PNG by Pillow, as panopticapi reads them; `what` names the file in errors (default: the
+    path)."""
     from fastiou.evaluate._png import PngError, read_rgb_png
 
     what = f"panoptic PNG {path!r}" if what is None else what
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{what}: the PNG does not exist")
     try:
-        return read_rgb_png(path)
+        return read_rgb_png(path, scratch)
     except PngError as exc:
         if not exc.needs_pillow:
             raise ValueError(f"{what}: {exc}") from None
@@ -120,8 +123,9 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     categories = pq._categories
     gt_table = parse_segments(gt_ann["segments_info"], categories, gt_where, listed_area=True)
     pred_table = parse_segments(pred_ann["segments_info"], categories, pred_where)
-    gt_map = read_panoptic_png(gt_path, gt_where)
-    pred_map = read_panoptic_png(pred_path, pred_where)
+    gt_scratch, pred_scratch = _scratch_pair()  # this thread's reusable decode buffers
+    gt_map = read_panoptic_png(gt_path, gt_where, gt_scratch)
+    pred_map = read_panoptic_png(pred_path, pred_where, pred_scratch)
     if gt_map.shape != pred_map.shape:
         raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
                          f"its ground truth {gt_path!r} is {gt_map.shape[1]}x{gt_map.shape[0]}")

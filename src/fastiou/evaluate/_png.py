@@ -561,7 +561,7 @@ def read_png(path, scratch=None):
     return _samples(pixels, image.width, image.depth, image.colour_type)
 
 
-def read_rgb_png(path):
+def read_rgb_png(path, scratch=None):
     """Decode an 8-bit RGB(A) PNG, not interlaced, into its ``(height, width, 3)`` uint8 RGB
     values (an alpha channel is dropped): COCO panoptic segment-id maps.
 
@@ -571,6 +571,9 @@ def read_rgb_png(path):
     ----------
     path : str
         The file.
+    scratch : Scratch, optional
+        Decode into this reusable buffer (no page faults for a new array): the result is then
+        a view of it, overwritten by the next decode into it.
 
     Returns
     -------
@@ -596,13 +599,16 @@ def read_rgb_png(path):
     >>> read_rgb_png(path).tolist()
     [[[1, 2, 3], [4, 5, 6]]]
     """
-    image = inflate_png(parse_png(path, colour=True), path)
+    image = parse_png(path, colour=True)
     if image.interlaced:
         raise PngError(f"{path} is an interlaced RGB PNG", needs_pillow=True)
+    image = inflate_png(image, path, scratch)
     raw, height, channels = image.data, image.height, image.depth // 8
     row_bytes = image.row_bytes(image.width)
     if isinstance(raw, np.ndarray):  # decoded in place, in the inflated data's array
         pixels = raw[:height * row_bytes]
+    elif scratch is not None:
+        pixels = scratch.take(height * row_bytes)
     else:
         pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)
