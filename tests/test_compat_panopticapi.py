@@ -197,3 +197,26 @@ def test_cityscapes_panoptic_evaluation_equals_cityscapesscripts(tmp_path, seed,
     table = printed.getvalue()
     table = table[table.index("Category"):table.index("Time elapsed")]
     assert capsys.readouterr().out == table
+
+
+@pytest.mark.slow
+def test_many_generated_datasets_equal_panopticapi(tmp_path):
+    """The long differential run: 200 datasets of 1 to 12 images, every number equal (where
+    Things or Stuff has no category, panopticapi divides by zero and fastiou reports n = 0)."""
+    rng = np.random.default_rng(2026)
+    compared = 0
+    for k in range(200):
+        root = tmp_path / str(k)
+        gt_json, pred_json = write_dataset(str(root), int(rng.integers(1 << 31)),
+                                           int(rng.integers(1, 13)), int(rng.integers(8, 60)),
+                                           int(rng.integers(8, 90)), int(rng.integers(0, 12)),
+                                           int(rng.integers(1, 5)))
+        ours = pq_compute(gt_json, pred_json)
+        try:
+            theirs = _theirs(gt_json, pred_json)
+        except ZeroDivisionError:
+            assert 0 in (ours["Things"]["n"], ours["Stuff"]["n"]), k
+            continue
+        assert ours == theirs, k
+        compared += 1
+    assert compared > 150
