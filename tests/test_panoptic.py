@@ -127,7 +127,7 @@ def test_overlap_properties(h, w, n_ids, seed, n_threads):
        st.integers(1, 40), st.integers(1, 3))
 def test_runs_of_every_length_in_both_maps(seed, kind, mean_run, n_threads):
     """Runs of random lengths, ending independently in the two maps, at every byte offset
-    of the words the kernel compares at once."""
+    of the words the kernel compares at once; rows repeated in both maps or in one."""
     rng = np.random.default_rng(seed)
     width = int(rng.integers(1, 300))
     n = width * int(rng.integers(1, 40))
@@ -136,6 +136,9 @@ def test_runs_of_every_length_in_both_maps(seed, kind, mean_run, n_threads):
         lengths = rng.integers(1, 2 * mean_run + 1, n)
         values = rng.integers(0, 4, lengths.size) * 0x10101 + rng.integers(0, 2, lengths.size)
         maps.append(np.repeat(values, lengths)[:n].reshape(-1, width).astype(np.uint32))
+    # rows repeated (in both maps at once, or in one): the kernel replays a repeated row
+    rows = np.sort(rng.integers(0, maps[0].shape[0], maps[0].shape[0]))
+    maps = [m[rows] if rng.random() < 0.8 else m for m in maps]
     gt, pred = maps
     expected = reference.segment_overlaps(gt, pred)
     if kind == "rgb":

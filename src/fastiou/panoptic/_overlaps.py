@@ -94,11 +94,12 @@ def count_overlaps(gt: npt.NDArray[Any], gt_rgb: bool, pred: npt.NDArray[Any], p
         if common.type not in ID_DTYPES:
             common = np.dtype(np.uint32)
         gt, pred = gt.astype(common, copy=False), pred.astype(common, copy=False)
+    width = max(1, gt.shape[1]) if gt.ndim >= 2 else max(1, gt.size)
     gt_flat = np.ascontiguousarray(gt).reshape(-1)
     pred_flat = np.ascontiguousarray(pred).reshape(-1)
     capacity = FIRST_CAPACITY
     while True:
-        table = pair_counts(gt_flat, pred_flat, int(gt_rgb), n_threads, capacity)
+        table = pair_counts(gt_flat, pred_flat, int(gt_rgb), width, n_threads, capacity)
         if table is not None:
             return _merge(*table)
         capacity *= 4

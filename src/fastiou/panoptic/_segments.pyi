@@ -8,5 +8,5 @@ MIN_CHUNK: int
 _IdArray = npt.NDArray[np.uint8 | np.uint16 | np.uint32 | np.int32 | np.int64]
 
 def pair_counts(
-    gt: _IdArray, pred: _IdArray, rgb: int, n_threads: int, capacity: int
+    gt: _IdArray, pred: _IdArray, rgb: int, width: int, n_threads: int, capacity: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]] | None: ...

@@ -12,7 +12,7 @@ depend on the number of threads.
 
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 
 import numpy as np
 
@@ -30,22 +30,23 @@ ctypedef fused id_t:
     int64_t
 
 
-cdef inline bint add_run(uint64_t key, int64_t run, uint64_t* keys, int64_t* counts,
-                         int shift, Py_ssize_t capacity, Py_ssize_t* used) noexcept nogil:
-    """Add `run` pixels to the pair `key`; False when the table is half full and the key new."""
+cdef inline Py_ssize_t add_run(uint64_t key, int64_t run, uint64_t* keys, int64_t* counts,
+                               int shift, Py_ssize_t capacity, Py_ssize_t* used) noexcept nogil:
+    """Add `run` pixels to the pair `key`; its slot, or -1 when the table is half full and the
+    key new. A key keeps its slot (nothing is ever removed)."""
     cdef Py_ssize_t slot = <Py_ssize_t>((key * GOLDEN) >> shift)
     cdef Py_ssize_t mask = capacity - 1
     while counts[slot] != 0:
         if keys[slot] == key:
             counts[slot] += run
-            return True
+            return slot
         slot = (slot + 1) & mask
     if 2 * (used[0] + 1) > capacity:
-        return False
+        return -1
     keys[slot] = key
     counts[slot] = run
     used[0] += 1
-    return True
+    return slot
 
 
 cdef inline Py_ssize_t periodic_end(const uint8_t* gt, const uint8_t* pred, Py_ssize_t q,
@@ -70,42 +71,72 @@ cdef inline uint64_t rgb_id(const uint8_t* rgb, Py_ssize_t i) noexcept nogil:
             | (<uint64_t>rgb[3 * i + 2] << 16))
 
 
+cdef inline uint64_t pair_key(const id_t* gt, const id_t* pred, const uint8_t* gt_bytes,
+                              const uint8_t* pred_bytes, bint rgb, Py_ssize_t i) noexcept nogil:
+    if rgb:
+        return (rgb_id(gt_bytes, i) << 32) | rgb_id(pred_bytes, i)
+    return (<uint64_t>gt[i] << 32) | <uint64_t>pred[i]
+
+
 cdef bint count_pairs(const id_t* gt, const id_t* pred, bint rgb, Py_ssize_t start,
-                      Py_ssize_t stop, uint64_t* keys, int64_t* counts, int shift,
-                      Py_ssize_t capacity) noexcept nogil:
+                      Py_ssize_t stop, Py_ssize_t width, uint64_t* keys, int64_t* counts,
+                      int shift, Py_ssize_t capacity, Py_ssize_t* run_slots,
+                      int64_t* run_lengths) noexcept nogil:
     """Count the pairs of pixels ``[start, stop)`` of two id maps (with `rgb`, of two uint8
-    RGB maps); False if the table fills. Inside a run, whole words of both maps that repeat
-    the pixel before them are passed over at once."""
-    cdef Py_ssize_t i = start, used = 0, q
-    cdef Py_ssize_t width = 3 if rgb else sizeof(id_t)  # bytes a pixel
+    RGB maps), row by row (rows of `width` pixels from `start`); False if the table fills.
+
+    A row equal to the row above in both maps (byte for byte) adds the runs of the row above
+    again, slot by slot, without a look-up. Inside a run, whole words of both maps that
+    repeat the pixel before them are passed over at once. `run_slots` and `run_lengths` hold
+    `width` entries: the runs of the last row scanned."""
+    cdef Py_ssize_t bpp = 3 if rgb else sizeof(id_t)  # bytes a pixel
     cdef const uint8_t* gt_bytes = <const uint8_t*>gt
     cdef const uint8_t* pred_bytes = <const uint8_t*>pred
+    cdef Py_ssize_t row, row_end, length, previous_length = -1, n_runs = 0, i, q, k, slot
+    cdef Py_ssize_t used = 0
     cdef uint64_t key, current
-    cdef int64_t run = 0
-    if start >= stop:
-        return True
-    if rgb:
-        current = (rgb_id(gt_bytes, start) << 32) | rgb_id(pred_bytes, start)
-    else:
-        current = (<uint64_t>gt[start] << 32) | <uint64_t>pred[start]
-    while i < stop:
-        if rgb:
-            key = (rgb_id(gt_bytes, i) << 32) | rgb_id(pred_bytes, i)
-        else:
-            key = (<uint64_t>gt[i] << 32) | <uint64_t>pred[i]
-        if key == current:
-            # pixel i continues the run: so do the pixels whose bytes repeat pixel i's
-            q = periodic_end(gt_bytes, pred_bytes, (i + 1) * width, stop * width, width)
-            q = q // width  # pixels before q are whole repeats
-            run += q - i
-            i = q
+    cdef int64_t run
+    row = start
+    while row < stop:
+        row_end = row + width if row + width < stop else stop
+        length = row_end - row
+        if length == previous_length and \
+                memcmp(gt_bytes + row * bpp, gt_bytes + (row - length) * bpp, length * bpp) == 0 and \
+                memcmp(pred_bytes + row * bpp, pred_bytes + (row - length) * bpp, length * bpp) == 0:
+            for k in range(n_runs):
+                counts[run_slots[k]] += run_lengths[k]
+            row = row_end
             continue
-        if not add_run(current, run, keys, counts, shift, capacity, &used):
+        n_runs = 0
+        i = row
+        current = pair_key(gt, pred, gt_bytes, pred_bytes, rgb, row)
+        run = 0
+        while i < row_end:
+            key = pair_key(gt, pred, gt_bytes, pred_bytes, rgb, i)
+            if key == current:
+                # pixel i continues the run: so do the pixels whose bytes repeat pixel i's
+                q = periodic_end(gt_bytes, pred_bytes, (i + 1) * bpp, row_end * bpp, bpp) // bpp
+                run += q - i
+                i = q
+                continue
+            slot = add_run(current, run, keys, counts, shift, capacity, &used)
+            if slot < 0:
+                return False
+            run_slots[n_runs] = slot
+            run_lengths[n_runs] = run
+            n_runs += 1
+            current = key
+            run = 1
+            i += 1
+        slot = add_run(current, run, keys, counts, shift, capacity, &used)
+        if slot < 0:
             return False
-        current = key
-        run = 1
-        i += 1
-    return add_run(current, run, keys, counts, shift, capacity, &used)
+        run_slots[n_runs] = slot
+        run_lengths[n_runs] = run
+        n_runs += 1
+        previous_length = length
+        row = row_end
+    return True
 
 
 def _chunks(Py_ssize_t n, int n_threads):
@@ -113,8 +144,8 @@ def _chunks(Py_ssize_t n, int n_threads):
     return max(1, min(n_threads, n // MIN_CHUNK))
 
 
-def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, int n_threads,
-                Py_ssize_t capacity):
+def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, Py_ssize_t width,
+                int n_threads, Py_ssize_t capacity):
     """``(keys, counts)``: one ``(chunks, capacity)`` hash table a chunk of pairs
     ``gt_id << 32 | pred_id`` (uint64) and how many pixels each covers (int64; a slot
     whose count is 0 is empty; the wrapper merges the chunks), or None when some chunk met
@@ -122,10 +153,12 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, int n_threads
     `capacity`).
 
     With ``rgb`` the maps are uint8 with three bytes a pixel (R, G, B). Ids must be below
-    2**32 (the wrapper checks). The pixels are split into at most `n_threads` chunks of at
-    least ``MIN_CHUNK`` pixels, each counted by one thread with the GIL released.
+    2**32 (the wrapper checks). `width` is the pixels of a row (any positive block length
+    gives the same result; rows repeat in segment maps). The rows are split into at most
+    `n_threads` chunks of at least ``MIN_CHUNK`` pixels, each counted by one thread with the
+    GIL released.
     """
-    cdef Py_ssize_t n = gt.shape[0], chunk, start, stop, n_pixels
+    cdef Py_ssize_t n = gt.shape[0], chunk, start, stop, n_pixels, n_rows
     cdef int n_chunks, shift = 64, t
     cdef bint ok = True
     if pred.shape[0] != n:
@@ -134,23 +167,35 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, int n_threads
         raise ValueError(f"capacity {capacity} is not a power of two >= 2")
     if rgb and (id_t is not uint8_t or n % 3):
         raise ValueError("RGB maps are uint8 with three values a pixel")
+    if width < 1:
+        raise ValueError(f"width {width} is not positive")
     n_pixels = n // 3 if rgb else n
     n_chunks = _chunks(n_pixels, n_threads)
+    n_rows = (n_pixels + width - 1) // width
+    if n_pixels and n_rows < n_chunks:  # fewer rows than threads: blocks of a chunk each
+        width = (n_pixels + n_chunks - 1) // n_chunks
+        n_rows = (n_pixels + width - 1) // width
+    n_chunks = min(n_chunks, max(n_rows, 1))
     while (<Py_ssize_t>1 << (64 - shift)) < capacity:
         shift -= 1
     keys = np.zeros((n_chunks, capacity), dtype=np.uint64)
     counts = np.zeros((n_chunks, capacity), dtype=np.int64)
     failed = np.zeros(n_chunks, dtype=np.uint8)
+    slots = np.empty((n_chunks, width), dtype=np.intp)
+    lengths = np.empty((n_chunks, width), dtype=np.int64)
+    cdef Py_ssize_t[:, ::1] slots_v = slots
+    cdef int64_t[:, ::1] lengths_v = lengths
     cdef uint64_t[:, ::1] keys_v = keys
     cdef int64_t[:, ::1] counts_v = counts
     cdef uint8_t[::1] failed_v = failed
-    chunk = (n_pixels + n_chunks - 1) // n_chunks if n_pixels else 1
+    chunk = (n_rows + n_chunks - 1) // n_chunks * width  # whole rows
     if n_pixels:
         for t in prange(n_chunks, nogil=True, schedule="static", num_threads=n_chunks):
             start = t * chunk
             stop = min(start + chunk, n_pixels)
-            failed_v[t] = not count_pairs(&gt[0], &pred[0], rgb != 0, start, stop,
-                                          &keys_v[t, 0], &counts_v[t, 0], shift, capacity)
+            failed_v[t] = not count_pairs(&gt[0], &pred[0], rgb != 0, start, stop, width,
+                                          &keys_v[t, 0], &counts_v[t, 0], shift, capacity,
+                                          &slots_v[t, 0], &lengths_v[t, 0])
     if failed.any():
         return None
     return keys, counts
