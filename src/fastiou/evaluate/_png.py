@@ -548,17 +548,25 @@ def read_png(path, scratch=None):
     image = inflate_png(parse_png(path), path, scratch)
     if image.interlaced:
         return _deinterlace(image, path)
+    pixels = _unfiltered(image, path, scratch, 2 if image.depth == 16 else 1)
+    return _samples(pixels, image.width, image.depth, image.colour_type)
+
+
+def _unfiltered(image, path, scratch, step):
+    """The ``(height, row_bytes)`` unfiltered rows of an inflated, non-interlaced `image`
+    (`step` bytes a pixel for the filters): in place when it was inflated into an array (the
+    scratch buffer), else into `scratch` or a new array."""
     raw, height = image.data, image.height
     row_bytes = image.row_bytes(image.width)
-    if isinstance(raw, np.ndarray):  # inflated into an array (the scratch buffer): in place
+    if isinstance(raw, np.ndarray):
         pixels = raw[:height * row_bytes]
     elif scratch is not None:
         pixels = scratch.take(height * row_bytes)
     else:
         pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)
-    _unfilter(raw, pixels, 2 if image.depth == 16 else 1, path)
-    return _samples(pixels, image.width, image.depth, image.colour_type)
+    _unfilter(raw, pixels, step, path)
+    return pixels
 
 
 def read_rgb_png(path, scratch=None):
@@ -603,15 +611,7 @@ def read_rgb_png(path, scratch=None):
     if image.interlaced:
         raise PngError(f"{path} is an interlaced RGB PNG", needs_pillow=True)
     image = inflate_png(image, path, scratch)
-    raw, height, channels = image.data, image.height, image.depth // 8
-    row_bytes = image.row_bytes(image.width)
-    if isinstance(raw, np.ndarray):  # decoded in place, in the inflated data's array
-        pixels = raw[:height * row_bytes]
-    elif scratch is not None:
-        pixels = scratch.take(height * row_bytes)
-    else:
-        pixels = np.empty(height * row_bytes, dtype=np.uint8)
-    pixels = pixels.reshape(height, row_bytes)
-    _unfilter(raw, pixels, channels, path)
-    pixels = pixels.reshape(height, image.width, channels)
+    channels = image.depth // 8
+    pixels = _unfiltered(image, path, scratch, channels).reshape(image.height, image.width,
+                                                                 channels)
     return pixels if channels == 3 else pixels[..., :3]
