@@ -3,11 +3,13 @@ predicted id) pair covers, counted sparsely in one pass.
 
 Private: the wrapper (``fastiou.panoptic._overlaps``) passes two flat, C-contiguous id maps
 of one dtype, or two flat 8-bit RGB maps (three bytes a pixel, id = R + 256 G + 256^2 B,
-COCO panoptic's PNG encoding), with every id below 2**32. Each chunk of the pixels is
-counted by one thread into its own open-addressing hash table of pair keys
-``gt_id << 32 | pred_id``; the pixels come in long runs of one pair, so a pair is looked
-up once a run ends. The tables are merged and sorted afterwards, so the result does not
-depend on the number of threads.
+COCO panoptic's PNG encoding), with every id below 2**32, and the width of a row. Each
+chunk of rows is counted by one thread into its own open-addressing hash table of pair keys
+``gt_id << 32 | pred_id``. Segment maps are piecewise constant: the pixels come in long
+runs of one pair, so a pair is looked up once a run ends, and most rows repeat the row
+above in both maps, so such a row adds the runs of the row above again, slot by slot. The
+tables are merged and sorted by the wrapper, so the result does not depend on the number
+of threads.
 """
 
 from cython.parallel cimport prange
@@ -47,6 +49,21 @@ cdef inline Py_ssize_t add_run(uint64_t key, int64_t run, uint64_t* keys, int64_
     counts[slot] = run
     used[0] += 1
     return slot
+
+
+cdef inline bint record_run(uint64_t key, int64_t run, uint64_t* keys, int64_t* counts,
+                            int shift, Py_ssize_t capacity, Py_ssize_t* used,
+                            Py_ssize_t* run_slots, int64_t* run_lengths,
+                            Py_ssize_t* n_runs) noexcept nogil:
+    """:func:`add_run`, and the run noted as the row's next (its slot and length), for a
+    repeated row to replay; False when the table is full."""
+    cdef Py_ssize_t slot = add_run(key, run, keys, counts, shift, capacity, used)
+    if slot < 0:
+        return False
+    run_slots[n_runs[0]] = slot
+    run_lengths[n_runs[0]] = run
+    n_runs[0] += 1
+    return True
 
 
 cdef inline Py_ssize_t periodic_end(const uint8_t* gt, const uint8_t* pred, Py_ssize_t q,
@@ -92,7 +109,7 @@ cdef bint count_pairs(const id_t* gt, const id_t* pred, bint rgb, Py_ssize_t sta
     cdef Py_ssize_t bpp = 3 if rgb else sizeof(id_t)  # bytes a pixel
     cdef const uint8_t* gt_bytes = <const uint8_t*>gt
     cdef const uint8_t* pred_bytes = <const uint8_t*>pred
-    cdef Py_ssize_t row, row_end, length, previous_length = -1, n_runs = 0, i, q, k, slot
+    cdef Py_ssize_t row, row_end, length, previous_length = -1, n_runs = 0, i, q, k
     cdef Py_ssize_t used = 0
     cdef uint64_t key, current
     cdef int64_t run
@@ -119,21 +136,15 @@ cdef bint count_pairs(const id_t* gt, const id_t* pred, bint rgb, Py_ssize_t sta
                 run += q - i
                 i = q
                 continue
-            slot = add_run(current, run, keys, counts, shift, capacity, &used)
-            if slot < 0:
+            if not record_run(current, run, keys, counts, shift, capacity, &used, run_slots,
+                              run_lengths, &n_runs):
                 return False
-            run_slots[n_runs] = slot
-            run_lengths[n_runs] = run
-            n_runs += 1
             current = key
             run = 1
             i += 1
-        slot = add_run(current, run, keys, counts, shift, capacity, &used)
-        if slot < 0:
+        if not record_run(current, run, keys, counts, shift, capacity, &used, run_slots,
+                          run_lengths, &n_runs):
             return False
-        run_slots[n_runs] = slot
-        run_lengths[n_runs] = run
-        n_runs += 1
         previous_length = length
         row = row_end
     return True
