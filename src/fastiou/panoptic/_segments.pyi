@@ -4,6 +4,7 @@ import numpy as np
 import numpy.typing as npt
 
 MIN_CHUNK: int
+MAX_WIDTH: int
 
 _IdArray = npt.NDArray[np.uint8 | np.uint16 | np.uint32 | np.int32 | np.int64]
 

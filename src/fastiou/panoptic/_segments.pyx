@@ -23,6 +23,9 @@ import numpy as np
 cdef uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL
 # pixels a chunk holds at least before the map is split over more threads
 MIN_CHUNK = 1 << 16
+# longest block of pixels counted as a "row" (longer rows are cut: any length is correct,
+# and the per-thread run buffers stay small whatever the image's shape)
+MAX_WIDTH = 1 << 16
 
 ctypedef fused id_t:
     uint8_t
@@ -180,6 +183,7 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, Py_ssize_t wi
         raise ValueError("RGB maps are uint8 with three values a pixel")
     if width < 1:
         raise ValueError(f"width {width} is not positive")
+    width = min(width, MAX_WIDTH)
     n_pixels = n // 3 if rgb else n
     n_chunks = _chunks(n_pixels, n_threads)
     n_rows = (n_pixels + width - 1) // width
