@@ -184,3 +184,24 @@ def test_numpy_input_and_bool_masks_work_without_a_cluster():
     truth = np.array([[True, False], [True, True]])
     result = fastiou.dask.confusion_matrix(truth, ~truth, 2).compute()
     np.testing.assert_array_equal(result, fastiou.confusion_matrix(truth, ~truth, 2))
+
+
+def test_panoptic_quality_files_equal_pq_compute(client, tmp_path):
+    from panoptic_cases import write_dataset
+
+    from fastiou.compat.panopticapi import pq_compute
+
+    gt_json, pred_json = write_dataset(str(tmp_path), 12, 9)
+    expected = pq_compute(gt_json, pred_json)
+    assert fastiou.dask.panoptic_quality_files(gt_json, pred_json, client=client,
+                                               batch_size=2) == expected
+    assert fastiou.dask.panoptic_quality_files(gt_json, pred_json) == expected  # local scheduler
+    with pytest.raises(ValueError, match="`batch_size` must be a positive int"):
+        fastiou.dask.panoptic_quality_files(gt_json, pred_json, client=client, batch_size=0)
+    with open(pred_json) as f:
+        pred = json.load(f)
+    pred["annotations"][4]["segments_info"].pop()
+    with open(pred_json, "w") as f:
+        json.dump(pred, f)
+    with pytest.raises(ValueError, match="is in the map but not in its segments_info"):
+        fastiou.dask.panoptic_quality_files(gt_json, pred_json, client=client)

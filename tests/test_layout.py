@@ -31,7 +31,7 @@ REEXPORTS = {
     "fastiou.dask": "fastiou.evaluate.dask",
     "fastiou.plot": "fastiou.evaluate.plot",
 }
-JOBS = ("segmentation", "detection", "evaluate", "compat")
+JOBS = ("segmentation", "detection", "panoptic", "evaluate", "compat")
 
 
 def _resolve(dotted):
@@ -148,6 +148,7 @@ def test_shared_helpers_import_no_job():
 @pytest.mark.parametrize("job, allowed", [
     ("segmentation", ("fastiou._shared", "fastiou.segmentation")),
     ("detection", ("fastiou._shared", "fastiou.detection")),
+    ("panoptic", ("fastiou._shared", "fastiou.panoptic")),
 ])
 def test_label_map_and_detection_code_import_only_their_own_job_and_shared(job, allowed):
     """Python imports and Cython cimports alike."""

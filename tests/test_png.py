@@ -65,11 +65,12 @@ def pack_rows(labels, depth=8):
     return (padded.reshape(rows, -1, per_byte) << shifts).sum(axis=2).astype(np.uint8)
 
 
-def filter_rows(labels, filters, depth=8):
+def filter_rows(labels, filters, depth=8, step=None):
     """The filtered image data of `labels`: row ``y`` with filter type ``filters[y]`` (the
-    filters compare bytes one pixel apart, or one byte apart below 8 bits)."""
+    filters compare bytes one pixel apart, or one byte apart below 8 bits; `step` bytes
+    apart when given: 3 for RGB rows of bytes)."""
     data = pack_rows(labels, depth).astype(np.int64)
-    step = 2 if depth == 16 else 1
+    step = (2 if depth == 16 else 1) if step is None else step
     lines = []
     for y, kind in enumerate(filters):
         x = data[y]
@@ -728,3 +729,30 @@ def test_without_pillow_fastiou_reads_pngs_itself_and_names_the_extra(tmp_path, 
         with pytest.raises(EvalError, match=message) as info:
             _io.read_label_map(str(tmp_path / name))
         assert info.value.exit_code == code
+
+
+@pytest.mark.parametrize("channels", [3, 4], ids=["RGB", "RGBA"])
+def test_rgb_pngs_with_every_filter_decode_as_pillow_reads_them(tmp_path, inflater, channels):
+    """read_rgb_png (COCO panoptic PNGs): every filter on every row, noise and blocks,
+    widths around the word size; other PNGs are left to Pillow (``needs_pillow``)."""
+    rng = np.random.default_rng(channels)
+    for height, width in [(1, 1), (1, 9), (5, 1), (3, 17), (13, 31), (20, 64)]:
+        for content in ("noise", "blocky", "constant"):
+            pixels = np.stack([label_map(rng, (height, width), content) for _ in range(channels)],
+                              axis=-1).astype(np.uint8)
+            if content == "blocky":
+                pixels[..., 1] = pixels[..., 0]  # equal bytes within a pixel
+            filters = rng.integers(0, 5, height).tolist()
+            header = struct.pack(">IIBBBBB", width, height, 8, 2 if channels == 3 else 6, 0, 0, 0)
+            data = filter_rows(pixels.reshape(height, -1), filters, step=channels)
+            path = tmp_path / "rgb.png"
+            path.write_bytes(_png.SIGNATURE + _png._chunk(b"IHDR", header)
+                             + _png._chunk(b"IDAT", zlib.compress(data)) + _png._chunk(b"IEND", b""))
+            decoded = _png.read_rgb_png(str(path))
+            np.testing.assert_array_equal(decoded, pixels[..., :3])
+            np.testing.assert_array_equal(decoded, pillow(path)[..., :3])
+    for mode, array in (("L", np.zeros((3, 3), np.uint8)), ("P", np.zeros((3, 3), np.uint8))):
+        Image.fromarray(array, mode=mode).save(tmp_path / "gray.png")
+        with pytest.raises(_png.PngError) as caught:
+            _png.read_rgb_png(str(tmp_path / "gray.png"))
+        assert caught.value.needs_pillow and "no 8-bit RGB(A) PNG" in str(caught.value)

@@ -21,6 +21,12 @@ from fastiou.metrics import (
     precision_score,
     recall_score,
 )
+from fastiou.panoptic import (
+    PanopticQuality,
+    panoptic_quality,
+    panoptic_quality_from_labels,
+    segment_overlaps,
+)
 from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
 from fastiou.segmentation.boundary import (BoundaryIoU, BoundaryMetrics, boundary_depth,
                                            boundary_fscore, boundary_iou)
@@ -35,6 +41,7 @@ __all__ = [
     "BoundaryIoU",
     "BoundaryMetrics",
     "ConfusionMatrix",
+    "PanopticQuality",
     "SegmentationMetrics",
     "__version__",
     "binary_iou",
@@ -59,9 +66,12 @@ __all__ = [
     "mask_iou",
     "mean_iou",
     "openmp_enabled",
+    "panoptic_quality",
+    "panoptic_quality_from_labels",
     "per_class_iou",
     "rle_decode",
     "rle_encode",
     "rotated_box_iou",
+    "segment_overlaps",
     "show_config",
 ]

@@ -371,3 +371,16 @@ def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: i
             pred_band = inner_band(p == c, depth) & kept
             counts[:, c] += [(true_band & pred_band).sum(), true_band.sum(), pred_band.sum()]
     return counts[0], counts[1], counts[2]
+def segment_overlaps(gt: npt.ArrayLike, pred: npt.ArrayLike
+                     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``(gt_ids, pred_ids, counts)`` of two id maps (or ``(..., 3)`` uint8 RGB maps, id =
+    R + 256 G + 256**2 B): ``np.unique`` of a 64-bit key a pixel, panopticapi's way."""
+    def ids(values: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+        array = np.asarray(values)
+        if array.ndim == 3 and array.dtype == np.uint8:
+            array = array[..., 0].astype(np.uint64) + 256 * array[..., 1].astype(np.uint64) \
+                + 65536 * array[..., 2].astype(np.uint64)
+        return array.astype(np.uint64).ravel()
+    keys, counts = np.unique((ids(gt) << np.uint64(32)) | ids(pred), return_counts=True)
+    return ((keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64),
+            counts.astype(np.int64))

@@ -333,6 +333,24 @@ def cityscapes_scripts() -> None:
     assert set(results) >= {"confMatrix", "classScores"}
 
 
+def panoptic() -> None:
+    categories = [{"id": 1, "isthing": 1}, {"id": 2, "isthing": 0}]
+    ids = np.array([[1, 1, 2, 0]], dtype=np.uint32)
+    segments = [{"id": 1, "category_id": 1}, {"id": 2, "category_id": 2}]
+    overlaps = fastiou.segment_overlaps(ids, ids, n_threads=1)
+    assert_type(overlaps.counts, IntArray)
+    assert_type(fastiou.panoptic_quality(ids, ids, segments, segments, categories), dict[str, Any])
+    pairs = np.zeros((1, 2, 3, 2), dtype=np.int64)
+    assert_type(fastiou.panoptic_quality_from_labels(pairs, pairs, [1], [2]), dict[str, Any])
+    state = fastiou.PanopticQuality(things=[1], stuffs=[2])
+    assert_type(state.update_labels(pairs[..., 0] * 10, pairs[..., 0] * 10, label_divisor=10), None)
+    assert_type(state.update(ids, ids, segments, segments), None)
+    assert_type(state.merge(state.copy()), fastiou.PanopticQuality)
+    assert_type(state + state, fastiou.PanopticQuality)
+    assert_type(state.compute()["All"], Any)
+    assert_type(state.category_ids, tuple[int, ...])
+
+
 def main() -> None:
     core()
     scores_and_metrics()
@@ -346,6 +364,7 @@ def main() -> None:
     compat()
     box_profiles()
     cityscapes_scripts()
+    panoptic()
 
 
 if __name__ == "__main__":

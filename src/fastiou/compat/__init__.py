@@ -16,6 +16,8 @@ numbers, NumPy in and out (torch tensors are accepted where the peer takes them)
   ``boundary_confusion_matrix``, ``boundary_iou_from_matrix``), quirks included (docs/compat/detectron2.md)
 - :mod:`fastiou.compat.cityscapes`: cityscapesScripts' ``evaluateImgLists``, ``evaluatePair``
   and score functions (``getIouScoreForLabel``, ``getScoreAverage``, ...)
+- :mod:`fastiou.compat.panopticapi`: COCO panopticapi's ``pq_compute``
+- :mod:`fastiou.compat.cityscapes_panoptic`: cityscapesScripts' ``evaluatePanoptic``
 
 Each module's docstring lists where it deliberately differs from its peer (a bug or a
 precision loss it does not reproduce). The peers are never imported.

@@ -19,6 +19,16 @@ def add_eval_arguments(parser):
                         help="ground-truth folder, or a list file (one path a line; or two columns "
                              "GT<tab>PRED, then PRED is not needed)")
     parser.add_argument("pred", nargs="?", metavar="PRED", help="prediction folder or list file")
+    parser.add_argument("--panoptic", action="store_true",
+                        help="GT and PRED are COCO panoptic JSON files (COCO's or Cityscapes' "
+                             "panoptic format): report PQ, SQ and RQ per category and for All / "
+                             "Things / Stuff, as panopticapi computes them")
+    parser.add_argument("--gt-folder", metavar="DIR",
+                        help="with --panoptic: the ground-truth PNG folder (default: GT without "
+                             ".json)")
+    parser.add_argument("--pred-folder", metavar="DIR",
+                        help="with --panoptic: the prediction PNG folder (default: PRED without "
+                             ".json)")
     parser.add_argument("--num-classes", "-n", type=int, metavar="N",
                         help="number of classes; valid labels are 0..N-1")
     parser.add_argument("--ignore-index", type=int, nargs="+", action="extend", default=None,
@@ -93,6 +103,12 @@ def run_eval(args):
     from fastiou.evaluate._io import EXIT_MISSING_DEPENDENCY, EvalError
 
     try:
+        if getattr(args, "panoptic", False):
+            from fastiou.evaluate._panoptic import run_panoptic
+
+            return run_panoptic(args, lambda total: _progress_bar(total, args))
+        if getattr(args, "gt_folder", None) or getattr(args, "pred_folder", None):
+            raise EvalError("--gt-folder and --pred-folder go with --panoptic")
         if args.demo:
             return _run_demo(args)
         return _evaluate(args)

@@ -6,7 +6,8 @@ Pillow: the image data is inflated by libdeflate through the optional ``imagecod
 package's public decoders when it is installed (``pip install 'fastiou[cli]'``), else by
 the standard library's zlib, and the row filters are reversed by the compiled kernel
 :mod:`fastiou.evaluate._unfilter`, which releases the GIL. 8-bit RGB(A) PNGs raise :class:`PngError` with ``needs_pillow=True`` (Pillow reads
-them for a colour map); files that are no label map (another format, JPEG above all,
+them for a colour map), except in :func:`read_rgb_png`, which decodes the non-interlaced
+ones (COCO panoptic PNGs); files that are no label map (another format, JPEG above all,
 grayscale with alpha, 16-bit colour) raise it with ``refused=True``. :func:`write_png`
 writes the demo's label maps with NumPy alone.
 """
@@ -269,9 +270,11 @@ def _chunks(data, path):
         position = end + 4
 
 
-def _header(body, path):
+def _header(body, path, colour=False):
     """``(width, height, depth, colour_type, interlaced)`` from an IHDR chunk's `body`, or
-    :class:`PngError`: the header is invalid, or the image is no label map this codec reads."""
+    :class:`PngError`: the header is invalid, or the image is no label map this codec reads.
+    With `colour`, only 8-bit RGB(A) is read (``depth`` is then 24 or 32 bits a pixel) and
+    anything else raises with ``needs_pillow``."""
     if len(body) != 13:
         raise _corrupt(path, f"its IHDR chunk holds {len(body)} bytes instead of 13")
     width, height, depth, colour_type, compression, filter_method, interlace = \
@@ -292,6 +295,10 @@ def _header(body, path):
         problems.append(f"interlace method {interlace} (PNG defines 0 and 1)")
     if problems:
         raise _corrupt(path, "its header gives " + ", ".join(problems))
+    if colour:
+        if colour_type in (RGB, RGBA) and depth == 8:
+            return width, height, 24 if colour_type == RGB else 32, colour_type, bool(interlace)
+        raise PngError(f"{path} is no 8-bit RGB(A) PNG", needs_pillow=True)
     if colour_type == GRAYSCALE_ALPHA:
         raise PngError(f"{path} is a grayscale PNG with an alpha channel (Pillow mode LA), not a "
                        f"label map of class ids: save the ids without transparency, as a "
@@ -327,8 +334,8 @@ class PngImage(NamedTuple):
     data: object  # bytes; inflated: a uint8 array (in the scratch buffer, or new) or bytes
     height: int
     width: int
-    depth: int  # bits per pixel: 1, 2, 4, 8 or 16
-    colour_type: int  # GRAYSCALE or PALETTE
+    depth: int  # bits per pixel: 1, 2, 4, 8 or 16 (24 or 32 for read_rgb_png's RGB(A))
+    colour_type: int  # GRAYSCALE or PALETTE (RGB or RGBA for read_rgb_png)
     interlaced: bool  # Adam7
 
     @property
@@ -365,10 +372,10 @@ class PngImage(NamedTuple):
                 + ("s" if self.depth > 1 else "") + (", interlaced" if self.interlaced else ""))
 
 
-def parse_png(path):
+def parse_png(path, colour=False):
     """Read `path` and check it as :func:`read_png` does, up to its compressed image data;
     raises what :func:`read_png` raises for a file that is not a PNG, corrupt chunks or a
-    header this codec does not cover."""
+    header this codec does not cover (with `colour`: what :func:`read_rgb_png` raises)."""
     with open(path, "rb") as fh:
         data = fh.read()
     if not data:
@@ -385,7 +392,7 @@ def parse_png(path):
     header, compressed = None, []
     for kind, body in _chunks(data, path):
         if kind == b"IHDR" and header is None:
-            header = _header(body, path)
+            header = _header(body, path, colour)
         elif kind == b"IDAT":
             compressed.append(body)
     if header is None:
@@ -541,14 +548,70 @@ def read_png(path, scratch=None):
     image = inflate_png(parse_png(path), path, scratch)
     if image.interlaced:
         return _deinterlace(image, path)
+    pixels = _unfiltered(image, path, scratch, 2 if image.depth == 16 else 1)
+    return _samples(pixels, image.width, image.depth, image.colour_type)
+
+
+def _unfiltered(image, path, scratch, step):
+    """The ``(height, row_bytes)`` unfiltered rows of an inflated, non-interlaced `image`
+    (`step` bytes a pixel for the filters): in place when it was inflated into an array (the
+    scratch buffer), else into `scratch` or a new array."""
     raw, height = image.data, image.height
     row_bytes = image.row_bytes(image.width)
-    if isinstance(raw, np.ndarray):  # inflated into an array (the scratch buffer): in place
+    if isinstance(raw, np.ndarray):
         pixels = raw[:height * row_bytes]
     elif scratch is not None:
         pixels = scratch.take(height * row_bytes)
     else:
         pixels = np.empty(height * row_bytes, dtype=np.uint8)
     pixels = pixels.reshape(height, row_bytes)
-    _unfilter(raw, pixels, 2 if image.depth == 16 else 1, path)
-    return _samples(pixels, image.width, image.depth, image.colour_type)
+    _unfilter(raw, pixels, step, path)
+    return pixels
+
+
+def read_rgb_png(path, scratch=None):
+    """Decode an 8-bit RGB(A) PNG, not interlaced, into its ``(height, width, 3)`` uint8 RGB
+    values (an alpha channel is dropped): COCO panoptic segment-id maps.
+
+    The checks of :func:`read_png`; the values equal ``np.asarray(PIL.Image.open(path))[..., :3]``.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    scratch : Scratch, optional
+        Decode into this reusable buffer (no page faults for a new array): the result is then
+        a view of it, overwritten by the next decode into it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(height, width, 3)`` uint8: C-contiguous for RGB, a view dropping alpha for RGBA.
+
+    Raises
+    ------
+    PngError
+        As :func:`read_png`; with ``needs_pillow`` for any other PNG (grayscale, palette,
+        16-bit, interlaced), which Pillow reads.
+    OSError
+        When the file cannot be read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from fastiou.evaluate._png import read_rgb_png
+    >>> path = os.path.join(tempfile.mkdtemp(), "panoptic.png")
+    >>> Image.fromarray(np.array([[[1, 2, 3], [4, 5, 6]]], dtype=np.uint8)).save(path)
+    >>> read_rgb_png(path).tolist()
+    [[[1, 2, 3], [4, 5, 6]]]
+    """
+    image = parse_png(path, colour=True)
+    if image.interlaced:
+        raise PngError(f"{path} is an interlaced RGB PNG", needs_pillow=True)
+    image = inflate_png(image, path, scratch)
+    channels = image.depth // 8
+    pixels = _unfiltered(image, path, scratch, channels).reshape(image.height, image.width,
+                                                                 channels)
+    return pixels if channels == 3 else pixels[..., :3]

@@ -1,4 +1,4 @@
-"""Reverse the PNG row filters of 8- and 16-bit single-channel images.
+"""Reverse the PNG row filters of 8- and 16-bit single-channel images (and 8-bit RGB(A)).
 
 Private: :func:`fastiou.evaluate._png.read_png` inflates the image data and calls :func:`unfilter`
 with an output that is either a caller's reusable array or the start of the inflated
@@ -97,8 +97,11 @@ cdef inline void repeat_left(uint8_t* row, Py_ssize_t start, Py_ssize_t stop,
 cdef inline bint same_pixel(const uint8_t* row, const uint8_t* above, Py_ssize_t start,
                             Py_ssize_t step) noexcept nogil:
     """Whether the pixel before `start` equals the pixel above it."""
-    return row[start - 1] == above[start - 1] and \
-        (step == 1 or row[start - 2] == above[start - 2])
+    cdef Py_ssize_t k
+    for k in range(1, step + 1):
+        if row[start - k] != above[start - k]:
+            return False
+    return True
 
 
 cdef inline uint8_t paeth_predictor(int left, int up, int up_left) noexcept nogil:
@@ -219,7 +222,7 @@ def unfilter(const uint8_t[::1] filtered, uint8_t[:, ::1] pixels, Py_ssize_t byt
         or a view of the first ``height * row_bytes`` bytes of `filtered`'s own buffer
         (decoding in place); no other overlap is allowed.
     bytes_per_pixel : int
-        1 or 2.
+        1 or 2 (label maps), 3 or 4 (8-bit RGB and RGBA: COCO panoptic PNGs).
 
     Returns
     -------
@@ -229,7 +232,7 @@ def unfilter(const uint8_t[::1] filtered, uint8_t[:, ::1] pixels, Py_ssize_t byt
         ``filtered[y * (1 + row_bytes)]``); the pixels are then undefined.
     """
     cdef Py_ssize_t height = pixels.shape[0], n = pixels.shape[1], bad_row
-    if bytes_per_pixel not in (1, 2) or n % bytes_per_pixel or \
+    if bytes_per_pixel not in (1, 2, 3, 4) or n % bytes_per_pixel or \
             filtered.shape[0] != height * (n + 1):
         raise ValueError(f"{filtered.shape[0]} filtered bytes do not fit {height} rows of {n} "
                          f"bytes at {bytes_per_pixel} byte(s) per pixel")

@@ -1,0 +1,299 @@
+"""Segment tables and the per-image PQ matching, from an overlap table (panopticapi's rules).
+
+A pair of segments matches when their IoU exceeds 0.5 and their categories agree; the
+union leaves out the part of the prediction on void (id 0); crowd ground truth is never
+matched nor missed; an unmatched prediction is no false positive when more than half of it
+lies on void plus the (last listed) crowd segment of its category.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from fastiou.panoptic._overlaps import MAX_ID, SegmentOverlaps
+
+VOID = 0
+
+
+class Categories(NamedTuple):
+    """The categories PQ is averaged over, in their listed order."""
+
+    ids: tuple[int, ...]
+    isthing: npt.NDArray[np.bool_]
+    position: dict[int, int]
+
+
+class Segments(NamedTuple):
+    """One image's segments, sorted by id."""
+
+    ids: npt.NDArray[np.int64]
+    category: npt.NDArray[np.int64]   # position in Categories.ids
+    iscrowd: npt.NDArray[np.bool_]
+    area: npt.NDArray[np.int64] | None  # listed areas (panopticapi's ground truth), or None
+    listed: npt.NDArray[np.int64]     # each segment's position in its segments_info
+
+
+class ImageStats(NamedTuple):
+    """What one image adds to each category: matched IoUs (in panopticapi's order), FP, FN."""
+
+    tp_category: npt.NDArray[np.int64]
+    tp_iou: npt.NDArray[np.float64]
+    fp: npt.NDArray[np.int64]
+    fn: npt.NDArray[np.int64]
+
+
+def _integer(value: object) -> bool:
+    if type(value) is int:  # JSON's ints: skip the slower abstract-type checks
+        return True
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def parse_categories(categories: object, name: str = "categories") -> Categories:
+    """COCO categories (a sequence of mappings with ``id`` and ``isthing``) as a table."""
+    if isinstance(categories, (str, bytes, Mapping)) or not isinstance(categories, Iterable):
+        raise TypeError(f"`{name}` must be a sequence of mappings with 'id' and 'isthing', got "
+                        f"{type(categories).__name__}")
+    ids: list[int] = []
+    isthing: list[bool] = []
+    position: dict[int, int] = {}
+    for k, category in enumerate(categories):
+        if not isinstance(category, Mapping) or "id" not in category or "isthing" not in category:
+            raise ValueError(f"`{name}`[{k}] must be a mapping with 'id' and 'isthing', got "
+                             f"{category!r}")
+        cid, thing = category["id"], category["isthing"]
+        if not _integer(cid):
+            raise TypeError(f"`{name}`[{k}]['id'] must be an int, got {cid!r}")
+        if thing not in (0, 1):
+            raise ValueError(f"`{name}`[{k}]['isthing'] must be 0 or 1, got {thing!r}")
+        if int(cid) in position:
+            raise ValueError(f"`{name}` lists category id {cid} twice (at {position[int(cid)]} "
+                             f"and {k}); each id must be listed once")
+        position[int(cid)] = k
+        ids.append(int(cid))
+        isthing.append(thing == 1)
+    return Categories(tuple(ids), np.array(isthing, dtype=bool), position)
+
+
+def _table(ids: list[Any], categories: list[Any], crowd: list[Any], area: list[Any] | None,
+           known: Categories) -> Segments | None:
+    """The segment table of plain int columns when every value is valid, else None."""
+    columns = [np.asarray(c) for c in ((ids, categories, crowd) if area is None
+                                        else (ids, categories, crowd, area))]
+    if any(c.dtype.kind not in "iu" for c in columns):
+        return None
+    ids_a, categories_a, crowd_a = columns[:3]
+    if ids_a.size and (ids_a.min() < 1 or ids_a.max() > MAX_ID):
+        return None
+    order = np.argsort(ids_a, kind="stable")
+    ids_a = ids_a[order].astype(np.int64)
+    if ids_a.size > 1 and (ids_a[1:] == ids_a[:-1]).any():
+        return None
+    known_ids = np.array(sorted(known.position), dtype=np.int64)
+    slot, found = _locate(categories_a.astype(np.int64), known_ids)
+    if not found.all() or not np.isin(crowd_a, (0, 1)).all():
+        return None
+    if area is not None and columns[3].size and columns[3].min() < 0:
+        return None
+    to_position = np.array([known.position[int(c)] for c in known_ids], dtype=np.int64)
+    return Segments(ids_a, to_position[slot][order], crowd_a[order] == 1,
+                    columns[3][order].astype(np.int64) if area is not None else None,
+                    order.astype(np.int64))
+
+
+def parse_segments(segments_info: object, categories: Categories, where: str,
+                   listed_area: bool = False) -> Segments:
+    """A ``segments_info`` list (mappings with ``id``, ``category_id``, optional ``iscrowd``
+    and, with `listed_area`, ``area``) as a table; `where` names it in errors."""
+    if isinstance(segments_info, (str, bytes, Mapping)) or not isinstance(segments_info, Iterable):
+        raise TypeError(f"{where} must be a sequence of segment mappings (id, category_id, "
+                        f"iscrowd), got {type(segments_info).__name__}")
+    segments = list(segments_info)
+    try:  # JSON's plain dicts of ints: columns checked with NumPy
+        if all(type(segment) is dict for segment in segments):
+            table = _table([segment["id"] for segment in segments],
+                           [segment["category_id"] for segment in segments],
+                           [segment.get("iscrowd", 0) for segment in segments],
+                           [segment["area"] for segment in segments] if listed_area else None,
+                           categories)
+            if table is not None:
+                return table
+    except (KeyError, TypeError, ValueError, OverflowError):
+        pass
+    return _parse_one_by_one(segments, categories, where, listed_area)
+
+
+def _parse_one_by_one(segments: list[Any], categories: Categories, where: str,
+                      listed_area: bool) -> Segments:
+    """:func:`parse_segments` a segment at a time: the error names the first bad one."""
+    rows: list[tuple[int, int, bool, int]] = []
+    seen: dict[int, int] = {}
+    for k, segment in enumerate(segments):
+        if not (type(segment) is dict or isinstance(segment, Mapping)) or "id" not in segment \
+                or "category_id" not in segment:
+            raise ValueError(f"{where}: segment {k} must be a mapping with 'id' and "
+                             f"'category_id', got {segment!r}")
+        sid, cid = segment["id"], segment["category_id"]
+        crowd = segment.get("iscrowd", 0)
+        if not _integer(sid) or not 0 < int(sid) <= MAX_ID:
+            raise ValueError(f"{where}: segment {k} has id {sid!r}; ids must be ints in "
+                             f"[1, 2**32) (0 is void)")
+        if int(sid) in seen:
+            raise ValueError(f"{where}: segment id {sid} is listed twice (segments "
+                             f"{seen[int(sid)]} and {k}); each id must be listed once")
+        if not _integer(cid) or int(cid) not in categories.position:
+            raise ValueError(f"{where}: segment id {sid} has category_id {cid!r}, which is not "
+                             f"one of the categories {list(categories.ids)}")
+        if crowd not in (0, 1):
+            raise ValueError(f"{where}: segment id {sid} has iscrowd {crowd!r}; expected 0 or 1")
+        area = -1
+        if listed_area:
+            area = segment.get("area")
+            if not _integer(area) or int(area) < 0:
+                raise ValueError(f"{where}: segment id {sid} has area {area!r}; expected a "
+                                 f"non-negative int")
+        seen[int(sid)] = k
+        rows.append((int(sid), categories.position[int(cid)], crowd == 1, int(area)))
+    table = np.array([row[:2] + (int(row[2]), row[3]) for row in rows],
+                     dtype=np.int64).reshape(-1, 4)
+    order = np.argsort(table[:, 0], kind="stable")
+    table = table[order]
+    return Segments(table[:, 0].copy(), table[:, 1].copy(), table[:, 2].astype(bool),
+                    table[:, 3].copy() if listed_area else None, order.astype(np.int64))
+
+
+def _locate(ids: npt.NDArray[np.int64], table: npt.NDArray[np.int64]
+            ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Positions of `ids` in the sorted `table` and whether each is there."""
+    position = np.searchsorted(table, ids)
+    clipped = np.minimum(position, max(table.shape[0] - 1, 0))
+    found = (position < table.shape[0]) & (table[clipped] == ids) if table.shape[0] else \
+        np.zeros(ids.shape, dtype=bool)
+    return clipped, found
+
+
+def image_stats(overlaps: SegmentOverlaps, gt: Segments, pred: Segments, n_categories: int,
+                gt_where: str, pred_where: str) -> ImageStats:
+    """Match one image's segments (panopticapi's rules) from its overlap table.
+
+    Raises a ValueError naming `gt_where`/`pred_where` for an id in a map that its segments
+    do not list, a listed prediction absent from its map, or a listed ground-truth area
+    smaller than the pixels the segment covers.
+    """
+    g, p, counts = overlaps
+    gi, g_known = _locate(g, gt.ids)
+    pi, p_known = _locate(p, pred.ids)
+    for known, ids, where in ((g_known, g, gt_where), (p_known, p, pred_where)):
+        stray = ~known & (ids != VOID)
+        if stray.any():
+            missing = np.unique(ids[stray])
+            raise ValueError(f"{where}: segment id {int(missing[0])} is in the map but not in its "
+                             f"segments_info" + (f" ({missing.size} such ids: "
+                                                 f"{missing[:10].tolist()})" if missing.size > 1
+                                                 else "") + "; every non-zero id must be listed")
+    pred_area = np.zeros(pred.ids.shape[0], dtype=np.int64)
+    np.add.at(pred_area, pi[p_known], counts[p_known])
+    if (pred_area == 0).any():
+        absent = pred.ids[pred_area == 0]
+        raise ValueError(f"{pred_where}: segment id {int(absent[0])} is listed in segments_info "
+                         f"but covers no pixel of the map" + (f" ({absent.size} such ids: "
+                                                              f"{absent[:10].tolist()})"
+                                                              if absent.size > 1 else ""))
+    gt_area = np.zeros(gt.ids.shape[0], dtype=np.int64)
+    np.add.at(gt_area, gi[g_known], counts[g_known])
+    if gt.area is not None:
+        short = gt.area < gt_area
+        if short.any():
+            k = int(np.flatnonzero(short)[0])
+            raise ValueError(f"{gt_where}: segment id {int(gt.ids[k])} has area {int(gt.area[k])} "
+                             f"in segments_info but covers {int(gt_area[k])} pixels of the map")
+        gt_area = gt.area
+    on_void = (g == VOID) & p_known
+    void_pred = np.zeros(pred.ids.shape[0], dtype=np.int64)
+    np.add.at(void_pred, pi[on_void], counts[on_void])
+
+    candidate = g_known & p_known
+    candidate[candidate] = ~gt.iscrowd[gi[candidate]] & \
+        (gt.category[gi[candidate]] == pred.category[pi[candidate]])
+    cg, cp, inter = gi[candidate], pi[candidate], counts[candidate]
+    union = pred_area[cp] + gt_area[cg] - inter - void_pred[cp]
+    iou = inter / union
+    match = iou > 0.5
+    gt_matched = np.zeros(gt.ids.shape[0], dtype=bool)
+    pred_matched = np.zeros(pred.ids.shape[0], dtype=bool)
+    gt_matched[cg[match]] = True
+    pred_matched[cp[match]] = True
+
+    missed = ~gt_matched & ~gt.iscrowd
+    fn = np.bincount(gt.category[missed], minlength=n_categories).astype(np.int64)
+    # the crowd region of a category: its last crowd segment in segments_info order
+    crowd_of = np.full(n_categories, -1, dtype=np.int64)
+    for k in np.flatnonzero(gt.iscrowd)[np.argsort(gt.listed[gt.iscrowd], kind="stable")]:
+        crowd_of[gt.category[k]] = k
+    on_crowd = g_known & p_known
+    on_crowd[on_crowd] = gi[on_crowd] == crowd_of[pred.category[pi[on_crowd]]]
+    ignored_area = void_pred.copy()
+    np.add.at(ignored_area, pi[on_crowd], counts[on_crowd])
+    unmatched = ~pred_matched
+    fp_mask = unmatched.copy()
+    fp_mask[unmatched] = ~(ignored_area[unmatched] / pred_area[unmatched] > 0.5)
+    fp = np.bincount(pred.category[fp_mask], minlength=n_categories).astype(np.int64)
+    return ImageStats(gt.category[cg[match]], iou[match].astype(np.float64), fp, fn)
+
+
+def labels_as_ids(values: npt.NDArray[Any], label_divisor: int | None, name: str
+                  ) -> tuple[npt.NDArray[Any], int]:
+    """One image of (category, instance) labels as a 2-D id map ``category * D + instance``
+    (uint32, or the input itself when it already is such a map) and the divisor ``D``."""
+    if label_divisor is not None:
+        return values, label_divisor
+    category, instance = values[..., 0], values[..., 1]
+    if values.size and (values.min() < 0):
+        raise ValueError(f"`{name}` must hold non-negative categories and instance ids, got "
+                         f"{values.min()}")
+    divisor = int(instance.max()) + 1 if values.size else 1
+    if values.size and (int(category.max()) + 1) * divisor > MAX_ID + 1:
+        raise ValueError(f"`{name}`: categories up to {category.max()} and instance ids up to "
+                         f"{instance.max()} do not fit one 32-bit id (category * "
+                         f"{divisor} + instance)")
+    ids = category.astype(np.uint32) * np.uint32(divisor)
+    ids += instance.astype(np.uint32)
+    return ids, divisor
+
+
+def canonical_overlaps(overlaps: SegmentOverlaps, gt_divisor: int, pred_divisor: int,
+                       categories: Categories) -> tuple[SegmentOverlaps, Segments, Segments]:
+    """Overlaps of raw ``category * D + instance`` ids turned into overlaps of segments:
+    categories outside `known_ids` are void, a stuff category is one segment whatever its
+    instance ids; the segment tables of both sides (no crowd, areas counted)."""
+    known_ids = np.sort(np.array(categories.ids, dtype=np.int64))
+    to_position = np.array([categories.position[int(c)] for c in known_ids], dtype=np.int64)
+    stuff_category = ~categories.isthing[to_position] if known_ids.size else np.zeros(0, bool)
+    sides = []
+    for ids, divisor in ((overlaps.gt_ids, gt_divisor), (overlaps.pred_ids, pred_divisor)):
+        category = ids // divisor
+        instance = ids % divisor
+        position, known = _locate(category, known_ids)
+        instance = np.where(known & ~stuff_category[position], instance, 0)
+        width = int(instance.max()) + 1 if instance.size else 1
+        segment = np.where(known, (position.astype(np.int64) + 1) * width + instance, VOID)
+        sides.append((segment, width))
+    (g, g_width), (p, p_width) = sides
+    keys = g * (int(p.max()) + 1 if p.size else 1) + p
+    unique, inverse = np.unique(keys, return_inverse=True)
+    counts = np.zeros(unique.shape[0], dtype=np.int64)
+    np.add.at(counts, inverse.reshape(-1), overlaps.counts)
+    stride = int(p.max()) + 1 if p.size else 1
+    table = SegmentOverlaps(unique // stride, unique % stride, counts)
+    segments = []
+    for ids, width in ((table.gt_ids, g_width), (table.pred_ids, p_width)):
+        present = np.unique(ids[ids != VOID])
+        category = to_position[present // width - 1]
+        segments.append(Segments(present, category,
+                                 np.zeros(present.shape[0], dtype=bool), None,
+                                 np.arange(present.shape[0], dtype=np.int64)))
+    return table, segments[0], segments[1]
