@@ -1,0 +1,73 @@
+# A parallel region's clock (see _team.pyx): the kernels open it before the region, stamp
+# each thread's start and (last) finish inside it and close it after it, which tells
+# `note_team` how long the team was kept waiting by threads the OS had not run.
+
+from libc.stdlib cimport calloc, free
+
+from fastiou._shared._openmp cimport fiou_thread_cpu_seconds, omp_get_thread_num, omp_get_wtime
+
+cdef void note_team(double lost, double length) noexcept nogil
+
+cdef enum:
+    # doubles per thread: a cache line, so the stamps of two threads never share one
+    CLOCK_STRIDE = 8
+
+
+cdef struct TeamClock:
+    double start  # when the region was entered
+    double cpu_start  # the calling thread's CPU time then (negative: not known)
+    double* stamps  # per thread: [first stamp, last stamp], 0 = never ran; NULL: one thread
+    int n_threads
+
+
+cdef inline TeamClock team_open(int n_threads) noexcept nogil:
+    """A clock for a region of `n_threads` threads (a one-thread region is not timed)."""
+    cdef TeamClock clock
+    clock.stamps = NULL
+    clock.n_threads = n_threads
+    if n_threads > 1:
+        clock.stamps = <double*>calloc(n_threads * CLOCK_STRIDE, sizeof(double))
+    clock.start = omp_get_wtime() if clock.stamps != NULL else 0.0
+    clock.cpu_start = fiou_thread_cpu_seconds() if clock.stamps != NULL else -1.0
+    return clock
+
+
+cdef inline void team_stamp(TeamClock* clock) noexcept nogil:
+    """Inside the region: the calling thread runs now. Call it on entering the region (its
+    start) and after each piece of work (its finish so far)."""
+    cdef double* mine
+    if clock.stamps != NULL:
+        mine = clock.stamps + omp_get_thread_num() * CLOCK_STRIDE
+        mine[1] = omp_get_wtime()
+        if mine[0] == 0.0:
+            mine[0] = mine[1]
+
+
+cdef inline void team_close(TeamClock* clock) noexcept nogil:
+    """After the region: the time lost is the latest start after the region began, plus
+    the spread of the finishes, plus the wall time the calling thread did not run;
+    report it (`note_team`) and free the stamps."""
+    cdef double* stamps = clock.stamps
+    cdef double last_start = clock.start, first_end = 0.0, last_end = clock.start
+    cdef double* mine
+    cdef double length, cpu
+    cdef Py_ssize_t t
+    if stamps == NULL:
+        return
+    cpu = fiou_thread_cpu_seconds()
+    length = omp_get_wtime() - clock.start
+    for t in range(clock.n_threads):
+        mine = stamps + t * CLOCK_STRIDE
+        if mine[0] == 0.0:  # the team had fewer threads
+            continue
+        if mine[0] > last_start:
+            last_start = mine[0]
+        if first_end == 0.0 or mine[1] < first_end:
+            first_end = mine[1]
+        if mine[1] > last_end:
+            last_end = mine[1]
+    if cpu >= 0.0 and clock.cpu_start >= 0.0 and length > cpu - clock.cpu_start:
+        last_start += length - (cpu - clock.cpu_start)
+    note_team(last_start - clock.start + last_end - first_end, length)
+    free(stamps)
+    clock.stamps = NULL
