@@ -171,7 +171,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     # other threads zero their own scratch rows (in parallel, first touch)
     direct = copies == 1
     n_rows = n_threads - direct
-    scratch = np.empty((n_rows if n_rows else 1, stride), dtype=np.int64)
+    scratch = np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)
     scratch_v = scratch
     rows = &scratch_v[0, 0]
     with nogil:
