@@ -7,6 +7,7 @@ from libc.stdlib cimport calloc, free
 from fastiou._shared._openmp cimport fiou_thread_cpu_seconds, omp_get_thread_num, omp_get_wtime
 
 cdef void note_team(double lost, double length) noexcept nogil
+cdef bint long_regions() noexcept nogil
 
 cdef enum:
     # doubles per thread: a cache line, so the stamps of two threads never share one
@@ -28,7 +29,9 @@ cdef inline TeamClock team_open(int n_threads) noexcept nogil:
     if n_threads > 1:
         clock.stamps = <double*>calloc(n_threads * CLOCK_STRIDE, sizeof(double))
     clock.start = omp_get_wtime() if clock.stamps != NULL else 0.0
-    clock.cpu_start = fiou_thread_cpu_seconds() if clock.stamps != NULL else -1.0
+    clock.cpu_start = -1.0
+    if clock.stamps != NULL and long_regions():
+        clock.cpu_start = fiou_thread_cpu_seconds()
     return clock
 
 
@@ -54,7 +57,7 @@ cdef inline void team_close(TeamClock* clock) noexcept nogil:
     cdef Py_ssize_t t
     if stamps == NULL:
         return
-    cpu = fiou_thread_cpu_seconds()
+    cpu = fiou_thread_cpu_seconds() if clock.cpu_start >= 0.0 else -1.0
     length = omp_get_wtime() - clock.start
     for t in range(clock.n_threads):
         mine = stamps + t * CLOCK_STRIDE

@@ -5,8 +5,10 @@ barrier, so a thread the OS keeps waiting (every core busy with other processes)
 whole call up: on a 2-core machine with both cores busy, a 3 ms ``box_iou`` took 25 ms on
 two threads. Scheduling inside the region cannot help a thread that has not started yet.
 
-So every kernel times its team (:func:`fastiou._shared._team_clock.team_close` calls
-:func:`note_team`): how long its threads waited to start, and how far apart they finished.
+So every kernel times its team (``team_close`` of ``_team.pxd`` calls
+:func:`note_team`): how long its threads waited to start, how far apart they finished, and
+(after regions of a millisecond or more, on POSIX) how much of the region the calling thread
+did not run.
 When that lost time exceeds both ``LOST_FLOOR`` seconds (a wake-up on an idle core takes
 tens of microseconds) and ``LOST_SHARE`` of the region, the cores count as busy and the
 *default* thread count (``n_threads=None``) is one for ``BACKOFF_START`` seconds. The next
@@ -28,13 +30,17 @@ cdef double BACKOFF_MAX = 4.0
 # plain doubles written without a lock: a race can only delay or repeat one probe
 cdef double busy_until = 0.0
 cdef double backoff = BACKOFF_START
+# how long the last timed region took: below LOST_FLOOR no loss can count, and the kernels
+# then skip reading the thread's CPU clock (a system call, about 1 us)
+cdef double last_length = 0.0
 
 
 cdef void note_team(double lost, double length) noexcept nogil:
     """Record that a team of more than one thread lost `lost` of the `length` seconds of
     its parallel region to threads that started late or finished apart."""
-    global busy_until, backoff
+    global busy_until, backoff, last_length
     cdef double now
+    last_length = length
     if lost > LOST_FLOOR and lost > LOST_SHARE * length:
         now = omp_get_wtime()
         if busy_until > 0.0:  # a probe after a pause: still busy, pause longer
@@ -43,6 +49,11 @@ cdef void note_team(double lost, double length) noexcept nogil:
     else:
         busy_until = 0.0
         backoff = BACKOFF_START
+
+
+cdef bint long_regions() noexcept nogil:
+    """Whether the last timed region was long enough for a loss to count."""
+    return last_length >= LOST_FLOOR
 
 
 def cores_busy():

@@ -82,7 +82,7 @@ def mask_counts(const uint8_t[:, ::1] pred, const uint8_t[:, ::1] true, int n_th
     cdef TeamClock clock = team_open(n_threads)
     with nogil, parallel(num_threads=n_threads):
         team_stamp(&clock)
-        for image in prange(n_images, schedule="dynamic"):
+        for image in prange(n_images, schedule="static"):
             count_image(&pred[image, 0], &true[image, 0], n, &inter_v[image], &union_v[image],
                         &invalid_v[image])
             team_stamp(&clock)
