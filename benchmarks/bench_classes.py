@@ -30,17 +30,7 @@ import numpy as np
 
 import fastiou
 from fastiou._shared._threads import resolve_n_threads
-from fastiou.evaluate._bench import Workload, cpu_model, make_label_maps, read_bandwidth
-
-
-def median_seconds(function: Callable[[], object], repeat: int) -> float:
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from fastiou.evaluate._bench import Workload, cpu_model, make_label_maps, median_seconds, read_bandwidth
 
 
 def peak_bytes(function: Callable[[], object]) -> int:
