@@ -71,3 +71,17 @@ def test_results_do_not_depend_on_the_fallback():
 def test_nonsense_timings_leave_the_cores_free(bad):
     _team._note_team(bad, 0.020)
     assert not _team.cores_busy()
+
+
+@pytest.mark.parametrize("stamps,cpu,lost", [
+    ([(10.0, 10.5), (10.0, 10.5)], (-1.0, -1.0), 0.0),        # both started at once, finished together
+    ([(10.0, 10.5), (10.2, 10.5)], (-1.0, -1.0), 0.2),        # one started late
+    ([(10.0, 10.3), (10.0, 10.5)], (-1.0, -1.0), 0.2),        # finished apart
+    ([(10.0, 10.5), (10.4, 10.4)], (-1.0, -1.0), 0.4),        # came late, found no work left
+    ([(10.0, 10.5), (10.0, 10.0)], (-1.0, -1.0), 0.0),        # came early, found no work left
+    ([(10.0, 10.0), (10.0, 10.0)], (-1.0, -1.0), 0.0),        # nobody had work
+    ([(10.0, 10.5), (0.0, 0.0)], (-1.0, -1.0), 0.0),          # the team had one thread fewer
+    ([(10.0, 10.5), (10.0, 10.5)], (1.0, 1.3), 0.2),          # the caller ran 0.3 of 0.5 s
+])
+def test_the_time_a_team_lost(stamps, cpu, lost):
+    assert _team._team_lost(10.0, stamps, 0.5, *cpu) == pytest.approx(lost)

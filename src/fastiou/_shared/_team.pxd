@@ -46,31 +46,38 @@ cdef inline void team_stamp(TeamClock* clock) noexcept nogil:
             mine[0] = mine[1]
 
 
-cdef inline void team_close(TeamClock* clock) noexcept nogil:
-    """After the region: the time lost is the latest start after the region began, plus
-    the spread of the finishes, plus the wall time the calling thread did not run;
-    report it (`note_team`) and free the stamps."""
-    cdef double* stamps = clock.stamps
-    cdef double last_start = clock.start, first_end = 0.0, last_end = clock.start
-    cdef double* mine
-    cdef double length, cpu
+cdef inline double team_lost(const TeamClock* clock, double length, double cpu) noexcept nogil:
+    """The time a region of `length` seconds lost: the latest start after the region began,
+    plus the spread of the finishes of the threads that did some work, plus the wall time
+    the calling thread did not run (`cpu`: its CPU clock at the end, negative if unknown)."""
+    cdef const double* mine
+    cdef double last_start = clock.start, first_end = 0.0, last_end = 0.0
     cdef Py_ssize_t t
-    if stamps == NULL:
-        return
-    cpu = fiou_thread_cpu_seconds() if clock.cpu_start >= 0.0 else -1.0
-    length = omp_get_wtime() - clock.start
     for t in range(clock.n_threads):
-        mine = stamps + t * CLOCK_STRIDE
+        mine = clock.stamps + t * CLOCK_STRIDE
         if mine[0] == 0.0:  # the team had fewer threads
             continue
         if mine[0] > last_start:
             last_start = mine[0]
+        if mine[1] == mine[0]:  # found no work left: it held nothing up once there
+            continue
         if first_end == 0.0 or mine[1] < first_end:
             first_end = mine[1]
         if mine[1] > last_end:
             last_end = mine[1]
     if cpu >= 0.0 and clock.cpu_start >= 0.0 and length > cpu - clock.cpu_start:
         last_start += length - (cpu - clock.cpu_start)
-    note_team(last_start - clock.start + last_end - first_end, length)
-    free(stamps)
+    return last_start - clock.start + (last_end - first_end if first_end > 0.0 else 0.0)
+
+
+cdef inline void team_close(TeamClock* clock) noexcept nogil:
+    """After the region: report the time it lost (:func:`team_lost`) to `note_team` and
+    free the stamps."""
+    cdef double length, cpu
+    if clock.stamps == NULL:
+        return
+    cpu = fiou_thread_cpu_seconds() if clock.cpu_start >= 0.0 else -1.0
+    length = omp_get_wtime() - clock.start
+    note_team(team_lost(clock, length, cpu), length)
+    free(clock.stamps)
     clock.stamps = NULL

@@ -78,6 +78,24 @@ def _note_team(double lost, double length):
     note_team(lost, length)
 
 
+def _team_lost(double start, stamps, double length, double cpu_start=-1.0, double cpu=-1.0):
+    """Test hook: the time :func:`team_lost` finds in a region begun at `start` whose
+    threads stamped ``stamps[t] = (first, last)`` (0: the thread never ran)."""
+    cdef TeamClock clock
+    cdef double buffer[8 * CLOCK_STRIDE]
+    cdef Py_ssize_t t
+    if len(stamps) > 8:
+        raise ValueError(f"at most 8 threads, got {len(stamps)}")
+    clock.start = start
+    clock.cpu_start = cpu_start
+    clock.n_threads = len(stamps)
+    clock.stamps = buffer
+    for t in range(len(stamps)):
+        buffer[t * CLOCK_STRIDE] = stamps[t][0]
+        buffer[t * CLOCK_STRIDE + 1] = stamps[t][1]
+    return team_lost(&clock, length, cpu)
+
+
 def _forget():
     """Test hook: count the cores as free again."""
     global busy_until, backoff
