@@ -82,6 +82,12 @@ def test_nonsense_timings_leave_the_cores_free(bad):
     ([(10.0, 10.0), (10.0, 10.0)], (-1.0, -1.0), 0.0),        # nobody had work
     ([(10.0, 10.5), (0.0, 0.0)], (-1.0, -1.0), 0.0),          # the team had one thread fewer
     ([(10.0, 10.5), (10.0, 10.5)], (1.0, 1.3), 0.2),          # the caller ran 0.3 of 0.5 s
+    # shares timed by their threads' CPU clocks: finishing early is no loss
+    ([(10.0, 10.1, 5.0, 5.1), (10.0, 10.5, 7.0, 7.5)], (-1.0, -1.0), 0.0),
+    ([(10.0, 10.5, 5.0, 5.5), (10.0, 10.5, 7.0, 7.2)], (-1.0, -1.0), 0.3),   # ran 0.2 of 0.5 s
+    ([(10.0, 10.5, 5.0, 5.5), (10.1, 10.5, 7.0, 7.3)], (-1.0, -1.0), 0.2),   # 0.1 late, 0.1 idle
+    # one share without CPU clocks (Windows): the wall-clock rule
+    ([(10.0, 10.1, 5.0, 5.1), (10.0, 10.5)], (-1.0, -1.0), 0.4),
 ])
 def test_the_time_a_team_lost(stamps, cpu, lost):
     assert _team._team_lost(10.0, stamps, 0.5, *cpu) == pytest.approx(lost)

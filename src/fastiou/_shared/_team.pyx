@@ -8,7 +8,9 @@ two threads. Scheduling inside the region cannot help a thread that has not star
 So every kernel times its team (``team_close`` of ``_team.pxd`` calls
 :func:`note_team`): how long its threads waited to start, how far apart they finished, and
 (after regions of a millisecond or more, on POSIX) how much of the region the calling thread
-did not run.
+did not run. The counting kernels, whose threads each take one fixed share, time the shares
+with every thread's CPU clock instead (``team_enter``/``team_leave``): a thread that finished its
+share early is no loss there, only a late start or time a thread with work was not run.
 When that lost time exceeds both ``LOST_FLOOR`` seconds (a wake-up on an idle core takes
 tens of microseconds) and ``LOST_SHARE`` of the region, the cores count as busy and the
 *default* thread count (``n_threads=None``) is one for ``BACKOFF_START`` seconds. The next
@@ -80,7 +82,8 @@ def _note_team(double lost, double length):
 
 def _team_lost(double start, stamps, double length, double cpu_start=-1.0, double cpu=-1.0):
     """Test hook: the time :func:`team_lost` finds in a region begun at `start` whose
-    threads stamped ``stamps[t] = (first, last)`` (0: the thread never ran)."""
+    threads stamped ``stamps[t] = (first, last)`` (0: the thread never ran), or
+    ``(first, last, cpu at team_enter, cpu at team_leave)``."""
     cdef TeamClock clock
     cdef double buffer[8 * CLOCK_STRIDE]
     cdef Py_ssize_t t
@@ -88,11 +91,14 @@ def _team_lost(double start, stamps, double length, double cpu_start=-1.0, doubl
         raise ValueError(f"at most 8 threads, got {len(stamps)}")
     clock.start = start
     clock.cpu_start = cpu_start
+    clock.use_cpu = cpu_start >= 0.0
     clock.n_threads = len(stamps)
     clock.stamps = buffer
     for t in range(len(stamps)):
         buffer[t * CLOCK_STRIDE] = stamps[t][0]
         buffer[t * CLOCK_STRIDE + 1] = stamps[t][1]
+        buffer[t * CLOCK_STRIDE + 2] = stamps[t][2] if len(stamps[t]) > 2 else 0.0
+        buffer[t * CLOCK_STRIDE + 3] = stamps[t][3] if len(stamps[t]) > 2 else 0.0
     return team_lost(&clock, length, cpu)
 
 

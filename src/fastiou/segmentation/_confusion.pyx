@@ -49,7 +49,7 @@ from fastiou.segmentation._counting cimport (
     LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
 )
 from fastiou._shared._fused cimport acc_t, label_t
-from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
+from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
 from fastiou.segmentation._simd cimport simd_level
 
 cdef enum:
@@ -178,7 +178,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
         clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
             part = thread_slice(n)
-            team_stamp(&clock)
+            team_enter(&clock)
             if direct and part.tid == 0:
                 hist = &matrix_v[0, 0]
                 hist_miss = &miss_v[0]
@@ -190,7 +190,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                     n_ignore, hist, hist_miss, &bad_v[part.tid, 0]):
                 count_range(t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr, n_ignore,
                             hist, copy_stride, hist_miss, &bad_v[part.tid, 0])
-            team_stamp(&clock)
+            team_leave(&clock)
         team_close(&clock)
         if n_rows:
             for copy in range(copies):

@@ -27,7 +27,9 @@ import numpy as np
 
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
-from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
+from fastiou._shared._team cimport (
+    TeamClock, team_close, team_enter, team_leave, team_open, team_stamp,
+)
 
 # uint16_t here always means IEEE float16 bits
 ctypedef fused score_t:
@@ -371,7 +373,7 @@ def tile_counts(truth, int truth_kind, pred, int pred_kind, Py_ssize_t channels,
             with nogil:
                 clock = team_open(n_threads)
                 with parallel(num_threads=n_threads):
-                    team_stamp(&clock)
+                    team_enter(&clock)
                     tid = omp_get_thread_num()
                     team = omp_get_num_threads()
                     start = n_pixels * tid // team
@@ -379,7 +381,7 @@ def tile_counts(truth, int truth_kind, pred, int pred_kind, Py_ssize_t channels,
                     count_span(&truth_src, &pred_src, start, end, groups, multilabel,
                                <uint64_t>num_classes, &buffers_v[tid, 0], rows + tid * stride,
                                rows + tid * stride + groups * cc, &bad_v[tid, 0])
-                    team_stamp(&clock)
+                    team_leave(&clock)
                 team_close(&clock)
         total = scratch[:, :table].sum(axis=0)
         matrix = total[:groups * cc].reshape(groups, num_classes, num_classes)
