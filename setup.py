@@ -30,7 +30,7 @@ C_INCLUDE = PACKAGE / "include"
 SHARED_UTILITY = "fastiou._shared._cyutility"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
-OPENMP_FLAG = "-fopenmp"
+MSVC_COMPILE_ARGS = ["/O2"]
 
 PROBE_SOURCE = r"""
 #include <omp.h>
@@ -72,22 +72,43 @@ def _strip_debug_link_args(compiler):
     return ["-Wl,-S"] if sys.platform == "darwin" else ["-Wl,--strip-debug"]
 
 
-def _compiler_links_openmp(compiler):
-    """Return True when `compiler` compiles and links a small OpenMP program."""
+def _openmp_flag_candidates(compiler):
+    """The (compile flags, link flags) that may enable OpenMP with `compiler`, in the order
+    they are tried: MSVC's ``/openmp``; ``-fopenmp`` (gcc, LLVM clang); on macOS also Apple
+    clang's ``-Xpreprocessor -fopenmp`` with libomp, whose include and library folders come
+    from ``CPPFLAGS``/``LDFLAGS`` (the cibuildwheel configuration in pyproject.toml sets them)."""
+    if compiler.compiler_type == "msvc":
+        return [(["/openmp"], [])]
+    candidates = [(["-fopenmp"], ["-fopenmp"])]
+    if sys.platform == "darwin":
+        candidates.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))
+    return candidates
+
+
+def _compiler_links_openmp(compiler, compile_flags, link_flags):
+    """Return True when `compiler` compiles and links a small OpenMP program with these flags."""
     tmp = tempfile.mkdtemp(prefix="fastiou-openmp-probe-")
     try:
         src = os.path.join(tmp, "probe.c")
         with open(src, "w") as fh:
             fh.write(PROBE_SOURCE)
-        objects = compiler.compile([src], output_dir=tmp, extra_postargs=[OPENMP_FLAG])
+        objects = compiler.compile([src], output_dir=tmp, extra_postargs=compile_flags)
         # link_executable ignores $LDFLAGS, which the extensions do get (e.g. -fsanitize=...)
-        link_flags = os.environ.get("LDFLAGS", "").split() + [OPENMP_FLAG]
+        link_flags = os.environ.get("LDFLAGS", "").split() + link_flags
         compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=link_flags)
         return True
     except Exception:  # any compile or link failure means: no usable OpenMP
         return False
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _openmp_flags(compiler):
+    """The first (compile flags, link flags) of :func:`_openmp_flag_candidates` that works, or None."""
+    for compile_flags, link_flags in _openmp_flag_candidates(compiler):
+        if _compiler_links_openmp(compiler, compile_flags, link_flags):
+            return compile_flags, link_flags
+    return None
 
 
 class BuildExtWithOpenMP(build_ext):
@@ -99,13 +120,13 @@ class BuildExtWithOpenMP(build_ext):
             self.parallel = os.cpu_count() or 1
 
     def build_extensions(self):
+        openmp = None
         if _openmp_disabled_by_user():
-            use_openmp = False
             reason = "FASTIOU_DISABLE_OPENMP is set"
         else:
-            use_openmp = _compiler_links_openmp(self.compiler)
+            openmp = _openmp_flags(self.compiler)
             reason = "the compiler could not compile and link an OpenMP program"
-        if not use_openmp:
+        if openmp is None:
             banner = "*" * 72
             print(
                 f"\n{banner}\nfastiou: building WITHOUT OpenMP ({reason}).\n"
@@ -113,9 +134,10 @@ class BuildExtWithOpenMP(build_ext):
                 f"support (gcc, or clang with libomp) for multithreaded kernels.\n{banner}\n",
                 file=sys.stderr,
             )
-        compile_args = BASE_COMPILE_ARGS + ([OPENMP_FLAG] if use_openmp else [])
+        base = MSVC_COMPILE_ARGS if self.compiler.compiler_type == "msvc" else BASE_COMPILE_ARGS
+        compile_args = base + (openmp[0] if openmp else [])
         strip_args = _strip_debug_link_args(self.compiler)
-        link_args = ([OPENMP_FLAG] if use_openmp else []) + strip_args
+        link_args = (openmp[1] if openmp else []) + strip_args
         # what show_config() reports: the compile flags and the debug-information stripping
         flags_macro = ("FASTIOU_COMPILE_FLAGS", '"' + " ".join(compile_args + strip_args) + '"')
         for ext in self.extensions:

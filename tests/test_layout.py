@@ -17,7 +17,7 @@ import fastiou.compat
 
 ROOT = Path(__file__).resolve().parents[1]
 # the source tree (the installed package may hold no .pyx, .pxd or .h files: a wheel does not)
-PACKAGE = ROOT / "src" / "fastiou"
+SOURCE = ROOT / "src" / "fastiou"
 DOCS = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 # top-level public module -> the module that holds its code
@@ -135,14 +135,14 @@ def _fastiou_imports(path):
 
 
 def _sources(folder):
-    return sorted(p for p in (PACKAGE / folder).rglob("*") if p.suffix in (".py", ".pyx", ".pxd", ".pyi"))
+    return sorted(p for p in (SOURCE / folder).rglob("*") if p.suffix in (".py", ".pyx", ".pxd", ".pyi"))
 
 
 def test_shared_helpers_import_no_job():
     for path in _sources("_shared"):
         for module in _fastiou_imports(path):
             assert module.startswith(("fastiou._shared", "fastiou._version")), \
-                f"{path.relative_to(PACKAGE)} imports {module}"
+                f"{path.relative_to(SOURCE)} imports {module}"
 
 
 @pytest.mark.parametrize("job, allowed", [
@@ -154,7 +154,7 @@ def test_label_map_and_detection_code_import_only_their_own_job_and_shared(job, 
     """Python imports and Cython cimports alike."""
     for path in _sources(job):
         for module in _fastiou_imports(path):
-            assert module.startswith(allowed), f"{path.relative_to(PACKAGE)} imports {module}"
+            assert module.startswith(allowed), f"{path.relative_to(SOURCE)} imports {module}"
 
 
 def test_import_fastiou_loads_neither_the_evaluation_tool_nor_its_codecs():
@@ -181,14 +181,14 @@ COMPILED_FILE_LINE_LIMIT = 600
 def test_every_compiled_file_holds_one_job_of_modest_size():
     """One job per kernel file, each under about 600 lines, and no C hidden in a Cython
     string: hand-written C lives in ``include/*.h``, declared from a ``.pxd``."""
-    compiled = sorted(PACKAGE.rglob("_*.pyx")) + sorted(PACKAGE.rglob("_*.pxd"))
+    compiled = sorted(SOURCE.rglob("_*.pyx")) + sorted(SOURCE.rglob("_*.pxd"))
     assert len(compiled) >= 20
     for path in compiled:
         text = path.read_text()
         n_lines = len(text.splitlines())
-        assert n_lines <= COMPILED_FILE_LINE_LIMIT, f"{path.relative_to(PACKAGE)}: {n_lines} lines"
-        assert "cdef extern from *" not in text, f"{path.relative_to(PACKAGE)} carries verbatim C"
-    headers = sorted((PACKAGE / "include").glob("*.h"))
+        assert n_lines <= COMPILED_FILE_LINE_LIMIT, f"{path.relative_to(SOURCE)}: {n_lines} lines"
+        assert "cdef extern from *" not in text, f"{path.relative_to(SOURCE)} carries verbatim C"
+    headers = sorted((SOURCE / "include").glob("*.h"))
     declared = {m for path in compiled for m in re.findall(r'cdef extern from "([^"]+\.h)"',
                                                            path.read_text())}
     assert {h.name for h in headers} <= declared, "a header no .pxd declares"

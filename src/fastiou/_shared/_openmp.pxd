@@ -9,3 +9,5 @@ cdef extern from "fastiou_openmp.h":
     int omp_get_thread_num() noexcept nogil
     int omp_get_num_threads() noexcept nogil
     int omp_get_num_procs() noexcept nogil
+    double omp_get_wtime() noexcept nogil
+    double fiou_thread_cpu_seconds() noexcept nogil

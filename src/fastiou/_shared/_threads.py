@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from fastiou._shared._openmp_info import openmp_enabled, openmp_max_threads
+from fastiou._shared._team import cores_busy
 
 
 class ForkedThreadsWarning(RuntimeWarning):
@@ -76,10 +77,13 @@ def resolve_n_threads(n_threads: object) -> int:
     """Turn the public ``n_threads`` argument into a positive thread count.
 
     ``None`` is the OpenMP default read now (it follows ``OMP_NUM_THREADS`` and
-    threadpoolctl limits), ``-1`` is every available CPU, ``-k`` all but ``k - 1``
+    threadpoolctl limits), or one thread while the cores are busy with other work (the
+    last thread team fastiou ran was kept waiting, :mod:`fastiou._shared._team`), ``-1`` is every available CPU, ``-k`` all but ``k - 1``
     of them (at least one), a positive value is used as given, and ``0`` is an error.
     """
     if n_threads is None:
+        if cores_busy():
+            return 1
         return _single_thread_after_fork(max(1, openmp_max_threads()))
     if type(n_threads) is not int:  # a Python int skips the slower abstract-type checks
         if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):

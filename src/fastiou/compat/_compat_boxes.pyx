@@ -22,13 +22,14 @@ depend on the thread count.
 """
 
 cimport numpy as cnp
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.math cimport isfinite
 from libc.stdint cimport uint8_t
 
 import numpy as np
 
 from fastiou.detection import _boxes
+from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
 from fastiou.detection._pairs cimport FMT_XYXY, FMT_XYWH, FMT_CXCYWH, real
 
 cnp.import_array()
@@ -95,23 +96,28 @@ def torchvision_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] box
     cdef real* out_data = &out[0]
     cdef const real* angle_rows = &angles1[0, 0] if ciou else NULL
     cdef const real* angle_cols = &angles2[0, 0] if ciou else NULL
+    cdef TeamClock clock = team_open(n_threads)
     with nogil:
         for b in range(n_batches):
             torch_columns(&boxes1[b, 0, 0], n, fmt, row_data + b * FIELDS * n)
             torch_columns(&boxes2[b, 0, 0], m, fmt, col_data + b * FIELDS * m)
-        for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
-            b = r // n
-            i = r - b * n
-            if real is float:
-                fastiou_tv_row_f32(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
-                                   m, mode, <float>eps, k,
-                                   angle_rows[r] if ciou else 0,
-                                   angle_cols + b * m if ciou else NULL, out_data + r * m)
-            else:
-                fastiou_tv_row_f64(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
-                                   m, mode, eps, k,
-                                   angle_rows[r] if ciou else 0,
-                                   angle_cols + b * m if ciou else NULL, out_data + r * m)
+        with parallel(num_threads=n_threads):
+            team_stamp(&clock)
+            for r in prange(n_batches * n, schedule="static"):
+                b = r // n
+                i = r - b * n
+                if real is float:
+                    fastiou_tv_row_f32(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                       m, mode, <float>eps, k,
+                                       angle_rows[r] if ciou else 0,
+                                       angle_cols + b * m if ciou else NULL, out_data + r * m)
+                else:
+                    fastiou_tv_row_f64(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
+                                       m, mode, eps, k,
+                                       angle_rows[r] if ciou else 0,
+                                       angle_cols + b * m if ciou else NULL, out_data + r * m)
+                team_stamp(&clock)
+        team_close(&clock)
 
 
 cdef inline void mm_aligned_slice(const real* rows, const real* cols, Py_ssize_t n,
@@ -138,6 +144,7 @@ def mmdet_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, i
     cdef real* col_data = &cols[0, 0]
     cdef real* out_data = &out[0]
     cdef int t, threads = n_threads
+    cdef TeamClock clock
     with nogil:
         for b in range(n_batches):
             torch_columns(&boxes1[b, 0, 0], n, FMT_XYXY, row_data + b * FIELDS * n)
@@ -153,15 +160,22 @@ def mmdet_overlaps(const real[:, :, ::1] boxes1, const real[:, :, ::1] boxes2, i
                                      n * t // threads, n * (t + 1) // threads, mode, eps,
                                      out_data + b * n)
         else:
-            for r in prange(n_batches * n, num_threads=n_threads, schedule="static"):
-                b = r // n
-                i = r - b * n
-                if real is float:
-                    fastiou_mm_row_f32(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
-                                       m, mode, <float>eps, out_data + r * m)
-                else:
-                    fastiou_mm_row_f64(row_data + b * FIELDS * n + i, n, col_data + b * FIELDS * m,
-                                       m, mode, eps, out_data + r * m)
+            clock = team_open(n_threads)
+            with parallel(num_threads=n_threads):
+                team_stamp(&clock)
+                for r in prange(n_batches * n, schedule="static"):
+                    b = r // n
+                    i = r - b * n
+                    if real is float:
+                        fastiou_mm_row_f32(row_data + b * FIELDS * n + i, n,
+                                           col_data + b * FIELDS * m, m, mode, <float>eps,
+                                           out_data + r * m)
+                    else:
+                        fastiou_mm_row_f64(row_data + b * FIELDS * n + i, n,
+                                           col_data + b * FIELDS * m, m, mode, eps,
+                                           out_data + r * m)
+                    team_stamp(&clock)
+            team_close(&clock)
 
 
 def cython_bbox_overlaps(const double[:, ::1] boxes, const double[:, ::1] query_boxes,
@@ -209,10 +223,15 @@ def coco_box_overlaps(const double[:, ::1] dt, const double[:, ::1] gt, const ui
     cdef const double* col_data = &cols[0, 0]
     cdef const uint8_t* crowd = &iscrowd[0]
     cdef double* out_data = &out[0, 0]
+    cdef TeamClock clock = team_open(n_threads)
     with nogil:
-        for i in prange(m, num_threads=n_threads, schedule="static"):
-            fastiou_coco_row(dt_data[4 * i], dt_data[4 * i + 1], dt_data[4 * i + 2],
-                             dt_data[4 * i + 3], col_data, crowd, n, out_data + i * n)
+        with parallel(num_threads=n_threads):
+            team_stamp(&clock)
+            for i in prange(m, schedule="static"):
+                fastiou_coco_row(dt_data[4 * i], dt_data[4 * i + 1], dt_data[4 * i + 2],
+                                 dt_data[4 * i + 3], col_data, crowd, n, out_data + i * n)
+                team_stamp(&clock)
+        team_close(&clock)
 
 
 cdef bint regular(const real* boxes, Py_ssize_t n, real offset, real least) noexcept nogil:

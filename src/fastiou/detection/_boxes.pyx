@@ -23,11 +23,12 @@ empty intersection, an empty enclosing box an empty union, ...), so the kernels 
 """
 
 cimport numpy as cnp
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.math cimport atan
 from libc.stdint cimport uint8_t
 from libc.stdlib cimport free, malloc
 
+from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
 from fastiou.detection._pairs cimport (
     FMT_CXCYWH, FMT_XYWH, FMT_XYXY, mark_non_finite_pairs, real,
 )
@@ -333,30 +334,42 @@ cdef int overlaps_into(const real* boxes1, const real* boxes2, Py_ssize_t n_batc
                      rows + b * fields * n)
         fill_columns(boxes2 + b * m * 4, m, fmt, off, centres, mode == MODE_CIOU,
                      cols + b * fields * m)
-    if aligned:
-        for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=1024):
-            b = r // n if n_batches > 1 else 0
-            i = r - b * n
-            overlap_row(rows + b * fields * n + i, n, cols + b * fields * m + i, m,
-                        crowd_flags + b * m + i if use_crowd else NULL, use_crowd,
-                        1, mode, off, tolerance, out + r)
-    elif n_threads == 1:  # no thread team to set up
+    cdef TeamClock clock = team_open(n_threads)
+    if n_threads == 1 and not aligned:  # no thread team to set up
         all_pairs_rows(0, n_rows, rows, cols, fields, n_batches, n, m, crowd_flags,
                        mode, off, tolerance, sparse, out)
+    elif aligned:
+        with parallel(num_threads=n_threads):
+            team_stamp(&clock)
+            for r in prange(n_rows, schedule="dynamic", chunksize=1024):
+                b = r // n if n_batches > 1 else 0
+                i = r - b * n
+                overlap_row(rows + b * fields * n + i, n, cols + b * fields * m + i, m,
+                            crowd_flags + b * m + i if use_crowd else NULL, use_crowd,
+                            1, mode, off, tolerance, out + r)
+                if r % 1024 == 1023:
+                    team_stamp(&clock)
     elif n_rows * m <= STATIC_PAIRS:
         # each thread one fixed, contiguous share of the rows: no shared counter to
         # update, and repeated calls find their rows of `out` in the same core's cache
-        for t in prange(n_threads, num_threads=n_threads, schedule="static"):
-            all_pairs_rows(n_rows * t // n_threads, n_rows * (t + 1) // n_threads, rows,
-                           cols, fields, n_batches, n, m, crowd_flags, mode, off,
-                           tolerance, sparse, out)
+        with parallel(num_threads=n_threads):
+            team_stamp(&clock)
+            for t in prange(n_threads, schedule="static"):
+                all_pairs_rows(n_rows * t // n_threads, n_rows * (t + 1) // n_threads, rows,
+                               cols, fields, n_batches, n, m, crowd_flags, mode, off,
+                               tolerance, sparse, out)
+                team_stamp(&clock)
     else:
         # blocks of 8 rows in dynamic order: on a busy machine a descheduled thread
         # then delays the others by one block, not by its whole static share
-        for block in prange((n_rows + 7) // 8, num_threads=n_threads, schedule="dynamic"):
-            all_pairs_rows(8 * block, min(8 * block + 8, n_rows), rows, cols, fields,
-                           n_batches, n, m, crowd_flags, mode, off, tolerance, sparse,
-                           out)
+        with parallel(num_threads=n_threads):
+            team_stamp(&clock)
+            for block in prange((n_rows + 7) // 8, schedule="dynamic"):
+                all_pairs_rows(8 * block, min(8 * block + 8, n_rows), rows, cols, fields,
+                               n_batches, n, m, crowd_flags, mode, off, tolerance, sparse,
+                               out)
+                team_stamp(&clock)
+    team_close(&clock)
     free(block_start)
     return mark_non_finite_pairs(boxes1, boxes2, n_batches, n, m, 4, aligned, out)
 

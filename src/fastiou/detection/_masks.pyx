@@ -10,8 +10,10 @@ count and the range ``[first, end)`` of its non-zero words, so a pair only ANDs 
 both masks may occupy: small instances are cheap even in large images.
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+
+from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
 
 import numpy as np
 
@@ -53,8 +55,10 @@ def pack_masks(const uint8_t[:, ::1] masks, uint64_t[:, ::1] packed, int64_t[:, 
     cdef uint64_t word
     cdef const uint8_t* src
     cdef uint64_t* dst
-    with nogil:
-        for i in prange(n, num_threads=n_threads, schedule="dynamic"):
+    cdef TeamClock clock = team_open(n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        team_stamp(&clock)
+        for i in prange(n, schedule="dynamic"):
             src = &masks[i, 0] if n_pixels > 0 else NULL
             dst = &packed[i, 0] if n_words > 0 else NULL
             for k in range(full):
@@ -65,6 +69,8 @@ def pack_masks(const uint8_t[:, ::1] masks, uint64_t[:, ::1] packed, int64_t[:, 
                     word = word | (<uint64_t>(src[p] != 0) << (p - 64 * full))
                 dst[full] = word
             summarize(dst, n_words, &stats[i, 0], &stats[i, 1], &stats[i, 2])
+            team_stamp(&clock)
+    team_close(&clock)
 
 
 def runs_to_words(const uint32_t[::1] counts, uint64_t[::1] words):
@@ -106,8 +112,10 @@ def packed_iou(const uint64_t[:, ::1] packed1, const int64_t[:, ::1] stats1,
     cdef Py_ssize_t m = packed2.shape[0]
     cdef Py_ssize_t i, j
     cdef int64_t lo, hi, inter, union
-    with nogil:
-        for i in prange(n, num_threads=n_threads, schedule="dynamic"):
+    cdef TeamClock clock = team_open(n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        team_stamp(&clock)
+        for i in prange(n, schedule="dynamic"):
             for j in range(m):
                 lo = stats1[i, 1] if stats1[i, 1] > stats2[j, 1] else stats2[j, 1]
                 hi = stats1[i, 2] if stats1[i, 2] < stats2[j, 2] else stats2[j, 2]
@@ -119,6 +127,8 @@ def packed_iou(const uint64_t[:, ::1] packed1, const int64_t[:, ::1] stats1,
                 else:
                     union = stats1[i, 0] + stats2[j, 0] - inter
                 out[i, j] = <double>inter / <double>union if union > 0 else 0.0
+            team_stamp(&clock)
+    team_close(&clock)
 
 
 def mask_runs(const uint8_t[::1] pixels):

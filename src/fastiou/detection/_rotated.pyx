@@ -17,9 +17,10 @@ nothing. A box with a NaN or infinite value gives NaN in all its pairs. A pair w
 axis-aligned extents do not overlap is 0 without clipping.
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.math cimport cos, fabs, sin
 
+from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
 from fastiou.detection._pairs cimport mark_non_finite_pairs
 
 import numpy as np
@@ -167,21 +168,30 @@ def rotated_overlaps(const double[:, :, ::1] boxes1, const double[:, :, ::1] box
     cdef double[:, :, ::1] f2 = frames2
     cdef int status
     cdef Py_ssize_t b, r, i, j
+    cdef TeamClock clock = team_open(n_threads)
     with nogil:
         for b in range(n_batches):
             fill_frames(&boxes1[b, 0, 0], n, to_radians, &f1[b, 0, 0])
             fill_frames(&boxes2[b, 0, 0], m, to_radians, &f2[b, 0, 0])
         if aligned:
-            for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=64):
-                b = r // n
-                i = r - b * n
-                out[r] = pair_iou(&f1[b, i, 0], &f2[b, i, 0])
+            with parallel(num_threads=n_threads):
+                team_stamp(&clock)
+                for r in prange(n_rows, schedule="dynamic", chunksize=64):
+                    b = r // n
+                    i = r - b * n
+                    out[r] = pair_iou(&f1[b, i, 0], &f2[b, i, 0])
+                    if r % 64 == 63:
+                        team_stamp(&clock)
         else:
-            for r in prange(n_rows, num_threads=n_threads, schedule="dynamic", chunksize=4):
-                b = r // n
-                i = r - b * n
-                for j in range(m):
-                    out[r * m + j] = pair_iou(&f1[b, i, 0], &f2[b, j, 0])
+            with parallel(num_threads=n_threads):
+                team_stamp(&clock)
+                for r in prange(n_rows, schedule="dynamic", chunksize=4):
+                    b = r // n
+                    i = r - b * n
+                    for j in range(m):
+                        out[r * m + j] = pair_iou(&f1[b, i, 0], &f2[b, j, 0])
+                    team_stamp(&clock)
+        team_close(&clock)
         status = mark_non_finite_pairs(&boxes1[0, 0, 0], &boxes2[0, 0, 0], n_batches, n, m,
                                        5, aligned, &out[0])
     if status != 0:

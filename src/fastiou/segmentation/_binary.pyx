@@ -7,9 +7,11 @@ are folded, so no byte lane overflows. A byte other than 0 or 1 is reported, not
 as anything.
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
+
+from fastiou._shared._team cimport TeamClock, team_close, team_open, team_stamp
 
 import numpy as np
 
@@ -77,7 +79,12 @@ def mask_counts(const uint8_t[:, ::1] pred, const uint8_t[:, ::1] true, int n_th
     cdef int64_t[::1] invalid_v = invalid
     if n_images == 0 or n == 0:
         return inter, union_, invalid
-    for image in prange(n_images, nogil=True, num_threads=n_threads, schedule="static"):
-        count_image(&pred[image, 0], &true[image, 0], n, &inter_v[image], &union_v[image],
-                    &invalid_v[image])
+    cdef TeamClock clock = team_open(n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        team_stamp(&clock)
+        for image in prange(n_images, schedule="static"):
+            count_image(&pred[image, 0], &true[image, 0], n, &inter_v[image], &union_v[image],
+                        &invalid_v[image])
+            team_stamp(&clock)
+    team_close(&clock)
     return inter, union_, invalid

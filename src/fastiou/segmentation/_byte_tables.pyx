@@ -24,6 +24,7 @@ from libc.stdint cimport int8_t, int64_t, uint8_t, uint32_t
 
 from cython.parallel cimport parallel
 
+from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
 from fastiou.segmentation._counting cimport ThreadSlice, padded, thread_slice
 from fastiou.segmentation._simd cimport FIOU_MASKED_IGNORES, simd_level
 
@@ -298,14 +299,19 @@ cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ss
     cdef int64_t[:, ::1] matrix_v = matrix
     cdef int64_t[::1] miss_v = miss
     cdef int64_t[::1] bad_v = bad
+    cdef TeamClock clock
     with nogil:
+        clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
             part = thread_slice(n)
+            team_enter(&clock)
             pending = 0
             count_bytes_flushed(level, y_true, y_pred, part.start, part.end, ignore,
                                 masked_ignores, flush_every, copies,
                                 narrow_rows + part.tid * table_stride, rows + part.tid * stride,
                                 &pending)
+            team_leave(&clock)
+        team_close(&clock)
         label_byte_classes(is_signed, num_classes, ignore, n_ignore, truth_classes,
                            pred_classes)
         fold_byte_tables(narrow_rows, n_threads, table_stride, copies, rows,

@@ -49,6 +49,7 @@ from fastiou.segmentation._counting cimport (
     LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
 )
 from fastiou._shared._fused cimport acc_t, label_t
+from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
 from fastiou.segmentation._simd cimport simd_level
 
 cdef enum:
@@ -158,6 +159,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef Py_ssize_t n_rows, stride, copies, copy, copy_stride, tid
     cdef ThreadSlice part
     cdef int level = simd_level()
+    cdef TeamClock clock
 
     if level > 0:
         copies = 1
@@ -169,12 +171,14 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     # other threads zero their own scratch rows (in parallel, first touch)
     direct = copies == 1
     n_rows = n_threads - direct
-    scratch = np.empty((n_rows if n_rows else 1, stride), dtype=np.int64)
+    scratch = np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)
     scratch_v = scratch
     rows = &scratch_v[0, 0]
     with nogil:
+        clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
             part = thread_slice(n)
+            team_enter(&clock)
             if direct and part.tid == 0:
                 hist = &matrix_v[0, 0]
                 hist_miss = &miss_v[0]
@@ -186,6 +190,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                     n_ignore, hist, hist_miss, &bad_v[part.tid, 0]):
                 count_range(t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr, n_ignore,
                             hist, copy_stride, hist_miss, &bad_v[part.tid, 0])
+            team_leave(&clock)
+        team_close(&clock)
         if n_rows:
             for copy in range(copies):
                 sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)

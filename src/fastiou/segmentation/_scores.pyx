@@ -27,6 +27,9 @@ import numpy as np
 
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
+from fastiou._shared._team cimport (
+    TeamClock, team_close, team_enter, team_leave, team_open, team_stamp,
+)
 
 # uint16_t here always means IEEE float16 bits
 ctypedef fused score_t:
@@ -340,6 +343,7 @@ def tile_counts(truth, int truth_kind, pred, int pred_kind, Py_ssize_t channels,
     cdef Py_ssize_t tid, team, start, end, b, j
     cdef int64_t* rows
     cdef int64_t* out
+    cdef TeamClock clock
     scratch_buffers = np.zeros((max(n_threads, 1), 4 * BLOCK + LINE), dtype=np.int64)
     bad = np.zeros((max(n_threads, 1), LINE), dtype=np.int64)
     cdef int64_t[:, ::1] buffers_v = scratch_buffers
@@ -349,25 +353,36 @@ def tile_counts(truth, int truth_kind, pred, int pred_kind, Py_ssize_t channels,
         if n_pixels > 0:
             out = <int64_t*><size_t>result.ctypes.data
             with nogil:
-                for b in prange(images, num_threads=n_threads, schedule="dynamic"):
-                    tid = omp_get_thread_num()
-                    count_span(&truth_src, &pred_src, b * per_image, (b + 1) * per_image,
-                               groups, multilabel, <uint64_t>num_classes, &buffers_v[tid, 0],
-                               out + b * table, out + b * table + groups * cc, &bad_v[tid, 0])
+                clock = team_open(n_threads)
+                with parallel(num_threads=n_threads):
+                    team_stamp(&clock)
+                    for b in prange(images, schedule="dynamic"):
+                        tid = omp_get_thread_num()
+                        count_span(&truth_src, &pred_src, b * per_image, (b + 1) * per_image,
+                                   groups, multilabel, <uint64_t>num_classes,
+                                   &buffers_v[tid, 0], out + b * table,
+                                   out + b * table + groups * cc, &bad_v[tid, 0])
+                        team_stamp(&clock)
+                team_close(&clock)
         matrix = result[:, :groups * cc].reshape(images, groups, num_classes, num_classes)
         miss = result[:, groups * cc:].reshape(images, groups, num_classes)
     else:
         scratch = np.zeros((n_threads, stride), dtype=np.int64)
         if n_pixels > 0:
             rows = <int64_t*><size_t>scratch.ctypes.data
-            with nogil, parallel(num_threads=n_threads):
-                tid = omp_get_thread_num()
-                team = omp_get_num_threads()
-                start = n_pixels * tid // team
-                end = n_pixels * (tid + 1) // team
-                count_span(&truth_src, &pred_src, start, end, groups, multilabel,
-                           <uint64_t>num_classes, &buffers_v[tid, 0], rows + tid * stride,
-                           rows + tid * stride + groups * cc, &bad_v[tid, 0])
+            with nogil:
+                clock = team_open(n_threads)
+                with parallel(num_threads=n_threads):
+                    team_enter(&clock)
+                    tid = omp_get_thread_num()
+                    team = omp_get_num_threads()
+                    start = n_pixels * tid // team
+                    end = n_pixels * (tid + 1) // team
+                    count_span(&truth_src, &pred_src, start, end, groups, multilabel,
+                               <uint64_t>num_classes, &buffers_v[tid, 0], rows + tid * stride,
+                               rows + tid * stride + groups * cc, &bad_v[tid, 0])
+                    team_leave(&clock)
+                team_close(&clock)
         total = scratch[:, :table].sum(axis=0)
         matrix = total[:groups * cc].reshape(groups, num_classes, num_classes)
         miss = total[groups * cc:].reshape(groups, num_classes)

@@ -16,6 +16,7 @@ from fastiou.segmentation._counting cimport (
     LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
 )
 from fastiou._shared._fused cimport label_t
+from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
 
 
 cdef void count_range_weighted(const label_t* y_true, const label_t* y_pred,
@@ -59,12 +60,17 @@ def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pr
     cdef double[:, ::1] scratch_v = scratch
     cdef double* rows = &scratch_v[0, 0]
     cdef ThreadSlice part
+    cdef TeamClock clock
     with nogil:
+        clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
             part = thread_slice(n)
+            team_enter(&clock)
             count_range_weighted(t_ptr, p_ptr, w_ptr, part.start, part.end, n_classes, ig_ptr,
                                  n_ignore, rows + part.tid * stride,
                                  rows + part.tid * stride + cc, &bad_v[part.tid, 0])
+            team_leave(&clock)
+        team_close(&clock)
         sum_rows(rows, n_threads, stride, cc, &matrix_v[0, 0], n_threads)
         sum_rows(rows + cc, n_threads, stride, num_classes, &miss_v[0], 1)
         drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])

@@ -1,0 +1,120 @@
+"""Many classes and int64 labels (issue 16): ratios measured in one run.
+
+    python benchmarks/bench_classes.py            # every line
+    python benchmarks/bench_classes.py --only 1000 --repeat 5
+
+- 1000 classes, int32, 16x1024x1024: fastiou on all cores against a lean
+  ``np.bincount(C * t + p, minlength=C * C)`` (goal: 15x or more on 2 cores).
+- 3,688 classes (ADE20K-full) and 20,000 classes: time, and the peak of the memory fastiou
+  allocates during the call (result, per-thread tables, everything; ``tracemalloc``, which
+  sees NumPy's allocations), next to the size of the result matrix.
+- 19 classes, int64, 16x1024x1024: the bytes of both label arrays read per second, against
+  the machine's read bandwidth measured here (the fastest plain NumPy read of the same
+  arrays on all cores; goal: 85 % or more).
+
+The label maps are the ``fastiou bench`` ones (:mod:`fastiou.evaluate._bench`): blocky
+regions with 10 % of the predicted pixels wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+import fastiou
+from fastiou._shared._threads import resolve_n_threads
+from fastiou.evaluate._bench import Workload, cpu_model, make_label_maps, median_seconds, read_bandwidth
+
+
+def peak_bytes(function: Callable[[], object]) -> int:
+    """The most memory (traced by ``tracemalloc``) allocated at once during `function()`."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        result = function()
+        peak = tracemalloc.get_traced_memory()[1] - before
+        del result
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def gib(n: float) -> str:
+    return f"{n / 2 ** 30:.2f} GiB" if n >= 2 ** 28 else f"{n / 2 ** 20:.1f} MiB"
+
+
+def many_classes(threads: int, repeat: int) -> None:
+    workload = Workload("c", "1000 classes, int32", (16, 1024, 1024), 1000, "int32")
+    t, p = make_label_maps(workload)
+    c = workload.num_classes
+    lean = lambda: np.bincount((c * t + p).ravel(), minlength=c * c)  # noqa: E731
+    fast = lambda: fastiou.confusion_matrix(t, p, c, n_threads=threads)  # noqa: E731
+    assert np.array_equal(lean().reshape(c, c), fast())
+    # interleaved: bincount, fastiou, bincount, fastiou, ...
+    numpy_times, fast_times = [], []
+    fast()
+    for _ in range(repeat):
+        for function, times in ((lean, numpy_times), (fast, fast_times)):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+    numpy_s, fast_s = statistics.median(numpy_times), statistics.median(fast_times)
+    print(f"1000 classes int32 16x1024x1024: np.bincount {numpy_s * 1e3:8.1f} ms, fastiou "
+          f"{fast_s * 1e3:7.1f} ms ({threads} threads): {numpy_s / fast_s:5.1f}x  (goal >= 15x)")
+
+
+def huge_classes(threads: int, repeat: int) -> None:
+    for classes in (3688, 20000):
+        workload = Workload("h", f"{classes} classes, int32", (16, 1024, 1024), classes, "int32")
+        t, p = make_label_maps(workload)
+        run = lambda: fastiou.confusion_matrix(t, p, classes, n_threads=threads)  # noqa: E731
+        first = run()
+        assert int(first.sum()) == t.size and np.array_equal(np.diag(first)[:5],
+                                                             np.diag(run())[:5])
+        del first
+        seconds = median_seconds(run, max(1, repeat // 2))
+        peak = peak_bytes(run)
+        matrix = classes * classes * 8
+        print(f"{classes:5d} classes int32 16x1024x1024: {seconds * 1e3:8.1f} ms, peak "
+              f"{gib(peak)} allocated (the int64 result alone: {gib(matrix)}, "
+              f"{peak / matrix:.2f}x)")
+
+
+def int64_bandwidth(threads: int, repeat: int) -> None:
+    workload = Workload("d", "19 classes, int64", (16, 1024, 1024), 19, "int64")
+    t, p = make_label_maps(workload)
+    bandwidth = read_bandwidth((t, p), threads, repeat)
+    seconds = median_seconds(lambda: fastiou.confusion_matrix(t, p, 19, n_threads=threads), repeat)
+    again = read_bandwidth((t, p), threads, repeat)  # before and after: a load change shows
+    achieved = (t.nbytes + p.nbytes) / seconds
+    best = max(bandwidth, again)
+    print(f"19 classes int64 16x1024x1024: {seconds * 1e3:6.1f} ms = {achieved / 1e9:5.2f} GB/s; "
+          f"NumPy read {bandwidth / 1e9:5.2f} / {again / 1e9:5.2f} GB/s (before / after): "
+          f"{100 * achieved / best:4.0f} % of the best  (goal >= 85 %)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="", help="1000, huge or int64")
+    args = parser.parse_args(argv)
+    threads = resolve_n_threads(-1)
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores, {threads} threads, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    for name, function in (("1000", many_classes), ("huge", huge_classes),
+                           ("int64", int64_bandwidth)):
+        if args.only in ("", name):
+            function(threads, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
