@@ -22,8 +22,8 @@ from fastiou.metrics import (
     recall_score,
 )
 from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
-from fastiou.segmentation.boundary import (BoundaryIoU, BoundaryMetrics, boundary_depth,
-                                           boundary_fscore, boundary_iou)
+from fastiou.segmentation.bfscore import bf_tolerance, boundary_fscore
+from fastiou.segmentation.boundary import BoundaryIoU, BoundaryMetrics, boundary_depth, boundary_iou
 from fastiou.segmentation._core import (
     confusion_matrix,
     iou_from_confusion,
@@ -48,6 +48,7 @@ __all__ = [
     "metrics",
     "precision_score",
     "recall_score",
+    "bf_tolerance",
     "boundary_depth",
     "boundary_fscore",
     "boundary_iou",

@@ -212,6 +212,44 @@ class BFScoreTotals:
         self.image_mean_sum = 0.0
         self.image_mean_n = 0
 
+    def __copy__(self) -> BFScoreTotals:
+        clone = BFScoreTotals(self.counts.shape[1])
+        clone.add(self)
+        return clone
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BFScoreTotals):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any], num_classes: int, name: str) -> BFScoreTotals:
+        """Rebuild from :meth:`to_dict` output, checked (`name`: the key, for messages)."""
+        keys = {"counts", "image_sums", "image_n", "image_mean_sum", "image_mean_n"}
+        if not isinstance(state, dict) or set(state) != keys:
+            raise ValueError(f"`{name}` must be a dict with the keys {sorted(keys)}")
+        totals = cls(num_classes)
+        for key, kind, rows in (("counts", "iu", 4), ("image_sums", "f", 3), ("image_n", "iu", 3)):
+            try:
+                value = np.asarray(state[key])
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"`{name}['{key}']` is not an array: {error}") from None
+            if (value.shape != (rows, num_classes) or value.dtype.kind not in kind + "iu"
+                    or not np.all(np.isfinite(value)) or np.any(value < 0)):
+                raise ValueError(f"`{name}['{key}']` must be non-negative finite numbers of "
+                                 f"shape ({rows}, {num_classes}), got {value.dtype} {value.shape}")
+            getattr(totals, key)[...] = value
+        mean_sum, mean_n = state["image_mean_sum"], state["image_mean_n"]
+        if (isinstance(mean_sum, bool) or not isinstance(mean_sum, numbers.Real)
+                or not math.isfinite(mean_sum) or mean_sum < 0
+                or isinstance(mean_n, bool) or not isinstance(mean_n, numbers.Integral) or mean_n < 0):
+            raise ValueError(f"`{name}['image_mean_sum']` must be a finite number >= 0 and "
+                             f"`{name}['image_mean_n']` an int >= 0, got {mean_sum!r}, {mean_n!r}")
+        totals.image_mean_sum, totals.image_mean_n = float(mean_sum), int(mean_n)
+        return totals
+
     def add_images(self, per_image: npt.ArrayLike) -> None:
         """Add the (N, 4, C) counts of N images."""
         per_image = np.asarray(per_image, dtype=np.int64)
