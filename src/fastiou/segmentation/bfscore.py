@@ -63,6 +63,8 @@ TRUE_CONTOUR, TRUE_MATCHED, PRED_CONTOUR, PRED_MATCHED = range(4)
 # pixels per kernel call: the kernel lists the contour columns of its whole chunk (2 int32
 # a pixel), so chunks stay far smaller than the region counters'
 CHUNK_PIXELS = 1 << 22
+# per-image scores are summed as exact integer multiples of 1 / FIXED_ONE
+FIXED_ONE = 1 << 52
 
 
 class ContourCounts(NamedTuple):
@@ -200,16 +202,29 @@ def fscore_parts(counts: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatAr
     return fscore, precision, recall
 
 
+def _fixed(values: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """Scores in [0, 1] as exact integer multiples of 2**-52 summed over axis 0 (Python
+    ints, so that sums of any number of images never overflow and never depend on order)."""
+    total = np.zeros(values.shape[1:], dtype=object)
+    for start in range(0, values.shape[0], 1024):  # 1024 * 2**52 fits in int64
+        block = np.rint(values[start:start + 1024] * FIXED_ONE).astype(np.int64).sum(axis=0)
+        total = total + block.astype(object)
+    return total
+
+
 class BFScoreTotals:
-    """What the BF score needs of many images, mergeable: the (4, C) contour counts summed,
-    per class the sums of the per-image F, P and R where they are defined and how many
-    images those are, and Csurka's per-image mean over the classes (its sum and count)."""
+    """What the BF score needs of many images, mergeable and exact: the (4, C) contour
+    counts summed; per class the sums of the per-image F, P and R where they are defined
+    (as integer multiples of 2**-52, so that the sums do not depend on the order or the
+    grouping of the images) and how many images those are; and the sum and count of
+    Csurka's per-image means over the classes."""
 
     def __init__(self, num_classes: int) -> None:
         self.counts = np.zeros((4, num_classes), dtype=np.int64)
-        self.image_sums = np.zeros((3, num_classes), dtype=np.float64)
+        self.image_sums = np.zeros((3, num_classes), dtype=object)
+        self.image_sums[...] = 0
         self.image_n = np.zeros((3, num_classes), dtype=np.int64)
-        self.image_mean_sum = 0.0
+        self.image_mean_sum = 0
         self.image_mean_n = 0
 
     def __copy__(self) -> BFScoreTotals:
@@ -224,32 +239,6 @@ class BFScoreTotals:
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
-    @classmethod
-    def from_dict(cls, state: dict[str, Any], num_classes: int, name: str) -> BFScoreTotals:
-        """Rebuild from :meth:`to_dict` output, checked (`name`: the key, for messages)."""
-        keys = {"counts", "image_sums", "image_n", "image_mean_sum", "image_mean_n"}
-        if not isinstance(state, dict) or set(state) != keys:
-            raise ValueError(f"`{name}` must be a dict with the keys {sorted(keys)}")
-        totals = cls(num_classes)
-        for key, kind, rows in (("counts", "iu", 4), ("image_sums", "f", 3), ("image_n", "iu", 3)):
-            try:
-                value = np.asarray(state[key])
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"`{name}['{key}']` is not an array: {error}") from None
-            if (value.shape != (rows, num_classes) or value.dtype.kind not in kind + "iu"
-                    or not np.all(np.isfinite(value)) or np.any(value < 0)):
-                raise ValueError(f"`{name}['{key}']` must be non-negative finite numbers of "
-                                 f"shape ({rows}, {num_classes}), got {value.dtype} {value.shape}")
-            getattr(totals, key)[...] = value
-        mean_sum, mean_n = state["image_mean_sum"], state["image_mean_n"]
-        if (isinstance(mean_sum, bool) or not isinstance(mean_sum, numbers.Real)
-                or not math.isfinite(mean_sum) or mean_sum < 0
-                or isinstance(mean_n, bool) or not isinstance(mean_n, numbers.Integral) or mean_n < 0):
-            raise ValueError(f"`{name}['image_mean_sum']` must be a finite number >= 0 and "
-                             f"`{name}['image_mean_n']` an int >= 0, got {mean_sum!r}, {mean_n!r}")
-        totals.image_mean_sum, totals.image_mean_n = float(mean_sum), int(mean_n)
-        return totals
-
     def add_images(self, per_image: npt.ArrayLike) -> None:
         """Add the (N, 4, C) counts of N images."""
         per_image = np.asarray(per_image, dtype=np.int64)
@@ -258,34 +247,65 @@ class BFScoreTotals:
         self.counts += per_image.sum(axis=0)
         scores = np.stack(fscore_parts(per_image), axis=1)  # (N, 3, C)
         defined = ~np.isnan(scores)
-        self.image_sums += np.where(defined, scores, 0.0).sum(axis=0)
+        self.image_sums = self.image_sums + _fixed(np.where(defined, scores, 0.0))
         self.image_n += defined.sum(axis=0)
         means = nan_mean(scores[:, 0, :], axis=-1)
-        self.image_mean_sum += float(np.nansum(means))
+        self.image_mean_sum += int(_fixed(np.nan_to_num(means, nan=0.0)))
         self.image_mean_n += int(np.count_nonzero(~np.isnan(means)))
 
     def add(self, other: BFScoreTotals) -> None:
         """Add the totals of another collection of images."""
         self.counts += other.counts
-        self.image_sums += other.image_sums
+        self.image_sums = self.image_sums + other.image_sums
         self.image_n += other.image_n
         self.image_mean_sum += other.image_mean_sum
         self.image_mean_n += other.image_mean_n
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain Python ints (JSON-safe, exact): what :meth:`from_dict` reads back."""
         return {"counts": self.counts.tolist(), "image_sums": self.image_sums.tolist(),
                 "image_n": self.image_n.tolist(), "image_mean_sum": self.image_mean_sum,
                 "image_mean_n": self.image_mean_n}
 
+    @classmethod
+    def from_dict(cls, state: object, num_classes: int, name: str) -> BFScoreTotals:
+        """Rebuild from :meth:`to_dict` output, checked (`name`: the key, for messages)."""
+        keys = {"counts", "image_sums", "image_n", "image_mean_sum", "image_mean_n"}
+        if not isinstance(state, dict) or set(state) != keys:
+            raise ValueError(f"`{name}` must be a dict with the keys {sorted(keys)}")
+        totals = cls(num_classes)
+        for key, rows in (("counts", 4), ("image_sums", 3), ("image_n", 3)):
+            value = state[key]
+            flat = [v for row in value for v in row] if isinstance(value, list) and all(
+                isinstance(row, list) and len(row) == num_classes for row in value) else None
+            if (flat is None or len(value) != rows or not all(
+                    isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+                    for v in flat)):
+                raise ValueError(f"`{name}['{key}']` must be {rows} lists of {num_classes} "
+                                 f"non-negative ints, got {value!r}")
+            target = getattr(totals, key)
+            for index, v in enumerate(flat):
+                target[divmod(index, num_classes)] = int(v)
+        for key in ("image_mean_sum", "image_mean_n"):
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"`{name}['{key}']` must be a non-negative int, got {value!r}")
+            setattr(totals, key, int(value))
+        return totals
+
     def image_average(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per class: the mean over the images of F, P and R where each is defined."""
-        means = ratio(self.image_sums, self.image_n, np.nan)
+        means = np.full(self.image_n.shape, np.nan)
+        for index in zip(*np.nonzero(self.image_n)):
+            means[index] = int(self.image_sums[index]) / (int(self.image_n[index]) * FIXED_ONE)
         return means[0], means[1], means[2]
 
     def image_mean_fscore(self) -> float:
         """Csurka's mean BF: per image the mean F over its classes with a contour, then the
         mean over those images (NaN when there is none)."""
-        return self.image_mean_sum / self.image_mean_n if self.image_mean_n else math.nan
+        if not self.image_mean_n:
+            return math.nan
+        return self.image_mean_sum / (self.image_mean_n * FIXED_ONE)
 
 
 def _check_average(average: object) -> str:
