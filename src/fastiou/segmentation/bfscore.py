@@ -385,11 +385,11 @@ def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: I
     >>> import numpy as np, fastiou
     >>> truth = np.zeros((6, 6), np.uint8); truth[:, 3:] = 1
     >>> pred = np.zeros((6, 6), np.uint8); pred[:, 4:] = 1
-    >>> fastiou.boundary_fscore(truth, pred, 2, tolerance=1)
-    array([0.8       , 0.81818182])
+    >>> fastiou.boundary_fscore(truth, pred, 2, tolerance=1)  # d < 1: the same pixel only
+    array([0.66666667, 0.61538462])
     >>> f, p, r = fastiou.boundary_fscore(truth, pred, 2, tolerance=1.5,
     ...                                   return_precision_recall=True)
-    >>> f, p, r
+    >>> f, p, r  # one column off is within 1.5 pixels
     (array([1., 1.]), array([1., 1.]), array([1., 1.]))
     """
     average = _check_average(average)
