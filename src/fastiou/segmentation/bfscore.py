@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -279,7 +279,7 @@ class BFScoreTotals:
             flat = [v for row in value for v in row] if isinstance(value, list) and all(
                 isinstance(row, list) and len(row) == num_classes for row in value) else None
             if (flat is None or len(value) != rows or not all(
-                    isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0
+                    isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= 0
                     for v in flat)):
                 raise ValueError(f"`{name}['{key}']` must be {rows} lists of {num_classes} "
                                  f"non-negative ints, got {value!r}")
@@ -315,13 +315,30 @@ def _check_average(average: object) -> str:
     return average
 
 
+@overload
+def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer, *,
+                    tolerance: float | None = ..., tolerance_ratio: float = ...,
+                    image_border: bool = ..., average: Literal["image", "dataset"] = ...,
+                    return_precision_recall: Literal[False] = ..., ignore_index: IgnoreIndex = ...,
+                    n_threads: int | None = ..., out_of_range: OutOfRange = ...) -> FloatArray: ...
+
+
+@overload
+def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer, *,
+                    tolerance: float | None = ..., tolerance_ratio: float = ...,
+                    image_border: bool = ..., average: Literal["image", "dataset"] = ...,
+                    return_precision_recall: Literal[True], ignore_index: IgnoreIndex = ...,
+                    n_threads: int | None = ..., out_of_range: OutOfRange = ...
+                    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
 def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer, *,
                     tolerance: float | None = None,
                     tolerance_ratio: float = DEFAULT_TOLERANCE_RATIO, image_border: bool = True,
                     average: Literal["image", "dataset"] = "image",
                     return_precision_recall: bool = False, ignore_index: IgnoreIndex = None,
                     n_threads: int | None = None, out_of_range: OutOfRange = "raise"
-                    ) -> Any:
+                    ) -> FloatArray | tuple[FloatArray, FloatArray, FloatArray]:
     """Per-class BF score (boundary F1) of label maps, as Csurka et al. (BMVC 2013) and
     MATLAB's ``bfscore``.
 
@@ -392,12 +409,12 @@ def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: I
     >>> f, p, r  # one column off is within 1.5 pixels
     (array([1., 1.]), array([1., 1.]), array([1., 1.]))
     """
-    average = _check_average(average)
+    mode = _check_average(average)
     counts = contour_counts(y_true, y_pred, num_classes, tolerance=tolerance,
                             tolerance_ratio=tolerance_ratio, image_border=image_border,
                             ignore_index=ignore_index, n_threads=n_threads,
                             out_of_range=out_of_range)
-    if average == "dataset":
+    if mode == "dataset":
         fscore, precision, recall = fscore_parts(counts.per_image.sum(axis=0))
     else:
         totals = BFScoreTotals(counts.per_image.shape[2])
