@@ -172,16 +172,15 @@ def test_dtypes_and_layouts(dtype, layout):
     np.testing.assert_array_equal(np.asarray(p_in), before[1])
 
 
-def test_mixed_dtypes_and_torch_tensors():
+@pytest.mark.parametrize("function", [fastiou.boundary_iou, fastiou.boundary_fscore])
+def test_mixed_dtypes_and_torch_tensors(function):
     rng = np.random.default_rng(2)
     truth = random_maps(rng, 1, 20, 20, 3, "blocks")
     pred = perturbed(rng, truth, 3)
-    expected = fastiou.boundary_iou(truth, pred, 3)
-    np.testing.assert_array_equal(fastiou.boundary_iou(truth.astype(np.uint8), pred.astype(np.int64), 3),
-                                  expected)
+    expected = function(truth, pred, 3)
+    np.testing.assert_array_equal(function(truth.astype(np.uint8), pred.astype(np.int64), 3), expected)
     torch = pytest.importorskip("torch")
-    np.testing.assert_array_equal(fastiou.boundary_iou(torch.from_numpy(truth), torch.from_numpy(pred), 3),
-                                  expected)
+    np.testing.assert_array_equal(function(torch.from_numpy(truth), torch.from_numpy(pred), 3), expected)
 
 
 @pytest.mark.parametrize("ignore", [255, 1, [1, 255], -1])
@@ -363,29 +362,38 @@ def test_accumulator_errors():
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs,error,match", [
+# bad input every label-map boundary function (boundary_iou, boundary_fscore) refuses alike
+COMMON_BAD_INPUT = [
     ({"y_pred": np.zeros((4, 6), np.uint8)}, ValueError, r"`y_pred` has shape \(4, 6\) but `y_true` has shape \(4, 5\)"),
     ({"y_true": np.zeros(5, np.uint8), "y_pred": np.zeros(5, np.uint8)}, ValueError, r"shape \(H, W\) or \(N, H, W\), got 1-d"),
     ({"y_true": np.zeros((1, 1, 2, 2), np.uint8), "y_pred": np.zeros((1, 1, 2, 2), np.uint8)}, ValueError, "got 4-d"),
     ({"y_true": np.zeros((4, 5)), "y_pred": np.zeros((4, 5))}, TypeError, "`y_true`"),
     ({"num_classes": 0}, ValueError, "`num_classes` must be a positive int, got 0"),
     ({"num_classes": 2.0}, TypeError, "`num_classes` must be a positive int"),
+    ({"n_threads": 0}, ValueError, "`n_threads` must be None, a positive int"),
+    ({"n_threads": 1.5}, TypeError, "`n_threads` must be None or an int"),
+    ({"out_of_range": "clip"}, ValueError, "`out_of_range` must be one of 'raise', 'ignore', 'miss'"),
+    ({"ignore_index": "255"}, TypeError, "`ignore_index` must be None, an int or a sequence of ints"),
+]
+
+
+def call_with_bad_input(function, kwargs, error, match):
+    """Call `function` on small valid maps with `kwargs` replacing arguments; expect `error`."""
+    args = {"y_true": np.zeros((4, 5), np.uint8), "y_pred": np.zeros((4, 5), np.uint8), "num_classes": 2}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        function(args.pop("y_true"), args.pop("y_pred"), args.pop("num_classes"), **args)
+
+
+@pytest.mark.parametrize("kwargs,error,match", COMMON_BAD_INPUT + [
     ({"dilation_ratio": True}, TypeError, "`dilation_ratio` must be a non-negative number, got bool"),
     ({"dilation_ratio": "x"}, TypeError, "`dilation_ratio` must be a non-negative number, got str"),
     ({"dilation_ratio": -0.1}, ValueError, r"`dilation_ratio` must be a finite number >= 0, got -0.1"),
     ({"dilation_ratio": float("nan")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
     ({"dilation_ratio": float("inf")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
-    ({"n_threads": 0}, ValueError, "`n_threads` must be None, a positive int"),
-    ({"n_threads": 1.5}, TypeError, "`n_threads` must be None or an int"),
-    ({"out_of_range": "clip"}, ValueError, "`out_of_range` must be one of 'raise', 'ignore', 'miss'"),
-    ({"ignore_index": "255"}, TypeError, "`ignore_index` must be None, an int or a sequence of ints"),
 ])
 def test_bad_input(kwargs, error, match):
-    function = fastiou.boundary_iou
-    args = {"y_true": np.zeros((4, 5), np.uint8), "y_pred": np.zeros((4, 5), np.uint8), "num_classes": 2}
-    args.update(kwargs)
-    with pytest.raises(error, match=match):
-        function(args.pop("y_true"), args.pop("y_pred"), args.pop("num_classes"), **args)
+    call_with_bad_input(fastiou.boundary_iou, kwargs, error, match)
 
 
 def test_boundary_depth_bad_input():

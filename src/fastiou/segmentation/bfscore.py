@@ -41,6 +41,7 @@ from typing import Any, Literal, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 
+from fastiou._shared._band_depth import check_distance, check_image_size
 from fastiou._shared._threads import resolve_n_threads, row_chunks
 from fastiou._shared._typing import FloatArray, IgnoreIndex, IntArray, Integer, OutOfRange
 from fastiou._shared._validation import (
@@ -91,20 +92,10 @@ def label_map_batch(y_true: npt.ArrayLike, y_pred: npt.ArrayLike
     return np.ascontiguousarray(truth), np.ascontiguousarray(pred)
 
 
-def _check_distance(value: object, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a non-negative number, got "
-                        f"{type(value).__name__} {value!r}")
-    number = float(value)
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
-    return number
-
-
 def check_tolerance(tolerance: object, tolerance_ratio: object) -> tuple[float | None, float]:
     """`tolerance` (pixels, or None) and `tolerance_ratio` checked as finite numbers >= 0."""
-    ratio_value = _check_distance(tolerance_ratio, "tolerance_ratio")
-    return (None if tolerance is None else _check_distance(tolerance, "tolerance")), ratio_value
+    ratio_value = check_distance(tolerance_ratio, "tolerance_ratio")
+    return (None if tolerance is None else check_distance(tolerance, "tolerance")), ratio_value
 
 
 def bf_tolerance(height: int, width: int, tolerance: float | None = None,
@@ -135,9 +126,7 @@ def bf_tolerance(height: int, width: int, tolerance: float | None = None,
     2.0
     """
     tolerance, ratio_value = check_tolerance(tolerance, tolerance_ratio)
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-            raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
+    check_image_size(height, width)
     if tolerance is not None:
         return tolerance
     return ratio_value * math.sqrt(float(height) ** 2 + float(width) ** 2)
@@ -352,11 +341,9 @@ def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: I
 
     Parameters
     ----------
-    y_true, y_pred : array_like of int or bool, shape (H, W) or (N, H, W)
-        Ground-truth and predicted label maps of one shape (lists, any layout, CPU torch
-        tensors).
-    num_classes : int
-        Number of classes ``C``; valid labels are ``0 .. C-1``.
+    y_true, y_pred, num_classes
+        As in :func:`fastiou.boundary_iou`: (H, W) or (N, H, W) label maps of one shape
+        (lists, any layout, CPU torch tensors) and the number of classes ``C``.
     tolerance : float, optional
         theta in pixels. By default ``tolerance_ratio`` of the image diagonal.
     tolerance_ratio : float
