@@ -1,15 +1,17 @@
 """The BF score (boundary F1) of label maps: contour precision and recall within a tolerance.
 
-Definition (Csurka, Larlus and Perronnin, "What is a good evaluation measure for semantic
-segmentation?", BMVC 2013, section 4; the measure of MATLAB's ``bfscore`` and
-``evaluateSemanticSegmentation``):
+Definition followed: Csurka, Larlus and Perronnin, "What is a good evaluation measure for
+semantic segmentation?", BMVC 2013 (section 4, the BF measure), which MATLAB's ``bfscore``
+and ``evaluateSemanticSegmentation`` implement (their source is not public: equality with
+MATLAB is not tested; the tests compare with a per-class SciPy oracle of this definition).
 
 - The contour of class c in a label map is the set of pixels labelled c that have a
   4-neighbour of another label: the perimeter of the mask ``map == c`` with 4-connectivity
-  (MATLAB's ``bwperim`` default). With ``image_border=True`` (the default, as ``bwperim``,
-  which pads the image with background) a pixel on the image's edge is on its class's
-  contour too; with ``image_border=False`` the frame is no boundary (as Berkeley's
-  ``seg2bmap`` and the DAVIS F measure treat it).
+  (the default connectivity of MATLAB's ``bwperim``). With ``image_border=True`` (the
+  default) the image is taken as surrounded by background, so a pixel of c on the image's
+  edge is on c's contour too, and every class present in a map has a contour there; with
+  ``image_border=False`` the frame is no boundary (the view of Berkeley's ``seg2bmap``,
+  which the DAVIS F measure uses).
 - The tolerance theta is ``tolerance`` pixels, or ``tolerance_ratio`` (0.75 %, Csurka's
   and MATLAB's default) of the image diagonal. A contour pixel of c in one map is matched
   when the other map has a contour pixel of c at Euclidean distance ``d < theta`` (strict,
@@ -17,13 +19,14 @@ segmentation?", BMVC 2013, section 4; the measure of MATLAB's ``bfscore`` and
 - Precision of c = matched predicted contour pixels / predicted contour pixels; recall =
   matched true contour pixels / true contour pixels; F = 2PR / (P + R).
 - Empty contours: when neither map has a contour pixel of c, P, R and F are NaN (the class
-  is absent and left out of the means, as Csurka averages over the classes present); when
+  is absent and left out of the means: Csurka averages over the classes present); when
   only one has, the missing side's ratio is NaN and F is 0 (a class predicted but not
-  true, or true but missed, scores 0, Csurka's convention). P + R = 0 gives F = 0.
-- Combining images: Csurka's BF is computed per image and averaged over the images, since
+  true, or true but missed, scores 0). P + R = 0 gives F = 0.
+- Combining images: Csurka computes the BF per image and averages over the images, since
   the tolerance follows each image's size: ``average="image"`` gives, per class, the mean
-  of the per-image scores where they are not NaN (MATLAB's per-class ``MeanBFScore``);
-  ``average="dataset"`` sums the four counts over the images first.
+  of the per-image scores where they are not NaN; ``average="dataset"`` sums the four
+  counts over the images first. :class:`BFScoreTotals` keeps both, and Csurka's scalar
+  (per image the mean over its classes, then the mean over the images).
 - ``ignore_index``: a contour pixel (of either map) whose truth is an ignore value counts
   in neither direction; the contours are found on the maps as they are.
 
