@@ -12,9 +12,12 @@ looks for a contour pixel of the same label in the other map within the toleranc
 squared Euclidean distance must be at most `r2` (the wrapper turns ``d < theta`` into that
 integer bound); row by row, nearest rows first, a binary search finds the first listed
 column in the disc's chord and the scan stops at the first match. The cost grows with the
-contour pixels and the tolerance, not with the number of classes. Rows are the units of
-work of both passes; each thread adds into its own padded rows of per-image counts, summed
-afterwards: exact integers, so the result never depends on the thread count.
+contour pixels and the tolerance, not with the number of classes. Pass 1 runs twice: once
+to count each row's contour pixels, once (after a prefix sum) to write their columns into
+an array of exactly that size, so that the memory follows the contours, not the pixels.
+Rows are the units of work of every pass; each thread adds into its own padded rows of
+per-image counts, summed afterwards: exact integers, so the result never depends on the
+thread count.
 """
 
 from cython.parallel cimport prange
@@ -44,8 +47,8 @@ cdef enum:
 cdef Py_ssize_t list_contour(const label_t* image, Py_ssize_t height, Py_ssize_t width,
                              Py_ssize_t y, bint image_border, uint8_t* flags,
                              int32_t* columns) noexcept nogil:
-    """Write the columns of row y's contour pixels to `columns` (ascending) and return how
-    many there are; `flags` is scratch of `width` bytes."""
+    """Return the number of row y's contour pixels, and write their columns (ascending) to
+    `columns` unless it is NULL; `flags` is scratch of `width` bytes."""
     cdef const label_t* row = image + y * width
     cdef const label_t* up = row - width if y > 0 else row
     cdef const label_t* down = row + width if y + 1 < height else row
@@ -66,6 +69,10 @@ cdef Py_ssize_t list_contour(const label_t* image, Py_ssize_t height, Py_ssize_t
         else:
             flags[0] = 1
             flags[width - 1] = 1
+    if columns == NULL:
+        for x in range(width):  # vectorised
+            n += flags[x]
+        return n
     x = next_change(flags, -1, width)
     while x < width:
         columns[n] = <int32_t>x
@@ -99,39 +106,45 @@ cdef inline bint chord_has(const label_t* other, const int32_t* columns, Py_ssiz
     return False
 
 
-cdef bint has_match(const label_t* other, const int32_t* columns, const int32_t* n_listed,
+cdef bint has_match(const label_t* other, const int32_t* columns, const int64_t* starts,
                     Py_ssize_t height, Py_ssize_t width, Py_ssize_t y, Py_ssize_t x,
                     label_t label, const int32_t* half, Py_ssize_t reach) noexcept nogil:
-    """Whether the other map has a contour pixel of `label` at squared distance <= r2 of
-    (y, x): `half[d]` is the half-width of the disc's chord d rows away, for d <= reach."""
+    """Whether the other map (`other`, its contour columns of row r at
+    columns[starts[r]:starts[r + 1]]) has a contour pixel of `label` at squared distance
+    <= r2 of (y, x): `half[d]` is the half-width of the disc's chord d rows away, d <= reach."""
     cdef Py_ssize_t d, r
     for d in range(reach + 1):
         r = y - d
-        if r >= 0 and chord_has(other + r * width, columns + r * width, n_listed[r], x,
-                                half[d], label):
+        if r >= 0 and chord_has(other + r * width, columns + starts[r], starts[r + 1] - starts[r],
+                                x, half[d], label):
             return True
         r = y + d
-        if d and r < height and chord_has(other + r * width, columns + r * width,
-                                          n_listed[r], x, half[d], label):
+        if d and r < height and chord_has(other + r * width, columns + starts[r],
+                                          starts[r + 1] - starts[r], x, half[d], label):
             return True
     return False
 
 
-cdef void list_row(const label_t* truth, const label_t* pred, Py_ssize_t height,
-                   Py_ssize_t width, Py_ssize_t y, bint image_border, uint64_t n_classes,
-                   const label_t* ignore, Py_ssize_t n_ignore, uint8_t* flags,
-                   int32_t* true_columns, int32_t* pred_columns, int32_t* n_true,
-                   int32_t* n_pred, int64_t* bad) noexcept nogil:
-    """Pass 1 for row y of one image: list both contours, count the bad labels."""
+cdef void count_row(const label_t* truth, const label_t* pred, Py_ssize_t height,
+                    Py_ssize_t width, Py_ssize_t y, bint image_border, uint64_t n_classes,
+                    const label_t* ignore, Py_ssize_t n_ignore, uint8_t* flags,
+                    int64_t* n_true, int64_t* n_pred, int64_t* bad) noexcept nogil:
+    """Pass 1a for row y of one image: count both contours' pixels, and the bad labels."""
     cdef const label_t* t_row = truth + y * width
     cdef const label_t* p_row = pred + y * width
     cdef Py_ssize_t x
-    n_true[y] = <int32_t>list_contour(truth, height, width, y, image_border, flags,
-                                      true_columns + y * width)
-    n_pred[y] = <int32_t>list_contour(pred, height, width, y, image_border, flags,
-                                      pred_columns + y * width)
+    cdef int64_t bad_true = 0, bad_pred = 0
+    n_true[0] = list_contour(truth, height, width, y, image_border, flags, NULL)
+    n_pred[0] = list_contour(pred, height, width, y, image_border, flags, NULL)
+    if not n_ignore:
+        for x in range(width):  # branch-free: vectorised
+            bad_true += <uint64_t>t_row[x] >= n_classes
+            bad_pred += (<uint64_t>t_row[x] < n_classes) & (<uint64_t>p_row[x] >= n_classes)
+        bad[BAD_TRUE] += bad_true
+        bad[BAD_PRED] += bad_pred
+        return
     for x in range(width):
-        if n_ignore and is_ignored(t_row[x], ignore, n_ignore):
+        if is_ignored(t_row[x], ignore, n_ignore):
             continue
         if <uint64_t>t_row[x] >= n_classes:
             bad[BAD_TRUE] += 1
@@ -142,9 +155,9 @@ cdef void list_row(const label_t* truth, const label_t* pred, Py_ssize_t height,
 cdef void match_row(const label_t* truth, const label_t* pred, Py_ssize_t height,
                     Py_ssize_t width, Py_ssize_t y, uint64_t n_classes, const label_t* ignore,
                     Py_ssize_t n_ignore, bint truth_on_bad_pred, const int32_t* true_columns,
-                    const int32_t* pred_columns, const int32_t* n_true, const int32_t* n_pred,
-                    const int32_t* half, Py_ssize_t reach, int64_t* counts,
-                    Py_ssize_t stride) noexcept nogil:
+                    const int32_t* pred_columns, const int64_t* true_starts,
+                    const int64_t* pred_starts, const int32_t* half, Py_ssize_t reach,
+                    int64_t* counts, Py_ssize_t stride) noexcept nogil:
     """Pass 2 for row y of one image: book its contour pixels of both maps and their
     matches into counts[k * stride + c]. A contour pixel whose truth is ignored or out of
     range counts in neither direction; one whose prediction is out of range counts only as
@@ -153,18 +166,18 @@ cdef void match_row(const label_t* truth, const label_t* pred, Py_ssize_t height
     cdef const label_t* p_row = pred + y * width
     cdef Py_ssize_t k, x
     cdef label_t t, p
-    for k in range(n_true[y]):
-        x = true_columns[y * width + k]
+    for k in range(true_starts[y], true_starts[y + 1]):
+        x = true_columns[k]
         t = t_row[x]
         if n_ignore and is_ignored(t, ignore, n_ignore):
             continue
         if <uint64_t>t >= n_classes or (<uint64_t>p_row[x] >= n_classes and not truth_on_bad_pred):
             continue
         counts[TRUE_CONTOUR * stride + <Py_ssize_t>t] += 1
-        if has_match(pred, pred_columns, n_pred, height, width, y, x, t, half, reach):
+        if has_match(pred, pred_columns, pred_starts, height, width, y, x, t, half, reach):
             counts[TRUE_MATCHED * stride + <Py_ssize_t>t] += 1
-    for k in range(n_pred[y]):
-        x = pred_columns[y * width + k]
+    for k in range(pred_starts[y], pred_starts[y + 1]):
+        x = pred_columns[k]
         t = t_row[x]
         p = p_row[x]
         if n_ignore and is_ignored(t, ignore, n_ignore):
@@ -172,7 +185,7 @@ cdef void match_row(const label_t* truth, const label_t* pred, Py_ssize_t height
         if <uint64_t>t >= n_classes or <uint64_t>p >= n_classes:
             continue
         counts[PRED_CONTOUR * stride + <Py_ssize_t>p] += 1
-        if has_match(truth, true_columns, n_true, height, width, y, x, p, half, reach):
+        if has_match(truth, true_columns, true_starts, height, width, y, x, p, half, reach):
             counts[PRED_MATCHED * stride + <Py_ssize_t>p] += 1
 
 
@@ -196,31 +209,44 @@ def contour_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred
     counts = np.zeros((n_threads, max(n_images, 1), stride), dtype=np.int64)
     bad = np.zeros((n_threads, LINE), dtype=np.int64)
     flags = np.empty((n_threads, max(width, 1)), dtype=np.uint8)
-    columns = np.empty((2, max(n_rows * width, 1)), dtype=np.int32)
-    listed = np.zeros((2, max(n_rows, 1)), dtype=np.int32)
+    # starts[m, 1 + row]: contour pixels of map m (truth, prediction) in rows before and at
+    # row (rows of all images in order), made a prefix sum after pass 1a
+    starts = np.zeros((2, n_rows + 1), dtype=np.int64)
     cdef int64_t[:, :, ::1] counts_v = counts
     cdef int64_t[:, ::1] bad_v = bad
     cdef uint8_t[:, ::1] flags_v = flags
-    cdef int32_t[:, ::1] columns_v = columns
-    cdef int32_t[:, ::1] listed_v = listed
-    if n_rows and width:
-        for task in prange(n_rows, nogil=True, num_threads=n_threads, schedule="static"):
-            tid = omp_get_thread_num()
-            image = task // height
-            y = task % height
-            list_row(&truth[image, 0, 0], &pred[image, 0, 0], height, width, y, image_border,
-                     <uint64_t>num_classes, ignore_ptr, n_ignore, &flags_v[tid, 0],
-                     &columns_v[0, image * height * width], &columns_v[1, image * height * width],
-                     &listed_v[0, image * height], &listed_v[1, image * height], &bad_v[tid, 0])
-        for task in prange(n_rows, nogil=True, num_threads=n_threads, schedule="dynamic"):
-            tid = omp_get_thread_num()
-            image = task // height
-            y = task % height
-            match_row(&truth[image, 0, 0], &pred[image, 0, 0], height, width, y,
-                      <uint64_t>num_classes, ignore_ptr, n_ignore, truth_on_bad_pred,
-                      &columns_v[0, image * height * width], &columns_v[1, image * height * width],
-                      &listed_v[0, image * height], &listed_v[1, image * height], half_ptr, reach,
-                      &counts_v[tid, image, 0], num_classes)
+    cdef int64_t[:, ::1] starts_v = starts
+    cdef int32_t[::1] true_v, pred_v
+    cdef int32_t* true_ptr
+    cdef int32_t* pred_ptr
+    if not (n_rows and width):
+        return (np.zeros((n_images, N_COUNTS, num_classes), dtype=np.int64), 0, 0)
+    for task in prange(n_rows, nogil=True, num_threads=n_threads, schedule="static"):
+        tid = omp_get_thread_num()
+        count_row(&truth[task // height, 0, 0], &pred[task // height, 0, 0], height, width,
+                  task % height, image_border, <uint64_t>num_classes, ignore_ptr, n_ignore,
+                  &flags_v[tid, 0], &starts_v[0, task + 1], &starts_v[1, task + 1],
+                  &bad_v[tid, 0])
+    np.cumsum(starts, axis=1, out=starts)
+    true_columns = np.empty(max(starts[0, n_rows], 1), dtype=np.int32)
+    pred_columns = np.empty(max(starts[1, n_rows], 1), dtype=np.int32)
+    true_v, pred_v = true_columns, pred_columns
+    true_ptr, pred_ptr = &true_v[0], &pred_v[0]
+    for task in prange(n_rows, nogil=True, num_threads=n_threads, schedule="static"):
+        tid = omp_get_thread_num()
+        list_contour(&truth[task // height, 0, 0], height, width, task % height, image_border,
+                     &flags_v[tid, 0], true_ptr + starts_v[0, task])
+        list_contour(&pred[task // height, 0, 0], height, width, task % height, image_border,
+                     &flags_v[tid, 0], pred_ptr + starts_v[1, task])
+    for task in prange(n_rows, nogil=True, num_threads=n_threads, schedule="dynamic"):
+        tid = omp_get_thread_num()
+        image = task // height
+        y = task % height
+        match_row(&truth[image, 0, 0], &pred[image, 0, 0], height, width, y,
+                  <uint64_t>num_classes, ignore_ptr, n_ignore, truth_on_bad_pred,
+                  true_ptr, pred_ptr, &starts_v[0, image * height],
+                  &starts_v[1, image * height], half_ptr, reach, &counts_v[tid, image, 0],
+                  num_classes)
     total = counts.sum(axis=0)[:n_images, :N_COUNTS * num_classes]
     return (total.reshape(n_images, N_COUNTS, num_classes), int(bad[:, BAD_TRUE].sum()),
             int(bad[:, BAD_PRED].sum()))
