@@ -187,7 +187,7 @@ def test_chunks_of_images_give_the_same_counts(monkeypatch):
     truth = random_maps(rng, 5, 20, 30, 6, "blocks")
     pred = perturbed(rng, truth, 6)
     whole = contour_counts(truth, pred, 6, tolerance=2).per_image
-    monkeypatch.setattr(fastiou.segmentation.bfscore, "CHUNK_PIXELS", 1 << 26)  # one image a call
+    monkeypatch.setattr(fastiou._shared._threads, "CHUNK_WORK", 600)  # one image a call
     np.testing.assert_array_equal(contour_counts(truth, pred, 6, tolerance=2).per_image, whole)
 
 

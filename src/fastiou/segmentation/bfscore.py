@@ -64,9 +64,6 @@ DEFAULT_TOLERANCE_RATIO = 0.0075
 AVERAGES = ("image", "dataset")
 # the rows of the (4, C) counts: true contour, true matched, predicted contour, matched
 TRUE_CONTOUR, TRUE_MATCHED, PRED_CONTOUR, PRED_MATCHED = range(4)
-# pixels per kernel call: the kernel lists the contour columns of its whole chunk (2 int32
-# a pixel), so chunks stay far smaller than the region counters'
-CHUNK_PIXELS = 1 << 22
 # per-image scores are summed as exact integer multiples of 1 / FIXED_ONE
 FIXED_ONE = 1 << 52
 
@@ -163,7 +160,7 @@ def contour_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: ob
     n_images, height, width = truth.shape
     half = disc_half_widths(bf_tolerance(height, width, tolerance, ratio_value))
     parts, n_bad_true, n_bad_pred = [], 0, 0
-    for chunk in row_chunks(n_images, max(height * width, 1) * ((1 << 26) // CHUNK_PIXELS)):
+    for chunk in row_chunks(n_images, max(height * width, 1)):  # Ctrl-C between chunks
         counts, bad_true, bad_pred = _bfscore.contour_counts(
             truth[chunk], pred[chunk], num_classes, ignore, half, bool(image_border),
             out_of_range == "miss", threads)
