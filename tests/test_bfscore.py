@@ -15,7 +15,8 @@ import fastiou
 from fastiou import reference as ref
 from fastiou.segmentation.bfscore import contour_counts
 from cases import _layout
-from test_boundary import COMMON_BAD_INPUT, call_with_bad_input, perturbed, random_maps
+from test_boundary import (COMMON_BAD_INPUT, IGNORE_CASES, call_with_bad_input,
+                           maps_with_ignored_values, perturbed, random_maps)
 
 ndimage = pytest.importorskip("scipy.ndimage")
 
@@ -124,6 +125,7 @@ def test_default_tolerance_is_csurkas_share_of_the_diagonal():
     pred = perturbed(rng, truth, 5, rate=0.02)
     theta = 0.0075 * np.hypot(150, 230)
     assert fastiou.bf_tolerance(150, 230) == pytest.approx(theta, rel=1e-15)
+    assert fastiou.bf_tolerance(0, 0) == 0.0
     expected = scipy_counts(truth, pred, 5, theta)
     np.testing.assert_array_equal(contour_counts(truth, pred, 5).per_image, expected)
     ratio = 0.02
@@ -211,17 +213,9 @@ def test_dtypes_and_layouts(dtype, layout):
     np.testing.assert_array_equal(np.asarray(p_in), before[1])
 
 
-@pytest.mark.parametrize("ignore", [255, 1, [1, 255], -1])
+@pytest.mark.parametrize("ignore", IGNORE_CASES)
 def test_ignored_contour_pixels_count_in_neither_direction(ignore):
-    rng = np.random.default_rng(13)
-    truth = random_maps(rng, 2, 30, 27, 4, "blocks").astype(np.int16)
-    pred = perturbed(rng, truth, 4).astype(np.int16)
-    truth[:, 10:14, 5:20] = 255
-    truth[:, 0, :] = -1
-    values = [ignore] if isinstance(ignore, int) else ignore
-    if -1 not in values:
-        truth[:, 0, :] = 255 if 255 in values else values[0]
-    policy = "ignore" if 255 not in values else "raise"
+    truth, pred, values, policy = maps_with_ignored_values(ignore)
     expected = scipy_counts(truth, pred, 4, 2.0, ignore=values)
     got = contour_counts(truth, pred, 4, tolerance=2.0, ignore_index=ignore, out_of_range=policy)
     np.testing.assert_array_equal(got.per_image, expected)
@@ -430,13 +424,3 @@ def test_property_scores(pair, tolerance, average):
 ])
 def test_bad_input(kwargs, error, match):
     call_with_bad_input(fastiou.boundary_fscore, kwargs, error, match)
-
-
-def test_bf_tolerance_bad_input():
-    with pytest.raises(ValueError, match="`height` must be a non-negative int, got -1"):
-        fastiou.bf_tolerance(-1, 3)
-    with pytest.raises(ValueError, match="`width` must be a non-negative int, got 2.5"):
-        fastiou.bf_tolerance(3, 2.5)
-    with pytest.raises(ValueError, match="`tolerance_ratio` must be a finite number >= 0"):
-        fastiou.bf_tolerance(3, 3, tolerance_ratio=-1)
-    assert fastiou.bf_tolerance(0, 0) == 0.0

@@ -183,8 +183,12 @@ def test_mixed_dtypes_and_torch_tensors(function):
     np.testing.assert_array_equal(function(torch.from_numpy(truth), torch.from_numpy(pred), 3), expected)
 
 
-@pytest.mark.parametrize("ignore", [255, 1, [1, 255], -1])
-def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_are(ignore):
+IGNORE_CASES = [255, 1, [1, 255], -1]
+
+
+def maps_with_ignored_values(ignore):
+    """4-class int16 maps whose truth holds a 255 block and a first row of an ignore value
+    (or -1); returns ``(truth, pred, ignore values, out_of_range policy that passes)``."""
     rng = np.random.default_rng(13)
     truth = random_maps(rng, 2, 30, 27, 4, "blocks").astype(np.int16)
     pred = perturbed(rng, truth, 4).astype(np.int16)
@@ -193,10 +197,15 @@ def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_
     values = [ignore] if isinstance(ignore, int) else ignore
     if -1 not in values:
         truth[:, 0, :] = 255 if 255 in values else values[0]
+    return truth, pred, values, "ignore" if 255 not in values else "raise"
+
+
+@pytest.mark.parametrize("ignore", IGNORE_CASES)
+def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_are(ignore):
+    truth, pred, values, policy = maps_with_ignored_values(ignore)
     expected = opencv_counts(truth, pred, 4, 0.05, ignore=values)
     counts = fastiou.segmentation.boundary.boundary_counts(
-        truth, pred, 4, dilation_ratio=0.05, ignore_index=ignore,
-        out_of_range="ignore" if 255 not in values else "raise")
+        truth, pred, 4, dilation_ratio=0.05, ignore_index=ignore, out_of_range=policy)
     np.testing.assert_array_equal(np.stack(counts[:3]), expected)
 
 
@@ -396,13 +405,15 @@ def test_bad_input(kwargs, error, match):
     call_with_bad_input(fastiou.boundary_iou, kwargs, error, match)
 
 
-def test_boundary_depth_bad_input():
+@pytest.mark.parametrize("function,ratio", [(fastiou.boundary_depth, "dilation_ratio"),
+                                            (fastiou.bf_tolerance, "tolerance_ratio")])
+def test_size_functions_bad_input(function, ratio):
     with pytest.raises(ValueError, match="`height` must be a non-negative int, got -1"):
-        fastiou.boundary_depth(-1, 3)
+        function(-1, 3)
     with pytest.raises(ValueError, match="`width` must be a non-negative int, got 2.5"):
-        fastiou.boundary_depth(3, 2.5)
-    with pytest.raises(ValueError, match="`dilation_ratio` must be a finite number >= 0"):
-        fastiou.boundary_depth(3, 3, -1)
+        function(3, 2.5)
+    with pytest.raises(ValueError, match=f"`{ratio}` must be a finite number >= 0"):
+        function(3, 3, **{ratio: -1})
 
 
 def test_num_classes_whose_tables_do_not_fit(monkeypatch):
