@@ -15,8 +15,8 @@ import fastiou
 from fastiou import reference as ref
 from fastiou.segmentation.bfscore import contour_counts
 from cases import _layout
-from test_boundary import (COMMON_BAD_INPUT, IGNORE_CASES, call_with_bad_input,
-                           maps_with_ignored_values, perturbed, random_maps)
+from test_boundary import (COMMON_BAD_INPUT, DTYPES, IGNORE_CASES, LAYOUTS, call_with_bad_input,
+                           maps_of_dtype, maps_with_ignored_values, perturbed, random_maps)
 
 ndimage = pytest.importorskip("scipy.ndimage")
 
@@ -193,15 +193,10 @@ def test_chunks_of_images_give_the_same_counts(monkeypatch):
     np.testing.assert_array_equal(contour_counts(truth, pred, 6, tolerance=2).per_image, whole)
 
 
-@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32",
-                                   "uint64", "int64"])
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "transposed", "readonly", "byteswapped",
-                                    "list", "reversed"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_dtypes_and_layouts(dtype, layout):
-    rng = np.random.default_rng(11)
-    num_classes = 2 if dtype == "bool" else 5
-    truth = random_maps(rng, 2, 21, 18, num_classes, "blocks").astype(dtype)
-    pred = perturbed(rng, truth.astype(np.int64), num_classes).astype(dtype)
+    truth, pred, num_classes = maps_of_dtype(dtype)
     t_in, p_in = _layout(truth, layout), _layout(pred, layout)
     t_arr, p_arr = np.asarray(t_in), np.asarray(p_in)
     before = (t_arr.copy(), p_arr.copy())

@@ -153,15 +153,22 @@ def test_row_blocks_of_any_height_give_the_same_counts():
                     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32",
-                                   "uint64", "int64"])
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "transposed", "readonly", "byteswapped",
-                                    "list", "reversed"])
-def test_dtypes_and_layouts(dtype, layout):
+DTYPES = ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
+LAYOUTS = ["C", "F", "strided", "transposed", "readonly", "byteswapped", "list", "reversed"]
+
+
+def maps_of_dtype(dtype):
+    """``(truth, pred, num_classes)``: two blocky (2, 21, 18) maps of `dtype`."""
     rng = np.random.default_rng(11)
     num_classes = 2 if dtype == "bool" else 5
     truth = random_maps(rng, 2, 21, 18, num_classes, "blocks").astype(dtype)
-    pred = perturbed(rng, truth.astype(np.int64), num_classes).astype(dtype)
+    return truth, perturbed(rng, truth.astype(np.int64), num_classes).astype(dtype), num_classes
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_dtypes_and_layouts(dtype, layout):
+    truth, pred, num_classes = maps_of_dtype(dtype)
     expected = opencv_counts(truth, pred, num_classes, 0.1)
     t_in, p_in = _layout(truth, layout), _layout(pred, layout)
     before = (np.array(t_in, copy=True), np.array(p_in, copy=True))
