@@ -1,4 +1,4 @@
-"""Boundary IoU: fastiou's one-pass kernel against the per-class OpenCV path, in one run.
+"""Boundary IoU and BF score: fastiou's one-pass kernels against the per-class OpenCV path.
 
 Run: ``python benchmarks/bench_boundary.py [--threads 2] [--repeat 5]``. Workload: a batch of
 4 Cityscapes-like 1024x2048 scenes (``fastiou.demo.make_scene`` / ``make_prediction``),
@@ -6,8 +6,12 @@ Run: ``python benchmarks/bench_boundary.py [--threads 2] [--repeat 5]``. Workloa
 boundary-iou-api's ``mask_to_boundary`` does per class (and detectron2 would do if it eroded
 each class): one padded ``cv2.erode`` per class, map and image, then the counts. Then
 fastiou with 1000 classes (the same scenes with labels spread over 1000 ids) against 19:
-the kernel's time follows the pixels, not the classes. Prints the CPU model, CPU count,
-threads and load average: the machine may be shared, so compare rows of one run only.
+the kernel's time follows the pixels, not the classes. The same for the BF score
+(``fastiou.boundary_fscore``, tolerance 0.75 % of the diagonal, 17.2 pixels) against its
+per-class OpenCV path: per class, map and image, the 4-connected perimeter (``cv2.erode``
+with a cross on a zero-padded mask) and ``cv2.distanceTransform`` of the other map's
+perimeter. Prints the CPU model, CPU count, threads and load average: the machine may be
+shared, so compare rows of one run only.
 """
 
 import argparse
@@ -19,6 +23,7 @@ import numpy as np
 import fastiou
 from fastiou.evaluate._bench import cpu_model, median_seconds
 from fastiou.evaluate.demo import make_prediction, make_scene
+from fastiou.segmentation.bfscore import contour_counts
 
 
 def opencv_boundary_counts(cv2, truth, pred, num_classes, dilation_ratio=0.02):
@@ -38,6 +43,58 @@ def opencv_boundary_counts(cv2, truth, pred, num_classes, dilation_ratio=0.02):
             pb = band((p == c).astype(np.uint8))
             counts[:, c] += [np.count_nonzero(gb & pb), np.count_nonzero(gb), np.count_nonzero(pb)]
     return counts
+
+
+def opencv_bf_counts(cv2, truth, pred, num_classes, theta):
+    """Per-image (N, 4, C) BF score counts, one class at a time: perimeters by erosion with
+    a cross, matches by the exact Euclidean distance transform of the other perimeter."""
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    height, width = truth.shape[1:]
+    counts = np.zeros((len(truth), 4, num_classes), dtype=np.int64)
+
+    def perimeter(mask):
+        padded = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        return mask & ~cv2.erode(padded, cross)[1:height + 1, 1:width + 1]
+
+    def near(contour):
+        if not contour.any():
+            return np.zeros(contour.shape, dtype=bool)
+        return cv2.distanceTransform((contour == 0).astype(np.uint8), cv2.DIST_L2,
+                                     cv2.DIST_MASK_PRECISE) < theta
+
+    for image, (t, p) in enumerate(zip(truth, pred)):
+        for c in range(num_classes):
+            gc = perimeter((t == c).astype(np.uint8)).astype(bool)
+            pc = perimeter((p == c).astype(np.uint8)).astype(bool)
+            if not (gc.any() or pc.any()):
+                continue
+            counts[image, :, c] = [np.count_nonzero(gc), np.count_nonzero(gc & near(pc)),
+                                   np.count_nonzero(pc), np.count_nonzero(pc & near(gc))]
+    return counts
+
+
+def bf_rows(cv2, args, truth, pred, truth_many, pred_many) -> None:
+    """The BF score rows: fastiou (19 and 1000 classes) and the per-class OpenCV path."""
+    theta = fastiou.bf_tolerance(1024, 2048)
+    print(f"BF score, tolerance {theta:.2f} pixels (0.75 % of the diagonal):")
+
+    def ours(t, p, c):
+        return lambda: contour_counts(t, p, c, n_threads=args.threads)
+
+    fast19 = median_seconds(ours(truth, pred, 19), args.repeat)
+    fast1000 = median_seconds(ours(truth_many, pred_many, 1000), args.repeat)
+    print(f"  fastiou, 19 classes                 {fast19 * 1e3:10.1f} ms")
+    print(f"  fastiou, 1000 classes               {fast1000 * 1e3:10.1f} ms   "
+          f"{fast1000 / fast19:5.2f}x the 19-class time")
+    if cv2 is None:
+        return
+    expected = opencv_bf_counts(cv2, truth, pred, 19, theta)
+    assert np.array_equal(contour_counts(truth, pred, 19).per_image, expected), \
+        "fastiou and OpenCV disagree"
+    slow = median_seconds(lambda: opencv_bf_counts(cv2, truth, pred, 19, theta),
+                          max(1, args.repeat // 2))
+    print(f"  OpenCV per class, 19 classes        {slow * 1e3:10.1f} ms   "
+          f"{slow / fast19:5.1f}x fastiou's time (same counts checked)")
 
 
 def main() -> None:
@@ -73,6 +130,7 @@ def main() -> None:
         import cv2
     except ImportError:
         print("  OpenCV per class: skipped (pip install opencv-python-headless)")
+        bf_rows(None, args, truth, pred, truth_many, pred_many)
         return
     expected = opencv_boundary_counts(cv2, truth, pred, 19)
     got = fastiou.segmentation.boundary.boundary_counts(truth, pred, 19)
@@ -81,6 +139,7 @@ def main() -> None:
     print(f"  OpenCV per class, 19 classes        {slow * 1e3:10.1f} ms   "
           f"{slow / fast19:5.1f}x fastiou's time (cv2 {cv2.__version__}, "
           f"{cv2.getNumThreads()} OpenCV threads; same counts checked)")
+    bf_rows(cv2, args, truth, pred, truth_many, pred_many)
 
 
 if __name__ == "__main__":

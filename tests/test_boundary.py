@@ -153,15 +153,22 @@ def test_row_blocks_of_any_height_give_the_same_counts():
                     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32",
-                                   "uint64", "int64"])
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "transposed", "readonly", "byteswapped",
-                                    "list", "reversed"])
-def test_dtypes_and_layouts(dtype, layout):
+DTYPES = ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
+LAYOUTS = ["C", "F", "strided", "transposed", "readonly", "byteswapped", "list", "reversed"]
+
+
+def maps_of_dtype(dtype):
+    """``(truth, pred, num_classes)``: two blocky (2, 21, 18) maps of `dtype`."""
     rng = np.random.default_rng(11)
     num_classes = 2 if dtype == "bool" else 5
     truth = random_maps(rng, 2, 21, 18, num_classes, "blocks").astype(dtype)
-    pred = perturbed(rng, truth.astype(np.int64), num_classes).astype(dtype)
+    return truth, perturbed(rng, truth.astype(np.int64), num_classes).astype(dtype), num_classes
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_dtypes_and_layouts(dtype, layout):
+    truth, pred, num_classes = maps_of_dtype(dtype)
     expected = opencv_counts(truth, pred, num_classes, 0.1)
     t_in, p_in = _layout(truth, layout), _layout(pred, layout)
     before = (np.array(t_in, copy=True), np.array(p_in, copy=True))
@@ -172,20 +179,23 @@ def test_dtypes_and_layouts(dtype, layout):
     np.testing.assert_array_equal(np.asarray(p_in), before[1])
 
 
-def test_mixed_dtypes_and_torch_tensors():
+@pytest.mark.parametrize("function", [fastiou.boundary_iou, fastiou.boundary_fscore])
+def test_mixed_dtypes_and_torch_tensors(function):
     rng = np.random.default_rng(2)
     truth = random_maps(rng, 1, 20, 20, 3, "blocks")
     pred = perturbed(rng, truth, 3)
-    expected = fastiou.boundary_iou(truth, pred, 3)
-    np.testing.assert_array_equal(fastiou.boundary_iou(truth.astype(np.uint8), pred.astype(np.int64), 3),
-                                  expected)
+    expected = function(truth, pred, 3)
+    np.testing.assert_array_equal(function(truth.astype(np.uint8), pred.astype(np.int64), 3), expected)
     torch = pytest.importorskip("torch")
-    np.testing.assert_array_equal(fastiou.boundary_iou(torch.from_numpy(truth), torch.from_numpy(pred), 3),
-                                  expected)
+    np.testing.assert_array_equal(function(torch.from_numpy(truth), torch.from_numpy(pred), 3), expected)
 
 
-@pytest.mark.parametrize("ignore", [255, 1, [1, 255], -1])
-def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_are(ignore):
+IGNORE_CASES = [255, 1, [1, 255], -1]
+
+
+def maps_with_ignored_values(ignore):
+    """4-class int16 maps whose truth holds a 255 block and a first row of an ignore value
+    (or -1); returns ``(truth, pred, ignore values, out_of_range policy that passes)``."""
     rng = np.random.default_rng(13)
     truth = random_maps(rng, 2, 30, 27, 4, "blocks").astype(np.int16)
     pred = perturbed(rng, truth, 4).astype(np.int16)
@@ -194,10 +204,15 @@ def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_
     values = [ignore] if isinstance(ignore, int) else ignore
     if -1 not in values:
         truth[:, 0, :] = 255 if 255 in values else values[0]
+    return truth, pred, values, "ignore" if 255 not in values else "raise"
+
+
+@pytest.mark.parametrize("ignore", IGNORE_CASES)
+def test_ignore_leaves_pixels_out_of_both_counts_with_bands_on_the_maps_as_they_are(ignore):
+    truth, pred, values, policy = maps_with_ignored_values(ignore)
     expected = opencv_counts(truth, pred, 4, 0.05, ignore=values)
     counts = fastiou.segmentation.boundary.boundary_counts(
-        truth, pred, 4, dilation_ratio=0.05, ignore_index=ignore,
-        out_of_range="ignore" if 255 not in values else "raise")
+        truth, pred, 4, dilation_ratio=0.05, ignore_index=ignore, out_of_range=policy)
     np.testing.assert_array_equal(np.stack(counts[:3]), expected)
 
 
@@ -229,31 +244,10 @@ def test_out_of_range_policies():
     assert expected.shape == kept_counts.shape
 
 
-def test_fscore_precision_recall_definitions():
-    rng = np.random.default_rng(17)
-    truth = random_maps(rng, 3, 40, 50, 6, "blocks")
-    pred = perturbed(rng, truth, 6, rate=0.2)
-    inter, gb, pb = opencv_counts(truth, pred, 6).astype(np.float64)
-    fscore = fastiou.boundary_fscore(truth, pred, 6)
-    np.testing.assert_allclose(fscore, np.where(gb + pb > 0, 2 * inter / np.maximum(gb + pb, 1), np.nan))
-    iou = fastiou.boundary_iou(truth, pred, 6)
-    np.testing.assert_allclose(fscore, 2 * iou / (1 + iou))
-    acc = fastiou.BoundaryIoU(6)
-    acc.update(truth, pred)
-    result = acc.compute()
-    np.testing.assert_array_equal(result.iou, iou)
-    np.testing.assert_array_equal(result.fscore, fscore)
-    np.testing.assert_allclose(result.precision, inter / pb)
-    np.testing.assert_allclose(result.recall, inter / gb)
-    assert result.mean_iou == pytest.approx(np.nanmean(iou))
-    assert result.mean_fscore == pytest.approx(np.nanmean(fscore))
-
-
 def test_empty_union_is_nan_without_warning():
     truth = np.zeros((5, 5), np.uint8)
     iou = fastiou.boundary_iou(truth, truth, 3)
     assert iou[0] == 1.0 and np.isnan(iou[1:]).all()
-    assert np.isnan(fastiou.boundary_fscore(truth, truth, 3)[1:]).all()
     empty = fastiou.boundary_iou(np.zeros((0, 4, 4), np.uint8), np.zeros((0, 4, 4), np.uint8), 2)
     assert np.isnan(empty).all()
     assert np.isnan(fastiou.boundary_iou(np.zeros((3, 0), np.uint8), np.zeros((3, 0), np.uint8), 2)).all()
@@ -362,7 +356,7 @@ def test_accumulator_errors():
         acc.merge(fastiou.BoundaryIoU(2, dilation_ratio=0.1))
     with pytest.raises(TypeError, match="`merge` takes BoundaryIoU objects; argument 0 is a ConfusionMatrix"):
         acc.merge(fastiou.ConfusionMatrix(2))
-    with pytest.raises(ValueError, match="format 'fastiou.BoundaryIoU/1'"):
+    with pytest.raises(ValueError, match="format 'fastiou.BoundaryIoU/2'"):
         fastiou.BoundaryIoU.from_dict({"format": "other"})
     state = acc.to_dict()
     with pytest.raises(ValueError, match=r"`state` lacks \['counts'\]"):
@@ -384,38 +378,49 @@ def test_accumulator_errors():
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs,error,match", [
+# bad input every label-map boundary function (boundary_iou, boundary_fscore) refuses alike
+COMMON_BAD_INPUT = [
     ({"y_pred": np.zeros((4, 6), np.uint8)}, ValueError, r"`y_pred` has shape \(4, 6\) but `y_true` has shape \(4, 5\)"),
     ({"y_true": np.zeros(5, np.uint8), "y_pred": np.zeros(5, np.uint8)}, ValueError, r"shape \(H, W\) or \(N, H, W\), got 1-d"),
     ({"y_true": np.zeros((1, 1, 2, 2), np.uint8), "y_pred": np.zeros((1, 1, 2, 2), np.uint8)}, ValueError, "got 4-d"),
     ({"y_true": np.zeros((4, 5)), "y_pred": np.zeros((4, 5))}, TypeError, "`y_true`"),
     ({"num_classes": 0}, ValueError, "`num_classes` must be a positive int, got 0"),
     ({"num_classes": 2.0}, TypeError, "`num_classes` must be a positive int"),
-    ({"dilation_ratio": True}, TypeError, "`dilation_ratio` must be a non-negative number, got bool"),
-    ({"dilation_ratio": "x"}, TypeError, "`dilation_ratio` must be a non-negative number, got str"),
-    ({"dilation_ratio": -0.1}, ValueError, r"`dilation_ratio` must be a finite number >= 0, got -0.1"),
-    ({"dilation_ratio": float("nan")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
-    ({"dilation_ratio": float("inf")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
     ({"n_threads": 0}, ValueError, "`n_threads` must be None, a positive int"),
     ({"n_threads": 1.5}, TypeError, "`n_threads` must be None or an int"),
     ({"out_of_range": "clip"}, ValueError, "`out_of_range` must be one of 'raise', 'ignore', 'miss'"),
     ({"ignore_index": "255"}, TypeError, "`ignore_index` must be None, an int or a sequence of ints"),
-])
-@pytest.mark.parametrize("function", [fastiou.boundary_iou, fastiou.boundary_fscore])
-def test_bad_input(function, kwargs, error, match):
+]
+
+
+def call_with_bad_input(function, kwargs, error, match):
+    """Call `function` on small valid maps with `kwargs` replacing arguments; expect `error`."""
     args = {"y_true": np.zeros((4, 5), np.uint8), "y_pred": np.zeros((4, 5), np.uint8), "num_classes": 2}
     args.update(kwargs)
     with pytest.raises(error, match=match):
         function(args.pop("y_true"), args.pop("y_pred"), args.pop("num_classes"), **args)
 
 
-def test_boundary_depth_bad_input():
+@pytest.mark.parametrize("kwargs,error,match", COMMON_BAD_INPUT + [
+    ({"dilation_ratio": True}, TypeError, "`dilation_ratio` must be a non-negative number, got bool"),
+    ({"dilation_ratio": "x"}, TypeError, "`dilation_ratio` must be a non-negative number, got str"),
+    ({"dilation_ratio": -0.1}, ValueError, r"`dilation_ratio` must be a finite number >= 0, got -0.1"),
+    ({"dilation_ratio": float("nan")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
+    ({"dilation_ratio": float("inf")}, ValueError, "`dilation_ratio` must be a finite number >= 0"),
+])
+def test_bad_input(kwargs, error, match):
+    call_with_bad_input(fastiou.boundary_iou, kwargs, error, match)
+
+
+@pytest.mark.parametrize("function,ratio", [(fastiou.boundary_depth, "dilation_ratio"),
+                                            (fastiou.bf_tolerance, "tolerance_ratio")])
+def test_size_functions_bad_input(function, ratio):
     with pytest.raises(ValueError, match="`height` must be a non-negative int, got -1"):
-        fastiou.boundary_depth(-1, 3)
+        function(-1, 3)
     with pytest.raises(ValueError, match="`width` must be a non-negative int, got 2.5"):
-        fastiou.boundary_depth(3, 2.5)
-    with pytest.raises(ValueError, match="`dilation_ratio` must be a finite number >= 0"):
-        fastiou.boundary_depth(3, 3, -1)
+        function(3, 2.5)
+    with pytest.raises(ValueError, match=f"`{ratio}` must be a finite number >= 0"):
+        function(3, 3, **{ratio: -1})
 
 
 def test_num_classes_whose_tables_do_not_fit(monkeypatch):

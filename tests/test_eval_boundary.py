@@ -115,3 +115,27 @@ def test_without_boundary_metrics_no_band_is_counted(dataset):
     counted = _engine.count_pair(pair, options._replace(boundary=True))
     assert counted.boundary.shape == (3, NUM_CLASSES) and counted.boundary.dtype == np.int64
     assert os.path.exists(pair.gt)
+    assert counted.bf is None
+    contours = _engine.count_pair(pair, options._replace(bf=True))
+    assert contours.boundary is None and contours.bf.shape == (4, NUM_CLASSES)
+
+
+def test_bf_alone_and_its_out_of_range_miss_as_the_api(tmp_path, capsys):
+    """``--metrics bf`` counts only the contours; a bad prediction under ``miss`` keeps the
+    true contour pixel under it, as ``fastiou.boundary_fscore(..., out_of_range="miss")``."""
+    pairs = blocky_pairs(np.random.default_rng(8), 3, (30, 34))
+    for _, pred in pairs:
+        pred[::6, ::4] = 9  # out of range
+    gt, pred_dir = write_folders(str(tmp_path), pairs)
+    args = [gt, pred_dir, "--num-classes", str(NUM_CLASSES), "--ignore-index", "255",
+            "--gt-suffix", "_gt", "--no-progress", "--format", "json", "--metrics", "bf"]
+    truth = np.stack([t for t, _ in pairs])
+    pred = np.stack([p for _, p in pairs])
+    for policy in ("miss", "ignore"):
+        code, out, err = run(args + ["--out-of-range", policy], capsys)
+        assert code == 0, err
+        report = json.loads(out)
+        expected = fastiou.boundary_fscore(truth, pred, NUM_CLASSES, ignore_index=VOID,
+                                           out_of_range=policy)
+        assert [c["bf"] for c in report["classes"]] == nan_list(expected)
+        assert "biou" not in report["classes"][0]

@@ -28,8 +28,8 @@ from fastiou.panoptic import (
     segment_overlaps,
 )
 from fastiou.segmentation._accumulator import ConfusionMatrix, SegmentationMetrics
-from fastiou.segmentation.boundary import (BoundaryIoU, BoundaryMetrics, boundary_depth,
-                                           boundary_fscore, boundary_iou)
+from fastiou.segmentation.bfscore import bf_tolerance, boundary_fscore
+from fastiou.segmentation.boundary import BoundaryIoU, BoundaryMetrics, boundary_depth, boundary_iou
 from fastiou.segmentation._core import (
     confusion_matrix,
     iou_from_confusion,
@@ -55,6 +55,7 @@ __all__ = [
     "metrics",
     "precision_score",
     "recall_score",
+    "bf_tolerance",
     "boundary_depth",
     "boundary_fscore",
     "boundary_iou",

@@ -384,3 +384,35 @@ def segment_overlaps(gt: npt.ArrayLike, pred: npt.ArrayLike
     keys, counts = np.unique((ids(gt) << np.uint64(32)) | ids(pred), return_counts=True)
     return ((keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64),
             counts.astype(np.int64))
+
+
+def contour(mask: npt.ArrayLike, image_border: bool = True) -> npt.NDArray[np.bool_]:
+    """The 4-connected perimeter of a 2-D boolean mask: its pixels with a 4-neighbour
+    outside it; beyond the image counts as outside when `image_border`."""
+    m = np.asarray(mask, dtype=bool)
+    padded = np.pad(m, 1, constant_values=not image_border)
+    inner = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    edge: npt.NDArray[np.bool_] = m & ~inner
+    return edge
+
+
+def bf_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: int, theta: float,
+              ignore_index: Iterable[int] = (), image_border: bool = True) -> IntArray:
+    """Per-image BF score counts, shape (N, 4, C): true contour pixels, those with a
+    predicted contour pixel of their class at distance < `theta`, predicted contour
+    pixels, those with a true one; one class at a time, all pairwise distances. Contour
+    pixels whose truth is in `ignore_index` are left out; labels must lie in [0, C)."""
+    truth = np.asarray(y_true).astype(np.int64).reshape((-1,) + np.shape(y_true)[-2:])
+    pred = np.asarray(y_pred).astype(np.int64).reshape(truth.shape)
+    counts = np.zeros((truth.shape[0], 4, num_classes), dtype=np.int64)
+    for image, (t, p) in enumerate(zip(truth, pred)):
+        kept = ~np.isin(t, np.asarray(list(ignore_index), dtype=np.int64))
+        for c in range(num_classes):
+            true_yx = np.argwhere(contour(t == c, image_border))
+            pred_yx = np.argwhere(contour(p == c, image_border))
+            near = ((true_yx[:, None, :] - pred_yx[None, :, :]) ** 2).sum(-1) < theta * theta
+            true_kept = kept[tuple(true_yx.T)] if len(true_yx) else np.zeros(0, bool)
+            pred_kept = kept[tuple(pred_yx.T)] if len(pred_yx) else np.zeros(0, bool)
+            counts[image, :, c] = [true_kept.sum(), (near.any(axis=1) & true_kept).sum(),
+                                   pred_kept.sum(), (near.any(axis=0) & pred_kept).sum()]
+    return counts

@@ -166,12 +166,18 @@ def boundary() -> None:
     maps[:, :, 4:] = 1
     assert_type(fastiou.boundary_iou(maps, maps, 2, dilation_ratio=0.05, ignore_index=255), FloatArray)
     assert_type(fastiou.boundary_fscore(maps[0], maps[0], 2, out_of_range="miss"), FloatArray)
+    assert_type(fastiou.boundary_fscore(maps, maps, 2, tolerance=2.5, average="dataset",
+                                        return_precision_recall=True),
+                tuple[FloatArray, FloatArray, FloatArray])
+    assert_type(fastiou.bf_tolerance(1024, 2048), float)
     assert_type(fastiou.boundary_depth(1024, 2048), int)
     acc = fastiou.BoundaryIoU(2, n_threads=1)
     acc.update(maps, maps)
     result = acc.compute()
     assert_type(result, fastiou.BoundaryMetrics)
     assert_type(result.mean_iou, float)
+    assert_type(result.fscore, FloatArray)
+    assert_type(result.image_mean_fscore, float)
     assert_type(acc.counts, npt.NDArray[np.int64])
     assert_type(acc + acc, fastiou.BoundaryIoU)
     assert_type(fastiou.mask_iou(maps, maps, boundary=True, dilation_ratio=0.1), FloatArray)

@@ -12,15 +12,28 @@ import numpy as np
 DEFAULT_DILATION_RATIO = 0.02
 
 
+def check_distance(value: object, name: str) -> float:
+    """Return `value` (the argument `name`: a band depth or tolerance, absolute or as a
+    share of the diagonal) as a finite non-negative float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a non-negative number, got "
+                        f"{type(value).__name__} {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}")
+    return number
+
+
 def check_dilation_ratio(dilation_ratio: object) -> float:
     """Return `dilation_ratio` as a finite non-negative float."""
-    if isinstance(dilation_ratio, (bool, np.bool_)) or not isinstance(dilation_ratio, numbers.Real):
-        raise TypeError("`dilation_ratio` must be a non-negative number, got "
-                        f"{type(dilation_ratio).__name__} {dilation_ratio!r}")
-    value = float(dilation_ratio)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"`dilation_ratio` must be a finite number >= 0, got {dilation_ratio!r}")
-    return value
+    return check_distance(dilation_ratio, "dilation_ratio")
+
+
+def check_image_size(height: object, width: object) -> None:
+    """Raise unless `height` and `width` are non-negative ints."""
+    for name, value in (("height", height), ("width", width)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
 
 
 def boundary_depth(height: int, width: int, dilation_ratio: float = DEFAULT_DILATION_RATIO) -> int:
@@ -48,8 +61,6 @@ def boundary_depth(height: int, width: int, dilation_ratio: float = DEFAULT_DILA
     1
     """
     ratio_value = check_dilation_ratio(dilation_ratio)
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-            raise ValueError(f"`{name}` must be a non-negative int, got {value!r}")
+    check_image_size(height, width)
     diagonal = float(np.sqrt(float(height) ** 2 + float(width) ** 2))
     return max(1, int(round(ratio_value * diagonal)))

@@ -62,7 +62,8 @@ def add_eval_arguments(parser):
                              "v -> v-1 (adds 255 to --ignore-index)")
     parser.add_argument("--metrics", default=None, metavar="LIST",
                         help="comma-separated: iou, dice, precision, recall, acc, biou (Boundary "
-                             "IoU), bf (boundary F-score) (per class); pixel_acc, fwiou, kappa "
+                             "IoU), bf (BF score: contour F1 within 0.75 %% of the diagonal, mean "
+                             "over the images) (per class); pixel_acc, fwiou, kappa "
                              "(overall). Default: iou,dice,acc,pixel_acc")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
     parser.add_argument("--out", metavar="FILE",
@@ -228,6 +229,7 @@ class _Rows:
 
 def _evaluate(args):
     from fastiou.evaluate._engine import new_boundary_total
+    from fastiou.segmentation.bfscore import BFScoreTotals
     from fastiou.evaluate._format import FORMATTERS
     from fastiou.evaluate._io import (
         EXIT_MISSING,
@@ -243,6 +245,7 @@ def _evaluate(args):
         build_report,
         default_class_names,
         parse_metrics,
+        boundary_options,
         read_class_names,
         wants_boundary,
     )
@@ -270,7 +273,7 @@ def _evaluate(args):
         if args.dask_scheduler:
             raise EvalError("--metrics biou and bf are not computed on Dask yet; run without "
                             "--dask-scheduler")
-        options = options._replace(boundary=True)
+        options = boundary_options(options, metric_names)
     class_names = (read_class_names(args.class_names, args.num_classes) if args.class_names
                    else default_class_names(args.num_classes))
     _check_optional_dependencies(args)
@@ -286,12 +289,14 @@ def _evaluate(args):
         if args.verbose:
             _say_how_files_are_decoded()
         boundary = new_boundary_total(options) if options.boundary else None
+        bf = BFScoreTotals(options.num_classes) if options.bf else None
         total, n_pixels, threads = _count(args, pairing.pairs, options, metric_names,
-                                          class_names, outputs, targets.get("--per-image"), boundary)
+                                          class_names, outputs, targets.get("--per-image"),
+                                          boundary, bf)
         report = build_report(total, metric_names=metric_names, class_names=class_names,
                               n_images=len(pairing.pairs), n_pixels=n_pixels, n_skipped=skipped,
                               options=options, threads=threads,
-                              elapsed=time.perf_counter() - started, boundary=boundary)
+                              elapsed=time.perf_counter() - started, boundary=boundary, bf=bf)
         text = FORMATTERS[args.format](report)
         if args.out:
             with outputs.writing("--out"), open(targets["--out"], "w", newline="",
@@ -317,9 +322,11 @@ def _say_how_files_are_decoded():
           f"{pair_inflate_path()}", file=sys.stderr)
 
 
-def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path, boundary=None):
+def _count(args, pairs, options, metric_names, class_names, outputs, per_image_path, boundary=None,
+           bf=None):
     """Count every pair (locally or on Dask), writing the per-image rows to `per_image_path`
-    and adding the pairs' Boundary IoU counts to `boundary` (an int64 (3, C) array) if given."""
+    and adding the pairs' Boundary IoU counts to `boundary` (an int64 (3, C) array) and
+    their BF score contour counts to `bf` (a ``BFScoreTotals``) if given."""
     from fastiou.evaluate._engine import evaluate_local
     from fastiou.evaluate._report import per_image_header, per_image_row
 
@@ -338,6 +345,8 @@ def _count(args, pairs, options, metric_names, class_names, outputs, per_image_p
         def on_result(pair, result):
             if boundary is not None:
                 boundary[...] += result.boundary
+            if bf is not None:
+                bf.add_images(result.bf[None])
             if writer is not None:
                 writer.writerow(per_image_row(pair, result, metric_names, options))
             if progress is not None:

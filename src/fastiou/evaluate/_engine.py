@@ -27,6 +27,7 @@ from fastiou.evaluate._byte_classes import byte_classes, count_png_pair, fold_va
 from fastiou.evaluate._png import PngError, Scratch, parse_png
 from fastiou.segmentation._accumulator import ConfusionMatrix
 from fastiou.segmentation._core import count_pairs
+from fastiou.segmentation.bfscore import contour_counts
 from fastiou.segmentation.boundary import boundary_counts
 
 _thread_scratch = threading.local()
@@ -52,18 +53,22 @@ class EvalOptions(NamedTuple):
     out_of_range: str = "raise"
     void: tuple = ()
     closed: bool = False
-    boundary: bool = False  # also count Boundary IoU bands (--metrics biou / bf)
+    boundary: bool = False  # also count Boundary IoU bands (--metrics biou)
+    bf: bool = False  # also count the BF score's contours (--metrics bf)
 
 
 class ImageResult(NamedTuple):
     """One pair's counts: its int64 (C, C) matrix, how many pixels it had, its
-    predictions counted as misses (out of range), per true class: int64 (C,), and with
-    ``options.boundary`` its Boundary IoU counts: int64 (3, C) (|Gb ∩ Pb|, |Gb|, |Pb|)."""
+    predictions counted as misses (out of range), per true class: int64 (C,), with
+    ``options.boundary`` its Boundary IoU counts: int64 (3, C) (|Gb ∩ Pb|, |Gb|, |Pb|),
+    and with ``options.bf`` its BF score contour counts: int64 (4, C) (true contour
+    pixels, matched, predicted contour pixels, matched)."""
 
     matrix: np.ndarray
     pixels: int
     miss: np.ndarray
     boundary: object = None
+    bf: object = None
 
 
 def thread_budget(jobs, cores=None):
@@ -274,18 +279,26 @@ def _count_png_pair(pair, truth, pred, options):
 
 
 def _boundary_counts(pair, options, n_threads):
-    """The (3, C) Boundary IoU counts of a pair whose region counts passed :func:`_checked`:
-    the mapped label maps go to :func:`fastiou.segmentation.boundary.boundary_counts`, which
-    prepares the band kernel's input. Out-of-range labels were already dealt with by the
-    region count's policy; here such pixels are left out, except that a bad (or void)
-    prediction still counts in the truth band under ``miss`` or the void rules, as it
-    counts as a false negative there."""
+    """``(band counts, contour counts)`` of a pair whose region counts passed
+    :func:`_checked`: the (3, C) Boundary IoU counts with ``options.boundary`` and the (4, C)
+    BF score counts with ``options.bf`` (else None). The mapped label maps go to
+    :func:`fastiou.segmentation.boundary.boundary_counts` and
+    :func:`fastiou.segmentation.bfscore.contour_counts`, which prepare the kernels' input.
+    Out-of-range labels were already dealt with by the region count's policy; here such
+    pixels are left out, except that a bad (or void) prediction still counts in the truth
+    band (the true contour) under ``miss`` or the void rules, as it counts as a false
+    negative there."""
     truth, pred = read_pair(pair, options)
+    truth, pred = _map_truth(truth, options), _map_pred(pred, options)
     miss = options.out_of_range == "miss" or bool(options.void)
-    counts = boundary_counts(_map_truth(truth, options), _map_pred(pred, options),
-                             options.num_classes, ignore_index=list(options.ignore_index) or None,
-                             n_threads=n_threads, out_of_range="miss" if miss else "ignore")
-    return np.stack(counts[:3])
+    policy = {"ignore_index": list(options.ignore_index) or None, "n_threads": n_threads,
+              "out_of_range": "miss" if miss else "ignore"}
+    bands = contours = None
+    if options.boundary:
+        bands = np.stack(boundary_counts(truth, pred, options.num_classes, **policy)[:3])
+    if options.bf:
+        contours = contour_counts(truth, pred, options.num_classes, **policy).per_image[0]
+    return bands, contours
 
 
 def count_pair(pair, options, n_threads=1):
@@ -293,12 +306,14 @@ def count_pair(pair, options, n_threads=1):
 
     Two 8-bit PNGs are decoded and counted together, a few rows at a time, on one thread
     (counting a whole decoded pair afterwards would read it back from memory); other
-    pairs are decoded, then counted on `n_threads` threads. With ``options.boundary`` the
-    Boundary IoU counts are added (the PNG pair decoded whole for them).
+    pairs are decoded, then counted on `n_threads` threads. With ``options.boundary`` /
+    ``options.bf`` the Boundary IoU / BF score counts are added (the PNG pair decoded whole
+    for them).
     """
     result = _count_pair(pair, options, n_threads)
-    if options.boundary:
-        result = result._replace(boundary=_boundary_counts(pair, options, n_threads))
+    if options.boundary or options.bf:
+        bands, contours = _boundary_counts(pair, options, n_threads)
+        result = result._replace(boundary=bands, bf=contours)
     return result
 
 

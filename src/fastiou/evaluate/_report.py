@@ -13,6 +13,7 @@ from fastiou._version import __version__
 from fastiou.evaluate._engine import as_accumulator
 from fastiou.evaluate._io import EvalError, os_reason
 from fastiou.segmentation import metrics
+from fastiou.segmentation.bfscore import BFScoreTotals
 from fastiou.segmentation.boundary import metrics_from_counts
 
 SCHEMA = "fastiou.eval/1"
@@ -28,7 +29,8 @@ PER_CLASS_METRICS = {
     "biou": ("BIoU", "iou"),
     "bf": ("BF", "fscore"),
 }
-# per-class metrics of the Boundary IoU counts (fastiou.boundary_iou, fastiou.boundary_fscore)
+# per-class metrics of the Boundary IoU counts (fastiou.boundary_iou) and of the BF score's
+# contour counts (fastiou.boundary_fscore, averaged over the images as Csurka et al.)
 BOUNDARY_METRICS = ("biou", "bf")
 OVERALL_METRICS = {
     "pixel_acc": ("pixel accuracy", "pixel_accuracy"),
@@ -54,14 +56,34 @@ def wants_boundary(metric_names):
     return any(m in BOUNDARY_METRICS for m in metric_names)
 
 
+def boundary_options(options, metric_names):
+    """`options` set to count the bands (``biou``) and the contours (``bf``) asked for."""
+    return options._replace(boundary="biou" in metric_names, bf="bf" in metric_names)
+
+
 def _class_values(metric, scores, boundary_scores):
     """The per-class array of `metric` from the region or the boundary scores."""
     source = boundary_scores if metric in BOUNDARY_METRICS else scores
     return getattr(source, PER_CLASS_METRICS[metric][1])
 
 
-def _boundary_scores(counts):
-    return None if counts is None else metrics_from_counts(counts)
+def _boundary_scores(counts, bf, num_classes):
+    """:class:`fastiou.BoundaryMetrics` of band counts and BF score totals (either None when
+    not asked for: its metrics are then NaN), or None when neither is there."""
+    if counts is None and bf is None:
+        return None
+    if counts is None:
+        counts = np.zeros((3, num_classes), dtype=np.int64)
+    return metrics_from_counts(counts, bf)
+
+
+def _image_bf(contours, num_classes):
+    """BF score totals of one image's (4, C) contour counts (None without them)."""
+    if contours is None:
+        return None
+    totals = BFScoreTotals(num_classes)
+    totals.add_images(np.asarray(contours)[np.newaxis])
+    return totals
 
 
 def per_image_header(metric_names, class_names):
@@ -76,7 +98,9 @@ def per_image_header(metric_names, class_names):
 def per_image_row(pair, result, metric_names, options):
     """One CSV row of per-image scores (full-precision floats, ``nan`` for 0 / 0)."""
     scores = as_accumulator(result.matrix, options, result.miss).compute()
-    boundary_scores = _boundary_scores(result.boundary)
+    boundary_scores = _boundary_scores(result.boundary,
+                                       _image_bf(result.bf, options.num_classes),
+                                       options.num_classes)
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]
     row = [pair.name, pair.gt, pair.pred, result.pixels,
@@ -102,11 +126,12 @@ def _plain(value):
 
 
 def build_report(total, *, metric_names, class_names, n_images, n_pixels, n_skipped, options,
-                 threads, elapsed, boundary=None):
+                 threads, elapsed, boundary=None, bf=None):
     """The result as plain Python values: the documented JSON schema ``fastiou.eval/1``
-    (`boundary`: the (3, C) Boundary IoU counts summed over the pairs, for biou / bf)."""
+    (`boundary`: the (3, C) Boundary IoU counts summed over the pairs, for biou; `bf`: the
+    :class:`~fastiou.segmentation.bfscore.BFScoreTotals` of the pairs, for bf)."""
     scores = total.compute()
-    boundary_scores = _boundary_scores(boundary)
+    boundary_scores = _boundary_scores(boundary, bf, options.num_classes)
     matrix = total.matrix
     per_class = [m for m in metric_names if m in PER_CLASS_METRICS]
     overall = [m for m in metric_names if m in OVERALL_METRICS]

@@ -1,4 +1,4 @@
-"""Boundary IoU and boundary F-score of label maps: every class's boundary band in one pass.
+"""Boundary IoU of label maps: every class's boundary band in one pass.
 
 The inner boundary band of a mask M at depth d is M minus its erosion by a 3x3 square
 repeated d times with a zero border (boundary-iou-api's ``mask_to_boundary``, Cheng et al.,
@@ -8,7 +8,8 @@ pixel of label c is in c's band unless its (2d+1)-square window lies inside the 
 holds only c, so the kernel (``_boundary.pyx``) finds the bands of all classes at once in
 O(pixels) and counts |Gb ∩ Pb|, |Gb| and |Pb| per class. This module validates and converts
 the maps, resolves the threads, and turns the counts into metrics; :class:`BoundaryIoU`
-accumulates them over batches.
+accumulates them, and the BF score's contour counts (:mod:`fastiou.segmentation.bfscore`),
+over batches.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ from fastiou._shared._validation import (
 from fastiou.segmentation import _boundary
 from fastiou.segmentation._accumulator import MergeableState
 from fastiou.segmentation._core import Counts, _check_policy, _out_of_range_error, ratio
+from fastiou.segmentation.bfscore import (DEFAULT_TOLERANCE_RATIO, BFScoreTotals,
+                                          check_tolerance, contour_counts, fscore_parts,
+                                          label_map_batch)
 from fastiou.segmentation.metrics import nan_mean
 
-__all__ = ["BoundaryIoU", "BoundaryMetrics", "boundary_depth", "boundary_fscore", "boundary_iou"]
+__all__ = ["BoundaryIoU", "BoundaryMetrics", "boundary_depth", "boundary_iou"]
 
-STATE_FORMAT = "fastiou.BoundaryIoU/1"
+STATE_FORMAT = "fastiou.BoundaryIoU/2"
 # rows of an image per unit of work when an image is shared among threads (each unit
 # re-scans `depth` rows above it, so units are kept well taller than that)
 MIN_BLOCK_ROWS = 64
@@ -55,21 +59,6 @@ class BoundaryCounts(NamedTuple):
     pred_band: IntArray
     n_bad_true: int
     n_bad_pred: int
-
-
-def _as_image_batch(y_true: npt.ArrayLike, y_pred: npt.ArrayLike
-                    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Two label maps as C-contiguous (N, H, W) arrays of one integer dtype."""
-    truth = as_label_array(y_true, "y_true")
-    pred = as_label_array(y_pred, "y_pred")
-    check_same_shape(truth, pred)
-    if truth.ndim not in (2, 3):
-        raise ValueError("label maps must have shape (H, W) or (N, H, W), got "
-                         f"{truth.ndim}-d shape {truth.shape}")
-    truth, pred = common_label_dtype(truth, pred)
-    if truth.ndim == 2:
-        truth, pred = truth[np.newaxis], pred[np.newaxis]
-    return np.ascontiguousarray(truth), np.ascontiguousarray(pred)
 
 
 def _thread_tables_fit(num_classes: int, threads: int) -> int:
@@ -95,7 +84,7 @@ def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: o
     num_classes = check_num_classes(num_classes)
     ratio_value = check_dilation_ratio(dilation_ratio)
     threads = resolve_n_threads(n_threads)
-    truth, pred = _as_image_batch(y_true, y_pred)
+    truth, pred = label_map_batch(y_true, y_pred)
     ignore = ignore_values(ignore_index, truth.dtype)
     n_images, height, width = truth.shape
     depth = boundary_depth(height, width, ratio_value)
@@ -120,11 +109,6 @@ def boundary_counts(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: o
 def _iou(counts: BoundaryCounts | tuple[Any, Any, Any]) -> FloatArray:
     inter, true_band, pred_band = counts[0], counts[1], counts[2]
     return ratio(inter, true_band + pred_band - inter, np.nan)
-
-
-def _fscore(counts: BoundaryCounts | tuple[Any, Any, Any]) -> FloatArray:
-    inter, true_band, pred_band = counts[0], counts[1], counts[2]
-    return ratio(2 * inter, true_band + pred_band, np.nan)
 
 
 def boundary_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer, *,
@@ -186,60 +170,31 @@ def boundary_iou(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Inte
                                 out_of_range=out_of_range))
 
 
-def boundary_fscore(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: Integer, *,
-                    dilation_ratio: float = DEFAULT_DILATION_RATIO, ignore_index: IgnoreIndex = None,
-                    n_threads: int | None = None, out_of_range: OutOfRange = "raise") -> FloatArray:
-    """Per-class boundary F-score: the F1 of boundary precision and recall, with the band
-    depth as the pixel tolerance.
-
-    Definition (fastiou's; the bands are those of :func:`boundary_iou`): boundary precision
-    of c is ``|Gb ∩ Pb| / |Pb|``, the share of c's predicted boundary band that lies in c's
-    true band; recall is ``|Gb ∩ Pb| / |Gb|``; the F-score is their harmonic mean
-    ``2 |Gb ∩ Pb| / (|Gb| + |Pb|)``, counts summed over the images. It is the
-    precision/recall form of the boundary measures of Csurka et al. ("What is a good
-    evaluation measure for semantic segmentation?", BMVC 2013, the BF score) and of the
-    DAVIS contour accuracy (Perazzi et al., CVPR 2016), with one difference: a boundary
-    pixel counts as matched when it lies in the other map's band of the same class (within
-    d pixels of that class's contour, on the same side), not by distance-transform
-    matching of one-pixel contours, so it is exact, symmetric and computed in the same
-    pass as Boundary IoU; then ``F = 2 BIoU / (1 + BIoU)`` per class.
-
-    Parameters
-    ----------
-    y_true, y_pred, num_classes, dilation_ratio, ignore_index, n_threads, out_of_range
-        As in :func:`boundary_iou`.
-
-    Returns
-    -------
-    ndarray of shape (C,), float64
-        NaN for a class with no band pixel in truth or prediction.
-
-    Examples
-    --------
-    >>> import numpy as np, fastiou
-    >>> truth = np.zeros((6, 6), np.uint8); truth[:, 3:] = 1
-    >>> pred = np.zeros((6, 6), np.uint8); pred[:, 4:] = 1
-    >>> fastiou.boundary_fscore(truth, pred, 2)
-    array([0.66666667, 0.61538462])
-    """
-    return _fscore(boundary_counts(y_true, y_pred, num_classes, dilation_ratio=dilation_ratio,
-                                   ignore_index=ignore_index, n_threads=n_threads,
-                                   out_of_range=out_of_range))
-
-
 @dataclass(frozen=True)
 class BoundaryMetrics:
     """What :meth:`BoundaryIoU.compute` returns.
 
     Attributes
     ----------
-    iou, fscore, precision, recall : ndarray of shape (C,), float64
-        Boundary IoU, boundary F-score, precision ``|Gb ∩ Pb| / |Pb|`` and recall
-        ``|Gb ∩ Pb| / |Gb|`` per class (NaN where the denominator is 0).
-    mean_iou, mean_fscore : float
-        Their means over the classes where they are not NaN (NaN when there is none).
+    iou : ndarray of shape (C,), float64
+        Boundary IoU per class (NaN for an empty band union).
+    mean_iou : float
+        Its mean over the classes where it is not NaN (NaN when there is none).
     intersection, true_band, pred_band : ndarray of shape (C,), int64
-        The counts ``|Gb ∩ Pb|``, ``|Gb|``, ``|Pb|``.
+        The band counts ``|Gb ∩ Pb|``, ``|Gb|``, ``|Pb|``.
+    fscore, precision, recall : ndarray of shape (C,), float64
+        BF score (boundary F1, :func:`fastiou.boundary_fscore`), contour precision and
+        recall per class, each the mean over the images where it is defined
+        (``average="image"``).
+    mean_fscore : float
+        The mean of `fscore` over the classes where it is not NaN.
+    image_mean_fscore : float
+        Csurka et al.'s mean BF: per image the mean F over the classes with a contour,
+        then the mean over the images.
+    dataset_fscore, dataset_precision, dataset_recall : ndarray of shape (C,), float64
+        The same from the contour counts summed over the images (``average="dataset"``).
+    contour_counts : ndarray of shape (4, C), int64
+        True contour pixels, those matched, predicted contour pixels, those matched.
 
     Examples
     --------
@@ -251,25 +206,37 @@ class BoundaryMetrics:
     """
 
     iou: FloatArray
-    fscore: FloatArray
-    precision: FloatArray
-    recall: FloatArray
     mean_iou: float
-    mean_fscore: float
     intersection: IntArray
     true_band: IntArray
     pred_band: IntArray
+    fscore: FloatArray
+    precision: FloatArray
+    recall: FloatArray
+    mean_fscore: float
+    image_mean_fscore: float
+    dataset_fscore: FloatArray
+    dataset_precision: FloatArray
+    dataset_recall: FloatArray
+    contour_counts: IntArray
 
 
-def metrics_from_counts(counts: npt.ArrayLike) -> BoundaryMetrics:
-    """:class:`BoundaryMetrics` from (3, C) counts ``|Gb ∩ Pb|``, ``|Gb|``, ``|Pb|`` (as
-    :attr:`BoundaryIoU.counts`; ``fastiou eval`` sums them over images)."""
+def metrics_from_counts(counts: npt.ArrayLike, bf: BFScoreTotals | None = None) -> BoundaryMetrics:
+    """:class:`BoundaryMetrics` from (3, C) band counts ``|Gb ∩ Pb|``, ``|Gb|``, ``|Pb|`` (as
+    :attr:`BoundaryIoU.counts`) and the BF score totals (all NaN without them); ``fastiou
+    eval`` sums both over the images."""
     inter, true_band, pred_band = np.asarray(counts, dtype=np.int64)
-    iou, fscore = _iou((inter, true_band, pred_band)), _fscore((inter, true_band, pred_band))
-    return BoundaryMetrics(iou=iou, fscore=fscore, precision=ratio(inter, pred_band, np.nan),
-                           recall=ratio(inter, true_band, np.nan), mean_iou=float(nan_mean(iou)),
-                           mean_fscore=float(nan_mean(fscore)), intersection=inter,
-                           true_band=true_band, pred_band=pred_band)
+    iou = _iou((inter, true_band, pred_band))
+    bf = BFScoreTotals(len(inter)) if bf is None else bf
+    fscore, precision, recall = bf.image_average()
+    dataset = fscore_parts(bf.counts)
+    return BoundaryMetrics(iou=iou, mean_iou=float(nan_mean(iou)), intersection=inter,
+                           true_band=true_band, pred_band=pred_band, fscore=fscore,
+                           precision=precision, recall=recall,
+                           mean_fscore=float(nan_mean(fscore)),
+                           image_mean_fscore=bf.image_mean_fscore(), dataset_fscore=dataset[0],
+                           dataset_precision=dataset[1], dataset_recall=dataset[2],
+                           contour_counts=bf.counts.copy())
 
 
 class BoundaryIoU(MergeableState):
@@ -282,12 +249,17 @@ class BoundaryIoU(MergeableState):
     dilation_ratio, ignore_index, out_of_range, n_threads
         As in :func:`fastiou.boundary_iou`, applied to every :meth:`update` (each batch's
         band depth comes from its own image size).
+    tolerance, tolerance_ratio, image_border
+        The BF score's, as in :func:`fastiou.boundary_fscore` (each image's tolerance
+        follows its own size unless `tolerance` is given in pixels).
 
     Notes
     -----
     As :class:`fastiou.ConfusionMatrix`: :meth:`update` counts without the lock and without
-    the GIL, only the addition is locked; the int64 state merges exactly
-    (:meth:`merge`, ``+``, ``sum``, pickling, :meth:`to_dict` / :meth:`from_dict`).
+    the GIL, only the addition is locked. The state (int64 band and contour counts, and per
+    class the float64 sums of the per-image BF scores) merges (:meth:`merge`, ``+``,
+    ``sum``, pickling, :meth:`to_dict` / :meth:`from_dict`): the counts exactly, the sums
+    up to float rounding.
 
     Examples
     --------
@@ -301,9 +273,16 @@ class BoundaryIoU(MergeableState):
 
     def __init__(self, num_classes: Integer, *, dilation_ratio: float = DEFAULT_DILATION_RATIO,
                  ignore_index: IgnoreIndex = None, out_of_range: OutOfRange = "raise",
-                 n_threads: int | None = None) -> None:
+                 n_threads: int | None = None, tolerance: float | None = None,
+                 tolerance_ratio: float = DEFAULT_TOLERANCE_RATIO,
+                 image_border: bool = True) -> None:
         self.num_classes = check_num_classes(num_classes)
         self.dilation_ratio = check_dilation_ratio(dilation_ratio)
+        self.tolerance, self.tolerance_ratio = check_tolerance(tolerance, tolerance_ratio)
+        if not isinstance(image_border, (bool, np.bool_)):
+            raise TypeError(f"`image_border` must be a bool, got {type(image_border).__name__} "
+                            f"{image_border!r}")
+        self.image_border = bool(image_border)
         self.ignore_index = tuple(int(v) for v in ignore_values(ignore_index, np.int64))
         _check_policy(out_of_range)
         self.out_of_range = out_of_range
@@ -326,6 +305,7 @@ class BoundaryIoU(MergeableState):
         """
         with self._lock:
             self._counts = np.zeros((3, self.num_classes), dtype=np.int64)
+            self._bf = BFScoreTotals(self.num_classes)
             self._bad = [0, 0]
 
     @property
@@ -359,19 +339,28 @@ class BoundaryIoU(MergeableState):
         counts = boundary_counts(y_true, y_pred, self.num_classes, dilation_ratio=self.dilation_ratio,
                                  ignore_index=self.ignore_index or None, n_threads=self.n_threads,
                                  out_of_range=self.out_of_range)
+        contours = contour_counts(y_true, y_pred, self.num_classes, tolerance=self.tolerance,
+                                  tolerance_ratio=self.tolerance_ratio,
+                                  image_border=self.image_border,
+                                  ignore_index=self.ignore_index or None,
+                                  n_threads=self.n_threads, out_of_range=self.out_of_range)
         with self._lock:
             self._counts += np.stack(counts[:3])
+            self._bf.add_images(contours.per_image)
             self._bad[0] += counts.n_bad_true
             self._bad[1] += counts.n_bad_pred
 
-    _state_fields = ("_counts", "_bad")
+    _state_fields = ("_counts", "_bf", "_bad")
 
     def _config(self) -> dict[str, object]:
         return {"num_classes": self.num_classes, "dilation_ratio": self.dilation_ratio,
-                "ignore_index": self.ignore_index, "out_of_range": self.out_of_range}
+                "ignore_index": self.ignore_index, "out_of_range": self.out_of_range,
+                "tolerance": self.tolerance, "tolerance_ratio": self.tolerance_ratio,
+                "image_border": self.image_border}
 
     def _absorb(self, counts: dict[str, Any]) -> None:
         self._counts += counts["_counts"]
+        self._bf.add(counts["_bf"])
         self._bad[0] += counts["_bad"][0]
         self._bad[1] += counts["_bad"][1]
 
@@ -418,12 +407,16 @@ class BoundaryIoU(MergeableState):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BoundaryIoU):
             return NotImplemented
-        return (self._config() == other._config() and np.array_equal(self.counts, other.counts)
-                and self.n_out_of_range == other.n_out_of_range)
+        mine, theirs = self._snapshot(), other._snapshot()
+        return (self._config() == other._config()
+                and np.array_equal(mine["_counts"], theirs["_counts"])
+                and mine["_bf"] == theirs["_bf"] and mine["_bad"] == theirs["_bad"])
 
     def __repr__(self) -> str:
         return (f"BoundaryIoU(num_classes={self.num_classes}, dilation_ratio={self.dilation_ratio}, "
-                f"ignore_index={list(self.ignore_index)}, out_of_range={self.out_of_range!r})")
+                f"ignore_index={list(self.ignore_index)}, out_of_range={self.out_of_range!r}, "
+                f"tolerance={self.tolerance!r}, tolerance_ratio={self.tolerance_ratio}, "
+                f"image_border={self.image_border})")
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration and counts as plain Python values (exact ints).
@@ -431,8 +424,8 @@ class BoundaryIoU(MergeableState):
         Returns
         -------
         dict
-            ``format``, the constructor arguments, ``counts``, ``n_bad_true``,
-            ``n_bad_pred``: what :meth:`from_dict` reads back.
+            ``format``, the constructor arguments, ``counts``, ``bf`` (the BF score
+            totals), ``n_bad_true``, ``n_bad_pred``: what :meth:`from_dict` reads back.
 
         Examples
         --------
@@ -445,7 +438,8 @@ class BoundaryIoU(MergeableState):
         snapshot = self._snapshot()
         counts, bad = snapshot["_counts"], snapshot["_bad"]
         return {"format": STATE_FORMAT, **self._config(), "ignore_index": list(self.ignore_index),
-                "counts": counts.tolist(), "n_bad_true": bad[0], "n_bad_pred": bad[1]}
+                "counts": counts.tolist(), "bf": snapshot["_bf"].to_dict(), "n_bad_true": bad[0],
+                "n_bad_pred": bad[1]}
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> BoundaryIoU:
@@ -469,17 +463,22 @@ class BoundaryIoU(MergeableState):
         --------
         >>> import fastiou
         >>> fastiou.BoundaryIoU.from_dict(fastiou.BoundaryIoU(3).to_dict())
-        BoundaryIoU(num_classes=3, dilation_ratio=0.02, ignore_index=[], out_of_range='raise')
+        BoundaryIoU(num_classes=3, dilation_ratio=0.02, ignore_index=[], out_of_range='raise', tolerance=None, tolerance_ratio=0.0075, image_border=True)
         """
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(f"`state` must be a dict from BoundaryIoU.to_dict() with format "
                              f"{STATE_FORMAT!r}")
-        missing = {"num_classes", "dilation_ratio", "ignore_index", "out_of_range", "counts",
-                   "n_bad_true", "n_bad_pred"} - set(state)
+        missing = {"num_classes", "dilation_ratio", "ignore_index", "out_of_range", "tolerance",
+                   "tolerance_ratio", "image_border", "counts", "bf", "n_bad_true",
+                   "n_bad_pred"} - set(state)
         if missing:
             raise ValueError(f"`state` lacks {sorted(missing)}")
         accumulator = cls(state["num_classes"], dilation_ratio=state["dilation_ratio"],
-                          ignore_index=state["ignore_index"], out_of_range=state["out_of_range"])
+                          ignore_index=state["ignore_index"], out_of_range=state["out_of_range"],
+                          tolerance=state["tolerance"], tolerance_ratio=state["tolerance_ratio"],
+                          image_border=state["image_border"])
+        accumulator._bf = BFScoreTotals.from_dict(state["bf"], accumulator.num_classes,
+                                                  "state['bf']")
         counts = check_counts(state["counts"], "state['counts']")
         if counts.shape != (3, accumulator.num_classes) or counts.dtype.kind not in "iu":
             raise ValueError(f"`state['counts']` must be integer counts of shape "
@@ -495,7 +494,7 @@ class BoundaryIoU(MergeableState):
         return accumulator
 
     def compute(self) -> BoundaryMetrics:
-        """Boundary IoU, F-score, precision and recall from the counts so far.
+        """Boundary IoU and the BF score (with contour precision and recall) so far.
 
         Returns
         -------
@@ -507,7 +506,8 @@ class BoundaryIoU(MergeableState):
         >>> acc = fastiou.BoundaryIoU(2)
         >>> acc.update([[0, 1], [0, 1]], [[0, 1], [1, 1]])
         >>> result = acc.compute()
-        >>> result.iou, result.mean_fscore
-        (array([0.5       , 0.66666667]), 0.7333333333333334)
+        >>> result.iou, result.fscore
+        (array([0.5       , 0.66666667]), array([0.66666667, 0.8       ]))
         """
-        return metrics_from_counts(self.counts)
+        snapshot = self._snapshot()
+        return metrics_from_counts(snapshot["_counts"], snapshot["_bf"])
