@@ -1,5 +1,8 @@
 """Type stubs for ``_team.pyx``: whether fastiou's thread teams were kept waiting."""
 
+# the cdef functions other kernels cimport (Cython's table of them)
+__pyx_capi__: dict[str, object]
+
 def cores_busy() -> bool: ...
 def _note_team(lost: float, length: float) -> None: ...
 def _team_lost(start: float, stamps: list[tuple[float, ...]], length: float,
