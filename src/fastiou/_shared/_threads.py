@@ -119,3 +119,12 @@ def row_chunks(n_rows: int, work_per_row: int, rows_multiple: int = 1) -> Iterat
 def threads_for_size(n_threads: int, n_items: int, min_items_per_thread: int) -> int:
     """Cap a resolved thread count so that each thread gets at least `min_items_per_thread` items."""
     return max(1, min(n_threads, n_items // min_items_per_thread))
+
+
+def default_threads_for_size(n_items: int, min_items_per_thread: int) -> int:
+    """Threads for `n_items` with ``n_threads=None``: one below two threads' worth of items
+    (what :func:`threads_for_size` gives then, without reading the OpenMP default: small
+    calls are common and that read is a large share of their cost)."""
+    if n_items < 2 * min_items_per_thread:
+        return 1
+    return threads_for_size(resolve_n_threads(None), n_items, min_items_per_thread)

@@ -20,13 +20,12 @@ from typing import Any, Optional, cast
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._shared._threads import resolve_n_threads, threads_for_size
+from fastiou._shared._threads import default_threads_for_size
 from fastiou._shared._validation import as_array, native_order
 from fastiou.compat import _compat_boxes
+from fastiou.detection.boxes import MIN_BOX_PAIRS_PER_THREAD
 
 DEFAULT_FLOAT = np.dtype(np.float32)  # torch.get_default_dtype() as shipped
-# as fastiou.boxes: below this many pairs per thread a call runs on fewer threads
-MIN_PAIRS_PER_THREAD = 1 << 16
 
 
 def unwrap(values: object, name: str) -> npt.NDArray[Any]:
@@ -67,9 +66,8 @@ def wrap(result: npt.NDArray[Any], like: Iterable[object]) -> Any:
 
 
 def threads_for(n_pairs: int) -> int:
-    if n_pairs < 2 * MIN_PAIRS_PER_THREAD:
-        return 1
-    return threads_for_size(resolve_n_threads(None), n_pairs, MIN_PAIRS_PER_THREAD)
+    """Threads for `n_pairs` box pairs, by fastiou's own box rule (``n_threads=None``)."""
+    return default_threads_for_size(n_pairs, MIN_BOX_PAIRS_PER_THREAD)
 
 
 def core_iou(first: npt.NDArray[Any], second: npt.NDArray[Any], offset: float, min_area: float = 0.0) -> Optional[npt.NDArray[Any]]:

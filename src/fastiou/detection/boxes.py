@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from fastiou._shared._threads import resolve_n_threads, threads_for_size
+from fastiou._shared._threads import default_threads_for_size, resolve_n_threads, threads_for_size
 from fastiou._shared._typing import BoxFormat, BoxMode
 from fastiou._shared._validation import as_array, as_flag_array
 from fastiou.detection import _boxes, _rotated
@@ -196,7 +196,8 @@ def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, *, fmt: BoxFormat = "x
         # two C-contiguous (N, 4)/(M, 4) arrays of one native float dtype skip the checks and
         # conversions (per-image calls in a detection evaluation are small); None otherwise
         plain = _boxes.plain_iou(boxes1, boxes2, float(offset),
-                                 _small_call_threads((boxes1.size >> 2) * (boxes2.size >> 2)))
+                                 default_threads_for_size((boxes1.size >> 2) * (boxes2.size >> 2),
+                                                          MIN_BOX_PAIRS_PER_THREAD))
         if plain is not None:
             return plain
     _check_choice(fmt, "fmt", FORMATS)
@@ -232,14 +233,6 @@ def _overlaps(first: npt.NDArray[Any], second: npt.NDArray[Any], batch: tuple[in
     out = np.empty(first.shape[0] * n * (1 if aligned else m), dtype=first.dtype)
     _boxes.box_overlaps(first, second, fmt, mode, offset, eps, crowd, aligned, out, threads)
     return out.reshape(batch + ((n,) if aligned else (n, m)))
-
-
-def _small_call_threads(n_pairs: int) -> int:
-    """Threads for `n_pairs` with ``n_threads=None``: one below two threads' worth of pairs
-    (what :func:`threads_for_size` gives then, without reading the OpenMP default)."""
-    if n_pairs < 2 * MIN_BOX_PAIRS_PER_THREAD:
-        return 1
-    return threads_for_size(resolve_n_threads(None), n_pairs, MIN_BOX_PAIRS_PER_THREAD)
 
 
 def _as_float_boxes(boxes: npt.ArrayLike, name: str) -> _Floats:
