@@ -220,6 +220,25 @@ def test_many_classes_and_all_labels_distinct(simd_level, dtype):
     check(truth, pred, num_classes, [num_classes + 1, 0])
 
 
+@pytest.mark.parametrize("dtype", DTYPES[2:])
+@pytest.mark.parametrize("num_classes", [3, 300])
+def test_wide_labels_whose_low_bits_look_like_a_class(simd_level, dtype, num_classes):
+    """Labels whose low 8, 16 or 32 bits (what a narrowing kernel would keep) are a valid
+    class but whose value is not: out of range, in runs, alone in a block and in the
+    noise, whatever the block compares narrow the labels to."""
+    info = np.iinfo(dtype)
+    disguised = [k + (1 << bits) * m for bits in (8, 16, 32) for m in (1, -1) for k in (0, 2)
+                 if info.min <= k + (1 << bits) * m <= info.max]
+    rng = np.random.default_rng(len(disguised) + num_classes)
+    size = 64 * 12 + 9
+    truth = run_lengths_labels(rng, dtype, size, num_classes, [1, 20, 64, 130], disguised)
+    pred = truth.copy()
+    noisy = rng.random(size) < 0.2
+    pred[noisy] = run_lengths_labels(rng, dtype, int(noisy.sum()), num_classes, [1], disguised)
+    for ignore in ([], disguised[:1], [disguised[-1], 1]):
+        check(truth, pred, num_classes, ignore, threads=(1, 2))
+
+
 @pytest.mark.parametrize("dtype", ["uint8", "int8"])
 def test_one_thread_counts_past_the_uint32_range(dtype):
     """More than 2**32 equal pairs on one thread: the uint32 tables must be flushed before

@@ -4,97 +4,259 @@
    Each call counts the pairs [start, end) in blocks of 64: a block is compared against its
    first pair, its last pair and, while many lanes remain, the lowest lane left; each match
    adds a popcount to one counter. A reference pair is used only when it lies in [0, C), so
-   every pair matched to it does too; the other lanes go through the checked one-by-one path
-   (FIOU_ONE_PAIR), which books pairs outside [0, C) as fastiou._confusion describes. After a
-   block without runs the next blocks are counted lane by lane. */
+   every pair matched to it does too. Pairs outside [0, C) go through the checked one-by-one
+   path (FIOU_ONE_PAIR), which books them as fastiou._confusion describes. After a block
+   without runs the next blocks skip the reference pairs. The AVX-512 loop (keyed) queues the
+   lanes left over as codes, the AVX2 loop counts them one by one. */
 #ifndef FASTIOU_LABEL_KERNELS_H
 #define FASTIOU_LABEL_KERNELS_H
 
 #include "fastiou_simd.h"
 
 #ifdef FIOU_X86
+/* the most classes whose pair codes t * C + p fit 32 bits (the queued codes) */
+#define FIOU_KEYED_MAX_CLASSES 65535
+
 /* pair k: counted when inside [0, C); else dropped when its truth is an ignore value, else
    booked as a bad truth (bad[0]) or a bad prediction (bad[1] and miss[truth]) */
-#define FIOU_ONE_PAIR(T)                                                                      \
-    do {                                                                                      \
+#define FIOU_ONE_PAIR(T, ADD)                                                                  \
+    do {                                                                                       \
         uint64_t tv = (uint64_t)t[k], pv = (uint64_t)p[k];                                     \
-        if ((tv < n_classes) & (pv < n_classes)) hist[tv * n_classes + pv] += 1;              \
-        else {                                                                                \
-            int ignored = 0;                                                                  \
+        if ((tv < n_classes) & (pv < n_classes)) ADD(tv * n_classes + pv);                     \
+        else {                                                                                 \
+            int ignored = 0;                                                                   \
             for (ptrdiff_t g = 0; g < n_ignore; g++) ignored |= (t[k] == ignore[g]);           \
-            if (!ignored) {                                                                   \
-                if (tv >= n_classes) bad[0] += 1;                                             \
-                else { bad[1] += 1; miss[tv] += 1; }                                          \
-            }                                                                                 \
-        }                                                                                     \
+            if (!ignored) {                                                                    \
+                if (tv >= n_classes) bad[0] += 1;                                              \
+                else { bad[1] += 1; miss[tv] += 1; }                                           \
+            }                                                                                  \
+        }                                                                                      \
     } while (0)
 
-#define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                             \
-ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
-        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                 \
-        int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
-    ptrdiff_t i = start, k, g, plain_blocks = 0;                                               \
-    for (; i + 64 <= end; i += 64) {                                                          \
-        uint64_t rest = ~(uint64_t)0, m, tv, pv;                                              \
-        for (k = 0; k < (ptrdiff_t)sizeof(T); k++) {  /* one line per byte of T */            \
-            __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k);          \
-            __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k);          \
-        }                                                                                     \
-        if (plain_blocks > 0) {                                                               \
-            plain_blocks--;                                                                   \
-            for (k = i; k < i + 64; k++) FIOU_ONE_PAIR(T);                                    \
-            continue;                                                                         \
-        }                                                                                     \
-        for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                             \
-            rest &= ~eq64_##ISA##_##W(t + i, (uint64_t)ignore[g]);                            \
-        tv = (uint64_t)t[i]; pv = (uint64_t)p[i];                                             \
-        if ((tv < n_classes) & (pv < n_classes)) {                                            \
-            m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]) \
-              & rest;                                                                         \
-            rest &= ~m;                                                                       \
-            hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
-        }                                                                                     \
-        tv = (uint64_t)t[i + 63]; pv = (uint64_t)p[i + 63];                                   \
-        if ((rest >> 63) & (tv < n_classes) & (pv < n_classes)) {                             \
-            m = eq64_##ISA##_##W(t + i, (uint64_t)t[i + 63])                                  \
-              & eq64_##ISA##_##W(p + i, (uint64_t)p[i + 63]) & rest;                          \
-            rest &= ~m;                                                                       \
-            hist[tv * n_classes + pv] += __builtin_popcountll(m);                             \
-        }                                                                                     \
-        while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
-            int found;                                                                        \
-            k = i + __builtin_ctzll(rest);                                                    \
-            tv = (uint64_t)t[k]; pv = (uint64_t)p[k];                                         \
-            if (!((tv < n_classes) & (pv < n_classes))) break;                                \
-            m = eq64_##ISA##_##W(t + i, (uint64_t)t[k]) & eq64_##ISA##_##W(p + i, (uint64_t)p[k]) \
-              & rest;                                                                         \
-            rest &= ~m;                                                                       \
-            found = __builtin_popcountll(m);                                                  \
-            hist[tv * n_classes + pv] += found;                                               \
-            if (found < FIOU_RUN_GUESS / 2) break;                                            \
-        }                                                                                     \
-        if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;     \
-        while (rest) {                                                                        \
-            k = i + __builtin_ctzll(rest);                                                    \
-            rest &= rest - 1;                                                                 \
-            FIOU_ONE_PAIR(T);                                                                 \
-        }                                                                                     \
-    }                                                                                         \
-    for (k = i; k < end; k++) FIOU_ONE_PAIR(T);                                               \
+/* one more pair of code `code`, added at once */
+#define FIOU_ADD_NOW(code) (hist[(code)] += 1)
+/* ... or, while the histogram is too large to stay in cache (C <= FIOU_KEYED_MAX_CLASSES),
+   queued, the queue added in batches by fiou_add_queued, so that the cache misses overlap */
+#define FIOU_ADD_QUEUED(code)                                                                  \
+    do {                                                                                       \
+        if (far) {                                                                             \
+            queue[n_queued++] = (uint32_t)(code);                                              \
+            if (n_queued == FIOU_QUEUE) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+        } else hist[(code)] += 1;                                                              \
+    } while (0)
+
+/* hist[queue[j]] += 1 for j < n; with `far` (a histogram larger than the cache) each
+   counter's line is asked for FIOU_QUEUE_AHEAD codes before it is added to */
+static inline void fiou_add_queued(int64_t* hist, const uint32_t* queue, ptrdiff_t n, int far) {
+    ptrdiff_t j = 0;
+    if (far)
+        for (; j + FIOU_QUEUE_AHEAD < n; j++) {
+            __builtin_prefetch(hist + queue[j + FIOU_QUEUE_AHEAD], 1);
+            hist[queue[j]] += 1;
+        }
+    for (; j < n; j++) hist[queue[j]] += 1;
 }
 
-#define FIOU_DEFINE_TYPE(NAME, T, W)                                                          \
-    FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, W)                                           \
-    FIOU_DEFINE_KERNEL(avx512, FIOU_AVX512, NAME, T, W)                                       \
+#define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                              \
+ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
+        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
+        int64_t* hist, int64_t* miss, int64_t* bad) {                                          \
+    ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
+    uint32_t queue[FIOU_QUEUE];                                                                \
+    const int far = n_classes <= FIOU_KEYED_MAX_CLASSES                                        \
+                    && n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;       \
+    for (; i + 64 <= end; i += 64) {                                                           \
+        uint64_t rest = ~(uint64_t)0, m, tv, pv;                                               \
+        for (k = 0; k < (ptrdiff_t)sizeof(T); k++) {  /* one line per byte of T */             \
+            __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
+            __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
+        }                                                                                      \
+        if (plain_blocks > 0) {                                                                \
+            plain_blocks--;                                                                    \
+            for (k = i; k < i + 64; k++) FIOU_ONE_PAIR(T, FIOU_ADD_QUEUED);                    \
+            continue;                                                                          \
+        }                                                                                      \
+        for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                              \
+            rest &= ~eq64_##ISA##_##W(t + i, (uint64_t)ignore[g]);                             \
+        tv = (uint64_t)t[i]; pv = (uint64_t)p[i];                                              \
+        if ((tv < n_classes) & (pv < n_classes)) {                                             \
+            m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]) \
+              & rest;                                                                          \
+            rest &= ~m;                                                                        \
+            hist[tv * n_classes + pv] += __builtin_popcountll(m);                              \
+        }                                                                                      \
+        tv = (uint64_t)t[i + 63]; pv = (uint64_t)p[i + 63];                                    \
+        if ((rest >> 63) & (tv < n_classes) & (pv < n_classes)) {                              \
+            m = eq64_##ISA##_##W(t + i, (uint64_t)t[i + 63])                                   \
+              & eq64_##ISA##_##W(p + i, (uint64_t)p[i + 63]) & rest;                           \
+            rest &= ~m;                                                                        \
+            hist[tv * n_classes + pv] += __builtin_popcountll(m);                              \
+        }                                                                                      \
+        while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                 \
+            int found;                                                                         \
+            k = i + __builtin_ctzll(rest);                                                     \
+            tv = (uint64_t)t[k]; pv = (uint64_t)p[k];                                          \
+            if (!((tv < n_classes) & (pv < n_classes))) break;                                 \
+            m = eq64_##ISA##_##W(t + i, (uint64_t)t[k]) & eq64_##ISA##_##W(p + i, (uint64_t)p[k]) \
+              & rest;                                                                          \
+            rest &= ~m;                                                                        \
+            found = __builtin_popcountll(m);                                                   \
+            hist[tv * n_classes + pv] += found;                                                \
+            if (found < FIOU_RUN_GUESS / 2) break;                                             \
+        }                                                                                      \
+        if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;      \
+        while (rest) {                                                                         \
+            k = i + __builtin_ctzll(rest);                                                     \
+            rest &= rest - 1;                                                                  \
+            FIOU_ONE_PAIR(T, FIOU_ADD_QUEUED);                                                 \
+        }                                                                                      \
+    }                                                                                          \
+    for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_QUEUED);                               \
+    fiou_add_queued(hist, queue, n_queued, far);                                               \
+}
+
+/* AVX-512, C <= FIOU_KEYED_MAX_CLASSES: each block's 64 pairs are first turned into 32-bit
+   keys (t << 16) | p, 16 lanes to a register, with a mask of the lanes whose truth and
+   prediction both lie in [0, C) (compared at the labels' own width, so no wide label passes
+   for a small one). Reference pairs are then matched with one compare per 16 lanes whatever
+   the label type, and the lanes left over are not visited one by one: their codes t * C + p
+   are compressed into a queue, which fiou_add_queued adds in batches. Only lanes outside
+   [0, C) (ignored or bad) take the one-by-one path. */
+
+/* fiou_lanes16_NAME(x, limit64, limit32, out): 16 labels at x as 32-bit lanes in *out (the
+   low 32 bits of wider labels); returns the mask of those in [0, C), C given broadcast at
+   64 and 32 bits */
+#define FIOU_DEFINE_LANES16(NAME, T, LOAD)                                                     \
+FIOU_AVX512 static inline __mmask16 fiou_lanes16_##NAME(const T* x, __m512i limit64,           \
+                                                       __m512i limit32, __m512i* out) {        \
+    (void)limit64;                                                                             \
+    *out = LOAD;                                                                               \
+    return _mm512_cmplt_epu32_mask(*out, limit32);                                             \
+}
+FIOU_DEFINE_LANES16(u8, uint8_t, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)x)))
+FIOU_DEFINE_LANES16(i8, int8_t, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)x)))
+FIOU_DEFINE_LANES16(u16, uint16_t, _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)x)))
+FIOU_DEFINE_LANES16(i16, int16_t, _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i*)x)))
+FIOU_DEFINE_LANES16(u32, uint32_t, _mm512_loadu_si512(x))
+FIOU_DEFINE_LANES16(i32, int32_t, _mm512_loadu_si512(x))
+#define FIOU_DEFINE_LANES16_WIDE(NAME, T)                                                      \
+FIOU_AVX512 static inline __mmask16 fiou_lanes16_##NAME(const T* x, __m512i limit64,           \
+                                                       __m512i limit32, __m512i* out) {        \
+    __m512i lo = _mm512_loadu_si512(x), hi = _mm512_loadu_si512(x + 8);                        \
+    (void)limit32;                                                                             \
+    *out = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),               \
+                              _mm512_cvtepi64_epi32(hi), 1);                                   \
+    return (__mmask16)(_mm512_cmplt_epu64_mask(lo, limit64)                                    \
+                       | ((unsigned)_mm512_cmplt_epu64_mask(hi, limit64) << 8));               \
+}
+FIOU_DEFINE_LANES16_WIDE(u64, uint64_t)
+FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
+
+/* the lanes of `keys` equal to `key` */
+FIOU_AVX512 static inline uint64_t fiou_key_matches(const __m512i* keys, uint32_t key) {
+    __m512i k = _mm512_set1_epi32((int)key);
+    return (uint64_t)_mm512_cmpeq_epi32_mask(keys[0], k)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[1], k) << 16)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[2], k) << 32)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[3], k) << 48);
+}
+
+/* append the codes t * C + p of the `lanes` of `keys` to queue; returns how many */
+FIOU_AVX512 static inline ptrdiff_t fiou_queue_keys(const __m512i* keys, uint64_t lanes,
+                                                    __m512i classes, uint32_t* queue) {
+    ptrdiff_t n = 0;
+    __m512i low = _mm512_set1_epi32(0xffff);
+    for (int h = 0; h < 4; h++) {
+        __mmask16 mask = (__mmask16)(lanes >> (16 * h));
+        __m512i code = _mm512_add_epi32(
+            _mm512_mullo_epi32(_mm512_srli_epi32(keys[h], 16), classes),
+            _mm512_and_si512(keys[h], low));
+        _mm512_storeu_si512(queue + n, _mm512_maskz_compress_epi32(mask, code));
+        n += __builtin_popcount((unsigned)mask);
+    }
+    return n;
+}
+
+#define FIOU_KEYED_PREFETCH_LINES(T) (sizeof(T) <= 4 ? (ptrdiff_t)sizeof(T) : 0)
+#define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
+FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
+        ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
+        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
+    ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
+    uint32_t queue[FIOU_QUEUE + 64];                                                           \
+    const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;          \
+    const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
+    const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
+    for (; i + 64 <= end; i += 64) {                                                           \
+        __m512i keys[4];                                                                       \
+        uint64_t rest = ~(uint64_t)0, inside = 0, m, slow;                                     \
+        uint32_t key;                                                                          \
+        for (k = 0; k < FIOU_KEYED_PREFETCH_LINES(T); k++) {             \
+            __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
+            __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
+        }                                                                                      \
+        for (int h = 0; h < 4; h++) {                                                          \
+            __m512i tv, pv;                                                                    \
+            __mmask16 ok = fiou_lanes16_##NAME(t + i + 16 * h, limit64, limit32, &tv)          \
+                         & fiou_lanes16_##NAME(p + i + 16 * h, limit64, limit32, &pv);         \
+            keys[h] = _mm512_or_si512(_mm512_slli_epi32(tv, 16), pv);                          \
+            inside |= (uint64_t)ok << (16 * h);                                                \
+        }                                                                                      \
+        if (~inside) {  /* lanes outside [0, C): ignored (first few here), else booked */      \
+            for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                          \
+                rest &= ~eq64_avx512_##W(t + i, (uint64_t)ignore[g]);                          \
+            for (slow = rest & ~inside; slow; slow &= slow - 1) {                              \
+                k = i + __builtin_ctzll(slow);                                                 \
+                FIOU_ONE_PAIR(T, FIOU_ADD_NOW);                                                \
+            }                                                                                  \
+            rest &= inside;                                                                    \
+        }                                                                                      \
+        if (plain_blocks > 0) plain_blocks--;                                                  \
+        else {                                                                                 \
+            int found = FIOU_RUN_GUESS;                                                        \
+            if (rest & 1) {                                                                    \
+                key = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(keys[0]));            \
+                m = fiou_key_matches(keys, key) & rest;                                        \
+                rest &= ~m;                                                                    \
+                hist[(key >> 16) * n_classes + (key & 0xffff)] += __builtin_popcountll(m);     \
+            }                                                                                  \
+            if (rest >> 63) {                                                                  \
+                key = (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(keys[3], 3), 3);   \
+                m = fiou_key_matches(keys, key) & rest;                                        \
+                rest &= ~m;                                                                    \
+                hist[(key >> 16) * n_classes + (key & 0xffff)] += __builtin_popcountll(m);     \
+            }                                                                                  \
+            while (found >= FIOU_RUN_GUESS / 2 && __builtin_popcountll(rest) >= FIOU_RUN_GUESS) { \
+                int lane = __builtin_ctzll(rest);                                              \
+                uint32_t lanes_of[16];                                                         \
+                _mm512_storeu_si512(lanes_of, keys[lane >> 4]);                                \
+                key = lanes_of[lane & 15];                                                     \
+                m = fiou_key_matches(keys, key) & rest;                                        \
+                rest &= ~m;                                                                    \
+                found = __builtin_popcountll(m);                                               \
+                hist[(key >> 16) * n_classes + (key & 0xffff)] += found;                       \
+            }                                                                                  \
+            if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
+        }                                                                                      \
+        n_queued += fiou_queue_keys(keys, rest, limit32, queue + n_queued);                    \
+        if (n_queued >= FIOU_QUEUE) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+    }                                                                                          \
+    fiou_add_queued(hist, queue, n_queued, far);                                               \
+    for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_NOW);                                  \
+}
+
+#define FIOU_DEFINE_TYPE(NAME, T, W)                                                           \
+    FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, W)                                            \
+    FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                       \
 static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t start,        \
-        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                 \
-        int64_t* hist, int64_t* miss, int64_t* bad) {                                         \
-    if (level >= 2) fiou_count_##NAME##_avx512(t, p, start, end, n_classes, ignore, n_ignore, \
-                                               hist, miss, bad);                              \
-    else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,        \
-                                                  n_ignore, hist, miss, bad);                 \
-    else return 0;                                                                            \
-    return 1;                                                                                 \
+        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
+        int64_t* hist, int64_t* miss, int64_t* bad) {                                          \
+    if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                     \
+        fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad); \
+    else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,         \
+                                                  n_ignore, hist, miss, bad);                  \
+    else return 0;                                                                             \
+    return 1;                                                                                  \
 }
 FIOU_DEFINE_TYPE(u8, uint8_t, 8)
 FIOU_DEFINE_TYPE(i8, int8_t, 8)
@@ -112,7 +274,7 @@ static inline int fiou_count_labels(int level, int size, int is_signed, const vo
         const void* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const void* ignore,
         ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {
 #ifdef FIOU_X86
-#define FIOU_CALL(NAME, T) fiou_count_##NAME(level, (const T*)t, (const T*)p, start, end,       \
+#define FIOU_CALL(NAME, T) fiou_count_##NAME(level, (const T*)t, (const T*)p, start, end,      \
         n_classes, (const T*)ignore, n_ignore, hist, miss, bad)
     switch (size * 2 + (is_signed != 0)) {
         case 2: return FIOU_CALL(u8, uint8_t);

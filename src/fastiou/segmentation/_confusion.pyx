@@ -20,14 +20,18 @@ No label is ever used as an index unless it lies in ``[0, C)``.
 
 How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
 
-- Each thread takes one contiguous slice of the pairs, in blocks of 64. A block is compared
-  (AVX2 or AVX-512, the level from ``fastiou.segmentation._simd``; the C loops are in
-  ``include/fastiou_label_kernels.h``) against its first pair, its last pair and, while
-  many lanes remain, the lowest lane left; each match adds a popcount to one counter. Only
-  a reference pair inside ``[0, C)`` is used, so every lane it matches is inside too; the
-  lanes left over go through the checked one-by-one path. After a block without runs the
-  next blocks are counted lane by lane. Without SIMD (another CPU or compiler) the Cython
-  loop :func:`count_range` does all of it.
+- Each thread takes one contiguous slice of the pairs, in blocks of 64 (the C loops are in
+  ``include/fastiou_label_kernels.h``, the SIMD level from ``fastiou.segmentation._simd``).
+  With AVX-512 a block's pairs become 32-bit keys ``(t << 16) | p`` with a mask of the
+  lanes inside ``[0, C)`` (compared at the labels' own width); the keys are compared
+  against the block's first pair, its last pair and, while many lanes remain, the lowest
+  lane left, each match adding a popcount to one counter; the codes ``t * C + p`` of the
+  lanes left over are compressed into a queue that is added in batches (asking for each
+  counter's cache line ahead when the matrix is larger than the cache). Only lanes outside
+  ``[0, C)`` go one by one. With AVX2 the labels are compared at their own width and the
+  lanes left over go one by one. After a block without runs the next blocks skip the
+  reference pairs. Without SIMD (another CPU or compiler) the Cython loop
+  :func:`count_range` does all of it.
 - One-byte labels from ``BYTE_TABLE_MIN_PAIRS`` pairs on go to ``fastiou.segmentation._byte_tables``:
   16-bit pair codes counted into per-thread tables with no range check at all, folded into
   classes afterwards.
