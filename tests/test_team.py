@@ -37,6 +37,33 @@ def test_small_losses_leave_the_cores_free(lost, length):
     assert not _team.cores_busy()
 
 
+def test_a_loss_while_no_more_tasks_than_cores_run_is_a_slow_wake_up():
+    """An idle virtual CPU can take milliseconds to wake: a team kept waiting while no more
+    tasks than cores wanted to run does not make the machine busy (and ends a pause)."""
+    cores = _threads.available_cpus()
+    _team._note_team(0.010, 0.020, runnable=cores)
+    assert not _team.cores_busy()
+    _team._note_team(0.010, 0.020, runnable=cores + 1)
+    assert _team.cores_busy()
+    _team._note_team(0.010, 0.020, runnable=1)
+    assert not _team.cores_busy()
+
+
+def test_a_loss_where_running_tasks_are_not_known_counts():
+    _team._note_team(0.010, 0.020, runnable=-1)
+    assert _team.cores_busy()
+
+
+def test_the_running_tasks_are_read_from_the_os():
+    """On Linux the count of running tasks includes this one; elsewhere it is unknown."""
+    import sys
+    runnable = _team._runnable_tasks()
+    if sys.platform.startswith("linux"):
+        assert runnable >= 1
+    else:
+        assert runnable == -1
+
+
 def test_a_clean_team_frees_the_cores_again():
     _team._note_team(0.010, 0.020)
     assert _team.cores_busy()
