@@ -121,7 +121,9 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
    for a small one). Reference pairs are then matched with one compare per 16 lanes whatever
    the label type, and the lanes left over are not visited one by one: their codes t * C + p
    are compressed into a queue, which fiou_add_queued adds in batches. Only lanes outside
-   [0, C) (ignored or bad) take the one-by-one path. */
+   [0, C) (ignored or bad) take the one-by-one path. With a matrix larger than the cache the
+   labels are asked for ahead as data read once (prefetchnta), so that streaming them does
+   not evict the matrix's lines. */
 
 /* fiou_lanes16_NAME(x, limit64, limit32, out): 16 labels at x as 32-bit lanes in *out (the
    low 32 bits of wider labels); returns the mask of those in [0, C), C given broadcast at
@@ -177,7 +179,6 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_keys(const __m512i* keys, uint64_
     return n;
 }
 
-#define FIOU_KEYED_PREFETCH_LINES(T) (sizeof(T) <= 4 ? (ptrdiff_t)sizeof(T) : 0)
 #define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
 FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
@@ -191,9 +192,9 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
         __m512i keys[4];                                                                       \
         uint64_t rest = ~(uint64_t)0, inside = 0, m, slow;                                     \
         uint32_t key;                                                                          \
-        for (k = 0; k < FIOU_KEYED_PREFETCH_LINES(T); k++) {             \
-            __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
-            __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k);           \
+        for (k = 0; far && k < (ptrdiff_t)sizeof(T); k++) {  /* streamed past the cache */     \
+            __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
+            __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
         }                                                                                      \
         for (int h = 0; h < 4; h++) {                                                          \
             __m512i tv, pv;                                                                    \
