@@ -116,7 +116,7 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
 }
 
 /* AVX-512, C <= FIOU_KEYED_MAX_CLASSES: each block's 64 pairs are first turned into 32-bit
-   keys (t << 16) | p, 16 lanes to a register, with a mask of the lanes whose truth and
+   codes t * C + p, 16 lanes to a register, with a mask of the lanes whose truth and
    prediction both lie in [0, C) (compared at the labels' own width, so no wide label passes
    for a small one). Reference pairs are then matched with one compare per 16 lanes whatever
    the label type, and the lanes left over are not visited one by one: their codes t * C + p
@@ -154,30 +154,36 @@ FIOU_AVX512 static inline __mmask16 fiou_lanes16_##NAME(const T* x, __m512i limi
 FIOU_DEFINE_LANES16_WIDE(u64, uint64_t)
 FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
 
-/* the lanes of `keys` equal to `key` */
-FIOU_AVX512 static inline uint64_t fiou_key_matches(const __m512i* keys, uint32_t key) {
-    __m512i k = _mm512_set1_epi32((int)key);
-    return (uint64_t)_mm512_cmpeq_epi32_mask(keys[0], k)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[1], k) << 16)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[2], k) << 32)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(keys[3], k) << 48);
+/* the lanes of `codes` equal to `code` */
+FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, uint32_t code) {
+    __m512i c = _mm512_set1_epi32((int)code);
+    return (uint64_t)_mm512_cmpeq_epi32_mask(codes[0], c)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[1], c) << 16)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[2], c) << 32)
+         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[3], c) << 48);
 }
 
-/* append the codes t * C + p of the `lanes` of `keys` to queue; returns how many */
-FIOU_AVX512 static inline ptrdiff_t fiou_queue_keys(const __m512i* keys, uint64_t lanes,
-                                                    __m512i classes, uint32_t* queue) {
+/* append the `lanes` of `codes` to queue; returns how many */
+FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint64_t lanes,
+                                                     uint32_t* queue) {
     ptrdiff_t n = 0;
-    __m512i low = _mm512_set1_epi32(0xffff);
     for (int h = 0; h < 4; h++) {
         __mmask16 mask = (__mmask16)(lanes >> (16 * h));
-        __m512i code = _mm512_add_epi32(
-            _mm512_mullo_epi32(_mm512_srli_epi32(keys[h], 16), classes),
-            _mm512_and_si512(keys[h], low));
-        _mm512_storeu_si512(queue + n, _mm512_maskz_compress_epi32(mask, code));
+        _mm512_storeu_si512(queue + n, _mm512_maskz_compress_epi32(mask, codes[h]));
         n += __builtin_popcount((unsigned)mask);
     }
     return n;
 }
+
+/* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
+#define FIOU_COUNT_REFERENCE(lane)                                                             \
+    do {                                                                                       \
+        uint32_t code = code_of[(lane)];                                                       \
+        m = fiou_code_matches(codes, code) & rest;                                             \
+        rest &= ~m;                                                                            \
+        found = __builtin_popcountll(m);                                                       \
+        hist[code] += found;                                                                   \
+    } while (0)
 
 #define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
 FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
@@ -189,9 +195,10 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
     const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
     const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
     for (; i + 64 <= end; i += 64) {                                                           \
-        __m512i keys[4];                                                                       \
+        __m512i codes[4];                                                                      \
+        uint32_t code_of[64] __attribute__((aligned(64)));                                     \
         uint64_t rest = ~(uint64_t)0, inside = 0, m, slow;                                     \
-        uint32_t key;                                                                          \
+        int found;                                                                             \
         for (k = 0; far && k < (ptrdiff_t)sizeof(T); k++) {  /* streamed past the cache */     \
             __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
             __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
@@ -200,7 +207,8 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
             __m512i tv, pv;                                                                    \
             __mmask16 ok = fiou_lanes16_##NAME(t + i + 16 * h, limit64, limit32, &tv)          \
                          & fiou_lanes16_##NAME(p + i + 16 * h, limit64, limit32, &pv);         \
-            keys[h] = _mm512_or_si512(_mm512_slli_epi32(tv, 16), pv);                          \
+            codes[h] = _mm512_add_epi32(_mm512_mullo_epi32(tv, limit32), pv);                  \
+            _mm512_store_si512(code_of + 16 * h, codes[h]);                                    \
             inside |= (uint64_t)ok << (16 * h);                                                \
         }                                                                                      \
         if (~inside) {  /* lanes outside [0, C): ignored (first few here), else booked */      \
@@ -214,32 +222,14 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
         }                                                                                      \
         if (plain_blocks > 0) plain_blocks--;                                                  \
         else {                                                                                 \
-            int found = FIOU_RUN_GUESS;                                                        \
-            if (rest & 1) {                                                                    \
-                key = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(keys[0]));            \
-                m = fiou_key_matches(keys, key) & rest;                                        \
-                rest &= ~m;                                                                    \
-                hist[(key >> 16) * n_classes + (key & 0xffff)] += __builtin_popcountll(m);     \
-            }                                                                                  \
-            if (rest >> 63) {                                                                  \
-                key = (uint32_t)_mm_extract_epi32(_mm512_extracti32x4_epi32(keys[3], 3), 3);   \
-                m = fiou_key_matches(keys, key) & rest;                                        \
-                rest &= ~m;                                                                    \
-                hist[(key >> 16) * n_classes + (key & 0xffff)] += __builtin_popcountll(m);     \
-            }                                                                                  \
-            while (found >= FIOU_RUN_GUESS / 2 && __builtin_popcountll(rest) >= FIOU_RUN_GUESS) { \
-                int lane = __builtin_ctzll(rest);                                              \
-                uint32_t lanes_of[16];                                                         \
-                _mm512_storeu_si512(lanes_of, keys[lane >> 4]);                                \
-                key = lanes_of[lane & 15];                                                     \
-                m = fiou_key_matches(keys, key) & rest;                                        \
-                rest &= ~m;                                                                    \
-                found = __builtin_popcountll(m);                                               \
-                hist[(key >> 16) * n_classes + (key & 0xffff)] += found;                       \
-            }                                                                                  \
+            if (rest & 1) FIOU_COUNT_REFERENCE(0);                                             \
+            if (rest >> 63) FIOU_COUNT_REFERENCE(63);                                          \
+            found = FIOU_RUN_GUESS;                                                            \
+            while (found >= FIOU_RUN_GUESS / 2 && __builtin_popcountll(rest) >= FIOU_RUN_GUESS) \
+                FIOU_COUNT_REFERENCE(__builtin_ctzll(rest));                                   \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
-        n_queued += fiou_queue_keys(keys, rest, limit32, queue + n_queued);                    \
+        n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                           \
         if (n_queued >= FIOU_QUEUE) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
     }                                                                                          \
     fiou_add_queued(hist, queue, n_queued, far);                                               \
