@@ -51,12 +51,15 @@ ATTR static inline void fiou_row_changes_##ISA(const uint8_t* t, const uint8_t* 
         ptrdiff_t stop = n - start < 64 * 64 ? n : start + 64 * 64, n_codes = 0, j;           \
         uint64_t blocks = 0;                                                                  \
         int b = 0;                                                                            \
-        for (ptrdiff_t i = start; i < stop; i += 64, b++) {                                   \
-            __mmask64 in = stop - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (stop - i)) - 1);\
-            changed[b] = _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, t + i),          \
-                                                 _mm512_maskz_loadu_epi8(in, t_above + i))    \
-                       | _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, p + i),          \
-                                                 _mm512_maskz_loadu_epi8(in, p_above + i));   \
+        for (ptrdiff_t i = start; i < stop; i += 64, b++) {                                    \
+            __mmask64 in = stop - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (stop - i)) - 1); \
+            /* (t ^ t_above) | (p ^ p_above), one ternary-logic step for the second half */    \
+            __m512i diff = _mm512_ternarylogic_epi64(                                          \
+                _mm512_xor_si512(_mm512_maskz_loadu_epi8(in, t + i),                           \
+                                 _mm512_maskz_loadu_epi8(in, t_above + i)),                    \
+                _mm512_maskz_loadu_epi8(in, p + i), _mm512_maskz_loadu_epi8(in, p_above + i),  \
+                0xF6);                                                                         \
+            changed[b] = _mm512_test_epi8_mask(diff, diff);                                    \
             blocks |= (uint64_t)(changed[b] != 0) << b;                                       \
         }                                                                                     \
         for (; blocks; blocks &= blocks - 1) {                                                \
