@@ -41,7 +41,7 @@
     do {                                                                                       \
         if (far) {                                                                             \
             queue[n_queued++] = (uint32_t)(code);                                              \
-            if (n_queued == FIOU_QUEUE) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+            if (n_queued == FIOU_QUEUE_FAR) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
         } else hist[(code)] += 1;                                                              \
     } while (0)
 
@@ -62,7 +62,7 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
         int64_t* hist, int64_t* miss, int64_t* bad) {                                          \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
-    uint32_t queue[FIOU_QUEUE];                                                                \
+    uint32_t queue[FIOU_QUEUE_FAR];                                                            \
     const int far = n_classes <= FIOU_KEYED_MAX_CLASSES                                        \
                     && n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;       \
     for (; i + 64 <= end; i += 64) {                                                           \
@@ -190,7 +190,7 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
         ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
-    uint32_t queue[FIOU_QUEUE + 64];                                                           \
+    uint32_t queue[FIOU_QUEUE_FAR + 64];                                                       \
     const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;          \
     const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
     const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
@@ -230,7 +230,7 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
         n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                           \
-        if (n_queued >= FIOU_QUEUE) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+        if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
     }                                                                                          \
     fiou_add_queued(hist, queue, n_queued, far);                                               \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_NOW);                                  \

@@ -34,11 +34,13 @@
 /* lanes whose truth equals one of the first this-many ignore values are dropped by a block
    compare (their pairs are never counted); further ignore values go the one-by-one way */
 #define FIOU_MASKED_IGNORES 4
-/* histograms larger than this (bytes) miss the cache on most single pairs: those pairs are
-   queued, FIOU_QUEUE at a time, and added with prefetches FIOU_QUEUE_AHEAD codes ahead */
+/* histograms larger than this (bytes) miss the cache on most single pairs: their queued
+   codes are added FIOU_QUEUE_FAR at a time, with prefetches FIOU_QUEUE_AHEAD codes ahead;
+   smaller ones FIOU_QUEUE at a time */
 #define FIOU_QUEUE_TABLE_BYTES (1 << 19)
 #define FIOU_QUEUE 256
-#define FIOU_QUEUE_AHEAD 64
+#define FIOU_QUEUE_FAR 4096
+#define FIOU_QUEUE_AHEAD 32
 
 /* The SIMD level this CPU runs: 0 scalar only, 1 AVX2, 2 AVX-512 (F + BW), 3 AVX-512
    (F + BW + VBMI2). */
