@@ -125,15 +125,26 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
    labels are asked for ahead as data read once (prefetchnta), so that streaming them does
    not evict the matrix's lines. */
 
-/* fiou_lanes16_NAME(x, limit64, limit32, out): 16 labels at x as 32-bit lanes in *out (the
-   low 32 bits of wider labels); returns the mask of those in [0, C), C given broadcast at
-   64 and 32 bits */
+/* fiou_lanes16_NAME(x, top): 16 labels at x as 32-bit lanes (the low 32 bits of wider
+   labels), their largest value as unsigned (at the labels' own width) kept in *top;
+   fiou_below_NAME(top, limit64, limit32): whether every label seen is below C (given
+   broadcast at 64 and 32 bits: negative labels are huge unsigned); fiou_inside16_NAME(x,
+   limit64, limit32): the mask of the 16 labels at x that are in [0, C) */
 #define FIOU_DEFINE_LANES16(NAME, T, LOAD)                                                     \
-FIOU_AVX512 static inline __mmask16 fiou_lanes16_##NAME(const T* x, __m512i limit64,           \
-                                                       __m512i limit32, __m512i* out) {        \
+FIOU_AVX512 static inline __m512i fiou_lanes16_##NAME(const T* x, __m512i* top) {              \
+    __m512i lanes = LOAD;                                                                      \
+    *top = _mm512_max_epu32(*top, lanes);                                                      \
+    return lanes;                                                                              \
+}                                                                                              \
+FIOU_AVX512 static inline int fiou_below_##NAME(__m512i top, __m512i limit64,                  \
+                                                __m512i limit32) {                             \
     (void)limit64;                                                                             \
-    *out = LOAD;                                                                               \
-    return _mm512_cmplt_epu32_mask(*out, limit32);                                             \
+    return _mm512_cmpge_epu32_mask(top, limit32) == 0;                                         \
+}                                                                                              \
+FIOU_AVX512 static inline __mmask16 fiou_inside16_##NAME(const T* x, __m512i limit64,          \
+                                                        __m512i limit32) {                     \
+    (void)limit64;                                                                             \
+    return _mm512_cmplt_epu32_mask(LOAD, limit32);                                             \
 }
 FIOU_DEFINE_LANES16(u8, uint8_t, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)x)))
 FIOU_DEFINE_LANES16(i8, int8_t, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)x)))
@@ -142,14 +153,23 @@ FIOU_DEFINE_LANES16(i16, int16_t, _mm512_cvtepi16_epi32(_mm256_loadu_si256((cons
 FIOU_DEFINE_LANES16(u32, uint32_t, _mm512_loadu_si512(x))
 FIOU_DEFINE_LANES16(i32, int32_t, _mm512_loadu_si512(x))
 #define FIOU_DEFINE_LANES16_WIDE(NAME, T)                                                      \
-FIOU_AVX512 static inline __mmask16 fiou_lanes16_##NAME(const T* x, __m512i limit64,           \
-                                                       __m512i limit32, __m512i* out) {        \
+FIOU_AVX512 static inline __m512i fiou_lanes16_##NAME(const T* x, __m512i* top) {              \
     __m512i lo = _mm512_loadu_si512(x), hi = _mm512_loadu_si512(x + 8);                        \
-    (void)limit32;                                                                             \
-    *out = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),               \
+    *top = _mm512_max_epu64(*top, _mm512_max_epu64(lo, hi));                                   \
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),               \
                               _mm512_cvtepi64_epi32(hi), 1);                                   \
-    return (__mmask16)(_mm512_cmplt_epu64_mask(lo, limit64)                                    \
-                       | ((unsigned)_mm512_cmplt_epu64_mask(hi, limit64) << 8));               \
+}                                                                                              \
+FIOU_AVX512 static inline int fiou_below_##NAME(__m512i top, __m512i limit64,                  \
+                                                __m512i limit32) {                             \
+    (void)limit32;                                                                             \
+    return _mm512_cmpge_epu64_mask(top, limit64) == 0;                                         \
+}                                                                                              \
+FIOU_AVX512 static inline __mmask16 fiou_inside16_##NAME(const T* x, __m512i limit64,          \
+                                                        __m512i limit32) {                     \
+    (void)limit32;                                                                             \
+    return (__mmask16)(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(x), limit64)                 \
+                       | ((unsigned)_mm512_cmplt_epu64_mask(_mm512_loadu_si512(x + 8),         \
+                                                            limit64) << 8));                   \
 }
 FIOU_DEFINE_LANES16_WIDE(u64, uint64_t)
 FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
@@ -157,10 +177,11 @@ FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
 /* the lanes of `codes` equal to `code` */
 FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, uint32_t code) {
     __m512i c = _mm512_set1_epi32((int)code);
-    return (uint64_t)_mm512_cmpeq_epi32_mask(codes[0], c)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[1], c) << 16)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[2], c) << 32)
-         | ((uint64_t)_mm512_cmpeq_epi32_mask(codes[3], c) << 48);
+    __mmask32 low = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[1], c),
+                                    _mm512_cmpeq_epi32_mask(codes[0], c));
+    __mmask32 high = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[3], c),
+                                     _mm512_cmpeq_epi32_mask(codes[2], c));
+    return (uint64_t)_mm512_kunpackd((__mmask64)high, (__mmask64)low);
 }
 
 /* append the `lanes` of `codes` to queue; returns how many */
@@ -197,21 +218,26 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
     for (; i + 64 <= end; i += 64) {                                                           \
         __m512i codes[4];                                                                      \
         uint32_t code_of[64] __attribute__((aligned(64)));                                     \
-        uint64_t rest = ~(uint64_t)0, inside = 0, m, slow;                                     \
+        uint64_t rest = ~(uint64_t)0, m, slow;                                                 \
         int found;                                                                             \
         for (k = 0; far && k < (ptrdiff_t)sizeof(T); k++) {  /* streamed past the cache */     \
             __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
             __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
         }                                                                                      \
+        __m512i top = _mm512_setzero_si512();                                                  \
         for (int h = 0; h < 4; h++) {                                                          \
-            __m512i tv, pv;                                                                    \
-            __mmask16 ok = fiou_lanes16_##NAME(t + i + 16 * h, limit64, limit32, &tv)          \
-                         & fiou_lanes16_##NAME(p + i + 16 * h, limit64, limit32, &pv);         \
+            __m512i tv = fiou_lanes16_##NAME(t + i + 16 * h, &top);                            \
+            __m512i pv = fiou_lanes16_##NAME(p + i + 16 * h, &top);                            \
             codes[h] = _mm512_add_epi32(_mm512_mullo_epi32(tv, limit32), pv);                  \
             _mm512_store_si512(code_of + 16 * h, codes[h]);                                    \
-            inside |= (uint64_t)ok << (16 * h);                                                \
         }                                                                                      \
-        if (~inside) {  /* lanes outside [0, C): ignored (first few here), else booked */      \
+        if (!fiou_below_##NAME(top, limit64, limit32)) {                                       \
+            /* lanes outside [0, C): ignored (first few here), else booked one by one */       \
+            uint64_t inside = 0;                                                               \
+            for (int h = 0; h < 4; h++)                                                        \
+                inside |= (uint64_t)(fiou_inside16_##NAME(t + i + 16 * h, limit64, limit32)    \
+                                     & fiou_inside16_##NAME(p + i + 16 * h, limit64, limit32)) \
+                          << (16 * h);                                                         \
             for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                          \
                 rest &= ~eq64_avx512_##W(t + i, (uint64_t)ignore[g]);                          \
             for (slow = rest & ~inside; slow; slow &= slow - 1) {                              \
