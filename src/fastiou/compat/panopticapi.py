@@ -44,6 +44,7 @@ import numpy.typing as npt
 
 from fastiou._shared._threads import available_cpus
 from fastiou.evaluate._engine import _scratch_pair
+from fastiou.evaluate._rgb_overlaps import png_pair_overlaps
 from fastiou.panoptic._matching import ImageStats, image_stats, parse_segments
 from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
@@ -123,13 +124,16 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     categories = pq._categories
     gt_table = parse_segments(gt_ann["segments_info"], categories, gt_where, listed_area=True)
     pred_table = parse_segments(pred_ann["segments_info"], categories, pred_where)
-    gt_scratch, pred_scratch = _scratch_pair()  # this thread's reusable decode buffers
-    gt_map = read_panoptic_png(gt_path, gt_where, gt_scratch)
-    pred_map = read_panoptic_png(pred_path, pred_where, pred_scratch)
-    if gt_map.shape != pred_map.shape:
-        raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
-                         f"its ground truth {gt_path!r} is {gt_map.shape[1]}x{gt_map.shape[0]}")
-    overlaps = count_overlaps(gt_map, True, pred_map, True, n_threads)
+    scratch = _scratch_pair()  # this thread's reusable decode buffers
+    overlaps = png_pair_overlaps(gt_path, pred_path, scratch)  # decoded and counted at once
+    if overlaps is None:  # not two RGB PNGs of one size fastiou's codec reads, or bad files
+        gt_map = read_panoptic_png(gt_path, gt_where, scratch[0])
+        pred_map = read_panoptic_png(pred_path, pred_where, scratch[1])
+        if gt_map.shape != pred_map.shape:
+            raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} "
+                                    f"pixels but its ground truth {gt_path!r} is "
+                                    f"{gt_map.shape[1]}x{gt_map.shape[0]}")
+        overlaps = count_overlaps(gt_map, True, pred_map, True, n_threads)
     return image_stats(overlaps, gt_table, pred_table, len(categories.ids), gt_where, pred_where)
 
 
