@@ -9,13 +9,13 @@ lies on void plus the (last listed) crowd segment of its category.
 from __future__ import annotations
 
 import numbers
-import operator
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from fastiou.panoptic._columns import segment_columns
 from fastiou.panoptic._match import match_segments
 from fastiou.panoptic._overlaps import MAX_ID, SegmentOverlaps
 
@@ -87,35 +87,17 @@ def parse_categories(categories: object, name: str = "categories") -> Categories
 
 def _table(segments: list[Any], known: Categories, listed_area: bool) -> Segments | None:
     """The segment table of JSON's plain dicts of ints when every value is valid, else None
-    (a key missing raises KeyError)."""
-    if not segments:
-        empty = np.zeros(0, dtype=np.int64)
-        return Segments(empty, empty, np.zeros(0, dtype=bool), empty if listed_area else None,
-                        empty)
-    rows = list(map(_ID_CATEGORY_AREA if listed_area else _ID_CATEGORY, segments))
-    columns = [np.array(column) for column in zip(*rows)]
-    columns.append(np.array([segment.get("iscrowd", 0) for segment in segments]))
-    if any(c.dtype.kind not in "iu" for c in columns):
+    (:func:`fastiou.panoptic._columns.segment_columns` reads them)."""
+    columns = segment_columns(segments, listed_area, known.sorted_ids, known.sorted_position)
+    if columns is None:
         return None
-    ids_a, categories_a, crowd_a = columns[0], columns[1], columns[-1]
-    if ids_a.min() < 1 or ids_a.max() > MAX_ID or crowd_a.min() < 0 or crowd_a.max() > 1:
+    ids, category, crowd, area = columns
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    if ids.shape[0] > 1 and (ids[1:] == ids[:-1]).any():
         return None
-    if listed_area and columns[2].min() < 0:
-        return None
-    order = np.argsort(ids_a, kind="stable")
-    ids_a = ids_a[order].astype(np.int64)
-    if ids_a.size > 1 and (ids_a[1:] == ids_a[:-1]).any():
-        return None
-    slot, found = _locate(categories_a.astype(np.int64), known.sorted_ids)
-    if not found.all():
-        return None
-    return Segments(ids_a, known.sorted_position[slot][order], crowd_a[order] == 1,
-                    columns[2][order].astype(np.int64) if listed_area else None,
-                    order.astype(np.int64))
-
-
-_ID_CATEGORY = operator.itemgetter("id", "category_id")
-_ID_CATEGORY_AREA = operator.itemgetter("id", "category_id", "area")
+    return Segments(ids, category[order], crowd[order].view(bool),
+                    None if area is None else area[order], order)
 
 
 def parse_segments(segments_info: object, categories: Categories, where: str,
@@ -126,14 +108,8 @@ def parse_segments(segments_info: object, categories: Categories, where: str,
         raise TypeError(f"{where} must be a sequence of segment mappings (id, category_id, "
                         f"iscrowd), got {type(segments_info).__name__}")
     segments = list(segments_info)
-    try:  # JSON's plain dicts of ints: columns checked with NumPy
-        if all(type(segment) is dict for segment in segments):
-            table = _table(segments, categories, listed_area)
-            if table is not None:
-                return table
-    except (KeyError, TypeError, ValueError, OverflowError):
-        pass
-    return _parse_one_by_one(segments, categories, where, listed_area)
+    table = _table(segments, categories, listed_area)  # JSON's plain dicts of ints
+    return _parse_one_by_one(segments, categories, where, listed_area) if table is None else table
 
 
 def _parse_one_by_one(segments: list[Any], categories: Categories, where: str,
