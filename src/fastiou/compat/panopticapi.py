@@ -32,11 +32,12 @@ Where it deliberately differs
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -212,8 +213,7 @@ def sum_in_order(categories: list[Any], stats: list[ImageStats]) -> PanopticQual
     total = PanopticQuality(categories)
     for part in np.array_split(np.arange(len(stats)), multiprocessing.cpu_count()):
         accumulator = PanopticQuality(categories)
-        for k in part:
-            accumulator._add(stats[k])
+        accumulator._add_all([stats[k] for k in part])
         total.merge(accumulator)
     return total
 
@@ -236,6 +236,40 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
             on_image()
         return stats
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        stats = list(pool.map(one, pairs))
-    return sum_in_order(categories, stats)
+    return sum_in_order(categories, _each_in_order(one, pairs, workers))
+
+
+def _each_in_order(function: Callable[[Any], Any], items: list[Any], workers: int
+                   ) -> list[Any]:
+    """``[function(item) for item in items]`` on this thread and ``workers - 1`` more, each
+    taking the next item no thread has taken. When items fail, the first failing item's
+    exception is raised, once the items before it are done (none after it is started)."""
+    results: list[Any] = [None] * len(items)
+    errors: dict[int, BaseException] = {}
+    taken = itertools.count()
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                k = next(taken)
+            if k >= len(items):
+                return
+            try:
+                results[k] = function(items[k])
+            except BaseException as exc:  # noqa: BLE001 - raised again below, on this thread
+                errors[k] = exc
+                return
+
+    threads = [threading.Thread(target=work, name=f"fastiou-panoptic-{k}", daemon=True)
+               for k in range(1, workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        work()
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[min(errors)]
+    return results
