@@ -32,6 +32,8 @@ Where it deliberately differs
 
 from __future__ import annotations
 
+import _thread
+import gc
 import itertools
 import json
 import multiprocessing
@@ -60,11 +62,17 @@ class PanopticSizeError(ValueError):
 def _load_json(path: str, role: str) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{role} JSON file {path!r} does not exist")
-    with open(path) as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
+    with open(path, "rb") as f:
+        text = f.read()
+    collecting = gc.isenabled()
+    gc.disable()  # the file is thousands of new dicts and lists: no collection midway
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
+    finally:
+        if collecting:
+            gc.enable()
     for key in (("annotations", "categories") if role == "ground-truth" else ("annotations",)):
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
             raise ValueError(f"{role} JSON file {path!r} must be an object with a list "
@@ -223,53 +231,81 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
                    ) -> PanopticQuality:
     """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
     summed in panopticapi's order; every check of :func:`pq_compute` made. `jobs` threads
-    (default: every usable CPU) decode and count; `on_image` is called after each image."""
-    categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
-    pq = PanopticQuality(categories)
+    (default: every usable CPU; the calling thread is one) decode and count; `on_image` is
+    called after each image."""
     cpus = available_cpus() if jobs is None else max(1, jobs)
-    workers = min(cpus, max(1, len(pairs)))
-    threads_each = max(1, cpus // workers)
+    with _Helpers(cpus - 1) as helpers:  # they start while the JSON files are read
+        categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
+        pq = PanopticQuality(categories)
+        threads_each = max(1, cpus // min(cpus, max(1, len(pairs))))
 
-    def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
-        stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
-        if on_image is not None:
-            on_image()
-        return stats
+        def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
+            stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
+            if on_image is not None:
+                on_image()
+            return stats
 
-    return sum_in_order(categories, _each_in_order(one, pairs, workers))
+        stats = helpers.map(one, pairs)
+    return sum_in_order(categories, stats)
 
 
-def _each_in_order(function: Callable[[Any], Any], items: list[Any], workers: int
-                   ) -> list[Any]:
-    """``[function(item) for item in items]`` on this thread and ``workers - 1`` more, each
-    taking the next item no thread has taken. When items fail, the first failing item's
-    exception is raised, once the items before it are done (none after it is started)."""
-    results: list[Any] = [None] * len(items)
-    errors: dict[int, BaseException] = {}
-    taken = itertools.count()
-    lock = threading.Lock()
+class _Helpers:
+    """`n` threads that share one :meth:`map` with the calling thread, started at once
+    without waiting for them (they wait for the work)."""
 
-    def work() -> None:
-        while not errors:
-            with lock:
-                k = next(taken)
-            if k >= len(items):
-                return
-            try:
-                results[k] = function(items[k])
-            except BaseException as exc:  # noqa: BLE001 - raised again below, on this thread
-                errors[k] = exc
-                return
+    def __init__(self, n: int):
+        self._work: Callable[[], None] | None = None
+        self._ready = threading.Event()
+        self._done = [threading.Event() for _ in range(n)]
+        for done in self._done:
+            _thread.start_new_thread(self._run, (done,))
 
-    threads = [threading.Thread(target=work, name=f"fastiou-panoptic-{k}", daemon=True)
-               for k in range(1, workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        work()
-    finally:
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[min(errors)]
-    return results
+    def _run(self, done: threading.Event) -> None:
+        try:
+            self._ready.wait()
+            if self._work is not None:
+                self._work()
+        finally:
+            done.set()
+
+    def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """``[function(item) for item in items]``, each thread taking the next item no
+        thread has taken. When items fail, the first failing item's exception is raised,
+        once the items before it are done (none after it is started)."""
+        results: list[Any] = [None] * len(items)
+        errors: dict[int, BaseException] = {}
+        taken = itertools.count()
+        lock = threading.Lock()
+
+        def work() -> None:
+            while not errors:
+                with lock:
+                    k = next(taken)
+                if k >= len(items):
+                    return
+                try:
+                    results[k] = function(items[k])
+                except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+                    errors[k] = exc
+                    return
+
+        self._work = work
+        self._ready.set()
+        try:
+            work()
+        finally:
+            self._join()
+        if errors:
+            raise errors[min(errors)]
+        return results
+
+    def _join(self) -> None:
+        self._ready.set()  # threads given no work return
+        for done in self._done:
+            done.wait()
+
+    def __enter__(self) -> _Helpers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._join()
