@@ -3,9 +3,14 @@ of the ``_rgb_pairs`` kernel."""
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from fastiou.evaluate._png import PngError, Scratch, inflate_png, parse_png
-from fastiou.evaluate._rgb_pairs import COUNTED, TABLE_FULL, count_rgb_png_pair
-from fastiou.panoptic._overlaps import FIRST_CAPACITY, SegmentOverlaps, _merge
+from fastiou.evaluate._rgb_pairs import COUNTED, TABLE_FULL, compact_rows, count_rgb_png_pair
+from fastiou.panoptic._overlaps import FIRST_CAPACITY, MAX_ID, SegmentOverlaps
+
+ALIGN = 64  # the prediction's data starts on a cache line
 
 
 def png_pair_overlaps(gt_path: str, pred_path: str, scratch: tuple[Scratch, Scratch]
@@ -13,8 +18,10 @@ def png_pair_overlaps(gt_path: str, pred_path: str, scratch: tuple[Scratch, Scra
     """Count how many pixels each (ground-truth id, predicted id) pair of two COCO panoptic
     PNGs covers (id = R + 256 G + 256**2 B), decoding them a row at a time on this thread.
 
-    No image-sized array of pixels or ids is made: the two files are inflated (into
-    `scratch`) and the kernel unfilters and counts their rows together, skipping the rows
+    No image-sized array of pixels or ids is made: the ground truth is inflated into
+    ``scratch[0]`` and decoded in place into its distinct rows (a row that repeats the row
+    above is not decoded again), the prediction inflated right after them, and the kernel
+    unfilters and counts the prediction's rows with the ground truth's, skipping the rows
     that repeat the row above in both.
 
     Parameters
@@ -22,7 +29,7 @@ def png_pair_overlaps(gt_path: str, pred_path: str, scratch: tuple[Scratch, Scra
     gt_path, pred_path : str
         The ground-truth and predicted PNG files.
     scratch : tuple of fastiou.evaluate._png.Scratch
-        Reusable buffers the two files are inflated into.
+        Reusable buffers: the two files are inflated into the first.
 
     Returns
     -------
@@ -52,16 +59,45 @@ def png_pair_overlaps(gt_path: str, pred_path: str, scratch: tuple[Scratch, Scra
         pred = parse_png(pred_path, colour=True)
         if gt.interlaced or pred.interlaced or (gt.height, gt.width) != (pred.height, pred.width):
             return None
-        gt = inflate_png(gt, gt_path, scratch[0])
-        pred = inflate_png(pred, pred_path, scratch[1])
+        # one buffer: the ground truth inflated, then decoded in place into its distinct
+        # rows; the prediction inflated right after those, over the ground truth's spent data
+        buffer = scratch[0].take(gt.filtered_size + pred.filtered_size + ALIGN)
+        gt = inflate_png(gt, gt_path, _Region(buffer, 0))
     except (PngError, OSError):
+        return None
+    data = gt.data
+    if not isinstance(data, np.ndarray):  # the standard library's zlib gave bytes
+        data = buffer[:len(data)]
+        data[:] = np.frombuffer(gt.data, dtype=np.uint8)
+    status, offsets, size = compact_rows(data, gt.height, gt.width, gt.depth // 8)
+    if status >= 0:  # a row's filter byte is not 0..4
+        return None
+    try:
+        pred = inflate_png(pred, pred_path, _Region(buffer, -(-size // ALIGN) * ALIGN))
+    except PngError:
         return None
     capacity = FIRST_CAPACITY
     while True:
-        status, keys, counts = count_rgb_png_pair(gt.data, pred.data, gt.height, gt.width,
-                                                  gt.depth // 8, pred.depth // 8, capacity)
+        status, keys, counts = count_rgb_png_pair(buffer[:size], offsets, pred.data,
+                                                  pred.height, pred.width, gt.depth // 8,
+                                                  pred.depth // 8, capacity)
         if status == COUNTED:
-            return _merge(keys[None], counts[None])
+            order = np.argsort(keys)
+            keys = keys[order]
+            return SegmentOverlaps((keys >> np.uint64(32)).astype(np.int64),
+                                   (keys & np.uint64(MAX_ID)).astype(np.int64), counts[order])
         if status != TABLE_FULL:  # a row's filter byte is not 0..4
             return None
         capacity *= 4
+
+
+class _Region:
+    """What :func:`fastiou.evaluate._png.inflate_png` inflates into, as a
+    :class:`fastiou.evaluate._png.Scratch`: `buffer` from byte `start` on."""
+
+    def __init__(self, buffer: npt.NDArray[np.uint8], start: int):
+        self._buffer = buffer
+        self._start = start
+
+    def take(self, nbytes: int) -> npt.NDArray[np.uint8]:
+        return self._buffer[self._start:self._start + nbytes]

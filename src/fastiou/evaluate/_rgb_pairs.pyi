@@ -6,8 +6,12 @@ import numpy.typing as npt
 TABLE_FULL: int
 COUNTED: int
 
+def compact_rows(
+    data: npt.NDArray[np.uint8], height: int, width: int, bpp: int
+) -> tuple[int, npt.NDArray[np.int64], int]: ...
 def count_rgb_png_pair(
-    gt: npt.NDArray[np.uint8] | bytes | bytearray,
+    gt: npt.NDArray[np.uint8],
+    gt_offsets: npt.NDArray[np.int64],
     pred: npt.NDArray[np.uint8] | bytes | bytearray,
     height: int,
     width: int,
