@@ -115,11 +115,42 @@ FIOU_AVX2 static inline ptrdiff_t fiou_same_prefix_avx2(const uint8_t* a, const 
     }
     return i + fiou_same_prefix_scalar(a + i, b + i, n - i);
 }
+
+/* The same with AVX-512, 64 bytes a compare (256 a test for zeros). */
+FIOU_AVX512 static inline int fiou_all_zero_avx512(const uint8_t* bytes, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 256 <= n; i += 256) {
+        __m512i x = _mm512_or_si512(
+            _mm512_or_si512(_mm512_loadu_si512(bytes + i), _mm512_loadu_si512(bytes + i + 64)),
+            _mm512_or_si512(_mm512_loadu_si512(bytes + i + 128),
+                            _mm512_loadu_si512(bytes + i + 192)));
+        if (_mm512_test_epi64_mask(x, x)) return 0;
+    }
+    return fiou_all_zero_avx2(bytes + i, n - i);
+}
+
+FIOU_AVX512 static inline ptrdiff_t fiou_same_prefix_avx512(const uint8_t* a, const uint8_t* b,
+                                                            ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint64_t differ = _mm512_cmpneq_epi8_mask(_mm512_loadu_si512(a + i),
+                                                  _mm512_loadu_si512(b + i));
+        if (differ) return i + __builtin_ctzll(differ);
+    }
+    if (i < n) {  /* the last bytes, masked */
+        __mmask64 in = ((__mmask64)1 << (n - i)) - 1;
+        uint64_t differ = _mm512_cmpneq_epi8_mask(_mm512_maskz_loadu_epi8(in, a + i),
+                                                  _mm512_maskz_loadu_epi8(in, b + i));
+        if (differ) return i + __builtin_ctzll(differ);
+    }
+    return n;
+}
 #endif /* FIOU_X86 */
 
 /* Whether the n bytes at `bytes` are all zero, with the loop of SIMD `level`. */
 static inline int fiou_all_zero(int level, const uint8_t* bytes, ptrdiff_t n) {
 #ifdef FIOU_X86
+    if (level >= 2) return fiou_all_zero_avx512(bytes, n);
     if (level >= 1) return fiou_all_zero_avx2(bytes, n);
 #else
     (void)level;
@@ -194,6 +225,7 @@ ATTR static inline void fiou_count_rgb_changes_##ISA(const uint8_t* g,          
 FIOU_DEFINE_RGB_ROWS(scalar, , fiou_same_prefix_scalar)
 #ifdef FIOU_X86
 FIOU_DEFINE_RGB_ROWS(avx2, FIOU_AVX2, fiou_same_prefix_avx2)
+FIOU_DEFINE_RGB_ROWS(avx512, FIOU_AVX512, fiou_same_prefix_avx512)
 #endif
 
 /* A first row counted with the loop of SIMD `level` (fiou_count_rgb_row_ISA). */
@@ -201,6 +233,7 @@ static inline void fiou_count_rgb_row(int level, const uint8_t* g, ptrdiff_t gb,
                                       const uint8_t* p, ptrdiff_t pb, ptrdiff_t width,
                                       int64_t weight, fiou_pair_table* table) {
 #ifdef FIOU_X86
+    if (level >= 2) { fiou_count_rgb_row_avx512(g, gb, p, pb, width, weight, table); return; }
     if (level >= 1) { fiou_count_rgb_row_avx2(g, gb, p, pb, width, weight, table); return; }
 #else
     (void)level;
@@ -216,6 +249,10 @@ static inline void fiou_count_rgb_changes(int level, const uint8_t* g, const uin
                                           ptrdiff_t width, int64_t weight,
                                           fiou_pair_table* table) {
 #ifdef FIOU_X86
+    if (level >= 2) {
+        fiou_count_rgb_changes_avx512(g, g_above, gb, p, p_above, pb, width, weight, table);
+        return;
+    }
     if (level >= 1) {
         fiou_count_rgb_changes_avx2(g, g_above, gb, p, p_above, pb, width, weight, table);
         return;
