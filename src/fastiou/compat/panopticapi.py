@@ -271,7 +271,7 @@ class _Helpers:
     def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         """``[function(item) for item in items]``, each thread taking the next item no
         thread has taken. When items fail, the first failing item's exception is raised,
-        once the items before it are done (none after it is started)."""
+        once the items before it are done (no item is started once a failure is seen)."""
         results: list[Any] = [None] * len(items)
         errors: dict[int, BaseException] = {}
         taken = itertools.count()
