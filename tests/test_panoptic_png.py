@@ -334,9 +334,11 @@ def test_segments_reader_reads_plain_json_values_only():
     ids, sorted_position = CATS.sorted_ids, CATS.sorted_position
     good = [{"id": 5, "category_id": 10, "area": 3}, {"id": 2, "category_id": 1, "iscrowd": 1,
                                                      "area": 0}]
-    columns = segment_columns(good, True, ids, sorted_position)
-    assert [c.tolist() for c in columns] == [[5, 2], [3, 0], [0, 1], [3, 0]]
+    columns = segment_columns(good, True, ids, sorted_position)  # sorted by id
+    assert [c.tolist() for c in columns] == [[2, 5], [0, 3], [True, False], [0, 3], [1, 0]]
     assert segment_columns(good, False, ids, sorted_position)[3] is None
+    assert segment_columns(good + [dict(good[1])], False, ids, sorted_position) is None
+    assert [c.tolist() for c in segment_columns([], True, ids, sorted_position)] == [[]] * 5
     for bad in ({"id": np.int64(5), "category_id": 10}, {"id": True, "category_id": 10},
                 {"id": 5, "category_id": 10, "iscrowd": None}, {"id": 2**40, "category_id": 1},
                 {"id": 5}, {"category_id": 1}, {"id": 5, "category_id": 2}, [5, 1]):

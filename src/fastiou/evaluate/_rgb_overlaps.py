@@ -84,8 +84,8 @@ def png_pair_overlaps(gt_path: str, pred_path: str, scratch: tuple[Scratch, Scra
         if status == COUNTED:
             order = np.argsort(keys)
             keys = keys[order]
-            return SegmentOverlaps((keys >> np.uint64(32)).astype(np.int64),
-                                   (keys & np.uint64(MAX_ID)).astype(np.int64), counts[order])
+            return SegmentOverlaps((keys >> np.uint64(32)).view(np.int64),
+                                   (keys & np.uint64(MAX_ID)).view(np.int64), counts[order])
         if status != TABLE_FULL:  # a row's filter byte is not 0..4
             return None
         capacity *= 4

@@ -8,6 +8,7 @@ pixels does.
 """
 
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
+from libc.stdlib cimport qsort
 
 import numpy as np
 
@@ -45,31 +46,47 @@ cdef inline bint read_int(dict segment, str key, int64_t default, bint required,
     return low <= out[0] <= high
 
 
+cdef struct Listed:
+    int64_t id
+    int64_t index  # the segment's position in its list
+
+
+cdef int by_id(const void* a, const void* b) noexcept nogil:
+    cdef int64_t x = (<const Listed*>a).id, y = (<const Listed*>b).id
+    return (x > y) - (x < y)
+
+
 def segment_columns(list segments, bint listed_area, const int64_t[::1] category_ids,
                     const int64_t[::1] category_position):
-    """``(ids, category, crowd, area)`` of `segments` in their listed order, or None.
+    """``(ids, category, crowd, area, listed)`` of `segments`, sorted by id, or None.
 
-    Each segment must be a dict with plain int values: ``id`` in ``[1, 2**32)``,
-    ``category_id`` one of the sorted `category_ids` (given as its position
+    Each segment must be a dict with plain int values: ``id`` in ``[1, 2**32)``, each id
+    once, ``category_id`` one of the sorted `category_ids` (given as its position
     ``category_position[k]``), ``iscrowd`` 0 or 1 (0 when absent) and, with `listed_area`,
-    ``area`` >= 0 (else ``area`` is None). Anything else (another type, a key missing, a
-    value out of range) gives None: the caller then reads the segments one by one and says
-    what is wrong. Duplicate ids are left to the caller.
+    ``area`` >= 0 (else ``area`` is None). ``listed`` is each segment's position in
+    `segments`; ``crowd`` is bool. Anything else (another type, a key missing, a value out
+    of range, an id twice) gives None: the caller then reads the segments one by one and
+    says what is wrong.
     """
     cdef Py_ssize_t n = len(segments), k, slot
     cdef Py_ssize_t n_categories = category_ids.shape[0]
     cdef int64_t sid, cid, crowd, area
     if category_position.shape[0] != n_categories:
         raise ValueError("one position a category id is needed")
-    ids = np.empty(n, dtype=np.int64)
-    category = np.empty(n, dtype=np.int64)
-    crowds = np.empty(n, dtype=np.uint8)
-    areas = np.empty(n if listed_area else 0, dtype=np.int64)
-    cdef int64_t[::1] ids_v = ids
-    cdef int64_t[::1] category_v = category
-    cdef uint8_t[::1] crowds_v = crowds
-    cdef int64_t[::1] areas_v = areas
+    # in listed order: id, category, crowd, area; in id order: id, category, area, position
+    table = np.empty((8, n), dtype=np.int64)
+    listed = np.empty(2 * n, dtype=np.int64)   # (id, position) pairs, to sort
+    crowd_sorted = np.empty(n, dtype=bool)
+    cdef int64_t[:, ::1] table_v = table
+    cdef int64_t[::1] listed_v = listed
+    cdef uint8_t[::1] crowd_v = crowd_sorted.view(np.uint8)
+    cdef Listed* order = <Listed*>&listed_v[0] if n else NULL
+    cdef int64_t[::1] ids_v = table_v[0]
+    cdef int64_t[::1] category_v = table_v[1]
+    cdef int64_t[::1] crowds_v = table_v[2]
+    cdef int64_t[::1] areas_v = table_v[3]
     cdef dict segment
+    cdef bint repeated = False
     for k in range(n):
         item = segments[k]
         if type(item) is not dict:
@@ -86,8 +103,19 @@ def segment_columns(list segments, bint listed_area, const int64_t[::1] category
         slot = find(&category_ids[0], n_categories, cid) if n_categories else -1
         if slot < 0:
             return None
-        ids_v[k] = sid
-        category_v[k] = category_position[slot]
-        crowds_v[k] = <uint8_t>crowd
-    return ids, category, crowds, (areas if listed_area else None)
-
+        order[k].id, order[k].index = sid, k
+        category_v[k], crowds_v[k] = category_position[slot], crowd
+    with nogil:
+        if n > 1:
+            qsort(order, n, sizeof(Listed), by_id)
+        for k in range(n):
+            if k and order[k].id == order[k - 1].id:
+                repeated = True
+                break
+            slot = order[k].index
+            table_v[4, k], table_v[5, k] = order[k].id, table_v[1, slot]
+            table_v[6, k], table_v[7, k] = table_v[3, slot], slot
+            crowd_v[k] = <uint8_t>table_v[2, slot]
+    if repeated:
+        return None
+    return table[4], table[5], crowd_sorted, (table[6] if listed_area else None), table[7]

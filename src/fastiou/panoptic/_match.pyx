@@ -55,30 +55,28 @@ def match_segments(const int64_t[::1] g, const int64_t[::1] p, const int64_t[::1
             pred_category.shape[0] != n_pred or \
             (gt_listed_area.shape[0] != n_gt and gt_listed_area.shape[0] != 0):
         raise ValueError("the overlap and segment tables do not agree in length")
-    gi_a = np.empty(n, dtype=np.intp)
-    pi_a = np.empty(n, dtype=np.intp)
-    areas = np.zeros(n_gt + 3 * n_pred + 2 * n_categories, dtype=np.int64)
-    flags = np.zeros(n_gt + n_pred, dtype=np.uint8)
+    # where each pair's segments are (2n), the areas, the predictions' pixels on void and
+    # on crowd, each category's crowd segment and its listed position, the matched flags
+    work = np.zeros(2 * n + 2 * n_gt + 4 * n_pred + 2 * n_categories, dtype=np.int64)
     tp_category = np.empty(min(n_gt, n_pred), dtype=np.int64)
     tp_iou = np.empty(min(n_gt, n_pred), dtype=np.float64)
-    fp = np.zeros(n_categories, dtype=np.int64)
-    fn = np.zeros(n_categories, dtype=np.int64)
-    cdef Py_ssize_t[::1] gi = gi_a
-    cdef Py_ssize_t[::1] pi = pi_a
-    cdef int64_t[::1] areas_v = areas
-    cdef uint8_t[::1] flags_v = flags
+    fp_fn = np.zeros((2, n_categories), dtype=np.int64)
+    cdef int64_t[::1] work_v = work
     cdef int64_t[::1] tp_category_v = tp_category
     cdef double[::1] tp_iou_v = tp_iou
-    cdef int64_t[::1] fp_v = fp
-    cdef int64_t[::1] fn_v = fn
-    cdef int64_t* gt_area = &areas_v[0]
+    cdef int64_t[:, ::1] fp_fn_v = fp_fn
+    cdef int64_t* gi = &work_v[0]
+    cdef int64_t* pi = gi + n
+    cdef int64_t* gt_area = pi + n
     cdef int64_t* pred_area = gt_area + n_gt
     cdef int64_t* void_pred = pred_area + n_pred
     cdef int64_t* ignored = void_pred + n_pred
     cdef int64_t* crowd_of = ignored + n_pred       # per category: its crowd segment, or -1
     cdef int64_t* crowd_listed = crowd_of + n_categories  # that segment's listed position
-    cdef uint8_t* gt_matched = &flags_v[0]
-    cdef uint8_t* pred_matched = gt_matched + n_gt
+    cdef int64_t* gt_matched = crowd_listed + n_categories
+    cdef int64_t* pred_matched = gt_matched + n_gt
+    cdef int64_t* fp_v = &fp_fn_v[0, 0] if n_categories else NULL
+    cdef int64_t* fn_v = fp_v + n_categories if n_categories else NULL
     cdef int64_t union
     cdef double iou
     with nogil:
@@ -138,4 +136,4 @@ def match_segments(const int64_t[::1] g, const int64_t[::1] p, const int64_t[::1
                     fp_v[pred_category[j]] += 1
     if status != MATCHED:
         return None
-    return tp_category[:n_tp], tp_iou[:n_tp], fp, fn
+    return tp_category[:n_tp], tp_iou[:n_tp], fp_fn[0], fp_fn[1]

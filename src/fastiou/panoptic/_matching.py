@@ -89,15 +89,7 @@ def _table(segments: list[Any], known: Categories, listed_area: bool) -> Segment
     """The segment table of JSON's plain dicts of ints when every value is valid, else None
     (:func:`fastiou.panoptic._columns.segment_columns` reads them)."""
     columns = segment_columns(segments, listed_area, known.sorted_ids, known.sorted_position)
-    if columns is None:
-        return None
-    ids, category, crowd, area = columns
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    if ids.shape[0] > 1 and (ids[1:] == ids[:-1]).any():
-        return None
-    return Segments(ids, category[order], crowd[order].view(bool),
-                    None if area is None else area[order], order)
+    return None if columns is None else Segments(*columns)
 
 
 def parse_segments(segments_info: object, categories: Categories, where: str,
