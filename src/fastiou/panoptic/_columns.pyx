@@ -12,19 +12,9 @@ from libc.stdlib cimport qsort
 
 import numpy as np
 
+from fastiou.panoptic._sorted cimport find_sorted
+
 cdef int64_t MAX_ID = (1 << 32) - 1
-
-
-cdef inline Py_ssize_t find(const int64_t* ids, Py_ssize_t n, int64_t value) noexcept nogil:
-    """The index of `value` in the sorted `ids`, or -1."""
-    cdef Py_ssize_t low = 0, high = n, middle
-    while low < high:
-        middle = (low + high) >> 1
-        if ids[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low if low < n and ids[low] == value else -1
 
 
 cdef inline bint read_int(dict segment, str key, int64_t default, bint required,
@@ -100,7 +90,7 @@ def segment_columns(list segments, bint listed_area, const int64_t[::1] category
             if not read_int(segment, "area", 0, True, 0, INT64_MAX, &area):
                 return None
             areas_v[k] = area
-        slot = find(&category_ids[0], n_categories, cid) if n_categories else -1
+        slot = find_sorted(&category_ids[0], n_categories, cid) if n_categories else -1
         if slot < 0:
             return None
         order[k].id, order[k].index = sid, k

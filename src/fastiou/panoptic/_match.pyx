@@ -11,22 +11,12 @@ from libc.stdint cimport int64_t, uint8_t
 
 import numpy as np
 
+from fastiou.panoptic._sorted cimport find_sorted
+
 cdef enum:
     MATCHED = 0
     BAD_INPUT = 1  # an id in a map its segments do not list, a listed prediction absent
                    # from its map, a listed ground-truth area too small
-
-
-cdef inline Py_ssize_t find(const int64_t* ids, Py_ssize_t n, int64_t value) noexcept nogil:
-    """The index of `value` in the sorted `ids`, or -1."""
-    cdef Py_ssize_t low = 0, high = n, middle
-    while low < high:
-        middle = (low + high) >> 1
-        if ids[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low if low < n and ids[low] == value else -1
 
 
 def match_segments(const int64_t[::1] g, const int64_t[::1] p, const int64_t[::1] counts,
@@ -82,8 +72,8 @@ def match_segments(const int64_t[::1] g, const int64_t[::1] p, const int64_t[::1
     with nogil:
         # where each pair's segments are; the areas; the predictions' pixels on void
         for k in range(n):
-            gi[k] = find(&gt_ids[0], n_gt, g[k]) if n_gt else -1
-            pi[k] = find(&pred_ids[0], n_pred, p[k]) if n_pred else -1
+            gi[k] = find_sorted(&gt_ids[0], n_gt, g[k]) if n_gt else -1
+            pi[k] = find_sorted(&pred_ids[0], n_pred, p[k]) if n_pred else -1
             if (gi[k] < 0 and g[k] != 0) or (pi[k] < 0 and p[k] != 0):
                 status = BAD_INPUT
                 break
