@@ -25,18 +25,22 @@ Where it deliberately differs
   panopticapi raises ``ZeroDivisionError``.
 - Nothing is printed (panopticapi prints its progress, the table and the time).
 - The PNGs are decoded by fastiou's own codec (8-bit RGB(A), not interlaced; about 15
-  times faster than Pillow on 1024x2048 images), others by Pillow; the pixel values are
+  times faster than Pillow on 1024x2048 images) and counted as they are decoded, a row at a
+  time (``fastiou.evaluate._rgb_overlaps``), others decoded by Pillow; the pixel values are
   the same. A file that is no PNG or is corrupt is a ``ValueError`` naming it.
 - ``sq`` of a category with no true positive is ``0.0`` (panopticapi's int ``0``: equal).
 """
 
 from __future__ import annotations
 
+import _thread
+import gc
+import itertools
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -44,6 +48,7 @@ import numpy.typing as npt
 
 from fastiou._shared._threads import available_cpus
 from fastiou.evaluate._engine import _scratch_pair
+from fastiou.evaluate._rgb_overlaps import png_pair_overlaps
 from fastiou.panoptic._matching import ImageStats, image_stats, parse_segments
 from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
@@ -58,11 +63,17 @@ class PanopticSizeError(ValueError):
 def _load_json(path: str, role: str) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{role} JSON file {path!r} does not exist")
-    with open(path) as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
+    with open(path, "rb") as f:
+        text = f.read()
+    collecting = gc.isenabled()
+    gc.disable()  # the file is thousands of new dicts and lists: no collection midway
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
+    finally:
+        if collecting:
+            gc.enable()
     for key in (("annotations", "categories") if role == "ground-truth" else ("annotations",)):
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
             raise ValueError(f"{role} JSON file {path!r} must be an object with a list "
@@ -123,13 +134,16 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     categories = pq._categories
     gt_table = parse_segments(gt_ann["segments_info"], categories, gt_where, listed_area=True)
     pred_table = parse_segments(pred_ann["segments_info"], categories, pred_where)
-    gt_scratch, pred_scratch = _scratch_pair()  # this thread's reusable decode buffers
-    gt_map = read_panoptic_png(gt_path, gt_where, gt_scratch)
-    pred_map = read_panoptic_png(pred_path, pred_where, pred_scratch)
-    if gt_map.shape != pred_map.shape:
-        raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} pixels but "
-                         f"its ground truth {gt_path!r} is {gt_map.shape[1]}x{gt_map.shape[0]}")
-    overlaps = count_overlaps(gt_map, True, pred_map, True, n_threads)
+    scratch = _scratch_pair()  # this thread's reusable decode buffers
+    overlaps = png_pair_overlaps(gt_path, pred_path, scratch)  # decoded and counted at once
+    if overlaps is None:  # not two RGB PNGs of one size fastiou's codec reads, or bad files
+        gt_map = read_panoptic_png(gt_path, gt_where, scratch[0])
+        pred_map = read_panoptic_png(pred_path, pred_where, scratch[1])
+        if gt_map.shape != pred_map.shape:
+            raise PanopticSizeError(f"{pred_where} is {pred_map.shape[1]}x{pred_map.shape[0]} "
+                                    f"pixels but its ground truth {gt_path!r} is "
+                                    f"{gt_map.shape[1]}x{gt_map.shape[0]}")
+        overlaps = count_overlaps(gt_map, True, pred_map, True, n_threads)
     return image_stats(overlaps, gt_table, pred_table, len(categories.ids), gt_where, pred_where)
 
 
@@ -208,8 +222,7 @@ def sum_in_order(categories: list[Any], stats: list[ImageStats]) -> PanopticQual
     total = PanopticQuality(categories)
     for part in np.array_split(np.arange(len(stats)), multiprocessing.cpu_count()):
         accumulator = PanopticQuality(categories)
-        for k in part:
-            accumulator._add(stats[k])
+        accumulator._add_all([stats[k] for k in part])
         total.merge(accumulator)
     return total
 
@@ -219,19 +232,81 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
                    ) -> PanopticQuality:
     """The accumulator of a COCO panoptic evaluation (what ``pq_compute`` computes), its IoUs
     summed in panopticapi's order; every check of :func:`pq_compute` made. `jobs` threads
-    (default: every usable CPU) decode and count; `on_image` is called after each image."""
-    categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
-    pq = PanopticQuality(categories)
+    (default: every usable CPU; the calling thread is one) decode and count; `on_image` is
+    called after each image."""
     cpus = available_cpus() if jobs is None else max(1, jobs)
-    workers = min(cpus, max(1, len(pairs)))
-    threads_each = max(1, cpus // workers)
+    with _Helpers(cpus - 1) as helpers:  # they start while the JSON files are read
+        categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
+        pq = PanopticQuality(categories)
+        threads_each = max(1, cpus // min(cpus, max(1, len(pairs))))
 
-    def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
-        stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
-        if on_image is not None:
-            on_image()
-        return stats
+        def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
+            stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
+            if on_image is not None:
+                on_image()
+            return stats
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        stats = list(pool.map(one, pairs))
+        stats = helpers.map(one, pairs)
     return sum_in_order(categories, stats)
+
+
+class _Helpers:
+    """`n` threads that share one :meth:`map` with the calling thread, started at once
+    without waiting for them (they wait for the work)."""
+
+    def __init__(self, n: int):
+        self._work: Callable[[], None] | None = None
+        self._ready = threading.Event()
+        self._done = [threading.Event() for _ in range(n)]
+        for done in self._done:
+            _thread.start_new_thread(self._run, (done,))
+
+    def _run(self, done: threading.Event) -> None:
+        try:
+            self._ready.wait()
+            if self._work is not None:
+                self._work()
+        finally:
+            done.set()
+
+    def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        """``[function(item) for item in items]``, each thread taking the next item no
+        thread has taken. When items fail, the first failing item's exception is raised,
+        once the items before it are done (no item is started once a failure is seen)."""
+        results: list[Any] = [None] * len(items)
+        errors: dict[int, BaseException] = {}
+        taken = itertools.count()
+        lock = threading.Lock()
+
+        def work() -> None:
+            while not errors:
+                with lock:
+                    k = next(taken)
+                if k >= len(items):
+                    return
+                try:
+                    results[k] = function(items[k])
+                except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+                    errors[k] = exc
+                    return
+
+        self._work = work
+        self._ready.set()
+        try:
+            work()
+        finally:
+            self._join()
+        if errors:
+            raise errors[min(errors)]
+        return results
+
+    def _join(self) -> None:
+        self._ready.set()  # threads given no work return
+        for done in self._done:
+            done.wait()
+
+    def __enter__(self) -> _Helpers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._join()

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from fastiou.panoptic._columns import segment_columns
+from fastiou.panoptic._match import match_segments
 from fastiou.panoptic._overlaps import MAX_ID, SegmentOverlaps
 
 VOID = 0
@@ -26,6 +28,8 @@ class Categories(NamedTuple):
     ids: tuple[int, ...]
     isthing: npt.NDArray[np.bool_]
     position: dict[int, int]
+    sorted_ids: npt.NDArray[np.int64]       # the ids in increasing order
+    sorted_position: npt.NDArray[np.int64]  # the position in `ids` of each of `sorted_ids`
 
 
 class Segments(NamedTuple):
@@ -76,33 +80,16 @@ def parse_categories(categories: object, name: str = "categories") -> Categories
         position[int(cid)] = k
         ids.append(int(cid))
         isthing.append(thing == 1)
-    return Categories(tuple(ids), np.array(isthing, dtype=bool), position)
+    sorted_ids = np.array(sorted(position), dtype=np.int64)
+    return Categories(tuple(ids), np.array(isthing, dtype=bool), position, sorted_ids,
+                      np.array([position[int(c)] for c in sorted_ids], dtype=np.int64))
 
 
-def _table(ids: list[Any], categories: list[Any], crowd: list[Any], area: list[Any] | None,
-           known: Categories) -> Segments | None:
-    """The segment table of plain int columns when every value is valid, else None."""
-    columns = [np.asarray(c) for c in ((ids, categories, crowd) if area is None
-                                        else (ids, categories, crowd, area))]
-    if any(c.dtype.kind not in "iu" for c in columns):
-        return None
-    ids_a, categories_a, crowd_a = columns[:3]
-    if ids_a.size and (ids_a.min() < 1 or ids_a.max() > MAX_ID):
-        return None
-    order = np.argsort(ids_a, kind="stable")
-    ids_a = ids_a[order].astype(np.int64)
-    if ids_a.size > 1 and (ids_a[1:] == ids_a[:-1]).any():
-        return None
-    known_ids = np.array(sorted(known.position), dtype=np.int64)
-    slot, found = _locate(categories_a.astype(np.int64), known_ids)
-    if not found.all() or not np.isin(crowd_a, (0, 1)).all():
-        return None
-    if area is not None and columns[3].size and columns[3].min() < 0:
-        return None
-    to_position = np.array([known.position[int(c)] for c in known_ids], dtype=np.int64)
-    return Segments(ids_a, to_position[slot][order], crowd_a[order] == 1,
-                    columns[3][order].astype(np.int64) if area is not None else None,
-                    order.astype(np.int64))
+def _table(segments: list[Any], known: Categories, listed_area: bool) -> Segments | None:
+    """The segment table of JSON's plain dicts of ints when every value is valid, else None
+    (:func:`fastiou.panoptic._columns.segment_columns` reads them)."""
+    columns = segment_columns(segments, listed_area, known.sorted_ids, known.sorted_position)
+    return None if columns is None else Segments(*columns)
 
 
 def parse_segments(segments_info: object, categories: Categories, where: str,
@@ -113,18 +100,8 @@ def parse_segments(segments_info: object, categories: Categories, where: str,
         raise TypeError(f"{where} must be a sequence of segment mappings (id, category_id, "
                         f"iscrowd), got {type(segments_info).__name__}")
     segments = list(segments_info)
-    try:  # JSON's plain dicts of ints: columns checked with NumPy
-        if all(type(segment) is dict for segment in segments):
-            table = _table([segment["id"] for segment in segments],
-                           [segment["category_id"] for segment in segments],
-                           [segment.get("iscrowd", 0) for segment in segments],
-                           [segment["area"] for segment in segments] if listed_area else None,
-                           categories)
-            if table is not None:
-                return table
-    except (KeyError, TypeError, ValueError, OverflowError):
-        pass
-    return _parse_one_by_one(segments, categories, where, listed_area)
+    table = _table(segments, categories, listed_area)  # JSON's plain dicts of ints
+    return _parse_one_by_one(segments, categories, where, listed_area) if table is None else table
 
 
 def _parse_one_by_one(segments: list[Any], categories: Categories, where: str,
@@ -176,14 +153,31 @@ def _locate(ids: npt.NDArray[np.int64], table: npt.NDArray[np.int64]
     return clipped, found
 
 
+_NO_AREAS = np.zeros(0, dtype=np.int64)
+
+
 def image_stats(overlaps: SegmentOverlaps, gt: Segments, pred: Segments, n_categories: int,
                 gt_where: str, pred_where: str) -> ImageStats:
-    """Match one image's segments (panopticapi's rules) from its overlap table.
+    """Match one image's segments (panopticapi's rules) from its overlap table, with the
+    compiled kernel ``_match.match_segments``.
 
     Raises a ValueError naming `gt_where`/`pred_where` for an id in a map that its segments
     do not list, a listed prediction absent from its map, or a listed ground-truth area
-    smaller than the pixels the segment covers.
+    smaller than the pixels the segment covers (said by :func:`image_stats_numpy`).
     """
+    stats = match_segments(overlaps.gt_ids, overlaps.pred_ids, overlaps.counts, gt.ids,
+                           gt.category, gt.iscrowd.view(np.uint8),
+                           _NO_AREAS if gt.area is None else gt.area, gt.listed, pred.ids,
+                           pred.category, n_categories)
+    if stats is None:  # bad input: the NumPy twin says what is wrong
+        return image_stats_numpy(overlaps, gt, pred, n_categories, gt_where, pred_where)
+    return ImageStats(*stats)
+
+
+def image_stats_numpy(overlaps: SegmentOverlaps, gt: Segments, pred: Segments,
+                      n_categories: int, gt_where: str, pred_where: str) -> ImageStats:
+    """:func:`image_stats` in NumPy: the kernel's oracle in the tests, and the messages for
+    bad input."""
     g, p, counts = overlaps
     gi, g_known = _locate(g, gt.ids)
     pi, p_known = _locate(p, pred.ids)
@@ -270,8 +264,7 @@ def canonical_overlaps(overlaps: SegmentOverlaps, gt_divisor: int, pred_divisor:
     """Overlaps of raw ``category * D + instance`` ids turned into overlaps of segments:
     categories outside `known_ids` are void, a stuff category is one segment whatever its
     instance ids; the segment tables of both sides (no crowd, areas counted)."""
-    known_ids = np.sort(np.array(categories.ids, dtype=np.int64))
-    to_position = np.array([categories.position[int(c)] for c in known_ids], dtype=np.int64)
+    known_ids, to_position = categories.sorted_ids, categories.sorted_position
     stuff_category = ~categories.isthing[to_position] if known_ids.size else np.zeros(0, bool)
     sides = []
     for ids, divisor in ((overlaps.gt_ids, gt_divisor), (overlaps.pred_ids, pred_divisor)):

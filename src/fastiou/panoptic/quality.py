@@ -130,6 +130,19 @@ class PanopticQuality:
         """The category ids, in the order of the per-category arrays."""
         return self._categories.ids
 
+    def _add_all(self, stats: Sequence[ImageStats]) -> None:
+        """:meth:`_add` of each of `stats` in turn, in a few NumPy calls: the IoUs of a
+        category are added in the same order (``np.add.at`` adds in index order)."""
+        if not stats:
+            return
+        tp_category = np.concatenate([each.tp_category for each in stats])
+        with self._lock:
+            np.add.at(self.iou, tp_category, np.concatenate([each.tp_iou for each in stats]))
+            self.tp += np.bincount(tp_category, minlength=self.tp.shape[0])
+            self.fp += np.sum([each.fp for each in stats], axis=0, dtype=np.int64)
+            self.fn += np.sum([each.fn for each in stats], axis=0, dtype=np.int64)
+            self.n_images += len(stats)
+
     def _add(self, stats: ImageStats) -> None:
         with self._lock:
             np.add.at(self.iou, stats.tp_category, stats.tp_iou)  # in order: panopticapi's sums
