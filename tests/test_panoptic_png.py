@@ -372,3 +372,69 @@ def test_helpers_keep_the_order_and_raise_the_first_failure():
         pass
     with panopticapi._Helpers(0) as helpers:
         assert helpers.map(str, [1, 2]) == ["1", "2"]
+
+
+def test_early_results_are_handed_out_once_and_failures_are_none():
+    with panopticapi._Helpers(2) as helpers:
+        helpers.start_early(lambda x: 10 * x if x else 1 // x, [3, 0, 5])  # 5: no thread left
+        assert helpers.early_result(3) == 30
+        assert helpers.early_result(3) is None  # handed out already
+        assert helpers.early_result(0) is None  # failed: computed again in its turn
+        assert helpers.early_result(5) is None  # never started
+        assert helpers.map(lambda x: x + 1, [1, 2]) == [2, 3]
+    with panopticapi._Helpers(0) as helpers:
+        helpers.start_early(str, [1])
+        assert helpers.early_result(1) is None
+
+
+def test_the_first_pairs_are_guessed_from_the_raw_ground_truth(tmp_path):
+    from panoptic_cases import write_dataset
+
+    gt_json, pred_json = write_dataset(str(tmp_path), 0, 3, 24, 32)
+    with open(gt_json, "rb") as f:
+        text = f.read()
+    gt_folder, pred_folder = str(tmp_path / "gt"), str(tmp_path / "pred")
+    first = panopticapi._first_pairs(text, gt_folder, pred_folder, 2)
+    assert first == [(str(tmp_path / "gt" / f"{k:06d}.png"), str(tmp_path / "pred" / f"{k:06d}.png"))
+                     for k in range(2)]
+    assert panopticapi._first_pairs(text, gt_folder, str(tmp_path), 2) == []  # no such predictions
+    assert panopticapi._first_pairs(b'{"images": [{"file_name": "a.png"}]}', gt_folder,
+                                    pred_folder, 2) == []
+
+
+def test_a_guess_the_json_does_not_confirm_is_not_used(tmp_path):
+    """The predictions are renamed so that the same-named guess pairs the wrong files: the
+    result must still be panopticapi's pairing, and the early counts of the confirmed
+    guesses must be used (each pair counted once)."""
+    from panoptic_cases import write_dataset
+
+    gt_json, pred_json = write_dataset(str(tmp_path), 0, 4, 40, 48)
+    expected = panopticapi.pq_compute(gt_json, pred_json)
+    with open(pred_json) as f:
+        pred = json.load(f)
+    folder = tmp_path / "pred"
+    names = [ann["file_name"] for ann in pred["annotations"]]
+    for name in names:  # rotate the files, and the JSON with them
+        (folder / name).rename(folder / ("x" + name))
+    rotated = names[1:] + names[:1]
+    for ann, name in zip(pred["annotations"], names):
+        (folder / ("x" + name)).rename(folder / rotated[names.index(name)])
+        ann["file_name"] = rotated[names.index(name)]
+    with open(pred_json, "w") as f:
+        json.dump(pred, f)
+    calls = []
+    original = panopticapi.png_pair_overlaps
+
+    def counted(gt_path, pred_path, scratch):
+        calls.append((gt_path, pred_path))
+        return original(gt_path, pred_path, scratch)
+
+    panopticapi.png_pair_overlaps = counted
+    try:
+        assert panopticapi.evaluate_files(gt_json, pred_json, str(tmp_path / "gt"), str(folder),
+                                          jobs=2).compute() == expected
+    finally:
+        panopticapi.png_pair_overlaps = original
+    guessed = (str(tmp_path / "gt" / names[0]), str(folder / names[0]))
+    assert calls.count(guessed) == 1  # the guess was counted early, then not used
+    assert len(calls) == len(names) + 1
