@@ -148,6 +148,7 @@ class BuildExtWithOpenMP(build_ext):
             self.parallel = os.cpu_count() or 1
 
     def build_extensions(self):
+        _cythonize(self.extensions)
         openmp = None
         if _openmp_disabled_by_user():
             reason = "FASTIOU_DISABLE_OPENMP is set"
@@ -201,10 +202,21 @@ def _extensions():
     # Cython's own helpers (memoryviews, fused dispatch, ...) compiled once, in one module that
     # the others import, instead of once in every extension
     extensions.append(Extension(SHARED_UTILITY, [str(PACKAGE / "_shared" / "_cyutility.c")]))
-    # one Cython process per core: translating the modules takes about a third of a build
-    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES,
-                     include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1,
-                     shared_utility_qualified_name=SHARED_UTILITY)
+    return extensions
+
+
+def _cythonize(extensions):
+    """Translate the changed ``.pyx`` files of `extensions` to C and point each extension at
+    its C file (in place: setuptools keeps its own data on the extension objects). Done by
+    build_ext, not when setup.py loads: pip runs setup.py three times (requirements,
+    metadata, wheel), and only the last one compiles."""
+    # one Cython process per core: translating the modules takes about a fifth of a build
+    translated = cythonize(_extensions(), compiler_directives=CYTHON_DIRECTIVES,
+                           include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1,
+                           shared_utility_qualified_name=SHARED_UTILITY)
+    sources = {ext.name: ext.sources for ext in translated}
+    for ext in extensions:
+        ext.sources = list(sources[ext.name])
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})
