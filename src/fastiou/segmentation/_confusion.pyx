@@ -140,9 +140,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                  label_t is int8_t, num_classes,
                                  <const uint8_t*>&ignore[0] if n_ignore > 0 else NULL,
                                  n_ignore, n_threads)
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    miss = np.zeros(num_classes, dtype=np.int64)
-    bad = np.zeros((n_threads, LINE), dtype=np.int64)
+    matrix, miss, bad = output_arrays(num_classes, n_threads)
     if n == 0:
         return matrix, miss, 0, 0
     cdef int64_t[:, ::1] matrix_v = matrix
@@ -171,7 +169,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     # other threads zero their own scratch rows (in parallel, first touch)
     direct = copies == 1
     n_rows = n_threads - direct
-    scratch = np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)
+    scratch = scratch_rows(n_rows, stride)
     scratch_v = scratch
     rows = &scratch_v[0, 0]
     with nogil:
@@ -201,3 +199,18 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
         bad_v[0, 0] += bad_v[tid, 0]
         bad_v[0, 1] += bad_v[tid, 1]
     return matrix, miss, int(bad_v[0, 0]), int(bad_v[0, 1])
+
+
+# The NumPy work of confusion_counts, outside it: code in a fused function is compiled once
+# per label dtype (8 times), these once
+
+cdef tuple output_arrays(Py_ssize_t num_classes, int n_threads):
+    """(matrix, miss, bad): the zeroed int64 results and per-thread bad-label counters."""
+    return (np.zeros((num_classes, num_classes), dtype=np.int64),
+            np.zeros(num_classes, dtype=np.int64),
+            np.zeros((n_threads, LINE), dtype=np.int64))
+
+
+cdef object scratch_rows(Py_ssize_t n_rows, Py_ssize_t stride):
+    """Uninitialised int64 rows of `stride` for `n_rows` threads (one line when none)."""
+    return np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)
