@@ -75,7 +75,14 @@ def instance_counts(const instance_t[::1] instances, const prediction_t[::1] pre
         power += 1
     if low < 0x10000:
         high_bits = <uint16_t>(0xFFFF & ~((1 << power) - 1))
-    row_of, table, outside = table_arrays(n, pred.shape[0], low, high, n_columns, capacity)
+    if pred.shape[0] != n:
+        raise ValueError(f"{n} instance ids but {pred.shape[0]} predictions")
+    if high < low or span > MAX_SPAN or n_columns < 1 or capacity < 1:
+        raise ValueError(f"ids in [{low}, {high}], {n_columns} columns and {capacity} rows do "
+                         f"not make a table (at most {MAX_SPAN} ids)")
+    row_of = np.full(span, -1, dtype=np.int32)
+    table = np.zeros((min(capacity, span), n_columns), dtype=np.int64)
+    outside = np.zeros(table.shape[0], dtype=np.int64)
     cdef int32_t[::1] row_of_v = row_of
     cdef int64_t[:, ::1] table_v = table
     cdef int64_t[::1] outside_v = outside
@@ -116,27 +123,6 @@ def instance_counts(const instance_t[::1] instances, const prediction_t[::1] pre
                                table_v, outside_v, &n_rows)
     if not fits:
         return None
-    return ids_sizes_table(row_of, table, outside, low)
-
-
-# The checks and the NumPy work of instance_counts, outside it: code in a fused function is
-# compiled once per pair of dtypes (12 times), these once
-
-cdef tuple table_arrays(Py_ssize_t n, Py_ssize_t n_pred, int64_t low, int64_t high,
-                        Py_ssize_t n_columns, Py_ssize_t capacity):
-    """(row_of, table, outside) for ids in [low, high], after the checks of the arguments."""
-    cdef int64_t span = high - low + 1
-    if n_pred != n:
-        raise ValueError(f"{n} instance ids but {n_pred} predictions")
-    if high < low or span > MAX_SPAN or n_columns < 1 or capacity < 1:
-        raise ValueError(f"ids in [{low}, {high}], {n_columns} columns and {capacity} rows do "
-                         f"not make a table (at most {MAX_SPAN} ids)")
-    table = np.zeros((min(capacity, span), n_columns), dtype=np.int64)
-    return np.full(span, -1, dtype=np.int32), table, np.zeros(table.shape[0], dtype=np.int64)
-
-
-cdef tuple ids_sizes_table(row_of, table, outside, int64_t low):
-    """What instance_counts returns once every run is counted."""
     present = np.flatnonzero(row_of >= 0)
     rows = row_of[present]
     counts = table[rows]
