@@ -5,6 +5,7 @@ import numpy.typing as npt
 
 _Labels = npt.NDArray[np.integer]
 _Counts = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]
+_WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int]
 
 def confusion_counts(y_true: _Labels, y_pred: _Labels, num_classes: int, ignore: _Labels,
                      n_threads: int) -> _Counts: ...

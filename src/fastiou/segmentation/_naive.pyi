@@ -3,9 +3,7 @@
 import numpy as np
 import numpy.typing as npt
 
-_Labels = npt.NDArray[np.integer]
-_Counts = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int, int]
-_WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int]
+from fastiou.segmentation._confusion import _Counts, _Labels, _WeightedCounts
 
 def naive_confusion_counts(
     y_true: _Labels, y_pred: _Labels, num_classes: int, ignore: _Labels,
