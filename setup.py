@@ -5,11 +5,16 @@ builds the extensions. When the probe fails, or ``FASTIOU_DISABLE_OPENMP=1`` is 
 extensions are built serially and a message says so. ``fastiou.show_config()`` reports
 which build you have.
 
-Debug information (Python's own ``CFLAGS`` carry ``-g``) is left out of the extensions at
-link time with gcc/clang (``-Wl,--strip-debug``; ``-Wl,-S`` on macOS; MSVC keeps it in a
-separate .pdb anyway), which makes them about 5x smaller; the symbol table stays, so
-profilers and sanitizer reports still name functions. ``FASTIOU_KEEP_DEBUG_INFO=1`` keeps
-the debug information (``tools/sanitize.sh`` sets it, for file:line in its reports).
+Debug information (Python's own ``CFLAGS`` carry ``-g``) is left out of the extensions with
+gcc/clang: not generated (``-g0``, a fifth of the compile time) and stripped at link time
+(``-Wl,--strip-debug``; ``-Wl,-S`` on macOS; MSVC keeps it in a separate .pdb anyway), which
+makes them about 5x smaller; the symbol table stays, so profilers and sanitizer reports still
+name functions. ``FASTIOU_KEEP_DEBUG_INFO=1`` keeps the debug information
+(``tools/sanitize.sh`` sets it, for file:line in its reports).
+
+Build time (``pip install .`` on 2 cores; figures in benchmarks/README.md): the kernels are
+compiled with ``-O3``; the modules without a per-pixel loop (``COLD_MODULES``) with less, and
+the extensions are compiled longest first, a job per core, so that no long file starts last.
 """
 
 import os
@@ -31,6 +36,15 @@ SHARED_UTILITY = "fastiou._shared._cyutility"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 MSVC_COMPILE_ARGS = ["/O2"]
+# modules with no per-pixel loop, where -O3 only costs build time (gcc/clang; MSVC: /O2 for
+# all): Cython's helpers and the thread-team clock run once per call, the build information
+# once per process, the naive loop only in the tests
+COLD_MODULES = {
+    SHARED_UTILITY: "-O2",
+    "fastiou._shared._team": "-O2",
+    "fastiou._shared._openmp_info": "-O1",
+    "fastiou.segmentation._naive": "-O1",
+}
 
 PROBE_SOURCE = r"""
 #include <omp.h>
@@ -65,11 +79,25 @@ def _openmp_disabled_by_user():
     return _env_flag("FASTIOU_DISABLE_OPENMP")
 
 
+def _leaves_out_debug_info(compiler):
+    """True when the extensions are built without debug information (gcc/clang, unless
+    ``FASTIOU_KEEP_DEBUG_INFO`` is set; MSVC keeps it in a separate .pdb)."""
+    return not _env_flag("FASTIOU_KEEP_DEBUG_INFO") and compiler.compiler_type in {"unix", "mingw32", "cygwin"}
+
+
 def _strip_debug_link_args(compiler):
     """Linker flags that leave the debug information out of the extensions (none for MSVC)."""
-    if _env_flag("FASTIOU_KEEP_DEBUG_INFO") or compiler.compiler_type not in {"unix", "mingw32", "cygwin"}:
+    if not _leaves_out_debug_info(compiler):
         return []
     return ["-Wl,-S"] if sys.platform == "darwin" else ["-Wl,--strip-debug"]
+
+
+def _longest_first(extensions):
+    """The extensions in the order to compile them: the largest C source first (compile time
+    follows it), so that with a job per core no long file is left to run alone at the end."""
+    def size(ext):
+        return sum(os.path.getsize(source) for source in ext.sources if os.path.exists(source))
+    return sorted(extensions, key=size, reverse=True)
 
 
 def _openmp_flag_candidates(compiler):
@@ -120,6 +148,7 @@ class BuildExtWithOpenMP(build_ext):
             self.parallel = os.cpu_count() or 1
 
     def build_extensions(self):
+        _cythonize(self.extensions)
         openmp = None
         if _openmp_disabled_by_user():
             reason = "FASTIOU_DISABLE_OPENMP is set"
@@ -134,16 +163,23 @@ class BuildExtWithOpenMP(build_ext):
                 f"support (gcc, or clang with libomp) for multithreaded kernels.\n{banner}\n",
                 file=sys.stderr,
             )
-        base = MSVC_COMPILE_ARGS if self.compiler.compiler_type == "msvc" else BASE_COMPILE_ARGS
+        msvc = self.compiler.compiler_type == "msvc"
+        base = MSVC_COMPILE_ARGS if msvc else BASE_COMPILE_ARGS
         compile_args = base + (openmp[0] if openmp else [])
+        # after Python's own -g: no debug information to generate and then strip
+        no_debug_args = ["-g0"] if _leaves_out_debug_info(self.compiler) else []
         strip_args = _strip_debug_link_args(self.compiler)
         link_args = (openmp[1] if openmp else []) + strip_args
-        # what show_config() reports: the compile flags and the debug-information stripping
+        # what show_config() reports: the kernels' compile flags and the debug-information
+        # stripping
         flags_macro = ("FASTIOU_COMPILE_FLAGS", '"' + " ".join(compile_args + strip_args) + '"')
         for ext in self.extensions:
-            ext.extra_compile_args = compile_args
+            level = None if msvc else COLD_MODULES.get(ext.name)
+            args = [level if a == base[0] else a for a in compile_args] if level else compile_args
+            ext.extra_compile_args = args + no_debug_args
             ext.extra_link_args = link_args
             ext.define_macros = [m for m in ext.define_macros if m[0] != flags_macro[0]] + [flags_macro]
+        self.extensions = _longest_first(self.extensions)
         super().build_extensions()
 
 
@@ -166,10 +202,21 @@ def _extensions():
     # Cython's own helpers (memoryviews, fused dispatch, ...) compiled once, in one module that
     # the others import, instead of once in every extension
     extensions.append(Extension(SHARED_UTILITY, [str(PACKAGE / "_shared" / "_cyutility.c")]))
-    # one Cython process per core: translating the modules takes about a third of a build
-    return cythonize(extensions, compiler_directives=CYTHON_DIRECTIVES,
-                     include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1,
-                     shared_utility_qualified_name=SHARED_UTILITY)
+    return extensions
+
+
+def _cythonize(extensions):
+    """Translate the changed ``.pyx`` files of `extensions` to C and point each extension at
+    its C file (in place: setuptools keeps its own data on the extension objects). Done by
+    build_ext, not when setup.py loads: pip runs setup.py three times (requirements,
+    metadata, wheel), and only the last one compiles."""
+    # one Cython process per core: translating the modules takes about a fifth of a build
+    translated = cythonize(_extensions(), compiler_directives=CYTHON_DIRECTIVES,
+                           include_path=[str(PACKAGE.parent)], nthreads=os.cpu_count() or 1,
+                           shared_utility_qualified_name=SHARED_UTILITY)
+    sources = {ext.name: ext.sources for ext in translated}
+    for ext in extensions:
+        ext.sources = list(sources[ext.name])
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExtWithOpenMP})

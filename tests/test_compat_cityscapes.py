@@ -778,7 +778,7 @@ def _instance_reference(instances, pred, low, high, n_columns):
 
 
 @FAST
-@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([np.uint8, np.uint16, np.int32, np.int64]),
+@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([np.uint16, np.int32, np.int64]),
        st.sampled_from([np.uint8, np.uint16, np.int32, np.int64]), st.integers(0, 1000),
        st.sampled_from([1, 3, 1024]))
 def test_the_instance_kernel_counts_every_id_and_prediction(seed, instance_dtype, pred_dtype, size,
@@ -792,9 +792,7 @@ def test_the_instance_kernel_counts_every_id_and_prediction(seed, instance_dtype
     if np.dtype(pred_dtype).kind == "u":
         pred = np.abs(pred)
     instances = instances.astype(instance_dtype)
-    low, high = (1001, 255) if instance_dtype == np.uint8 else (1001, 33999)
-    if high < low:
-        low, high = 200, 255
+    low, high = 1001, 33999
     pred = pred.astype(pred_dtype)
     counted = instance_counts(instances, pred, low, high, 34, capacity)
     expected = _instance_reference(instances.astype(np.int64), pred.astype(np.int64), low, high, 34)
@@ -817,10 +815,10 @@ def test_the_instance_kernel_refuses_what_makes_no_table():
         instance_counts(ids, labels[:3], 0, 9, 34, 8)
 
 
-@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.int64, np.uint32, np.int16])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.int64, np.uint32, np.int16])
 def test_instance_tables_agree_on_every_path(dtype):
     """The kernel (with its row table grown when full) and the NumPy grouping (other dtypes,
-    ids spanning more than a table) give the same table."""
+    ids spanning more than a table) give the same table; a uint8 map holds no instance id."""
     rng = np.random.default_rng(3)
     truth = rng.choice(INSTANCE_CLASSES + [7, 8], (40, 60))
     instances = _instances(rng, truth, None).astype(dtype)

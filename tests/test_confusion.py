@@ -7,7 +7,7 @@ import pytest
 
 import fastiou
 from fastiou import reference
-from fastiou.segmentation import _confusion
+from fastiou.segmentation import _naive
 from fastiou.segmentation._core import count_pairs, prepare_pairs
 
 from cases import CASES, reference_counts
@@ -30,7 +30,7 @@ def test_fast_equals_naive_equals_reference(case):
                        sample_weight=case.sample_weight, out_of_range="miss")
     _assert_counts_equal(fast, expected)
     pairs = prepare_pairs(case.y_true, case.y_pred, case.ignore_index, case.sample_weight)
-    naive = _confusion.naive_confusion_counts(pairs.y_true, pairs.y_pred, case.num_classes,
+    naive = _naive.naive_confusion_counts(pairs.y_true, pairs.y_pred, case.num_classes,
                                               pairs.ignore, pairs.weights)
     _assert_counts_equal(naive, expected)
     assert case.inputs_unchanged()

@@ -9,7 +9,7 @@ import pytest
 
 import fastiou
 from fastiou import reference
-from fastiou.segmentation import _byte_tables, _confusion, _simd
+from fastiou.segmentation import _byte_tables, _confusion, _naive, _simd
 from fastiou._shared._validation import as_label_array
 
 DTYPES = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
@@ -75,7 +75,7 @@ def assert_same(actual, expected):
 def check(truth, pred, num_classes, ignore, threads=(1, 2, 3)):
     ignore = np.array(ignore, dtype=truth.dtype)
     expected = expected_counts(truth, pred, num_classes, ignore)
-    assert_same(_confusion.naive_confusion_counts(truth, pred, num_classes, ignore), expected)
+    assert_same(_naive.naive_confusion_counts(truth, pred, num_classes, ignore), expected)
     for n_threads in threads:
         assert_same(_confusion.confusion_counts(truth, pred, num_classes, ignore, n_threads), expected)
 

@@ -6,7 +6,7 @@ import numpy.typing as npt
 MAX_SPAN: int
 
 def instance_counts(
-    instances: npt.NDArray[np.uint8 | np.uint16 | np.int32 | np.int64],
+    instances: npt.NDArray[np.uint16 | np.int32 | np.int64],
     pred: npt.NDArray[np.uint8 | np.uint16 | np.int32 | np.int64],
     low: int,
     high: int,

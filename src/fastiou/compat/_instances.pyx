@@ -2,8 +2,8 @@
 (``fastiou.compat.cityscapes``) in one pass over the pixels, without temporaries.
 
 Private: the wrapper passes the flat, C-contiguous instance ids and predictions of one image,
-of one of the dtypes below, and the range of the ids to count (it groups other dtypes, and
-ranges too wide for a table, with NumPy).
+of one of the dtypes below (12 pairs), and the range of the ids to count (it groups other
+dtypes, and ranges too wide for a table, with NumPy).
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
@@ -13,8 +13,8 @@ import numpy as np
 # ids above the threshold may span at most this many values (a table of span x columns)
 MAX_SPAN = 1 << 16
 
+# no uint8: instance ids are above 1000 (the wrapper never passes a uint8 map, which has none)
 ctypedef fused instance_t:
-    uint8_t
     uint16_t
     int32_t
     int64_t

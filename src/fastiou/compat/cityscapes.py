@@ -955,7 +955,9 @@ def _count_ids(truth, pred, args, n_threads):
     return counts.matrix
 
 
-_KERNEL_DTYPES = (np.uint8, np.uint16, np.int32, np.int64)
+# the dtypes `instance_counts` takes: instance ids are above 1000, so never uint8
+_KERNEL_INSTANCE_DTYPES = (np.uint16, np.int32, np.int64)
+_KERNEL_DTYPES = (np.uint8, *_KERNEL_INSTANCE_DTYPES)
 
 
 def _instance_table(instances, pred):
@@ -973,7 +975,7 @@ def _instance_table(instances, pred):
                 return np.zeros(0, dtype=np.int64), np.zeros((0, N_IDS), dtype=np.int64)
             high = int(flat.max())
             low = int(flat.min(where=instance, initial=high))
-        if flat.dtype in _KERNEL_DTYPES and labels.dtype in _KERNEL_DTYPES and \
+        if flat.dtype in _KERNEL_INSTANCE_DTYPES and labels.dtype in _KERNEL_DTYPES and \
                 high - low < MAX_SPAN:
             counted = instance_counts(flat, labels, low, high, N_IDS, INSTANCE_ROWS)
             if counted is None:  # more instances than rows: one row for every possible id

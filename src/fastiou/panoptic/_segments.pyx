@@ -175,14 +175,7 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, Py_ssize_t wi
     cdef Py_ssize_t n = gt.shape[0], chunk, start, stop, n_pixels, n_rows
     cdef int n_chunks, shift = 64, t
     cdef bint ok = True
-    if pred.shape[0] != n:
-        raise ValueError(f"{n} ground-truth values but {pred.shape[0]} predicted values")
-    if capacity < 2 or capacity & (capacity - 1):
-        raise ValueError(f"capacity {capacity} is not a power of two >= 2")
-    if rgb and (id_t is not uint8_t or n % 3):
-        raise ValueError("RGB maps are uint8 with three values a pixel")
-    if width < 1:
-        raise ValueError(f"width {width} is not positive")
+    check_arguments(n, pred.shape[0], rgb, id_t is uint8_t, width, capacity)
     width = min(width, MAX_WIDTH)
     n_pixels = n // 3 if rgb else n
     n_chunks = _chunks(n_pixels, n_threads)
@@ -193,11 +186,7 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, Py_ssize_t wi
     n_chunks = min(n_chunks, max(n_rows, 1))
     while (<Py_ssize_t>1 << (64 - shift)) < capacity:
         shift -= 1
-    keys = np.zeros((n_chunks, capacity), dtype=np.uint64)
-    counts = np.zeros((n_chunks, capacity), dtype=np.int64)
-    failed = np.zeros(n_chunks, dtype=np.uint8)
-    slots = np.empty((n_chunks, width), dtype=np.intp)
-    lengths = np.empty((n_chunks, width), dtype=np.int64)
+    keys, counts, failed, slots, lengths = chunk_arrays(n_chunks, capacity, width)
     cdef Py_ssize_t[:, ::1] slots_v = slots
     cdef int64_t[:, ::1] lengths_v = lengths
     cdef uint64_t[:, ::1] keys_v = keys
@@ -214,3 +203,29 @@ def pair_counts(const id_t[::1] gt, const id_t[::1] pred, int rgb, Py_ssize_t wi
     if failed.any():
         return None
     return keys, counts
+
+
+# The checks and the NumPy work of pair_counts, outside it: code in a fused function is
+# compiled once per id dtype, these once
+
+cdef int check_arguments(Py_ssize_t n, Py_ssize_t n_pred, int rgb, bint uint8_ids,
+                         Py_ssize_t width, Py_ssize_t capacity) except -1:
+    if n_pred != n:
+        raise ValueError(f"{n} ground-truth values but {n_pred} predicted values")
+    if capacity < 2 or capacity & (capacity - 1):
+        raise ValueError(f"capacity {capacity} is not a power of two >= 2")
+    if rgb and (not uint8_ids or n % 3):
+        raise ValueError("RGB maps are uint8 with three values a pixel")
+    if width < 1:
+        raise ValueError(f"width {width} is not positive")
+    return 0
+
+
+cdef tuple chunk_arrays(int n_chunks, Py_ssize_t capacity, Py_ssize_t width):
+    """(keys, counts, failed, slots, lengths): each chunk's hash table, its failure flag and
+    its row scratch."""
+    return (np.zeros((n_chunks, capacity), dtype=np.uint64),
+            np.zeros((n_chunks, capacity), dtype=np.int64),
+            np.zeros(n_chunks, dtype=np.uint8),
+            np.empty((n_chunks, width), dtype=np.intp),
+            np.empty((n_chunks, width), dtype=np.int64))

@@ -122,10 +122,7 @@ def band_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred,
     cdef const label_t* ignore_ptr = &ignore[0] if n_ignore else NULL
     if n_threads > n_tasks:
         n_threads = max(1, n_tasks)
-    counts = np.zeros((n_threads, 3 * stride), dtype=np.int64)
-    bad = np.zeros((n_threads, LINE), dtype=np.int64)
-    marked = np.empty((n_threads, 3, max(width, 1)), dtype=np.uint8)  # marked, changed, flags
-    runs = np.empty((n_threads, 2, max(width, 1)), dtype=np.int32)
+    counts, bad, marked, runs = scratch_arrays(n_threads, stride, width)
     cdef int64_t[:, ::1] counts_v = counts
     cdef int64_t[:, ::1] bad_v = bad
     cdef uint8_t[:, :, ::1] marked_v = marked
@@ -141,6 +138,23 @@ def band_counts(const label_t[:, :, ::1] truth, const label_t[:, :, ::1] pred,
                         &marked_v[tid, 0, 0], &marked_v[tid, 1, 0], &marked_v[tid, 2, 0],
                         &runs_v[tid, 0, 0], &runs_v[tid, 1, 0],
                         &counts_v[tid, 0], stride, &bad_v[tid, 0])
+    return summed_result(counts, bad, stride, num_classes)
+
+
+# The NumPy work of band_counts, outside it: code in a fused function is compiled once per
+# label dtype (8 times), these once
+
+cdef tuple scratch_arrays(Py_ssize_t n_threads, Py_ssize_t stride, Py_ssize_t width):
+    """(counts, bad, marked, runs): per-thread count rows and bad-label counters, and row
+    scratch (marked, changed, flags; the truth's and the prediction's runs)."""
+    return (np.zeros((n_threads, 3 * stride), dtype=np.int64),
+            np.zeros((n_threads, LINE), dtype=np.int64),
+            np.empty((n_threads, 3, max(width, 1)), dtype=np.uint8),
+            np.empty((n_threads, 2, max(width, 1)), dtype=np.int32))
+
+
+cdef tuple summed_result(counts, bad, Py_ssize_t stride, Py_ssize_t num_classes):
+    """What band_counts returns: the threads' rows summed, and the bad-label counts."""
     total = counts.sum(axis=0)
     return (total[:num_classes], total[stride:stride + num_classes],
             total[2 * stride:2 * stride + num_classes], int(bad[:, BAD_TRUE].sum()),

@@ -9,10 +9,6 @@ _WeightedCounts = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, i
 
 def confusion_counts(y_true: _Labels, y_pred: _Labels, num_classes: int, ignore: _Labels,
                      n_threads: int) -> _Counts: ...
-def naive_confusion_counts(
-    y_true: _Labels, y_pred: _Labels, num_classes: int, ignore: _Labels,
-    weights: npt.NDArray[np.float64] | None = None,
-) -> _Counts | _WeightedCounts: ...
 
 # private test hook (tests/test_kernel_paths.py)
 def _byte_table_min_pairs() -> int: ...

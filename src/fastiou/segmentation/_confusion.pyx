@@ -39,7 +39,7 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
 
-:func:`naive_confusion_counts` is the simplest correct loop, the oracle of the tests.
+The simplest correct loop, the oracle of the tests, is ``fastiou.segmentation._naive``.
 """
 
 from cython.parallel cimport parallel
@@ -52,7 +52,7 @@ from fastiou.segmentation._byte_tables cimport count_byte_labels
 from fastiou.segmentation._counting cimport (
     LINE, ThreadSlice, count_outside, drop_ignored_rows, padded, sum_rows, thread_slice,
 )
-from fastiou._shared._fused cimport acc_t, label_t
+from fastiou._shared._fused cimport label_t
 from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
 from fastiou.segmentation._simd cimport simd_level
 
@@ -144,9 +144,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                  label_t is int8_t, num_classes,
                                  <const uint8_t*>&ignore[0] if n_ignore > 0 else NULL,
                                  n_ignore, n_threads)
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    miss = np.zeros(num_classes, dtype=np.int64)
-    bad = np.zeros((n_threads, LINE), dtype=np.int64)
+    matrix, miss, bad = output_arrays(num_classes, n_threads)
     if n == 0:
         return matrix, miss, 0, 0
     cdef int64_t[:, ::1] matrix_v = matrix
@@ -175,7 +173,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     # other threads zero their own scratch rows (in parallel, first touch)
     direct = copies == 1
     n_rows = n_threads - direct
-    scratch = np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)
+    scratch = scratch_rows(n_rows, stride)
     scratch_v = scratch
     rows = &scratch_v[0, 0]
     with nogil:
@@ -207,44 +205,16 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     return matrix, miss, int(bad_v[0, 0]), int(bad_v[0, 1])
 
 
-cdef void naive_loop(const label_t[::1] y_true, const label_t[::1] y_pred,
-                     const label_t[::1] ignore, const double[::1] weights,
-                     acc_t[:, ::1] matrix, acc_t[::1] miss, int64_t* bad) noexcept nogil:
-    cdef Py_ssize_t i, k
-    cdef uint64_t t, p, n_classes = <uint64_t>matrix.shape[0]
-    cdef acc_t w = 1
-    cdef bint ignored
-    for i in range(y_true.shape[0]):
-        if acc_t is double:
-            w = weights[i]
-        ignored = False
-        for k in range(ignore.shape[0]):
-            ignored = ignored or y_true[i] == ignore[k]
-        if ignored:
-            continue
-        t = <uint64_t>y_true[i]
-        p = <uint64_t>y_pred[i]
-        if t >= n_classes:
-            bad[0] += 1
-        elif p >= n_classes:
-            bad[1] += 1
-            miss[t] += w
-        else:
-            matrix[t, p] += w
+# The NumPy work of confusion_counts, outside it: code in a fused function is compiled once
+# per label dtype (8 times), these once
+
+cdef tuple output_arrays(Py_ssize_t num_classes, int n_threads):
+    """(matrix, miss, bad): the zeroed int64 results and per-thread bad-label counters."""
+    return (np.zeros((num_classes, num_classes), dtype=np.int64),
+            np.zeros(num_classes, dtype=np.int64),
+            np.zeros((n_threads, LINE), dtype=np.int64))
 
 
-def naive_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
-                           Py_ssize_t num_classes, const label_t[::1] ignore, weights=None):
-    """The simplest correct loop, serial: the oracle for the fast kernels. Same outputs as
-    `confusion_counts`, or as ``_weighted.weighted_confusion_counts`` given `weights`."""
-    cdef int64_t bad[2]
-    bad[0] = bad[1] = 0
-    if weights is None:
-        matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-        miss = np.zeros(num_classes, dtype=np.int64)
-        naive_loop[label_t, int64_t](y_true, y_pred, ignore, None, matrix, miss, bad)
-    else:
-        matrix = np.zeros((num_classes, num_classes), dtype=np.float64)
-        miss = np.zeros(num_classes, dtype=np.float64)
-        naive_loop[label_t, double](y_true, y_pred, ignore, weights, matrix, miss, bad)
-    return matrix, miss, int(bad[0]), int(bad[1])
+cdef object scratch_rows(Py_ssize_t n_rows, Py_ssize_t stride):
+    """Uninitialised int64 rows of `stride` for `n_rows` threads (one line when none)."""
+    return np.empty((n_rows if n_rows else 1, stride if n_rows else LINE), dtype=np.int64)

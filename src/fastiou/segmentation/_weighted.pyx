@@ -43,9 +43,7 @@ def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pr
     cdef Py_ssize_t n_ignore = ignore.shape[0]
     cdef Py_ssize_t cc = num_classes * num_classes
     cdef uint64_t n_classes = <uint64_t>num_classes
-    matrix = np.zeros((num_classes, num_classes), dtype=np.float64)
-    miss = np.zeros(num_classes, dtype=np.float64)
-    bad = np.zeros((n_threads, LINE), dtype=np.int64)
+    matrix, miss, bad = output_arrays(num_classes, n_threads)
     if n == 0:
         return matrix, miss, 0, 0
     cdef double[:, ::1] matrix_v = matrix
@@ -56,7 +54,7 @@ def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pr
     cdef const double* w_ptr = &weights[0]
     cdef const label_t* ig_ptr = &ignore[0] if n_ignore > 0 else NULL
     cdef Py_ssize_t stride = padded(cc + num_classes)
-    scratch = np.zeros((n_threads, stride), dtype=np.float64)
+    scratch = zeroed_rows(n_threads, stride)
     cdef double[:, ::1] scratch_v = scratch
     cdef double* rows = &scratch_v[0, 0]
     cdef ThreadSlice part
@@ -74,5 +72,23 @@ def weighted_confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pr
         sum_rows(rows, n_threads, stride, cc, &matrix_v[0, 0], n_threads)
         sum_rows(rows + cc, n_threads, stride, num_classes, &miss_v[0], 1)
         drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])
+    return with_bad_totals(matrix, miss, bad)
+
+
+# The NumPy work of weighted_confusion_counts, outside it: code in a fused function is
+# compiled once per label dtype (8 times), these once
+
+cdef tuple output_arrays(Py_ssize_t num_classes, int n_threads):
+    """(matrix, miss, bad): the zeroed float64 results and per-thread bad-label counters."""
+    return (np.zeros((num_classes, num_classes), dtype=np.float64),
+            np.zeros(num_classes, dtype=np.float64),
+            np.zeros((n_threads, LINE), dtype=np.int64))
+
+
+cdef object zeroed_rows(int n_threads, Py_ssize_t stride):
+    return np.zeros((n_threads, stride), dtype=np.float64)
+
+
+cdef tuple with_bad_totals(matrix, miss, bad):
     totals = bad.sum(axis=0)
     return matrix, miss, int(totals[0]), int(totals[1])
