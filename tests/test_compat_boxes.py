@@ -86,16 +86,22 @@ def _same(expected, got):
 
 def _compare(peer, compat):
     """Run both; demand equal results, or the same exception type (or a subclass, where
-    the peer raises the bare Exception)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    the peer raises the bare Exception). compat may warn only where the peer warns (as
+    NumPy 1.x does for both when they cast -1 to uint8)."""
+    with warnings.catch_warnings(record=True) as peer_warnings:
+        warnings.simplefilter("always")
         try:
             expected = peer()
         except Exception as exc:  # noqa: BLE001 - any exception the peer raises is the reference
-            with pytest.raises(type(exc)):
+            with pytest.raises(type(exc)), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 compat()
             return
-    got = compat()
+    with warnings.catch_warnings(record=True) as compat_warnings:
+        warnings.simplefilter("always")
+        got = compat()
+    peer_kinds = {w.category for w in peer_warnings}
+    assert {w.category for w in compat_warnings} <= peer_kinds, [str(w.message) for w in compat_warnings]
     _same(expected, got)
 
 
@@ -209,6 +215,13 @@ def _check_coco(case):
     peer = _coco()
     dt, gt, crowd = case
     _compare(lambda: peer.iou(dt, gt, crowd), lambda: compat.iou(dt, gt, crowd))
+
+
+def test_pycocotools_negative_crowd_flag_as_the_peer_casts_it():
+    """pycocotools casts the flags to uint8 itself: -1 is an OverflowError under NumPy 2 and
+    a DeprecationWarning (then 255) under NumPy 1.x, for the peer and compat alike."""
+    boxes = np.array([[0.0, 0.0, 2.0, 2.0]] * 3)
+    _check_coco((boxes, boxes, [0, 0, -1]))
 
 
 @FAST
