@@ -376,15 +376,12 @@ def test_helpers_keep_the_order_and_raise_the_first_failure():
 
 def test_early_results_are_handed_out_once_and_failures_are_none():
     with panopticapi._Helpers(2) as helpers:
-        # two items a thread at most: 5 and 6 may be begun, 7 never
-        helpers.start_early(lambda x: 10 * x if x else 1 // x, [3, 0, 5, 6, 7])
+        helpers.start_early(lambda x: 10 * x if x else 1 // x, [3, 0, 5])  # 5: no thread left
         assert helpers.early_result(3) == 30
         assert helpers.early_result(3) is None  # handed out already
         assert helpers.early_result(0) is None  # failed: computed again in its turn
-        assert helpers.early_result(7) is None  # never asked for
-        assert helpers.early_result(5) in (50, None)  # begun, or claimed back
+        assert helpers.early_result(5) is None  # never started
         assert helpers.map(lambda x: x + 1, [1, 2]) == [2, 3]
-        assert helpers.early_result(6) in (60, None)
     with panopticapi._Helpers(0) as helpers:
         helpers.start_early(str, [1])
         assert helpers.early_result(1) is None
@@ -438,9 +435,6 @@ def test_a_guess_the_json_does_not_confirm_is_not_used(tmp_path):
                                           jobs=2).compute() == expected
     finally:
         panopticapi.png_pair_overlaps = original
-    confirmed = [(str(tmp_path / "gt" / name), str(folder / rotated[k]))
-                 for k, name in enumerate(names)]
-    assert all(calls.count(pair) == 1 for pair in confirmed)  # each counted once
-    wasted = [pair for pair in calls if pair not in confirmed]  # same-named guesses
-    assert 1 <= len(wasted) <= panopticapi._Helpers.EARLY_ITEMS
-    assert all(gt.endswith(pred[-10:]) for gt, pred in wasted)
+    guessed = (str(tmp_path / "gt" / names[0]), str(folder / names[0]))
+    assert calls.count(guessed) == 1  # the guess was counted early, then not used
+    assert len(calls) == len(names) + 1

@@ -258,8 +258,7 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
         # text, a prediction of the same name is guessed; a guess the parsed files do not
         # confirm is dropped
         helpers.start_early(lambda paths: png_pair_overlaps(*paths, _scratch_pair()),
-                            _first_pairs(gt_text, gt_folder, pred_folder,
-                                         _Helpers.EARLY_ITEMS * (cpus - 1)))
+                            _first_pairs(gt_text, gt_folder, pred_folder, cpus - 1))
         categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder,
                                             gt_text)
         pq = PanopticQuality(categories)
@@ -307,8 +306,6 @@ class _Helpers:
     without waiting for them (they wait for the work); before it they may start on a few
     items given to :meth:`start_early`."""
 
-    EARLY_ITEMS = 2
-
     def __init__(self, n: int):
         self._work: Callable[[], None] | None = None
         self._wake = threading.Event()
@@ -316,7 +313,6 @@ class _Helpers:
         self._early: deque[tuple[Any, Callable[[Any], Any], threading.Event]] = deque()
         self._early_done: dict[Any, threading.Event] = {}
         self._early_results: dict[Any, Any] = {}
-        self._early_lock = threading.Lock()  # taking an item from `_early` or claiming it back
         self._done = [threading.Event() for _ in range(n)]
         for done in self._done:
             _thread.start_new_thread(self._run, (done,))
@@ -332,11 +328,11 @@ class _Helpers:
             done.set()
 
     def start_early(self, function: Callable[[Any], Any], items: list[Any]) -> None:
-        """Have the helper threads compute ``function(item)`` for `items` (at most
-        ``EARLY_ITEMS`` a thread; one more is begun only while :meth:`map` has not started)
-        before map gives them work; :meth:`early_result` hands the results out. A failure
-        there is not an error: the item's result is then None."""
-        items = items[:self.EARLY_ITEMS * len(self._done)]
+        """Have the helper threads compute ``function(item)`` for each of `items` (one each,
+        at most one per thread) before :meth:`map` gives them work; :meth:`early_result`
+        hands the results out. A failure there is not an error: the item's result is then
+        None."""
+        items = items[:len(self._done)]
         for item in items:
             done = self._early_done[item] = threading.Event()
             self._early.append((item, function, done))
@@ -345,29 +341,23 @@ class _Helpers:
             time.sleep(0)  # let a helper take the interpreter before the caller parses JSON
 
     def _run_early(self) -> None:
-        for turn in range(self.EARLY_ITEMS):
-            with self._early_lock:
-                if not self._early or (turn and self._ready.is_set()):
-                    return
-                item, function, done = self._early.popleft()
-            try:
-                self._early_results[item] = function(item)
-            except Exception:  # noqa: BLE001 - the item is computed again in its turn, which reports
-                self._early_results[item] = None
-            finally:
-                done.set()
+        try:
+            item, function, done = self._early.popleft()
+        except IndexError:
+            return
+        try:
+            self._early_results[item] = function(item)
+        except Exception:  # noqa: BLE001 - the item is computed again in its turn, which reports
+            self._early_results[item] = None
+        finally:
+            done.set()
 
     def early_result(self, item: Any) -> Any:
         """The result :meth:`start_early` computed for `item` (waiting for it), once; None
-        when it was not asked for, not begun, failed or was handed out already."""
-        with self._early_lock:
-            done = self._early_done.pop(item, None)
-            if done is None:
-                return None
-            for queued in self._early:  # not begun: the caller computes it now
-                if queued[0] == item:
-                    self._early.remove(queued)
-                    return None
+        when it was not asked for, failed or was handed out already."""
+        done = self._early_done.pop(item, None)
+        if done is None:
+            return None
         done.wait()
         return self._early_results.pop(item)
 
