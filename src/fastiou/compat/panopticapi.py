@@ -39,10 +39,7 @@ import itertools
 import json
 import multiprocessing
 import os
-import re
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -63,18 +60,11 @@ class PanopticSizeError(ValueError):
     """A prediction PNG whose size differs from its ground truth's."""
 
 
-def _read_json(path: str, role: str) -> bytes:
+def _load_json(path: str, role: str) -> dict[str, Any]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{role} JSON file {path!r} does not exist")
     with open(path, "rb") as f:
-        return f.read()
-
-
-def _load_json(path: str, role: str, text: bytes | None = None) -> dict[str, Any]:
-    """The JSON file at `path` (its bytes `text` when already read), checked to be COCO
-    panoptic's kind of object."""
-    if text is None:
-        text = _read_json(path, role)
+        text = f.read()
     collecting = gc.isenabled()
     gc.disable()  # the file is thousands of new dicts and lists: no collection midway
     try:
@@ -134,10 +124,8 @@ def read_panoptic_png(path: str, what: str | None = None, scratch: Any = None
 
 
 def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: str,
-           pred_folder: str, pq: PanopticQuality, n_threads: int,
-           early: Callable[[tuple[str, str]], Any] | None = None) -> ImageStats:
-    """Decode and match one image; errors name its files. ``early(paths)`` gives the overlap
-    table of a pair counted before its turn (:meth:`_Helpers.start_early`), else None."""
+           pred_folder: str, pq: PanopticQuality, n_threads: int) -> ImageStats:
+    """Decode and match one image; errors name its files."""
     image_id = gt_ann["image_id"]
     gt_path = os.path.join(gt_folder, gt_ann["file_name"])
     pred_path = os.path.join(pred_folder, pred_ann["file_name"])
@@ -147,9 +135,7 @@ def _image(gt_ann: Mapping[str, Any], pred_ann: Mapping[str, Any], gt_folder: st
     gt_table = parse_segments(gt_ann["segments_info"], categories, gt_where, listed_area=True)
     pred_table = parse_segments(pred_ann["segments_info"], categories, pred_where)
     scratch = _scratch_pair()  # this thread's reusable decode buffers
-    overlaps = None if early is None else early((gt_path, pred_path))
-    if overlaps is None:
-        overlaps = png_pair_overlaps(gt_path, pred_path, scratch)  # decoded and counted at once
+    overlaps = png_pair_overlaps(gt_path, pred_path, scratch)  # decoded and counted at once
     if overlaps is None:  # not two RGB PNGs of one size fastiou's codec reads, or bad files
         gt_map = read_panoptic_png(gt_path, gt_where, scratch[0])
         pred_map = read_panoptic_png(pred_path, pred_where, scratch[1])
@@ -197,13 +183,11 @@ def pq_compute(gt_json_file: str, pred_json_file: str, gt_folder: str | None = N
     return evaluate_files(gt_json_file, pred_json_file, gt_folder, pred_folder).compute()
 
 
-def load_evaluation(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str,
-                    gt_text: bytes | None = None
+def load_evaluation(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_folder: str
                     ) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """The ground truth's categories and the (ground truth, prediction) annotation pairs in
-    the ground truth's order, every JSON-level check of :func:`pq_compute` made (`gt_text`:
-    the ground-truth file's bytes, when already read)."""
-    gt_json = _load_json(gt_json_file, "ground-truth", gt_text)
+    the ground truth's order, every JSON-level check of :func:`pq_compute` made."""
+    gt_json = _load_json(gt_json_file, "ground-truth")
     pred_json = _load_json(pred_json_file, "prediction")
     for folder, role in ((gt_folder, "ground-truth"), (pred_folder, "prediction")):
         if not os.path.isdir(folder):
@@ -252,21 +236,12 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
     called after each image."""
     cpus = available_cpus() if jobs is None else max(1, jobs)
     with _Helpers(cpus - 1) as helpers:  # they start while the JSON files are read
-        gt_text = _read_json(gt_json_file, "ground-truth")
-        # the first pairs' PNGs are decoded and counted while the JSON files are parsed
-        # (which holds the interpreter): their names are read from the ground truth's raw
-        # text, a prediction of the same name is guessed; a guess the parsed files do not
-        # confirm is dropped
-        helpers.start_early(lambda paths: png_pair_overlaps(*paths, _scratch_pair()),
-                            _first_pairs(gt_text, gt_folder, pred_folder, cpus - 1))
-        categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder,
-                                            gt_text)
+        categories, pairs = load_evaluation(gt_json_file, pred_json_file, gt_folder, pred_folder)
         pq = PanopticQuality(categories)
         threads_each = max(1, cpus // min(cpus, max(1, len(pairs))))
 
         def one(pair: tuple[Mapping[str, Any], Mapping[str, Any]]) -> ImageStats:
-            stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each,
-                           helpers.early_result)
+            stats = _image(pair[0], pair[1], gt_folder, pred_folder, pq, threads_each)
             if on_image is not None:
                 on_image()
             return stats
@@ -275,91 +250,24 @@ def evaluate_files(gt_json_file: str, pred_json_file: str, gt_folder: str, pred_
     return sum_in_order(categories, stats)
 
 
-_FILE_NAME = re.compile(rb'"file_name"\s*:\s*"([^"\\]+\.png)"')
-
-
-def _first_pairs(gt_text: bytes, gt_folder: str, pred_folder: str, n: int
-                 ) -> list[tuple[str, str]]:
-    """Up to `n` (ground truth, prediction) PNG paths the evaluation is likely to begin with:
-    the first PNG names after ``"annotations"`` in the ground truth's raw JSON text, each
-    with the prediction of the same name when that file exists. A guess only: nothing is
-    checked here."""
-    start = gt_text.find(b'"annotations"')
-    pairs: list[tuple[str, str]] = []
-    if start < 0 or n <= 0:
-        return pairs
-    for match in _FILE_NAME.finditer(gt_text, start):
-        try:
-            name = match.group(1).decode()
-        except UnicodeDecodeError:
-            break
-        pred_path = os.path.join(pred_folder, name)
-        if os.path.isfile(pred_path):
-            pairs.append((os.path.join(gt_folder, name), pred_path))
-        if len(pairs) == n:
-            break
-    return pairs
-
-
 class _Helpers:
     """`n` threads that share one :meth:`map` with the calling thread, started at once
-    without waiting for them (they wait for the work); before it they may start on a few
-    items given to :meth:`start_early`."""
+    without waiting for them (they wait for the work)."""
 
     def __init__(self, n: int):
         self._work: Callable[[], None] | None = None
-        self._wake = threading.Event()
         self._ready = threading.Event()
-        self._early: deque[tuple[Any, Callable[[Any], Any], threading.Event]] = deque()
-        self._early_done: dict[Any, threading.Event] = {}
-        self._early_results: dict[Any, Any] = {}
         self._done = [threading.Event() for _ in range(n)]
         for done in self._done:
             _thread.start_new_thread(self._run, (done,))
 
     def _run(self, done: threading.Event) -> None:
         try:
-            self._wake.wait()
-            self._run_early()
             self._ready.wait()
             if self._work is not None:
                 self._work()
         finally:
             done.set()
-
-    def start_early(self, function: Callable[[Any], Any], items: list[Any]) -> None:
-        """Have the helper threads compute ``function(item)`` for each of `items` (one each,
-        at most one per thread) before :meth:`map` gives them work; :meth:`early_result`
-        hands the results out. A failure there is not an error: the item's result is then
-        None."""
-        items = items[:len(self._done)]
-        for item in items:
-            done = self._early_done[item] = threading.Event()
-            self._early.append((item, function, done))
-        self._wake.set()
-        if items:
-            time.sleep(0)  # let a helper take the interpreter before the caller parses JSON
-
-    def _run_early(self) -> None:
-        try:
-            item, function, done = self._early.popleft()
-        except IndexError:
-            return
-        try:
-            self._early_results[item] = function(item)
-        except Exception:  # noqa: BLE001 - the item is computed again in its turn, which reports
-            self._early_results[item] = None
-        finally:
-            done.set()
-
-    def early_result(self, item: Any) -> Any:
-        """The result :meth:`start_early` computed for `item` (waiting for it), once; None
-        when it was not asked for, failed or was handed out already."""
-        done = self._early_done.pop(item, None)
-        if done is None:
-            return None
-        done.wait()
-        return self._early_results.pop(item)
 
     def map(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         """``[function(item) for item in items]``, each thread taking the next item no
@@ -383,7 +291,6 @@ class _Helpers:
                     return
 
         self._work = work
-        self._wake.set()
         self._ready.set()
         try:
             work()
@@ -394,7 +301,6 @@ class _Helpers:
         return results
 
     def _join(self) -> None:
-        self._wake.set()
         self._ready.set()  # threads given no work return
         for done in self._done:
             done.wait()
