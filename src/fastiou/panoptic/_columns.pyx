@@ -12,7 +12,7 @@ from libc.stdlib cimport qsort
 
 import numpy as np
 
-from fastiou.panoptic._sorted cimport find_sorted
+from fastiou._shared._sorted cimport find_sorted
 
 cdef int64_t MAX_ID = (1 << 32) - 1
 

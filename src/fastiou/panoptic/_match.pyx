@@ -11,7 +11,7 @@ from libc.stdint cimport int64_t, uint8_t
 
 import numpy as np
 
-from fastiou.panoptic._sorted cimport find_sorted
+from fastiou._shared._sorted cimport find_sorted
 
 cdef enum:
     MATCHED = 0

@@ -28,6 +28,7 @@ import numpy as np
 from fastiou._shared._bands cimport next_change
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_thread_num
+from fastiou._shared._sorted cimport first_at_least
 from fastiou.segmentation._counting cimport LINE, is_ignored, padded
 
 # the four counts of a class in one image, each a block of `stride` int64 in a count row
@@ -79,19 +80,6 @@ cdef Py_ssize_t list_contour(const label_t* image, Py_ssize_t height, Py_ssize_t
         n += 1
         x = next_change(flags, x, width)
     return n
-
-
-cdef inline Py_ssize_t first_at_least(const int32_t* columns, Py_ssize_t n,
-                                      Py_ssize_t value) noexcept nogil:
-    """The index of the first of the ascending `columns[0:n]` that is >= value (or n)."""
-    cdef Py_ssize_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if columns[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 cdef inline bint chord_has(const label_t* other, const int32_t* columns, Py_ssize_t n,
