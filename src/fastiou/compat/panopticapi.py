@@ -34,7 +34,6 @@ Where it deliberately differs
 from __future__ import annotations
 
 import _thread
-import gc
 import itertools
 import json
 import multiprocessing
@@ -49,6 +48,7 @@ import numpy.typing as npt
 from fastiou._shared._threads import available_cpus
 from fastiou.evaluate._engine import _scratch_pair
 from fastiou.evaluate._rgb_overlaps import png_pair_overlaps
+from fastiou.panoptic._coco_json import read_coco_panoptic
 from fastiou.panoptic._matching import ImageStats, image_stats, parse_segments
 from fastiou.panoptic._overlaps import count_overlaps
 from fastiou.panoptic.quality import PanopticQuality
@@ -65,15 +65,12 @@ def _load_json(path: str, role: str) -> dict[str, Any]:
         raise FileNotFoundError(f"{role} JSON file {path!r} does not exist")
     with open(path, "rb") as f:
         text = f.read()
-    collecting = gc.isenabled()
-    gc.disable()  # the file is thousands of new dicts and lists: no collection midway
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
-    finally:
-        if collecting:
-            gc.enable()
+    data = read_coco_panoptic(text)  # no dict a segment; None: json.loads reads it
+    if data is None:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{role} JSON file {path!r} is not valid JSON: {exc}") from None
     for key in (("annotations", "categories") if role == "ground-truth" else ("annotations",)):
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
             raise ValueError(f"{role} JSON file {path!r} must be an object with a list "

@@ -7,7 +7,7 @@ Python comprehensions and NumPy conversions they cost more than counting the ima
 pixels does.
 """
 
-from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint8_t
+from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint16_t, uint8_t
 from libc.stdlib cimport qsort
 
 import numpy as np
@@ -46,6 +46,45 @@ cdef int by_id(const void* a, const void* b) noexcept nogil:
     return (x > y) - (x < y)
 
 
+cdef object sorted_columns(object table, Py_ssize_t n, bint listed_area,
+                           const int64_t[::1] category_ids, const int64_t[::1] category_position):
+    """The result of :func:`segment_columns` from `table` (8, n) whose rows 0-3 hold each
+    segment's id, raw ``category_id``, crowd and area in listed order (ids, crowds and areas
+    already in range); None for an unknown category or an id twice."""
+    cdef int64_t[:, ::1] table_v = table
+    cdef Py_ssize_t n_categories = category_ids.shape[0], k, slot
+    if category_position.shape[0] != n_categories:
+        raise ValueError("one position a category id is needed")
+    listed = np.empty(2 * n, dtype=np.int64)   # (id, position) pairs, to sort
+    crowd_sorted = np.empty(n, dtype=bool)
+    cdef int64_t[::1] listed_v = listed
+    cdef uint8_t[::1] crowd_v = crowd_sorted.view(np.uint8)
+    cdef Listed* order = <Listed*>&listed_v[0] if n else NULL
+    cdef bint bad = False
+    with nogil:
+        for k in range(n):
+            slot = find_sorted(&category_ids[0], n_categories, table_v[1, k]) \
+                if n_categories else -1
+            if slot < 0:
+                bad = True
+                break
+            table_v[1, k] = category_position[slot]
+            order[k].id, order[k].index = table_v[0, k], k
+        if not bad and n > 1:
+            qsort(order, n, sizeof(Listed), by_id)
+        for k in range(n if not bad else 0):
+            if k and order[k].id == order[k - 1].id:
+                bad = True
+                break
+            slot = order[k].index
+            table_v[4, k], table_v[5, k] = order[k].id, table_v[1, slot]
+            table_v[6, k], table_v[7, k] = table_v[3, slot], slot
+            crowd_v[k] = <uint8_t>table_v[2, slot]
+    if bad:
+        return None
+    return table[4], table[5], crowd_sorted, (table[6] if listed_area else None), table[7]
+
+
 def segment_columns(list segments, bint listed_area, const int64_t[::1] category_ids,
                     const int64_t[::1] category_position):
     """``(ids, category, crowd, area, listed)`` of `segments`, sorted by id, or None.
@@ -58,25 +97,12 @@ def segment_columns(list segments, bint listed_area, const int64_t[::1] category
     of range, an id twice) gives None: the caller then reads the segments one by one and
     says what is wrong.
     """
-    cdef Py_ssize_t n = len(segments), k, slot
-    cdef Py_ssize_t n_categories = category_ids.shape[0]
-    cdef int64_t sid, cid, crowd, area
-    if category_position.shape[0] != n_categories:
-        raise ValueError("one position a category id is needed")
+    cdef Py_ssize_t n = len(segments), k
+    cdef int64_t sid, cid, crowd, area = 0
     # in listed order: id, category, crowd, area; in id order: id, category, area, position
     table = np.empty((8, n), dtype=np.int64)
-    listed = np.empty(2 * n, dtype=np.int64)   # (id, position) pairs, to sort
-    crowd_sorted = np.empty(n, dtype=bool)
     cdef int64_t[:, ::1] table_v = table
-    cdef int64_t[::1] listed_v = listed
-    cdef uint8_t[::1] crowd_v = crowd_sorted.view(np.uint8)
-    cdef Listed* order = <Listed*>&listed_v[0] if n else NULL
-    cdef int64_t[::1] ids_v = table_v[0]
-    cdef int64_t[::1] category_v = table_v[1]
-    cdef int64_t[::1] crowds_v = table_v[2]
-    cdef int64_t[::1] areas_v = table_v[3]
     cdef dict segment
-    cdef bint repeated = False
     for k in range(n):
         item = segments[k]
         if type(item) is not dict:
@@ -84,28 +110,39 @@ def segment_columns(list segments, bint listed_area, const int64_t[::1] category
         segment = <dict>item
         if not read_int(segment, "id", 0, True, 1, MAX_ID, &sid) or \
                 not read_int(segment, "category_id", 0, True, INT64_MIN, INT64_MAX, &cid) or \
-                not read_int(segment, "iscrowd", 0, False, 0, 1, &crowd):
+                not read_int(segment, "iscrowd", 0, False, 0, 1, &crowd) or \
+                (listed_area and not read_int(segment, "area", 0, True, 0, INT64_MAX, &area)):
             return None
-        if listed_area:
-            if not read_int(segment, "area", 0, True, 0, INT64_MAX, &area):
-                return None
-            areas_v[k] = area
-        slot = find_sorted(&category_ids[0], n_categories, cid) if n_categories else -1
-        if slot < 0:
+        table_v[0, k], table_v[1, k], table_v[2, k], table_v[3, k] = sid, cid, crowd, area
+    return sorted_columns(table, n, listed_area, category_ids, category_position)
+
+
+def json_segment_columns(const int64_t[:, ::1] values, const uint16_t[::1] states,
+                         bint listed_area, const int64_t[::1] category_ids,
+                         const int64_t[::1] category_position):
+    """:func:`segment_columns` of a ``segments_info`` read by
+    :func:`fastiou.panoptic._coco_json.read_coco_panoptic`: `values` (n, 4) holds each
+    segment's ``id``, ``category_id``, ``iscrowd`` and ``area`` and `states` (n,) two bits a
+    key in that order (``KEY_ABSENT``, ``KEY_INT``: a plain int in `values`, ``KEY_OTHER``),
+    ``NOT_AN_OBJECT`` for an element that is no JSON object. None where
+    :func:`segment_columns` of the same list of dicts gives None."""
+    cdef Py_ssize_t n = values.shape[0], k
+    cdef uint16_t state
+    cdef int64_t crowd
+    if states.shape[0] != n or values.shape[1] != 4:
+        raise ValueError("one state and four values a segment are needed")
+    table = np.empty((8, n), dtype=np.int64)
+    cdef int64_t[:, ::1] table_v = table
+    for k in range(n):
+        state = states[k]
+        if state & NOT_AN_OBJECT or (state & 3) != KEY_INT or ((state >> 2) & 3) != KEY_INT \
+                or not 1 <= values[k, 0] <= MAX_ID:
             return None
-        order[k].id, order[k].index = sid, k
-        category_v[k], crowds_v[k] = category_position[slot], crowd
-    with nogil:
-        if n > 1:
-            qsort(order, n, sizeof(Listed), by_id)
-        for k in range(n):
-            if k and order[k].id == order[k - 1].id:
-                repeated = True
-                break
-            slot = order[k].index
-            table_v[4, k], table_v[5, k] = order[k].id, table_v[1, slot]
-            table_v[6, k], table_v[7, k] = table_v[3, slot], slot
-            crowd_v[k] = <uint8_t>table_v[2, slot]
-    if repeated:
-        return None
-    return table[4], table[5], crowd_sorted, (table[6] if listed_area else None), table[7]
+        crowd = 0 if ((state >> 4) & 3) == KEY_ABSENT else values[k, 2]
+        if ((state >> 4) & 3) == KEY_OTHER or not 0 <= crowd <= 1:
+            return None
+        if listed_area and (((state >> 6) & 3) != KEY_INT or values[k, 3] < 0):
+            return None
+        table_v[0, k], table_v[1, k], table_v[2, k] = values[k, 0], values[k, 1], crowd
+        table_v[3, k] = values[k, 3] if listed_area else 0
+    return sorted_columns(table, n, listed_area, category_ids, category_position)

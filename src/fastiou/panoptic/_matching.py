@@ -8,6 +8,7 @@ lies on void plus the (last listed) crowd segment of its category.
 
 from __future__ import annotations
 
+import json
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from fastiou.panoptic._columns import segment_columns
+from fastiou.panoptic._columns import json_segment_columns, segment_columns
 from fastiou.panoptic._match import match_segments
 from fastiou.panoptic._overlaps import MAX_ID, SegmentOverlaps
 
@@ -40,6 +41,15 @@ class Segments(NamedTuple):
     iscrowd: npt.NDArray[np.bool_]
     area: npt.NDArray[np.int64] | None  # listed areas (panopticapi's ground truth), or None
     listed: npt.NDArray[np.int64]     # each segment's position in its segments_info
+
+
+class JsonSegments(NamedTuple):
+    """A ``segments_info`` array as :func:`fastiou.panoptic._coco_json.read_coco_panoptic`
+    reads it: no dict a segment, the plain ints of its keys and the array's text."""
+
+    values: npt.NDArray[np.int64]   # (n, 4): each segment's id, category_id, iscrowd, area
+    states: npt.NDArray[np.uint16]  # (n,): how each of those keys was found (_columns.pxd)
+    source: bytes                   # the array's JSON text, for json.loads
 
 
 class ImageStats(NamedTuple):
@@ -95,7 +105,14 @@ def _table(segments: list[Any], known: Categories, listed_area: bool) -> Segment
 def parse_segments(segments_info: object, categories: Categories, where: str,
                    listed_area: bool = False) -> Segments:
     """A ``segments_info`` list (mappings with ``id``, ``category_id``, optional ``iscrowd``
-    and, with `listed_area`, ``area``) as a table; `where` names it in errors."""
+    and, with `listed_area`, ``area``; or :class:`JsonSegments`) as a table; `where` names it
+    in errors."""
+    if type(segments_info) is JsonSegments:
+        columns = json_segment_columns(segments_info.values, segments_info.states, listed_area,
+                                       categories.sorted_ids, categories.sorted_position)
+        if columns is not None:
+            return Segments(*columns)
+        segments_info = json.loads(segments_info.source)  # a value to check one by one
     if isinstance(segments_info, (str, bytes, Mapping)) or not isinstance(segments_info, Iterable):
         raise TypeError(f"{where} must be a sequence of segment mappings (id, category_id, "
                         f"iscrowd), got {type(segments_info).__name__}")
