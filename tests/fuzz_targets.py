@@ -218,5 +218,47 @@ def accumulator_target(data):
         assert np.array_equal(accumulator.miss, expected[1])
 
 
+JSON_EDITS = b'{}[]",:-+.0123eE\\/ubfnrtx \t\n\x00\x1f\x7f\xc3'
+JSON_VALUES = [0, 1, 3, 7, -1, 2**32, 10**19, 1.0, 1e300, True, None, "x", [], {}, [1, {"id": 2}]]
+
+
+def coco_json_target(data):
+    """The COCO panoptic JSON reader never crashes (nor reads outside the text), leaves
+    (None) every text json.loads refuses, and what it reads has json.loads's values: a
+    document drawn from the bytes, then edited a few bytes at a time."""
+    import json
+
+    from fastiou.panoptic._coco_json import read_coco_panoptic
+
+    reader = ByteReader(data)
+    keys = ["id", "category_id", "iscrowd", "area", "bbox"]
+    segments = [{reader.choice(keys): reader.choice(JSON_VALUES)
+                 for _ in range(reader.integer(0, 5))} for _ in range(reader.integer(0, 6))]
+    document = {"annotations": [{"image_id": reader.integer(0, 9), "file_name": "a.png",
+                                 "segments_info": segments}], "categories": []}
+    text = bytearray(json.dumps(document, indent=reader.choice([None, 1])).encode())
+    for _ in range(reader.integer(0, 3)):
+        at = reader.integer(0, len(text))
+        edit, byte = reader.integer(0, 2), reader.choice(JSON_EDITS)
+        if edit == 0 and at < len(text):
+            del text[at]
+        elif edit == 1:
+            text.insert(at, byte)
+        elif at < len(text):
+            text[at] = byte
+    text = bytes(text)
+    ours = read_coco_panoptic(text)
+    try:
+        theirs = json.loads(text)
+    except (ValueError, RecursionError):
+        assert ours is None
+        return
+    if ours is not None and isinstance(theirs.get("annotations"), list):
+        assert len(ours["annotations"]) == len(theirs["annotations"])
+        for mine, annotation in zip(ours["annotations"], theirs["annotations"]):
+            if isinstance(annotation, dict) and isinstance(annotation.get("segments_info"), list):
+                assert json.loads(mine["segments_info"].source) == annotation["segments_info"]
+
+
 TARGETS = {"confusion": confusion_target, "bad_input": bad_input_target, "boxes": boxes_target,
-           "masks": masks_target, "accumulator": accumulator_target}
+           "masks": masks_target, "accumulator": accumulator_target, "coco_json": coco_json_target}
