@@ -156,8 +156,9 @@ FIOU_DEFINE_LANES16(i32, int32_t, _mm512_loadu_si512(x))
 FIOU_AVX512 static inline __m512i fiou_lanes16_##NAME(const T* x, __m512i* top) {              \
     __m512i lo = _mm512_loadu_si512(x), hi = _mm512_loadu_si512(x + 8);                        \
     *top = _mm512_max_epu64(*top, _mm512_max_epu64(lo, hi));                                   \
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lo)),               \
-                              _mm512_cvtepi64_epi32(hi), 1);                                   \
+    /* the low halves (even 32-bit lanes) of both, in one permute */                           \
+    return _mm512_permutex2var_epi32(lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,  \
+                                                           20, 22, 24, 26, 28, 30), hi);       \
 }                                                                                              \
 FIOU_AVX512 static inline int fiou_below_##NAME(__m512i top, __m512i limit64,                  \
                                                 __m512i limit32) {                             \
@@ -174,9 +175,13 @@ FIOU_AVX512 static inline __mmask16 fiou_inside16_##NAME(const T* x, __m512i lim
 FIOU_DEFINE_LANES16_WIDE(u64, uint64_t)
 FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
 
-/* the lanes of `codes` equal to `code` */
-FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, uint32_t code) {
-    __m512i c = _mm512_set1_epi32((int)code);
+/* lane `lane` (0..63) of `codes` in every lane */
+FIOU_AVX512 static inline __m512i fiou_code_broadcast(const __m512i* codes, int lane) {
+    return _mm512_permutexvar_epi32(_mm512_set1_epi32(lane & 15), codes[lane >> 4]);
+}
+
+/* the lanes of `codes` equal to the code broadcast in `c` */
+FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, __m512i c) {
     __mmask32 low = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[1], c),
                                     _mm512_cmpeq_epi32_mask(codes[0], c));
     __mmask32 high = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[3], c),
@@ -199,8 +204,9 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
 /* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
 #define FIOU_COUNT_REFERENCE(lane)                                                             \
     do {                                                                                       \
-        uint32_t code = code_of[(lane)];                                                       \
-        m = fiou_code_matches(codes, code) & rest;                                             \
+        __m512i c = fiou_code_broadcast(codes, (lane));                                        \
+        uint32_t code = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));                 \
+        m = fiou_code_matches(codes, c) & rest;                                                \
         rest &= ~m;                                                                            \
         found = __builtin_popcountll(m);                                                       \
         hist[code] += found;                                                                   \
@@ -217,7 +223,6 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
     const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
     for (; i + 64 <= end; i += 64) {                                                           \
         __m512i codes[4];                                                                      \
-        uint32_t code_of[64] __attribute__((aligned(64)));                                     \
         uint64_t rest = ~(uint64_t)0, m, slow;                                                 \
         int found;                                                                             \
         for (k = 0; far && k < (ptrdiff_t)sizeof(T); k++) {  /* streamed past the cache */     \
@@ -229,7 +234,6 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
             __m512i tv = fiou_lanes16_##NAME(t + i + 16 * h, &top);                            \
             __m512i pv = fiou_lanes16_##NAME(p + i + 16 * h, &top);                            \
             codes[h] = _mm512_add_epi32(_mm512_mullo_epi32(tv, limit32), pv);                  \
-            _mm512_store_si512(code_of + 16 * h, codes[h]);                                    \
         }                                                                                      \
         if (!fiou_below_##NAME(top, limit64, limit32)) {                                       \
             /* lanes outside [0, C): ignored (first few here), else booked one by one */       \
@@ -255,7 +259,7 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
                 FIOU_COUNT_REFERENCE(__builtin_ctzll(rest));                                   \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
-        n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                           \
+        if (rest) n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                 \
         if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
     }                                                                                          \
     fiou_add_queued(hist, queue, n_queued, far);                                               \
