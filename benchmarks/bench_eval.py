@@ -231,7 +231,8 @@ def main_bench(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--unique", type=int, default=20)
-    parser.add_argument("--repeat", type=int, default=2, help="runs of the fast paths; best kept")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs of the fast paths (decode alone, eval, Dask); best kept")
     parser.add_argument("--skip-cityscapes", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--inflaters", action="store_true",
