@@ -164,6 +164,8 @@ def test_an_edited_text_is_read_as_json_loads_reads_it_or_left_to_it(document, d
     b'{"annotations": [{"segments_info": [1, [], {"id": 1.0, "area": 1e2}, '
     b'{"iscrowd": -0, "category_id": 123456789012345678, "id": 1234567890123456789}]}]}',
     b' \t\n\r{"categories": [{"id": 1, "isthing": 1}], "annotations": []} \r\n',
+    '{"annotations": [{"file_name": "straße/東京.png", "image_id": "ü", "x": "é"}]}'.encode(),
+    b'{"annotations": [{"file_name": "\xed\xa0\x80.png"}]}',  # a lone surrogate, as json reads it
     b'{"annotations": [{"segments_info": []}, {}, 3, "x", null, true, false]}',
 ])
 def test_json_texts_with_escapes_repeated_keys_and_odd_values(text):
@@ -173,7 +175,7 @@ def test_json_texts_with_escapes_repeated_keys_and_odd_values(text):
 
 @pytest.mark.parametrize("text", [
     b'{"annotations": [NaN]}', b'{"annotations": [Infinity, -Infinity]}',
-    b'\xef\xbb\xbf{"annotations": []}', '{"file_name": "é"}'.encode(),
+    b'\xef\xbb\xbf{"annotations": []}', b'{"file_name": "\xe9"}', b'{"a\xff": 1}',
     b'[{"annotations": []}]', b'5', b'', b'   ',
     b'{"annotations": []} x', b'{"annotations": []}}', b'{"annotations": [],}',
     b'{"annotations": [1,]}', b'{"annotations": [01]}', b'{"annotations": [1.]}',

@@ -31,7 +31,7 @@ Where it deliberately differs
 - ``sq`` of a category with no true positive is ``0.0`` (panopticapi's int ``0``: equal).
 - The JSON files are read by a compiled reader (``fastiou.panoptic._coco_json``) that makes
   no dict a segment (its ids, categories, crowd flags and areas go straight into columns);
-  a file it does not take as it is (not ASCII, NaN, invalid) is read by ``json.loads``. The
+  a file it does not take as it is (not UTF-8, NaN, invalid) is read by ``json.loads``. The
   values are the same either way.
 """
 

@@ -44,7 +44,8 @@ cdef tuple SEGMENT_KEYS = (b"id", b"category_id", b"iscrowd", b"area")
 
 # Every function below returns the position after what it read, or -1: the text is no
 # JSON as this reader takes it (the caller then lets json.loads read it, or say what is
-# wrong). `s[0:n]` is the text, known to be ASCII.
+# wrong). `s[0:n]` is the text, known to be UTF-8: bytes of 0x80 and above occur in strings
+# only (anywhere else they are not JSON), where they are taken as they are.
 
 
 cdef inline bint is_digit(uint8_t c) noexcept nogil:
@@ -245,8 +246,8 @@ cdef object value_object(bytes text, const uint8_t* s, Py_ssize_t start, Py_ssiz
         for k in range(start + 1, end - 1):
             if s[k] == BACKSLASH:
                 break
-        else:
-            return text[start + 1:end - 1].decode("ascii")
+        else:  # as json.loads decodes the bytes it is given
+            return text[start + 1:end - 1].decode("utf-8", "surrogatepass")
     elif (s[start] == MINUS or is_digit(s[start])) and plain_int(s, start, end, &value):
         return value
     return json.loads(text[start:end])
@@ -395,8 +396,9 @@ def read_coco_panoptic(bytes text):
     The keys present in the text's top-level object, as ``json.loads(text)`` gives them,
     but each annotation keeps only ``image_id``, ``file_name`` and ``segments_info``, and
     a ``segments_info`` array is a :class:`fastiou.panoptic._matching.JsonSegments`. None
-    when the text is not ASCII, not an object at the top level, deeper than 200 levels or
-    not valid JSON: ``json.loads`` then reads it or says what is wrong.
+    when the text is not UTF-8 (or starts with a byte-order mark), not an object at the top
+    level, deeper than 200 levels or not valid JSON: ``json.loads`` then reads it or says
+    what is wrong.
     """
     cdef const uint8_t* s = <const uint8_t*><const char*>text
     cdef Py_ssize_t n = len(text), i, key_end, start
@@ -404,7 +406,10 @@ def read_coco_panoptic(bytes text):
     cdef int key
     cdef SegmentRows rows
     if not text.isascii():
-        return None
+        try:  # what json.loads does with bytes that are no BOM-less UTF-8 is left to it
+            text.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return None
     i = skip_space(s, 0, n)
     if i >= n or s[i] != OPEN_OBJECT:
         return None
