@@ -4,10 +4,15 @@ TypeError/ValueError and nothing else. Used by tools/fuzz.py (atheris, long runs
 tests/test_fuzz.py (a short run of random byte strings inside the suite).
 """
 
+import json
+
 import numpy as np
 
 import fastiou
 from fastiou import reference
+from fastiou.panoptic._coco_json import read_coco_panoptic
+from fastiou.panoptic._columns import KEY_INT, KEY_OTHER, NOT_AN_OBJECT
+from fastiou.panoptic._matching import JsonSegments, parse_categories, parse_segments
 from fastiou.segmentation._core import count_pairs
 
 LABEL_DTYPES = ["bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64"]
@@ -218,6 +223,94 @@ def accumulator_target(data):
         assert np.array_equal(accumulator.miss, expected[1])
 
 
+COCO_SEGMENT_KEYS = ("id", "category_id", "iscrowd", "area")
+COCO_CATEGORIES = parse_categories([{"id": 1, "isthing": 1}, {"id": 3, "isthing": 0},
+                                    {"id": 7, "isthing": 1}])
+
+
+def _expected_state(segment):
+    """The state bits and int values the reader records for one decoded segment."""
+    if not isinstance(segment, dict):
+        return NOT_AN_OBJECT, [0, 0, 0, 0]
+    state, values = 0, [0, 0, 0, 0]
+    for k, key in enumerate(COCO_SEGMENT_KEYS):
+        if key not in segment:
+            continue
+        value = segment[key]
+        if type(value) is int and len(str(abs(value))) <= 18:
+            state |= KEY_INT << (2 * k)
+            values[k] = value
+        else:
+            state |= KEY_OTHER << (2 * k)
+    return state, values
+
+
+def segment_table_or_error(segments_info, listed_area):
+    """The segment table `parse_segments` makes of `segments_info`, or its error's type and
+    message."""
+    try:
+        return parse_segments(segments_info, COCO_CATEGORIES, "here", listed_area=listed_area)
+    except (TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+def same_segment_table(a, b):
+    """Whether two results of :func:`segment_table_or_error` are the same."""
+    if isinstance(a, tuple) and isinstance(a[0], type):
+        return a == b
+    return all((x is None and y is None) or np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def check_coco_json(text):
+    """The COCO panoptic JSON reader's result for `text` is what json.loads gives: None
+    for every text json.loads refuses; the same values, segment states and tables (or the
+    same errors) for what it reads."""
+    ours = read_coco_panoptic(text)
+    try:
+        theirs = json.loads(text)
+    except (ValueError, RecursionError):
+        assert ours is None
+        return
+    if ours is None:  # json.loads reads it; the reader may leave any text to it
+        return
+    assert isinstance(theirs, dict)
+    assert set(ours) == {"annotations", "categories"} & set(theirs)
+    if "categories" in theirs:
+        assert ours["categories"] == theirs["categories"]
+    if "annotations" not in theirs:
+        return
+    if not isinstance(theirs["annotations"], list):
+        assert ours["annotations"] == theirs["annotations"]
+        return
+    assert len(ours["annotations"]) == len(theirs["annotations"])
+    for mine, annotation in zip(ours["annotations"], theirs["annotations"]):
+        if not isinstance(annotation, dict):
+            assert mine == annotation
+            continue
+        assert set(mine) == {"image_id", "file_name", "segments_info"} & set(annotation)
+        for key in ("image_id", "file_name"):
+            if key in annotation:
+                assert mine[key] == annotation[key] and type(mine[key]) is type(annotation[key])
+        if "segments_info" not in annotation:
+            continue
+        listed = annotation["segments_info"]
+        if not isinstance(listed, list):
+            assert mine["segments_info"] == listed
+            continue
+        read = mine["segments_info"]
+        assert type(read) is JsonSegments
+        assert json.loads(read.source) == listed
+        expected = [_expected_state(segment) for segment in listed]
+        assert read.states.tolist() == [state for state, _ in expected]
+        for k, (state, values) in enumerate(expected):
+            for j in range(4):
+                if (state >> (2 * j)) & 3 == KEY_INT:
+                    assert read.values[k, j] == values[j]
+        for listed_area in (False, True):
+            assert same_segment_table(segment_table_or_error(read, listed_area),
+                                      segment_table_or_error(listed, listed_area))
+
+
 JSON_EDITS = b'{}[]",:-+.0123eE\\/ubfnrtx \t\n\x00\x1f\x7f\xc3'
 JSON_VALUES = [0, 1, 3, 7, -1, 2**32, 10**19, 1.0, 1e300, True, None, "x", [], {}, [1, {"id": 2}]]
 
@@ -226,10 +319,6 @@ def coco_json_target(data):
     """The COCO panoptic JSON reader never crashes (nor reads outside the text), leaves
     (None) every text json.loads refuses, and what it reads has json.loads's values: a
     document drawn from the bytes, then edited a few bytes at a time."""
-    import json
-
-    from fastiou.panoptic._coco_json import read_coco_panoptic
-
     reader = ByteReader(data)
     keys = ["id", "category_id", "iscrowd", "area", "bbox"]
     segments = [{reader.choice(keys): reader.choice(JSON_VALUES)
@@ -246,18 +335,7 @@ def coco_json_target(data):
             text.insert(at, byte)
         elif at < len(text):
             text[at] = byte
-    text = bytes(text)
-    ours = read_coco_panoptic(text)
-    try:
-        theirs = json.loads(text)
-    except (ValueError, RecursionError):
-        assert ours is None
-        return
-    if ours is not None and isinstance(theirs.get("annotations"), list):
-        assert len(ours["annotations"]) == len(theirs["annotations"])
-        for mine, annotation in zip(ours["annotations"], theirs["annotations"]):
-            if isinstance(annotation, dict) and isinstance(annotation.get("segments_info"), list):
-                assert json.loads(mine["segments_info"].source) == annotation["segments_info"]
+    check_coco_json(bytes(text))
 
 
 TARGETS = {"confusion": confusion_target, "bad_input": bad_input_target, "boxes": boxes_target,

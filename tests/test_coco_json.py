@@ -12,13 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastiou.panoptic._columns import KEY_ABSENT, KEY_INT, KEY_OTHER, NOT_AN_OBJECT
+from fuzz_targets import (COCO_CATEGORIES, check_coco_json, same_segment_table,
+                          segment_table_or_error)
+
+from fastiou.panoptic._columns import KEY_ABSENT, KEY_INT, NOT_AN_OBJECT
 from fastiou.panoptic._coco_json import read_coco_panoptic
-from fastiou.panoptic._matching import JsonSegments, parse_categories, parse_segments
+from fastiou.panoptic._matching import parse_segments
 
 SEGMENT_KEYS = ("id", "category_id", "iscrowd", "area")
-CATEGORIES = parse_categories([{"id": 1, "isthing": 1}, {"id": 3, "isthing": 0},
-                               {"id": 7, "isthing": 1}])
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
                          st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4))
@@ -55,87 +56,10 @@ def _text(document, indent, compact, ascii_only):
                       ensure_ascii=ascii_only).encode("utf-8")
 
 
-def _expected_state(segment):
-    if not isinstance(segment, dict):
-        return NOT_AN_OBJECT, [0, 0, 0, 0]
-    state, values = 0, [0, 0, 0, 0]
-    for k, key in enumerate(SEGMENT_KEYS):
-        if key not in segment:
-            continue
-        value = segment[key]
-        if type(value) is int and len(str(abs(value))) <= 18:
-            state |= KEY_INT << (2 * k)
-            values[k] = value
-        else:
-            state |= KEY_OTHER << (2 * k)
-    return state, values
-
-
-def _table_or_error(segments_info, listed_area):
-    try:
-        return parse_segments(segments_info, CATEGORIES, "here", listed_area=listed_area)
-    except (TypeError, ValueError) as exc:
-        return type(exc), str(exc)
-
-
-def _same_table(a, b):
-    if isinstance(a, tuple) and isinstance(a[0], type):
-        return a == b
-    return all((x is None and y is None) or np.array_equal(x, y) for x, y in zip(a, b))
-
-
-def _check_against_json(text):
-    """The reader's result for `text` is what json.loads gives, as promised."""
-    ours = read_coco_panoptic(text)
-    try:
-        theirs = json.loads(text)
-    except (ValueError, RecursionError):
-        assert ours is None
-        return
-    if ours is None:  # json.loads reads it; the reader may leave any text to it
-        return
-    assert isinstance(theirs, dict)
-    assert set(ours) == {"annotations", "categories"} & set(theirs)
-    if "categories" in theirs:
-        assert ours["categories"] == theirs["categories"]
-    if "annotations" not in theirs:
-        return
-    if not isinstance(theirs["annotations"], list):
-        assert ours["annotations"] == theirs["annotations"]
-        return
-    assert len(ours["annotations"]) == len(theirs["annotations"])
-    for mine, annotation in zip(ours["annotations"], theirs["annotations"]):
-        if not isinstance(annotation, dict):
-            assert mine == annotation
-            continue
-        assert set(mine) == {"image_id", "file_name", "segments_info"} & set(annotation)
-        for key in ("image_id", "file_name"):
-            if key in annotation:
-                assert mine[key] == annotation[key] and type(mine[key]) is type(annotation[key])
-        if "segments_info" not in annotation:
-            continue
-        listed = annotation["segments_info"]
-        if not isinstance(listed, list):
-            assert mine["segments_info"] == listed
-            continue
-        read = mine["segments_info"]
-        assert type(read) is JsonSegments
-        assert json.loads(read.source) == listed
-        expected = [_expected_state(segment) for segment in listed]
-        assert read.states.tolist() == [state for state, _ in expected]
-        for k, (state, values) in enumerate(expected):
-            for j in range(4):
-                if (state >> (2 * j)) & 3 == KEY_INT:
-                    assert read.values[k, j] == values[j]
-        for listed_area in (False, True):
-            assert _same_table(_table_or_error(read, listed_area),
-                               _table_or_error(listed, listed_area))
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents, st.sampled_from([None, 0, 2, "\t"]), st.booleans(), st.booleans())
 def test_reads_what_json_loads_reads(document, indent, compact, ascii_only):
-    _check_against_json(_text(document, indent, compact, ascii_only))
+    check_coco_json(_text(document, indent, compact, ascii_only))
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,7 +76,7 @@ def test_an_edited_text_is_read_as_json_loads_reads_it_or_left_to_it(document, d
             text.insert(at, byte)
         elif at < len(text):
             text[at] = byte
-    _check_against_json(bytes(text))
+    check_coco_json(bytes(text))
 
 
 @pytest.mark.parametrize("text", [
@@ -170,7 +94,7 @@ def test_an_edited_text_is_read_as_json_loads_reads_it_or_left_to_it(document, d
 ])
 def test_json_texts_with_escapes_repeated_keys_and_odd_values(text):
     assert read_coco_panoptic(text) is not None
-    _check_against_json(text)
+    check_coco_json(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -187,7 +111,7 @@ def test_json_texts_with_escapes_repeated_keys_and_odd_values(text):
 ])
 def test_texts_the_reader_leaves_to_json_loads(text):
     assert read_coco_panoptic(text) is None
-    _check_against_json(text)
+    check_coco_json(text)
 
 
 def test_segments_read_from_json_give_the_same_table_and_errors_as_their_dicts():
@@ -210,8 +134,9 @@ def test_segments_read_from_json_give_the_same_table_and_errors_as_their_dicts()
         read = annotation["segments_info"]
         listed = json.loads(read.source)
         for listed_area in (False, True):
-            ours, theirs = _table_or_error(read, listed_area), _table_or_error(listed, listed_area)
-            assert _same_table(ours, theirs)
+            ours = segment_table_or_error(read, listed_area)
+            theirs = segment_table_or_error(listed, listed_area)
+            assert same_segment_table(ours, theirs)
             errors += isinstance(theirs[0], type)
     assert errors >= 12  # the bad lists above are refused, with the one-by-one message
 
@@ -241,5 +166,5 @@ def test_a_segments_info_with_escaped_keys_is_read_in_full(tmp_path):
     text = re.sub(rb'"id"', rb'"\\u0069d"', json.dumps({"annotations": [{"segments_info": [
         {"id": 4, "category_id": 3, "area": 9}]}]}).encode())
     read = read_coco_panoptic(text)["annotations"][0]["segments_info"]
-    table = parse_segments(read, CATEGORIES, "here", listed_area=True)
+    table = parse_segments(read, COCO_CATEGORIES, "here", listed_area=True)
     assert table.ids.tolist() == [4] and table.area.tolist() == [9]

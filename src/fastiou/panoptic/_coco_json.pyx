@@ -220,6 +220,18 @@ cdef Py_ssize_t skip_value(const uint8_t* s, Py_ssize_t i, Py_ssize_t n, int dep
     return skip_number(s, i, n)
 
 
+cdef Py_ssize_t member(bytes text, const uint8_t* s, Py_ssize_t i, Py_ssize_t n, tuple keys,
+                       int* key) except -2:
+    """A member's ``"key" :`` at `i`: the position of its value; `key` is the key's position
+    in `keys`, or -1."""
+    cdef Py_ssize_t start = i, end
+    cdef bint escaped
+    i = member_value(s, i, n, &end, &escaped)
+    if i >= 0:
+        key[0] = key_position(text, s, start, end, escaped, keys)
+    return i
+
+
 cdef int key_position(bytes text, const uint8_t* s, Py_ssize_t start, Py_ssize_t end,
                       bint escaped, tuple keys) except -2:
     """The position in `keys` of the string ``s[start:end]`` (quotes included), or -1."""
@@ -278,17 +290,15 @@ cdef Py_ssize_t read_segment(bytes text, const uint8_t* s, Py_ssize_t i, Py_ssiz
                              int64_t* values, uint16_t* state, int depth) except -2:
     """The segment object at `i` into `values` and `state` (the last of repeated keys wins,
     as in json.loads)."""
-    cdef bint more, escaped
-    cdef Py_ssize_t key_end, start
+    cdef bint more
+    cdef Py_ssize_t start
     cdef int key
     cdef int64_t value
     i = open_container(s, i, n, CLOSE_OBJECT, &more)
     while i >= 0 and more:
-        start = i
-        i = member_value(s, i, n, &key_end, &escaped)
+        i = member(text, s, i, n, SEGMENT_KEYS, &key)
         if i < 0:
             return -1
-        key = key_position(text, s, start, key_end, escaped, SEGMENT_KEYS)
         start = i
         i = skip_value(s, i, n, depth + 1)
         if i < 0:
@@ -343,16 +353,14 @@ cdef Py_ssize_t read_annotation(bytes text, const uint8_t* s, Py_ssize_t i, Py_s
                                 dict annotation, SegmentRows* rows, int depth) except -2:
     """The annotation object at `i`: its image_id, file_name and segments_info into
     `annotation` (its other keys are checked and left out)."""
-    cdef bint more, escaped
-    cdef Py_ssize_t key_end, start
+    cdef bint more
+    cdef Py_ssize_t start
     cdef int key
     i = open_container(s, i, n, CLOSE_OBJECT, &more)
     while i >= 0 and more:
-        start = i
-        i = member_value(s, i, n, &key_end, &escaped)
+        i = member(text, s, i, n, ANNOTATION_KEYS, &key)
         if i < 0:
             return -1
-        key = key_position(text, s, start, key_end, escaped, ANNOTATION_KEYS)
         start = i
         if key == 2 and s[i] == OPEN_ARRAY:
             i = read_segments(text, s, i, n, rows, depth + 1)
@@ -401,8 +409,8 @@ def read_coco_panoptic(bytes text):
     what is wrong.
     """
     cdef const uint8_t* s = <const uint8_t*><const char*>text
-    cdef Py_ssize_t n = len(text), i, key_end, start
-    cdef bint more, escaped
+    cdef Py_ssize_t n = len(text), i, start
+    cdef bint more
     cdef int key
     cdef SegmentRows rows
     if not text.isascii():
@@ -418,11 +426,9 @@ def read_coco_panoptic(bytes text):
     try:
         i = open_container(s, i, n, CLOSE_OBJECT, &more)
         while i >= 0 and more:
-            start = i
-            i = member_value(s, i, n, &key_end, &escaped)
+            i = member(text, s, i, n, TOP_KEYS, &key)
             if i < 0:
                 return None
-            key = key_position(text, s, start, key_end, escaped, TOP_KEYS)
             start = i
             if key == 0 and s[i] == OPEN_ARRAY:
                 annotations = []
