@@ -11,4 +11,4 @@ cdef extern from "fastiou_openmp.h":
     int omp_get_num_procs() noexcept nogil
     double omp_get_wtime() noexcept nogil
     double fiou_thread_cpu_seconds() noexcept nogil
-    int fiou_runnable_tasks() noexcept nogil
+    int fiou_other_running_tasks() noexcept nogil

@@ -10,7 +10,7 @@ from libc.stdlib cimport calloc, free
 
 from fastiou._shared._openmp cimport fiou_thread_cpu_seconds, omp_get_thread_num, omp_get_wtime
 
-cdef void note_team(double lost, double length) noexcept nogil
+cdef void note_team(double lost, double length, int team) noexcept nogil
 cdef bint long_regions() noexcept nogil
 
 cdef enum:
@@ -113,6 +113,6 @@ cdef inline void team_close(TeamClock* clock) noexcept nogil:
         return
     cpu = fiou_thread_cpu_seconds() if clock.cpu_start >= 0.0 else -1.0
     length = omp_get_wtime() - clock.start
-    note_team(team_lost(clock, length, cpu), length)
+    note_team(team_lost(clock, length, cpu), length, clock.n_threads)
     free(clock.stamps)
     clock.stamps = NULL

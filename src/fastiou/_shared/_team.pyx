@@ -12,19 +12,21 @@ did not run. The counting kernels, whose threads each take one fixed share, time
 with every thread's CPU clock instead (``team_enter``/``team_leave``): a thread that finished its
 share early is no loss there, only a late start or time a thread with work was not run.
 When that lost time exceeds both ``LOST_FLOOR`` seconds (a wake-up on an idle core takes
-tens of microseconds) and ``LOST_SHARE`` of the region, and more tasks than cores want to
-run right then (Linux: ``/proc/loadavg``; elsewhere this is not known and the loss alone
-decides), the cores count as busy and the *default* thread count (``n_threads=None``) is one for ``BACKOFF_START`` seconds. The next
+tens of microseconds) and ``LOST_SHARE`` of the region, and the tasks of other processes
+running right then leave the team fewer cores than it has threads, with one task of slack
+for the system's own short-lived threads (Linux: ``/proc/loadavg`` less this process's
+running threads; elsewhere this is not known and the loss alone decides), the cores count
+as busy and the *default* thread count (``n_threads=None``) is one for ``BACKOFF_START`` seconds. The next
 default call after that tries the full team again: when it is still kept waiting, the
 pause doubles (up to ``BACKOFF_MAX``), when not, the cores count as free again. An explicit
 ``n_threads`` is always used as given. Results never depend on the thread count, so this
 changes only the speed.
 """
 
-from fastiou._shared._openmp cimport fiou_runnable_tasks, omp_get_num_procs, omp_get_wtime
+from fastiou._shared._openmp cimport fiou_other_running_tasks, omp_get_num_procs, omp_get_wtime
 
 # a wake-up on an idle core takes tens of microseconds (in a virtual machine whose idle
-# virtual CPU the host descheduled, sometimes milliseconds: hence the count of running tasks);
+# virtual CPU the host descheduled, sometimes milliseconds: hence the count of other tasks);
 # a thread waiting for a busy core waits for a scheduler time slice (milliseconds)
 cdef double LOST_FLOOR = 1e-3
 cdef double LOST_SHARE = 0.2
@@ -40,25 +42,27 @@ cdef double last_length = 0.0
 
 
 cdef enum:
-    RUNNABLE_UNREAD = -2  # note_team_with reads the count of running tasks itself
+    OTHERS_UNREAD = -2  # note_team_with reads the count of other processes' tasks itself
+    SHORT_LIVED_TASKS = 1  # other tasks a team tolerates: the system's own threads come and go
 
 
-cdef void note_team(double lost, double length) noexcept nogil:
-    """Record that a team of more than one thread lost `lost` of the `length` seconds of
-    its parallel region to threads that started late or finished apart."""
-    note_team_with(lost, length, RUNNABLE_UNREAD)
+cdef void note_team(double lost, double length, int team) noexcept nogil:
+    """Record that a team of `team` > 1 threads lost `lost` of the `length` seconds of its
+    parallel region to threads that started late or finished apart."""
+    note_team_with(lost, length, OTHERS_UNREAD, team)
 
 
-cdef void note_team_with(double lost, double length, int runnable) noexcept nogil:
-    """`note_team`, with `runnable` the count of tasks running or ready to run (-1 not
-    known, RUNNABLE_UNREAD: read it, only when the loss is large enough to matter)."""
+cdef void note_team_with(double lost, double length, int others, int team) noexcept nogil:
+    """`note_team`, with `others` the count of other processes' tasks running or ready to
+    run (-1 not known, OTHERS_UNREAD: read it, only when the loss is large enough to
+    matter)."""
     global busy_until, backoff, last_length
     cdef double now
     last_length = length
     if lost > LOST_FLOOR and lost > LOST_SHARE * length:
-        if runnable == RUNNABLE_UNREAD:
-            runnable = fiou_runnable_tasks()
-        if runnable < 0 or runnable > omp_get_num_procs():
+        if others == OTHERS_UNREAD:
+            others = fiou_other_running_tasks()
+        if others < 0 or others + team > omp_get_num_procs() + SHORT_LIVED_TASKS:
             now = omp_get_wtime()
             if busy_until > 0.0:  # a probe after a pause: still busy, pause longer
                 backoff = backoff * 2.0 if backoff * 2.0 < BACKOFF_MAX else BACKOFF_MAX
@@ -90,17 +94,17 @@ def cores_busy():
     return busy_until > 0.0 and omp_get_wtime() < busy_until
 
 
-def _note_team(double lost, double length, int runnable=1 << 20):
-    """Test hook: record a team as the kernels do (`lost` of `length` seconds) while
-    `runnable` tasks want to run (by default more than any machine's cores; -1: not
-    known)."""
-    note_team_with(lost, length, runnable)
+def _note_team(double lost, double length, int others=1 << 20, int team=2):
+    """Test hook: record a team of `team` threads as the kernels do (`lost` of `length`
+    seconds) while `others` tasks of other processes want to run (by default more than any
+    machine's cores; -1: not known)."""
+    note_team_with(lost, length, others, team)
 
 
-def _runnable_tasks():
-    """Test hook: the tasks running or ready to run now, as the kernels read it (-1: not
-    known here)."""
-    return fiou_runnable_tasks()
+def _other_running_tasks():
+    """Test hook: the other processes' tasks running or ready to run now, as the kernels
+    read it (-1: not known here)."""
+    return fiou_other_running_tasks()
 
 
 def _team_lost(double start, stamps, double length, double cpu_start=-1.0, double cpu=-1.0):

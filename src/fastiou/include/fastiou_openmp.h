@@ -32,11 +32,16 @@ static inline double fiou_thread_cpu_seconds(void)
 #endif
 
 /* How many tasks the OS has running or ready to run right now (the caller included), or -1
-   where this is not known (not Linux, /proc not mounted): a thread team that was kept
-   waiting while no more tasks than cores wanted to run met a slow wake-up of an idle core
-   (which can take milliseconds in a virtual machine), not busy cores (_team.pyx). */
+   where this is not known (not Linux, /proc not mounted); fiou_other_running_tasks: those
+   of other processes (this process's threads in state R left out, among them a team's
+   workers still spinning at its closing barrier). A thread team that was kept waiting while
+   other processes left it its cores met a slow wake-up of an idle core (which can take
+   milliseconds in a virtual machine), not busy cores (_team.pyx). */
 #if defined(__linux__)
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 static inline int fiou_runnable_tasks(void)
 {
@@ -60,8 +65,48 @@ static inline int fiou_runnable_tasks(void)
         running = 10 * running + (*c - '0');
     return *c == '/' ? running : -1;
 }
+
+/* this process's threads in state R (running or ready), or -1 */
+static inline int fiou_own_running_threads(void)
+{
+    char path[64], text[512];
+    const char* state;
+    struct dirent* entry;
+    DIR* tasks = opendir("/proc/self/task");
+    int running = 0, fd;
+    ssize_t n;
+    if (tasks == NULL)
+        return -1;
+    while ((entry = readdir(tasks)) != NULL) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", entry->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;  /* the thread has just ended */
+        n = read(fd, text, sizeof(text) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        text[n] = 0;
+        /* "tid (name) S ...": the state follows the last ')' (a name may hold one) */
+        state = strrchr(text, ')');
+        running += state != NULL && state[1] == ' ' && state[2] == 'R';
+    }
+    closedir(tasks);
+    return running;
+}
+
+static inline int fiou_other_running_tasks(void)
+{
+    int all = fiou_runnable_tasks(), own = fiou_own_running_threads();
+    if (all < 0 || own < 0)
+        return -1;
+    return all > own ? all - own : 0;  /* the two are read a moment apart */
+}
 #else
 static inline int fiou_runnable_tasks(void) { return -1; }
+static inline int fiou_other_running_tasks(void) { return -1; }
 #endif
 
 /* what setup.py compiled with, for fastiou.show_config() */
