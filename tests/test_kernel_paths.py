@@ -274,6 +274,47 @@ def test_more_ignore_values_than_the_block_compares_mask(simd_level, dtype, size
         check(truth, pred, num_classes, ignore, threads=(1, 2))
 
 
+def test_narrow_tables_are_taken_from_725_classes_with_avx512(simd_level):
+    """Several threads count into uint16 tables at the AVX-512 levels once an int64 table
+    passes 4 MiB (725 classes) and while codes t * C + p fit 32 bits; never below."""
+    narrow = [_confusion.uses_narrow_tables(c) for c in (0, 1, 19, 300, 724, 725, 1000, 65535, 65536)]
+    assert narrow == [False] * 5 + [simd_level >= 2] * 3 + [False]
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "int16", "int32", "uint64", "int64"])
+def test_narrow_counters_that_pass_65535_move_to_the_matrix(simd_level, dtype):
+    """Counters of a uint16 table that would pass 65535 move their count into the matrix:
+    through long runs (popcounts added at once) and through lanes queued one by one
+    (a block of 64 distinct predictions repeated 70,000 times a thread). Out-of-range and
+    ignored labels ride along; every thread count gives the reference's counts."""
+    num_classes = 800
+    blocks = 70_000
+    distinct = np.tile(np.arange(64, dtype=dtype), 2 * blocks)
+    runs = np.full(3 * 70_000, 5, dtype=dtype)
+    truth = np.concatenate([np.zeros_like(distinct), runs, np.full(200, 799, dtype=dtype)])
+    pred = np.concatenate([distinct, runs, np.full(200, 798, dtype=dtype)])
+    truth[1000:1010] = num_classes + 7
+    pred[2000:2010] = num_classes
+    truth[3000:3500] = 7
+    for ignore in ([], [7]):
+        check(truth, pred, num_classes, ignore, threads=(1, 2, 3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_narrow_tables_on_noisy_maps_of_1000_classes(simd_level, dtype):
+    """The bench's kind of map (blocks of one class, 10 % of the predictions random) with
+    1000 classes: codes queued far past the cache into the uint16 tables (one-byte labels
+    below the byte tables' threshold, so that they take this loop too)."""
+    rng = np.random.default_rng(11)
+    top = min(1002, np.iinfo(dtype).max + 1)
+    blocks = 6000 if np.dtype(dtype).itemsize > 1 else BYTE_TABLE_MIN_PAIRS // 64 - 1
+    truth = np.repeat(rng.integers(0, top, blocks), 64).astype(dtype)
+    pred = truth.copy()
+    noisy = rng.random(truth.size) < 0.1
+    pred[noisy] = rng.integers(0, top, int(noisy.sum()))
+    check(truth, pred, 1000, [min(999, np.iinfo(dtype).max), 3], threads=(2, 3))
+
+
 @pytest.mark.parametrize("dtype", ["int16", "uint32", "int64"])
 def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
     """A label buffer at an odd address (as unpickled by dask workers) is copied once by the

@@ -1,5 +1,6 @@
 /* fastiou_label_kernels.h: the run-aware counting loops of fastiou._confusion, for labels of
-   any integer type, into an int64 (C, C) histogram with range checks.
+   any integer type, into an int64 (C, C) histogram (or, for the AVX-512 loop on several
+   threads, a uint16 one of the thread's own: narrow tables, below) with range checks.
 
    Each call counts the pairs [start, end) in blocks of 64: a block is compared against its
    first pair, its last pair and, while many lanes remain, the lowest lane left; each match
@@ -33,28 +34,50 @@
         }                                                                                      \
     } while (0)
 
-/* one more pair of code `code`, added at once */
-#define FIOU_ADD_NOW(code) (hist[(code)] += 1)
-/* ... or, while the histogram is too large to stay in cache (C <= FIOU_KEYED_MAX_CLASSES),
-   queued, the queue added in batches by fiou_add_queued, so that the cache misses overlap */
+/* one more pair of code `code` (AVX2 loop): added at once or, while the histogram is too
+   large to stay in cache (C <= FIOU_KEYED_MAX_CLASSES), queued, the queue added in batches
+   by fiou_add_queued, so that the cache misses overlap */
 #define FIOU_ADD_QUEUED(code)                                                                  \
     do {                                                                                       \
         if (far) {                                                                             \
             queue[n_queued++] = (uint32_t)(code);                                              \
-            if (n_queued == FIOU_QUEUE_FAR) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+            if (n_queued == FIOU_QUEUE_FAR) { fiou_add_queued(hist, NULL, queue, n_queued, far); n_queued = 0; } \
         } else hist[(code)] += 1;                                                              \
     } while (0)
 
-/* hist[queue[j]] += 1 for j < n; with `far` (a histogram larger than the cache) each
+/* Narrow tables: with several threads and an int64 matrix of more than FIOU_NARROW_TABLE_BYTES,
+   the AVX-512 loop counts into a uint16 table of its thread's own (a quarter of an int64
+   table's bytes, so more of it stays in cache and less is zeroed and added up), and the
+   counters that would pass 65535 move their count into the shared int64 matrix `hist` at
+   once, with an atomic add (each move takes at least 65536 pairs, so the threads rarely
+   meet there). fiou_uses_narrow_tables (below) says when. */
+
+/* `amount` more pairs of code `code`: into the narrow table when there is one, else hist */
+static inline void fiou_add_count(int64_t* hist, uint16_t* narrow, uint64_t code,
+                                  uint32_t amount) {
+    if (narrow) {
+        uint32_t total = (uint32_t)narrow[code] + amount;
+        if (__builtin_expect(total > 0xFFFF, 0)) {
+            __atomic_fetch_add(hist + code, (int64_t)total, __ATOMIC_RELAXED);
+            total = 0;
+        }
+        narrow[code] = (uint16_t)total;
+    } else hist[code] += amount;
+}
+
+/* one pair of each code queue[j], j < n; with `far` (a table larger than the cache) each
    counter's line is asked for FIOU_QUEUE_AHEAD codes before it is added to */
-static inline void fiou_add_queued(int64_t* hist, const uint32_t* queue, ptrdiff_t n, int far) {
+static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32_t* queue,
+                                   ptrdiff_t n, int far) {
     ptrdiff_t j = 0;
     if (far)
         for (; j + FIOU_QUEUE_AHEAD < n; j++) {
-            __builtin_prefetch(hist + queue[j + FIOU_QUEUE_AHEAD], 1);
-            hist[queue[j]] += 1;
+            uint32_t ahead = queue[j + FIOU_QUEUE_AHEAD];
+            __builtin_prefetch(narrow ? (const void*)(narrow + ahead)
+                                      : (const void*)(hist + ahead), 1);
+            fiou_add_count(hist, narrow, queue[j], 1);
         }
-    for (; j < n; j++) hist[queue[j]] += 1;
+    for (; j < n; j++) fiou_add_count(hist, narrow, queue[j], 1);
 }
 
 #define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                              \
@@ -112,7 +135,7 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
         }                                                                                      \
     }                                                                                          \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_QUEUED);                               \
-    fiou_add_queued(hist, queue, n_queued, far);                                               \
+    fiou_add_queued(hist, NULL, queue, n_queued, far);                                         \
 }
 
 /* AVX-512, C <= FIOU_KEYED_MAX_CLASSES: each block's 64 pairs are first turned into 32-bit
@@ -209,13 +232,19 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
         m = fiou_code_matches(codes, c) & rest;                                                \
         rest &= ~m;                                                                            \
         found = __builtin_popcountll(m);                                                       \
-        hist[code] += found;                                                                   \
+        fiou_add_count(hist, narrow, code, (uint32_t)found);                                   \
     } while (0)
 
+/* one pair of code `code`, added at once (keyed loop) */
+#define FIOU_ADD_KEYED(code) fiou_add_count(hist, narrow, (code), 1)
+
+/* the keyed loop is compiled twice, with narrow tables and without (`narrow` NULL), so that
+   the int64 one carries no test of `narrow` */
 #define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
-FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
-        ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
-        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
+FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME##_keyed_as(    \
+        const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
+        const T* ignore, ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss,   \
+        int64_t* bad) {                                                                        \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
     uint32_t queue[FIOU_QUEUE_FAR + 64];                                                       \
     const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;          \
@@ -246,7 +275,7 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
                 rest &= ~eq64_avx512_##W(t + i, (uint64_t)ignore[g]);                          \
             for (slow = rest & ~inside; slow; slow &= slow - 1) {                              \
                 k = i + __builtin_ctzll(slow);                                                 \
-                FIOU_ONE_PAIR(T, FIOU_ADD_NOW);                                                \
+                FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                              \
             }                                                                                  \
             rest &= inside;                                                                    \
         }                                                                                      \
@@ -260,10 +289,21 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
         if (rest) n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                 \
-        if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) { fiou_add_queued(hist, queue, n_queued, far); n_queued = 0; } \
+        if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) {                                 \
+            fiou_add_queued(hist, narrow, queue, n_queued, far);                               \
+            n_queued = 0;                                                                      \
+        }                                                                                      \
     }                                                                                          \
-    fiou_add_queued(hist, queue, n_queued, far);                                               \
-    for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_NOW);                                  \
+    fiou_add_queued(hist, narrow, queue, n_queued, far);                                       \
+    for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                \
+}                                                                                              \
+FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
+        ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
+        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {    \
+    if (narrow) fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore, n_ignore,    \
+                                             hist, narrow, miss, bad);                         \
+    else fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore, n_ignore, hist,     \
+                                      NULL, miss, bad);                                        \
 }
 
 #define FIOU_DEFINE_TYPE(NAME, T, W)                                                           \
@@ -271,9 +311,10 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
     FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                       \
 static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t start,        \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
-        int64_t* hist, int64_t* miss, int64_t* bad) {                                          \
+        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
     if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                     \
-        fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, miss, bad); \
+        fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow, \
+                                  miss, bad);                                                  \
     else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,         \
                                                   n_ignore, hist, miss, bad);                  \
     else return 0;                                                                             \
@@ -289,14 +330,28 @@ FIOU_DEFINE_TYPE(u64, uint64_t, 64)
 FIOU_DEFINE_TYPE(i64, int64_t, 64)
 #endif /* FIOU_X86 */
 
+/* whether the loop for `n_classes` at SIMD `level` can count into narrow tables */
+static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes) {
+#ifdef FIOU_X86
+    return level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES
+           && n_classes * n_classes * sizeof(int64_t) > FIOU_NARROW_TABLE_BYTES;
+#else
+    (void)level; (void)n_classes;
+    return 0;
+#endif
+}
+
 /* The run-aware loop for labels of `size` bytes, signed or not, at SIMD `level`; returns 0
-   when this machine or compiler has none (the caller then runs its scalar loop). */
+   when this machine or compiler has none (the caller then runs its scalar loop). `narrow`:
+   this thread's zeroed uint16 table when fiou_uses_narrow_tables(level, n_classes) and the
+   caller chose narrow tables (`hist` is then the int64 matrix every thread shares), else
+   NULL. */
 static inline int fiou_count_labels(int level, int size, int is_signed, const void* t,
         const void* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const void* ignore,
-        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {
+        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {
 #ifdef FIOU_X86
 #define FIOU_CALL(NAME, T) fiou_count_##NAME(level, (const T*)t, (const T*)p, start, end,      \
-        n_classes, (const T*)ignore, n_ignore, hist, miss, bad)
+        n_classes, (const T*)ignore, n_ignore, hist, narrow, miss, bad)
     switch (size * 2 + (is_signed != 0)) {
         case 2: return FIOU_CALL(u8, uint8_t);
         case 3: return FIOU_CALL(i8, int8_t);
@@ -310,7 +365,8 @@ static inline int fiou_count_labels(int level, int size, int is_signed, const vo
 #undef FIOU_CALL
 #else
     (void)level; (void)size; (void)is_signed; (void)t; (void)p; (void)start; (void)end;
-    (void)n_classes; (void)ignore; (void)n_ignore; (void)hist; (void)miss; (void)bad;
+    (void)n_classes; (void)ignore; (void)n_ignore; (void)hist; (void)narrow; (void)miss;
+    (void)bad;
 #endif
     return 0;
 }

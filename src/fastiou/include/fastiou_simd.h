@@ -41,6 +41,11 @@
 #define FIOU_QUEUE 256
 #define FIOU_QUEUE_FAR 4096
 #define FIOU_QUEUE_AHEAD 32
+/* int64 matrices larger than this (bytes) are counted into uint16 tables on several threads
+   (fastiou_label_kernels.h): 2 threads, 16x1024x1024 int32 pairs with 10 % noise, uint16
+   against int64 tables took 1.03-1.09 the time at 300-600 classes (int64 tables of 0.7-2.9
+   MiB), 1.02 at 700 (3.7 MiB), 0.85 at 850 (5.5 MiB), 0.73-0.76 at 1000 (7.6 MiB) */
+#define FIOU_NARROW_TABLE_BYTES (1 << 22)
 
 /* The SIMD level this CPU runs: 0 scalar only, 1 AVX2, 2 AVX-512 (F + BW), 3 AVX-512
    (F + BW + VBMI2). */

@@ -22,19 +22,23 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
 
 - Each thread takes one contiguous slice of the pairs, in blocks of 64 (the C loops are in
   ``include/fastiou_label_kernels.h``, the SIMD level from ``fastiou.segmentation._simd``).
-  With AVX-512 a block's pairs become 32-bit keys ``(t << 16) | p`` with a mask of the
-  lanes inside ``[0, C)`` (compared at the labels' own width); the keys are compared
-  against the block's first pair, its last pair and, while many lanes remain, the lowest
-  lane left, each match adding a popcount to one counter; the codes ``t * C + p`` of the
-  lanes left over are compressed into a queue that is added in batches (asking for each
-  counter's cache line ahead when the matrix is larger than the cache). Only lanes outside
-  ``[0, C)`` go one by one. With AVX2 the labels are compared at their own width and the
-  lanes left over go one by one. After a block without runs the next blocks skip the
-  reference pairs. Without SIMD (another CPU or compiler) the Cython loop
-  :func:`count_range` does all of it.
+  With AVX-512 a block's pairs become 32-bit codes ``t * C + p`` with a mask of the lanes
+  inside ``[0, C)`` (compared at the labels' own width); the codes are compared against the
+  block's first pair, its last pair and, while many lanes remain, the lowest lane left, each
+  match adding a popcount to one counter; the codes of the lanes left over are compressed
+  into a queue that is added in batches (asking for each counter's cache line ahead when
+  the matrix is larger than the cache). Only lanes outside ``[0, C)`` go one by one. With
+  AVX2 the labels are compared at their own width and the lanes left over go one by one.
+  After a block without runs the next blocks skip the reference pairs. Without SIMD
+  (another CPU or compiler) the Cython loop :func:`count_range` does all of it.
 - One-byte labels from ``BYTE_TABLE_MIN_PAIRS`` pairs on go to ``fastiou.segmentation._byte_tables``:
   16-bit pair codes counted into per-thread tables with no range check at all, folded into
   classes afterwards.
+- Several threads with AVX-512 and an int64 matrix over 4 MiB (725 to 65,535 classes,
+  :func:`uses_narrow_tables`): every thread counts into a uint16 table of its own, a
+  quarter of an int64 table's bytes to zero, keep in cache and add up; a counter that would
+  pass 65535 moves its count into the shared result at once (an atomic add). The tables
+  are added to the result afterwards.
 - Other inputs: thread 0 counts into the result itself, the others into private int64 rows
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
@@ -44,7 +48,7 @@ The simplest correct loop, the oracle of the tests, is ``fastiou.segmentation._n
 
 from cython.parallel cimport parallel
 from libc.string cimport memset
-from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint16_t, uint64_t
 
 import numpy as np
 
@@ -71,6 +75,12 @@ cdef enum:
 def _byte_table_min_pairs():
     """Test hook: from how many pairs one-byte labels are counted into the byte tables."""
     return BYTE_TABLE_MIN_PAIRS
+
+
+def uses_narrow_tables(Py_ssize_t num_classes):
+    """Whether a call on several threads counts `num_classes` classes into per-thread uint16
+    tables (at this machine's SIMD level; see the C header), not int64 ones."""
+    return num_classes > 0 and bool(fiou_uses_narrow_tables(simd_level(), <uint64_t>num_classes))
 
 
 cdef void count_range(const label_t* y_true, const label_t* y_pred,
@@ -125,11 +135,11 @@ cdef void count_range(const label_t* y_true, const label_t* y_pred,
 cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
                                   Py_ssize_t start, Py_ssize_t end, uint64_t n_classes,
                                   const label_t* ignore, Py_ssize_t n_ignore, int64_t* hist,
-                                  int64_t* miss, int64_t* bad) noexcept nogil:
+                                  uint16_t* narrow, int64_t* miss, int64_t* bad) noexcept nogil:
     """The run-aware SIMD loop for `label_t` (at SIMD `level`); False when this machine
     has none."""
     return fiou_count_labels(level, sizeof(label_t), (<label_t>-1) < 0, t, p, start, end,
-                             n_classes, ignore, n_ignore, hist, miss, bad)
+                             n_classes, ignore, n_ignore, hist, narrow, miss, bad)
 
 
 def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
@@ -157,18 +167,26 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef int64_t* rows
     cdef int64_t* hist
     cdef int64_t* hist_miss
+    cdef uint16_t[:, ::1] narrow_v
+    cdef uint16_t* narrow_rows
+    cdef uint16_t* narrow
     cdef bint direct
-    cdef Py_ssize_t n_rows, stride, copies, copy, copy_stride, tid
+    cdef Py_ssize_t n_rows, stride, narrow_stride, copies, copy, copy_stride, table, tid
     cdef ThreadSlice part
     cdef int level = simd_level()
     cdef TeamClock clock
+    # with several threads and a matrix larger than the cache, each thread counts into a
+    # uint16 table of its own, its counters' overflow going to `matrix` (see the C header)
+    cdef bint use_narrow = n_threads > 1 and fiou_uses_narrow_tables(level, n_classes)
 
     if level > 0:
         copies = 1
     else:
         copies = COPIES if COPIES * cc * 8 <= SMALL_TABLE_BYTES else 1
     copy_stride = cc if copies > 1 else 0
-    stride = padded(copies * cc + num_classes)
+    # the int64 counters of a thread's scratch row: none with narrow tables, just its miss
+    table = 0 if use_narrow else copies * cc
+    stride = padded(table + num_classes)
     # with one histogram copy, thread 0 counts straight into `matrix` and `miss`; the
     # other threads zero their own scratch rows (in parallel, first touch)
     direct = copies == 1
@@ -176,6 +194,9 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     scratch = scratch_rows(n_rows, stride)
     scratch_v = scratch
     rows = &scratch_v[0, 0]
+    narrow_stride = 4 * padded((cc + 3) // 4) if use_narrow else 0
+    narrow_v = np.empty((n_threads if use_narrow else 1, narrow_stride or 1), dtype=np.uint16)
+    narrow_rows = &narrow_v[0, 0]
     with nogil:
         clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
@@ -186,18 +207,25 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 hist_miss = &miss_v[0]
             else:
                 hist = rows + (part.tid - direct) * stride
-                hist_miss = hist + copies * cc
+                hist_miss = hist + table
                 memset(hist, 0, stride * sizeof(int64_t))
+            narrow = NULL
+            if use_narrow:
+                hist = &matrix_v[0, 0]
+                narrow = narrow_rows + part.tid * narrow_stride
+                memset(narrow, 0, narrow_stride * sizeof(uint16_t))
             if not count_range_simd(level, t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr,
-                                    n_ignore, hist, hist_miss, &bad_v[part.tid, 0]):
+                                    n_ignore, hist, narrow, hist_miss, &bad_v[part.tid, 0]):
                 count_range(t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr, n_ignore,
                             hist, copy_stride, hist_miss, &bad_v[part.tid, 0])
             team_leave(&clock)
         team_close(&clock)
+        if use_narrow:
+            sum_rows(narrow_rows, n_threads, narrow_stride, cc, &matrix_v[0, 0], n_threads)
         if n_rows:
-            for copy in range(copies):
+            for copy in range(copies if table else 0):
                 sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)
-            sum_rows(rows + copies * cc, n_rows, stride, num_classes, &miss_v[0], 1)
+            sum_rows(rows + table, n_rows, stride, num_classes, &miss_v[0], 1)
         drop_ignored_rows(ig_ptr, n_ignore, n_classes, &matrix_v[0, 0])
     for tid in range(1, n_threads):
         bad_v[0, 0] += bad_v[tid, 0]

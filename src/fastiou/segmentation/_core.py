@@ -47,16 +47,23 @@ OUT_OF_RANGE_POLICIES = ("raise", "ignore", "miss")
 # too small for that risk.
 MIN_PAIRS_PER_THREAD = 1 << 16
 
-# Every thread but the first counts into a private (C, C) table, zeroed before and added up
-# after: about 2 ns per table entry against about 1 ns saved per pair it counts. So a thread
-# needs this many pairs per entry of its table: 16x1024x1024 pairs run on 2 threads up to
-# 1448 classes, on one from 3,688 classes (ADE20K-full: 13.6 M entries, 109 MB a table).
+# Every thread but the first counts into a private (C, C) int64 table, zeroed before and
+# added up after: about 2 ns per table entry against about 1 ns saved per pair it counts. So
+# a thread needs this many pairs per entry of its table: 16x1024x1024 pairs run on 2 threads
+# up to 1448 classes, on one from 3,688 classes (ADE20K-full: 13.6 M entries, 109 MB a table).
 PAIRS_PER_TABLE_ENTRY = 4
+# ... or, where the label kernel counts into uint16 tables (``_confusion.uses_narrow_tables``:
+# every thread has one, a quarter of the bytes), this many: 16x1024x1024 int32 pairs with
+# 10 % noise, 2 threads against 1, took 0.85-0.88 the time at 4 pairs an entry (2048
+# classes), 0.97-0.98 at 2 (2896), 0.89-1.13 at 1.2 (3,688); up to 2364 classes run on 2.
+PAIRS_PER_NARROW_ENTRY = 3
 
 
-def pairs_per_thread(table_entries: int) -> int:
-    """The fewest pairs worth a thread that has its own table of `table_entries` counts."""
-    return max(MIN_PAIRS_PER_THREAD, PAIRS_PER_TABLE_ENTRY * table_entries)
+def pairs_per_thread(table_entries: int, narrow: bool = False) -> int:
+    """The fewest pairs worth a thread that has its own table of `table_entries` counts
+    (uint16 counts when `narrow`, else int64 or float64)."""
+    per_entry = PAIRS_PER_NARROW_ENTRY if narrow else PAIRS_PER_TABLE_ENTRY
+    return max(MIN_PAIRS_PER_THREAD, per_entry * table_entries)
 
 
 class Counts(NamedTuple):
@@ -156,7 +163,9 @@ def count_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: objec
         sample_weight = as_sample_weight(sample_weight, plan.label_shape).reshape(-1)
     num_classes = check_num_classes(num_classes)
     pairs = prepare_pairs(y_true, y_pred, ignore_index, sample_weight)
-    threads = threads_for_size(threads, pairs.y_true.size, pairs_per_thread(num_classes * num_classes))
+    narrow = pairs.weights is None and _confusion.uses_narrow_tables(num_classes)
+    threads = threads_for_size(threads, pairs.y_true.size,
+                               pairs_per_thread(num_classes * num_classes, narrow))
     threads = check_matrix_fits(num_classes, threads)
     counts = Counts(*_sum_chunks(_count_label_chunks(pairs, num_classes, threads)))
     if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):

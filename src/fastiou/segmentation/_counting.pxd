@@ -3,7 +3,7 @@
 # and per-thread rows padded to cache lines and added up after a parallel region.
 
 from cython.parallel cimport prange
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t, uint16_t, uint64_t
 
 from fastiou._shared._fused cimport acc_t, label_t
 from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
@@ -58,21 +58,28 @@ cdef inline void count_outside(label_t t, uint64_t n_classes, acc_t weight,
         miss[<uint64_t>t] += weight
 
 
-cdef inline void sum_rows(acc_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
+# what per-thread rows hold: counts (int64 or uint16: narrow tables) or weights
+ctypedef fused row_t:
+    uint16_t
+    int64_t
+    double
+
+
+cdef inline void sum_rows(const row_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
                           Py_ssize_t size, acc_t* out, int n_threads) noexcept nogil:
     """out[j] += sum over rows r of rows[r * row_stride + j], for j < size."""
-    cdef Py_ssize_t j, r
+    cdef Py_ssize_t j, r, block, end
     cdef acc_t total
     if n_threads > 1 and size >= 65536:
-        for j in prange(size, num_threads=n_threads, schedule="static"):
-            total = 0
+        for block in prange((size + 4095) // 4096, num_threads=n_threads, schedule="static"):
+            end = min(size, block * 4096 + 4096)
             for r in range(n_rows):
-                total = total + rows[r * row_stride + j]
-            out[j] += total
+                for j in range(block * 4096, end):
+                    out[j] += <acc_t>rows[r * row_stride + j]
     else:
         for r in range(n_rows):
             for j in range(size):
-                out[j] += rows[r * row_stride + j]
+                out[j] += <acc_t>rows[r * row_stride + j]
 
 
 cdef inline void drop_ignored_rows(const label_t* ignore, Py_ssize_t n_ignore,
