@@ -282,9 +282,9 @@ def test_narrow_tables_are_taken_from_725_classes_with_avx512(simd_level):
 
 
 @pytest.mark.parametrize("dtype", ["uint16", "int16", "int32", "uint64", "int64"])
-def test_narrow_counters_that_pass_65535_move_to_the_matrix(simd_level, dtype):
-    """Counters of a uint16 table that would pass 65535 move their count into the matrix:
-    through long runs (popcounts added at once) and through lanes queued one by one
+def test_narrow_counters_that_pass_65535_reach_the_matrix(simd_level, dtype):
+    """Counters of a uint16 table that would pass 65535 are emptied into the thread's
+    overflow log, whose counts the matrix then gets: through long runs (popcounts added at once) and through lanes queued one by one
     (a block of 64 distinct predictions repeated 70,000 times a thread). Out-of-range and
     ignored labels ride along; every thread count gives the reference's counts."""
     num_classes = 800

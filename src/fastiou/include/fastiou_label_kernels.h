@@ -47,10 +47,13 @@
 
 /* Narrow tables: with several threads and an int64 matrix of more than FIOU_NARROW_TABLE_BYTES,
    the AVX-512 loop counts into a uint16 table of its thread's own (a quarter of an int64
-   table's bytes, so more of it stays in cache and less is zeroed and added up), and the
-   counters that would pass 65535 move their count into the shared int64 matrix `hist` at
-   once, with an atomic add (each move takes at least 65536 pairs, so the threads rarely
-   meet there). fiou_uses_narrow_tables (below) says when. */
+   table's bytes, so more of it stays in cache and less is zeroed and added up). A counter
+   that would pass 65535 is emptied into the thread's overflow log, `hist` then: hist[0]
+   entries so far, entry k at hist[1 + 2k] (the code) and hist[2 + 2k] (its count). Each
+   entry takes more than 65535 of the thread's pairs, so a log of 2 * (pairs / 65536) + 1
+   slots never fills; the caller adds the tables and the logs up afterwards, and the shared
+   result is neither zeroed first nor written while the threads count.
+   fiou_uses_narrow_tables (below) says when. */
 
 /* `amount` more pairs of code `code`: into the narrow table when there is one, else hist */
 static inline void fiou_add_count(int64_t* hist, uint16_t* narrow, uint64_t code,
@@ -58,7 +61,9 @@ static inline void fiou_add_count(int64_t* hist, uint16_t* narrow, uint64_t code
     if (narrow) {
         uint32_t total = (uint32_t)narrow[code] + amount;
         if (__builtin_expect(total > 0xFFFF, 0)) {
-            __atomic_fetch_add(hist + code, (int64_t)total, __ATOMIC_RELAXED);
+            int64_t entry = hist[0]++;
+            hist[1 + 2 * entry] = (int64_t)code;
+            hist[2 + 2 * entry] = (int64_t)total;
             total = 0;
         }
         narrow[code] = (uint16_t)total;
@@ -344,7 +349,7 @@ static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes) {
 /* The run-aware loop for labels of `size` bytes, signed or not, at SIMD `level`; returns 0
    when this machine or compiler has none (the caller then runs its scalar loop). `narrow`:
    this thread's zeroed uint16 table when fiou_uses_narrow_tables(level, n_classes) and the
-   caller chose narrow tables (`hist` is then the int64 matrix every thread shares), else
+   caller chose narrow tables (`hist` is then the thread's overflow log, hist[0] zero), else
    NULL. */
 static inline int fiou_count_labels(int level, int size, int is_signed, const void* t,
         const void* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const void* ignore,

@@ -37,8 +37,8 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
 - Several threads with AVX-512 and an int64 matrix over 4 MiB (725 to 65,535 classes,
   :func:`uses_narrow_tables`): every thread counts into a uint16 table of its own, a
   quarter of an int64 table's bytes to zero, keep in cache and add up; a counter that would
-  pass 65535 moves its count into the shared result at once (an atomic add). The tables
-  are added to the result afterwards.
+  pass 65535 is emptied into a small log of the thread's. The tables, then the logs, make
+  the result afterwards (no zeroing of the result first, no shared write while counting).
 - Other inputs: thread 0 counts into the result itself, the others into private int64 rows
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
@@ -154,7 +154,12 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                  label_t is int8_t, num_classes,
                                  <const uint8_t*>&ignore[0] if n_ignore > 0 else NULL,
                                  n_ignore, n_threads)
-    matrix, miss, bad = output_arrays(num_classes, n_threads)
+    cdef int level = simd_level()
+    # with several threads and a matrix larger than the cache, each thread counts into a
+    # uint16 table of its own and logs the counters that overflow (see the C header); the
+    # tables and logs then make the result, which is not zeroed first
+    cdef bint use_narrow = n_threads > 1 and n > 0 and fiou_uses_narrow_tables(level, n_classes)
+    matrix, miss, bad = output_arrays(num_classes, n_threads, not use_narrow)
     if n == 0:
         return matrix, miss, 0, 0
     cdef int64_t[:, ::1] matrix_v = matrix
@@ -170,14 +175,11 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef uint16_t[:, ::1] narrow_v
     cdef uint16_t* narrow_rows
     cdef uint16_t* narrow
+    cdef int64_t[:, ::1] overflow_v
     cdef bint direct
     cdef Py_ssize_t n_rows, stride, narrow_stride, copies, copy, copy_stride, table, tid
     cdef ThreadSlice part
-    cdef int level = simd_level()
     cdef TeamClock clock
-    # with several threads and a matrix larger than the cache, each thread counts into a
-    # uint16 table of its own, its counters' overflow going to `matrix` (see the C header)
-    cdef bint use_narrow = n_threads > 1 and fiou_uses_narrow_tables(level, n_classes)
 
     if level > 0:
         copies = 1
@@ -197,6 +199,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     narrow_stride = 4 * padded((cc + 3) // 4) if use_narrow else 0
     narrow_v = np.empty((n_threads if use_narrow else 1, narrow_stride or 1), dtype=np.uint16)
     narrow_rows = &narrow_v[0, 0]
+    # a thread's overflow log: its length, then (code, count) pairs of more than 65535 pairs each
+    overflow_v = np.zeros((n_threads, 2 * (n // 65536) + 1 if use_narrow else 1), dtype=np.int64)
     with nogil:
         clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
@@ -211,7 +215,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 memset(hist, 0, stride * sizeof(int64_t))
             narrow = NULL
             if use_narrow:
-                hist = &matrix_v[0, 0]
+                hist = &overflow_v[part.tid, 0]
                 narrow = narrow_rows + part.tid * narrow_stride
                 memset(narrow, 0, narrow_stride * sizeof(uint16_t))
             if not count_range_simd(level, t_ptr, p_ptr, part.start, part.end, n_classes, ig_ptr,
@@ -221,7 +225,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
             team_leave(&clock)
         team_close(&clock)
         if use_narrow:
-            sum_rows(narrow_rows, n_threads, narrow_stride, cc, &matrix_v[0, 0], n_threads)
+            sum_rows(narrow_rows, n_threads, narrow_stride, cc, &matrix_v[0, 0], n_threads, True)
+            add_overflow(overflow_v, &matrix_v[0, 0])
         if n_rows:
             for copy in range(copies if table else 0):
                 sum_rows(rows + copy * cc, n_rows, stride, cc, &matrix_v[0, 0], n_threads)
@@ -236,11 +241,20 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
 # The NumPy work of confusion_counts, outside it: code in a fused function is compiled once
 # per label dtype (8 times), these once
 
-cdef tuple output_arrays(Py_ssize_t num_classes, int n_threads):
-    """(matrix, miss, bad): the zeroed int64 results and per-thread bad-label counters."""
-    return (np.zeros((num_classes, num_classes), dtype=np.int64),
+cdef tuple output_arrays(Py_ssize_t num_classes, int n_threads, bint zeroed_matrix):
+    """(matrix, miss, bad): the int64 results (the matrix uninitialised unless
+    `zeroed_matrix`) and per-thread bad-label counters, zeroed."""
+    return ((np.zeros if zeroed_matrix else np.empty)((num_classes, num_classes), dtype=np.int64),
             np.zeros(num_classes, dtype=np.int64),
             np.zeros((n_threads, LINE), dtype=np.int64))
+
+
+cdef void add_overflow(const int64_t[:, ::1] logs, int64_t* matrix) noexcept nogil:
+    """Add the counts of the threads' overflow logs (narrow tables) to `matrix`."""
+    cdef Py_ssize_t tid, entry
+    for tid in range(logs.shape[0]):
+        for entry in range(logs[tid, 0]):
+            matrix[logs[tid, 1 + 2 * entry]] += logs[tid, 2 + 2 * entry]
 
 
 cdef object scratch_rows(Py_ssize_t n_rows, Py_ssize_t stride):

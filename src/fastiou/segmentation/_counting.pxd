@@ -11,6 +11,8 @@ from fastiou._shared._openmp cimport omp_get_num_threads, omp_get_thread_num
 cdef enum:
     # int64 (or double) slots in a 64-byte cache line: per-thread rows are padded to it
     LINE = 8
+    # entries of the rows that sum_rows adds up (and writes) in one piece on several threads
+    SUM_BLOCK = 4096
 
 
 cdef struct ThreadSlice:
@@ -65,21 +67,33 @@ ctypedef fused row_t:
     double
 
 
+cdef inline void add_row_block(const row_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
+                               Py_ssize_t start, Py_ssize_t end, acc_t* out,
+                               bint overwrite) noexcept nogil:
+    """sum_rows (below) for the entries [start, end), one row after another."""
+    cdef Py_ssize_t j, r
+    cdef Py_ssize_t first = 1 if overwrite else 0
+    if overwrite:
+        for j in range(start, end):
+            out[j] = <acc_t>rows[j]
+    for r in range(first, n_rows):
+        for j in range(start, end):
+            out[j] += <acc_t>rows[r * row_stride + j]
+
+
 cdef inline void sum_rows(const row_t* rows, Py_ssize_t n_rows, Py_ssize_t row_stride,
-                          Py_ssize_t size, acc_t* out, int n_threads) noexcept nogil:
-    """out[j] += sum over rows r of rows[r * row_stride + j], for j < size."""
-    cdef Py_ssize_t j, r, block, end
-    cdef acc_t total
+                          Py_ssize_t size, acc_t* out, int n_threads,
+                          bint overwrite=False) noexcept nogil:
+    """out[j] += sum over rows r of rows[r * row_stride + j], for j < size; with `overwrite`
+    out[j] = that sum (`out` need not be initialised then, and n_rows must be at least 1)."""
+    cdef Py_ssize_t block
     if n_threads > 1 and size >= 65536:
-        for block in prange((size + 4095) // 4096, num_threads=n_threads, schedule="static"):
-            end = min(size, block * 4096 + 4096)
-            for r in range(n_rows):
-                for j in range(block * 4096, end):
-                    out[j] += <acc_t>rows[r * row_stride + j]
+        for block in prange((size + SUM_BLOCK - 1) // SUM_BLOCK, num_threads=n_threads,
+                            schedule="static"):
+            add_row_block(rows, n_rows, row_stride, block * SUM_BLOCK,
+                          min(size, block * SUM_BLOCK + SUM_BLOCK), out, overwrite)
     else:
-        for r in range(n_rows):
-            for j in range(size):
-                out[j] += <acc_t>rows[r * row_stride + j]
+        add_row_block(rows, n_rows, row_stride, 0, size, out, overwrite)
 
 
 cdef inline void drop_ignored_rows(const label_t* ignore, Py_ssize_t n_ignore,
