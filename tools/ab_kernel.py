@@ -1,0 +1,67 @@
+"""A/B two builds of the label kernel (``fastiou.segmentation._confusion``) in one process.
+
+    cp src/fastiou/segmentation/_confusion.*.so /tmp/a.so    # build A, then change and rebuild
+    python tools/ab_kernel.py /tmp/a.so src/fastiou/segmentation/_confusion.*.so \\
+        --dtype int32 --classes 1000 --noise 0.1 --threads 2
+
+Both builds count the same ``fastiou bench`` maps (16x1024x1024, blocky regions, a fraction
+``--noise`` of the predictions replaced by a random class); their results must be equal. The
+calls alternate A, B, A, B, ... so that a change of the machine's state hits both, and the
+medians of the wall times are compared: on a noisy shared machine only such ratios mean
+something (benchmarks/README.md quotes them as "A/B").
+"""
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import time
+from types import ModuleType
+
+import numpy as np
+
+import fastiou.evaluate._bench as bench
+
+
+def load_build(path: str) -> ModuleType:
+    """The extension module at `path`, imported under the kernel's own name."""
+    spec = importlib.util.spec_from_file_location("fastiou.segmentation._confusion", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("build_a")
+    parser.add_argument("build_b")
+    parser.add_argument("--dtype", default="int32")
+    parser.add_argument("--classes", type=int, default=1000)
+    parser.add_argument("--noise", type=float, default=0.1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--calls", type=int, default=21)
+    args = parser.parse_args(argv)
+    builds = [load_build(args.build_a), load_build(args.build_b)]
+    bench.ERROR_RATE = args.noise
+    workload = bench.Workload("ab", "A/B", (16, 1024, 1024), args.classes, args.dtype)
+    y_true, y_pred = (a.ravel() for a in bench.make_label_maps(workload))
+    ignore = np.zeros(0, y_true.dtype)
+    count = lambda build: build.confusion_counts(y_true, y_pred, args.classes, ignore,  # noqa: E731
+                                                 args.threads)
+    first_a, first_b = count(builds[0]), count(builds[1])
+    if not all(np.array_equal(a, b) for a, b in zip(first_a, first_b)):
+        raise SystemExit("the two builds count differently")
+    seconds: list[list[float]] = [[], []]
+    for _ in range(args.calls):
+        for build, times in zip(builds, seconds):
+            start = time.perf_counter()
+            count(build)
+            times.append(time.perf_counter() - start)
+    a, b = (statistics.median(times) * 1e3 for times in seconds)
+    print(f"{args.dtype}, {args.classes} classes, noise {args.noise}, {args.threads} threads, "
+          f"medians of {args.calls}: A {a:.2f} ms, B {b:.2f} ms, B/A {b / a:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
