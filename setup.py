@@ -189,6 +189,9 @@ def _extensions():
     the shared ``.pxd`` files by their package path (``from fastiou._shared._openmp cimport``)
     through the include path ``src``."""
     extensions = []
+    # the hand-written C headers: Cython does not see them (they are not on its include
+    # path), so without this an edited header leaves the modules built before it in place
+    headers = sorted(str(header) for header in C_INCLUDE.glob("*.h"))
     for pyx in sorted(PACKAGE.rglob("_*.pyx")):
         name = ".".join(pyx.relative_to(PACKAGE.parent).with_suffix("").parts)
         extensions.append(
@@ -197,6 +200,7 @@ def _extensions():
                 [str(pyx)],
                 include_dirs=[np.get_include(), str(C_INCLUDE)],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                depends=headers,
             )
         )
     # Cython's own helpers (memoryviews, fused dispatch, ...) compiled once, in one module that

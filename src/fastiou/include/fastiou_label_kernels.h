@@ -70,6 +70,19 @@ static inline void fiou_add_count(int64_t* hist, uint16_t* narrow, uint64_t code
     } else hist[code] += amount;
 }
 
+/* one more pair of code `code`: fiou_add_count(hist, narrow, code, 1) in fewer steps (a
+   narrow counter is incremented in place and logged when it wraps to 0, 2-4 % of the
+   1000-class time with the bench's noise) */
+static inline void fiou_add_one(int64_t* hist, uint16_t* narrow, uint64_t code) {
+    if (narrow) {
+        if (__builtin_expect(++narrow[code] == 0, 0)) {
+            int64_t entry = hist[0]++;
+            hist[1 + 2 * entry] = (int64_t)code;
+            hist[2 + 2 * entry] = 65536;
+        }
+    } else hist[code] += 1;
+}
+
 /* one pair of each code queue[j], j < n; with `far` (a table larger than the cache) each
    counter's line is asked for FIOU_QUEUE_AHEAD codes before it is added to */
 static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32_t* queue,
@@ -80,9 +93,9 @@ static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32
             uint32_t ahead = queue[j + FIOU_QUEUE_AHEAD];
             __builtin_prefetch(narrow ? (const void*)(narrow + ahead)
                                       : (const void*)(hist + ahead), 1);
-            fiou_add_count(hist, narrow, queue[j], 1);
+            fiou_add_one(hist, narrow, queue[j]);
         }
-    for (; j < n; j++) fiou_add_count(hist, narrow, queue[j], 1);
+    for (; j < n; j++) fiou_add_one(hist, narrow, queue[j]);
 }
 
 #define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                              \
@@ -241,7 +254,7 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
     } while (0)
 
 /* one pair of code `code`, added at once (keyed loop) */
-#define FIOU_ADD_KEYED(code) fiou_add_count(hist, narrow, (code), 1)
+#define FIOU_ADD_KEYED(code) fiou_add_one(hist, narrow, (code))
 
 /* the keyed loop is compiled twice, with narrow tables and without (`narrow` NULL), so that
    the int64 one carries no test of `narrow` */
