@@ -21,6 +21,7 @@ from types import ModuleType
 import numpy as np
 
 import fastiou.evaluate._bench as bench
+from fastiou.segmentation import _simd
 
 
 def load_build(path: str) -> ModuleType:
@@ -40,7 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--calls", type=int, default=21)
+    parser.add_argument("--simd-level", type=int, default=None,
+                        help="use at most this SIMD level (0 none, 1 AVX2, 2 AVX-512, 3 VBMI2)")
     args = parser.parse_args(argv)
+    if args.simd_level is not None:
+        _simd._set_simd_cap(args.simd_level)
     builds = [load_build(args.build_a), load_build(args.build_b)]
     bench.ERROR_RATE = args.noise
     workload = bench.Workload("ab", "A/B", (16, 1024, 1024), args.classes, args.dtype)
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             times.append(time.perf_counter() - start)
     a, b = (statistics.median(times) * 1e3 for times in seconds)
     print(f"{args.dtype}, {args.classes} classes, noise {args.noise}, {args.threads} threads, "
+          f"SIMD {_simd.simd_path()}, "
           f"medians of {args.calls}: A {a:.2f} ms, B {b:.2f} ms, B/A {b / a:.3f}")
     return 0
 

@@ -40,7 +40,10 @@
 #define FIOU_QUEUE_TABLE_BYTES (1 << 19)
 #define FIOU_QUEUE 256
 #define FIOU_QUEUE_FAR 4096
-#define FIOU_QUEUE_AHEAD 32
+/* 128 rather than 32: 0.90-0.93 the time at 1000 classes (uint16 tables), 0.90 at 600,
+   0.94 for int64 labels, 0.89 on the AVX2 loop (16x1024x1024, 2 threads, tools/ab_kernel.py);
+   64 gave 0.97-1.00, 256 and 512 0.88-0.96 */
+#define FIOU_QUEUE_AHEAD 128
 /* int64 matrices larger than this (bytes) are counted into uint16 tables on several threads
    (fastiou_label_kernels.h): 2 threads, 16x1024x1024 int32 pairs with 10 % noise, uint16
    against int64 tables took 1.03-1.09 the time at 300-600 classes (int64 tables of 0.7-2.9
