@@ -102,6 +102,11 @@ def kernels(scale: float) -> list[tuple[str, Kernel]]:
     m = max(16, int(200 * scale ** 0.5))
     masks1 = rng.random((m, 128, 128)) < 0.3
     masks2 = rng.random((m, 128, 128)) < 0.3
+    # 1000 classes: the uint16 tables of several threads (a prediction 10 % off the truth)
+    t1k = _labels(rng, (8, side, side), 1000, np.int32)
+    p1k = t1k.copy()
+    off = rng.random(t1k.shape) < 0.1
+    p1k[off] = rng.integers(0, 1000, int(off.sum()))
     per_t = _labels(rng, (64, side // 4, side // 4), 19, np.int32)
     per_p = _labels(rng, (64, side // 4, side // 4), 19, np.int32)
     cm = fastiou.confusion_matrix
@@ -110,6 +115,7 @@ def kernels(scale: float) -> list[tuple[str, Kernel]]:
         ("confusion uint8 ignore 255", lambda n: cm(t8, p8, 19, ignore_index=255, n_threads=n)),
         ("confusion int32", lambda n: cm(t32, p32, 19, n_threads=n)),
         ("confusion int64", lambda n: cm(t64, p64, 19, n_threads=n)),
+        ("confusion 1000 classes int32", lambda n: cm(t1k, p1k, 1000, n_threads=n)),
         ("confusion weighted", lambda n: cm(t32, p32, 19, sample_weight=weights, n_threads=n)),
         ("confusion per_image int32", lambda n: cm(per_t, per_p, 19, per_image=True, n_threads=n)),
         ("fused argmax float32", lambda n: cm(t_small, scores, 19, axis=1, n_threads=n)),
