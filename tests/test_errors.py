@@ -5,6 +5,7 @@ import pytest
 
 import fastiou
 from fastiou._shared import _validation
+from fastiou.segmentation import _confusion, _core
 
 GOOD = np.array([[0, 1], [2, 1]])
 
@@ -94,6 +95,25 @@ def test_memory_check_lowers_threads_instead_of_failing(monkeypatch):
     assert _validation.check_matrix_fits(100, 8) == 1
     result = fastiou.confusion_matrix(np.arange(100), np.arange(100), 100, n_threads=8)
     np.testing.assert_array_equal(result, np.eye(100, dtype=np.int64))
+
+
+def test_memory_check_counts_uint16_tables_at_their_size(monkeypatch):
+    """Many classes on several threads count into uint16 tables: a quarter of the memory a
+    thread, so four times as many threads fit beside the int64 result."""
+    monkeypatch.setattr(_validation, "UNCHECKED_TABLE_BYTES", 0)
+    monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 2 * (8 + 3 * 2) * 1000 ** 2)
+    # half the memory for the result (8 MB) and the tables: none of 8 MB, three of 2 MB
+    assert _validation.check_matrix_fits(1000, 8) == 1
+    assert _validation.check_matrix_fits(1000, 8, table_itemsize=2) == 3
+    budgets = []
+    checked = _core.check_matrix_fits
+    monkeypatch.setattr(_core, "check_matrix_fits",
+                        lambda *args, **kw: budgets.append(kw) or checked(*args, **kw))
+    truth = np.repeat(np.arange(1000), 3 * 1000)
+    result = fastiou.confusion_matrix(truth, truth, 1000, n_threads=8)
+    np.testing.assert_array_equal(np.diag(result), np.full(1000, 3000))
+    narrow = _confusion.uses_narrow_tables(1000)
+    assert budgets == [{"table_itemsize": 2 if narrow else 8}]
 
 
 def test_out_of_range_policies_are_not_errors():

@@ -72,14 +72,18 @@ def _format_bytes(n: float) -> str:
 UNCHECKED_TABLE_BYTES = 1 << 28
 
 
-def check_matrix_fits(num_classes: int, n_threads: int, itemsize: int = 8) -> int:
+def check_matrix_fits(num_classes: int, n_threads: int, itemsize: int = 8,
+                      table_itemsize: int | None = None) -> int:
     """Return the number of threads whose private tables fit in memory with the result.
 
-    Raise ``ValueError`` (saying how much it would need) when not even the result matrix
-    and one private table fit.
+    The result holds `itemsize` bytes a count, each thread's private table
+    `table_itemsize` (default: the same; 2 for the uint16 tables of many classes). Raise
+    ``ValueError`` (saying how much it would need) when not even the result matrix and a
+    working copy of it fit.
     """
     matrix_bytes = num_classes * num_classes * itemsize
-    if matrix_bytes * (n_threads + 1) <= UNCHECKED_TABLE_BYTES:
+    table_bytes = num_classes * num_classes * (table_itemsize or itemsize)
+    if matrix_bytes + table_bytes * n_threads <= UNCHECKED_TABLE_BYTES:
         return n_threads
     available = available_memory_bytes()
     if available is None:
@@ -91,7 +95,7 @@ def check_matrix_fits(num_classes: int, n_threads: int, itemsize: int = 8) -> in
             f"({_format_bytes(2 * matrix_bytes)} in all), but only {_format_bytes(available)} "
             "of memory is available"
         )
-    fitting = (available // 2 - matrix_bytes) // matrix_bytes
+    fitting = (available // 2 - matrix_bytes) // table_bytes
     return int(max(1, min(n_threads, fitting)))
 
 

@@ -166,7 +166,7 @@ def count_pairs(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, num_classes: objec
     narrow = pairs.weights is None and _confusion.uses_narrow_tables(num_classes)
     threads = threads_for_size(threads, pairs.y_true.size,
                                pairs_per_thread(num_classes * num_classes, narrow))
-    threads = check_matrix_fits(num_classes, threads)
+    threads = check_matrix_fits(num_classes, threads, table_itemsize=2 if narrow else 8)
     counts = Counts(*_sum_chunks(_count_label_chunks(pairs, num_classes, threads)))
     if out_of_range == "raise" and (counts.n_bad_true or counts.n_bad_pred):
         raise _out_of_range_error(pairs.y_true, pairs.y_pred, pairs.ignore, num_classes, counts)
