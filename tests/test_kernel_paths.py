@@ -114,6 +114,28 @@ def test_every_lane_of_a_block_can_differ(simd_level, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_runs_behind_lone_noisy_pairs(simd_level, dtype):
+    """Blocks of two to five runs whose first and last pairs, and the first lanes of each run,
+    are lone wrong predictions: the reference pairs must be found behind them (a run
+    start is a lane equal to its neighbour), runs of exactly two included."""
+    rng = np.random.default_rng(17 + DTYPES.index(dtype))
+    num_classes = 12
+    specials = specials_for(dtype, num_classes)
+    for trial in range(40):
+        lengths = [2, 3, 7, 20, 32, 45] if trial % 2 else [2, 2, 5]
+        truth = run_lengths_labels(rng, dtype, 64 * 6 + 9, num_classes, lengths)
+        pred = truth.copy()
+        starts = np.flatnonzero(np.diff(truth.astype(np.int64), prepend=-1))
+        lone = np.concatenate([starts, starts + 1, np.arange(0, truth.size, 64),
+                               np.arange(63, truth.size, 64)])
+        lone = lone[(lone < truth.size) & (rng.random(lone.size) < 0.6)]
+        pred[lone] = rng.integers(0, num_classes, lone.size)
+        if trial % 5 == 0:
+            pred[rng.integers(0, truth.size, 4)] = specials[0]
+        check(truth, pred, num_classes, [] if trial % 3 else [5], threads=(1, 2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_first_and_last_pair_out_of_range_or_ignored(simd_level, dtype):
     num_classes = 4
     specials = specials_for(dtype, num_classes)

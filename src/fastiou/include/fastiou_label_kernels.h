@@ -230,6 +230,17 @@ FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, __m51
     return (uint64_t)_mm512_kunpackd((__mmask64)high, (__mmask64)low);
 }
 
+/* bit k set when lanes k and k + 1 (k < 63) of `codes` hold the same code: the start of a
+   run of at least two, where a reference pair cannot be a lone noisy pair */
+FIOU_AVX512 static inline uint64_t fiou_repeats(const __m512i* codes) {
+    uint64_t m = 0;
+    for (int h = 0; h < 4; h++) {
+        __m512i next = _mm512_alignr_epi32(codes[h < 3 ? h + 1 : h], codes[h], 1);
+        m |= (uint64_t)_mm512_cmpeq_epi32_mask(codes[h], next) << (16 * h);
+    }
+    return m & ~((uint64_t)1 << 63);
+}
+
 /* append the `lanes` of `codes` to queue; returns how many */
 FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint64_t lanes,
                                                      uint32_t* queue) {
@@ -249,8 +260,7 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
         uint32_t code = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));                 \
         m = fiou_code_matches(codes, c) & rest;                                                \
         rest &= ~m;                                                                            \
-        found = __builtin_popcountll(m);                                                       \
-        fiou_add_count(hist, narrow, code, (uint32_t)found);                                   \
+        fiou_add_count(hist, narrow, code, (uint32_t)__builtin_popcountll(m));                 \
     } while (0)
 
 /* one pair of code `code`, added at once (keyed loop) */
@@ -270,8 +280,7 @@ FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME#
     const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
     for (; i + 64 <= end; i += 64) {                                                           \
         __m512i codes[4];                                                                      \
-        uint64_t rest = ~(uint64_t)0, m, slow;                                                 \
-        int found;                                                                             \
+        uint64_t rest = ~(uint64_t)0, m, slow, starts;                                         \
         for (k = 0; far && k < (ptrdiff_t)sizeof(T); k++) {  /* streamed past the cache */     \
             __builtin_prefetch((const char*)(t + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
             __builtin_prefetch((const char*)(p + i) + FIOU_PREFETCH_BYTES + 64 * k, 0, 0);     \
@@ -301,9 +310,13 @@ FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME#
         else {                                                                                 \
             if (rest & 1) FIOU_COUNT_REFERENCE(0);                                             \
             if (rest >> 63) FIOU_COUNT_REFERENCE(63);                                          \
-            found = FIOU_RUN_GUESS;                                                            \
-            while (found >= FIOU_RUN_GUESS / 2 && __builtin_popcountll(rest) >= FIOU_RUN_GUESS) \
-                FIOU_COUNT_REFERENCE(__builtin_ctzll(rest));                                   \
+            if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
+                const uint64_t repeats = fiou_repeats(codes);                                  \
+                for (starts = rest & repeats & (rest >> 1);                                    \
+                     starts && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;                   \
+                     starts = rest & repeats & (rest >> 1))                                    \
+                    FIOU_COUNT_REFERENCE(__builtin_ctzll(starts));                             \
+            }                                                                                  \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
         if (rest) n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                 \
