@@ -130,8 +130,11 @@ def test_runs_behind_lone_noisy_pairs(simd_level, dtype):
                                np.arange(63, truth.size, 64)])
         lone = lone[(lone < truth.size) & (rng.random(lone.size) < 0.6)]
         pred[lone] = rng.integers(0, num_classes, lone.size)
-        if trial % 5 == 0:
+        if trial % 5 == 0:  # out-of-range pairs, alone and in a run of three
             pred[rng.integers(0, truth.size, 4)] = specials[0]
+            spot = rng.integers(0, truth.size - 3)
+            pred[spot:spot + 3] = specials[0]
+            truth[spot:spot + 3] = truth[spot]
         check(truth, pred, num_classes, [] if trial % 3 else [5], threads=(1, 2))
 
 

@@ -90,44 +90,70 @@ FIOU_AVX512 static inline uint64_t eq64_avx512_64(const void* ptr, uint64_t v) {
         m |= (uint64_t)_mm512_cmpeq_epi64_mask(_mm512_loadu_si512(x + k), b) << (8 * k);
     return m;
 }
-FIOU_AVX2 static inline uint64_t eq64_avx2_8(const void* ptr, uint64_t v) {
+/* fiou_match64_avx2_W(ptr, other, v): bit k set when the k-th W-bit element at ptr equals
+   the k-th at `other` or, when `other` is NULL (a constant, folded away), equals v; 64
+   elements. eq64_avx2_W(ptr, v) compares with v; next64_avx2_W(ptr) sets bit k when
+   elements k and k + 1 are equal (it reads 65 elements). */
+#define FIOU_MATCH_OPERAND(k)                                                                  \
+    (other ? _mm256_loadu_si256((const __m256i*)other + (k)) : b)
+FIOU_AVX2 static inline __attribute__((always_inline)) uint64_t fiou_match64_avx2_8(
+        const void* ptr, const void* other, uint64_t v) {
     const __m256i* x = (const __m256i*)ptr;
     __m256i b = _mm256_set1_epi8((char)v);
-    uint32_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x), b));
-    uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x + 1), b));
+    uint32_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x),
+                                                                   FIOU_MATCH_OPERAND(0)));
+    uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(x + 1),
+                                                                   FIOU_MATCH_OPERAND(1)));
     return (uint64_t)lo | ((uint64_t)hi << 32);
 }
-FIOU_AVX2 static inline uint64_t eq64_avx2_16(const void* ptr, uint64_t v) {
+FIOU_AVX2 static inline __attribute__((always_inline)) uint64_t fiou_match64_avx2_16(
+        const void* ptr, const void* other, uint64_t v) {
     const __m256i* x = (const __m256i*)ptr;
     __m256i b = _mm256_set1_epi16((short)v);
     uint64_t m = 0;
     for (int k = 0; k < 2; k++) {
         /* two compares of 16 lanes -> 32 bytes, lane order restored across 128-bit halves */
-        __m256i packed = _mm256_packs_epi16(_mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k), b),
-                                            _mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k + 1), b));
+        __m256i packed = _mm256_packs_epi16(
+            _mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k), FIOU_MATCH_OPERAND(2 * k)),
+            _mm256_cmpeq_epi16(_mm256_loadu_si256(x + 2 * k + 1), FIOU_MATCH_OPERAND(2 * k + 1)));
         packed = _mm256_permute4x64_epi64(packed, 0xD8);
         m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(packed) << (32 * k);
     }
     return m;
 }
-FIOU_AVX2 static inline uint64_t eq64_avx2_32(const void* ptr, uint64_t v) {
+FIOU_AVX2 static inline __attribute__((always_inline)) uint64_t fiou_match64_avx2_32(
+        const void* ptr, const void* other, uint64_t v) {
     const __m256i* x = (const __m256i*)ptr;
     __m256i b = _mm256_set1_epi32((int)v);
     uint64_t m = 0;
     for (int k = 0; k < 8; k++)
         m |= (uint64_t)_mm256_movemask_ps(_mm256_castsi256_ps(
-                 _mm256_cmpeq_epi32(_mm256_loadu_si256(x + k), b))) << (8 * k);
+                 _mm256_cmpeq_epi32(_mm256_loadu_si256(x + k), FIOU_MATCH_OPERAND(k)))) << (8 * k);
     return m;
 }
-FIOU_AVX2 static inline uint64_t eq64_avx2_64(const void* ptr, uint64_t v) {
+FIOU_AVX2 static inline __attribute__((always_inline)) uint64_t fiou_match64_avx2_64(
+        const void* ptr, const void* other, uint64_t v) {
     const __m256i* x = (const __m256i*)ptr;
     __m256i b = _mm256_set1_epi64x((long long)v);
     uint64_t m = 0;
     for (int k = 0; k < 16; k++)
         m |= (uint64_t)_mm256_movemask_pd(_mm256_castsi256_pd(
-                 _mm256_cmpeq_epi64(_mm256_loadu_si256(x + k), b))) << (4 * k);
+                 _mm256_cmpeq_epi64(_mm256_loadu_si256(x + k), FIOU_MATCH_OPERAND(k)))) << (4 * k);
     return m;
 }
+#undef FIOU_MATCH_OPERAND
+#define FIOU_DEFINE_MATCHES(W)                                                                 \
+FIOU_AVX2 static inline uint64_t eq64_avx2_##W(const void* ptr, uint64_t v) {                  \
+    return fiou_match64_avx2_##W(ptr, NULL, v);                                                \
+}                                                                                              \
+FIOU_AVX2 static inline uint64_t next64_avx2_##W(const void* ptr) {                            \
+    return fiou_match64_avx2_##W(ptr, (const char*)ptr + (W) / 8, 0);                          \
+}
+FIOU_DEFINE_MATCHES(8)
+FIOU_DEFINE_MATCHES(16)
+FIOU_DEFINE_MATCHES(32)
+FIOU_DEFINE_MATCHES(64)
+#undef FIOU_DEFINE_MATCHES
 
 /* fiou_append_ISA(t, p, lanes, out): write the 16-bit codes (t << 8) | p of the 64 pairs at
    t, p whose bit is set in `lanes` to out[0..popcount), in lane order (out has room for 64):
