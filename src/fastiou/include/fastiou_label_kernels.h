@@ -3,8 +3,10 @@
    threads, a uint16 one of the thread's own: narrow tables, below) with range checks.
 
    Each call counts the pairs [start, end) in blocks of 64: a block is compared against its
-   first pair, its last pair and, while many lanes remain, the lowest lane left; each match
-   adds a popcount to one counter. A reference pair is used only when it lies in [0, C), so
+   first pair, its last pair and, while many lanes remain, the first lane left whose pair
+   the next lane repeats (a lone wrong pair is no run: taking it as the reference used to
+   end the search and leave a whole run to the one-by-one path); each match adds a
+   popcount to one counter. A reference pair is used only when it lies in [0, C), so
    every pair matched to it does too. Pairs outside [0, C) go through the checked one-by-one
    path (FIOU_ONE_PAIR), which books them as fastiou._confusion describes. After a block
    without runs the next blocks skip the reference pairs. The AVX-512 loop (keyed) queues the

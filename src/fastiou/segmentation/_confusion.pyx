@@ -24,8 +24,9 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
   ``include/fastiou_label_kernels.h``, the SIMD level from ``fastiou.segmentation._simd``).
   With AVX-512 a block's pairs become 32-bit codes ``t * C + p`` with a mask of the lanes
   inside ``[0, C)`` (compared at the labels' own width); the codes are compared against the
-  block's first pair, its last pair and, while many lanes remain, the lowest lane left, each
-  match adding a popcount to one counter; the codes of the lanes left over are compressed
+  block's first pair, its last pair and, while many lanes remain, the first lane left that
+  its neighbour repeats (the start of a run, not a lone wrong pair), each match adding a
+  popcount to one counter; the codes of the lanes left over are compressed
   into a queue that is added in batches (asking for each counter's cache line ahead when
   the matrix is larger than the cache). Only lanes outside ``[0, C)`` go one by one. With
   AVX2 the labels are compared at their own width and the lanes left over go one by one.
