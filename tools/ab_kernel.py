@@ -13,23 +13,41 @@ something (benchmarks/README.md quotes them as "A/B").
 
 import argparse
 import importlib.util
+import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from types import ModuleType
 
 import numpy as np
 
 import fastiou.evaluate._bench as bench
-from fastiou.segmentation import _simd
+from fastiou.segmentation import _confusion, _simd
+
+CONFUSION = "fastiou.segmentation._confusion"
 
 
-def load_build(path: str) -> ModuleType:
-    """The extension module at `path`, imported under the kernel's own name."""
-    spec = importlib.util.spec_from_file_location("fastiou.segmentation._confusion", path)
+def load_module(name: str, path: str) -> ModuleType:
+    """The extension module at `path`, imported under `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_build(path: str, module: str, scratch: str) -> ModuleType:
+    """A ``_confusion`` whose build of `module` is the one at `path`: that build itself, or
+    for ``_byte_tables`` (the one-byte kernel, which ``_confusion`` imports) a copy of the
+    installed ``_confusion`` loaded after that build (one module file loads only once)."""
+    if module == "_confusion":
+        return load_module(CONFUSION, path)
+    sys.modules[f"fastiou.segmentation.{module}"] = load_module(f"fastiou.segmentation.{module}",
+                                                                path)
+    copy = os.path.join(scratch, f"{len(os.listdir(scratch))}_{os.path.basename(_confusion.__file__)}")
+    shutil.copyfile(_confusion.__file__, copy)
+    return load_module(CONFUSION, copy)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,10 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=21)
     parser.add_argument("--simd-level", type=int, default=None,
                         help="use at most this SIMD level (0 none, 1 AVX2, 2 AVX-512, 3 VBMI2)")
+    parser.add_argument("--module", choices=["_confusion", "_byte_tables"], default="_confusion",
+                        help="the module the two builds are of (_byte_tables: one-byte labels)")
     args = parser.parse_args(argv)
     if args.simd_level is not None:
         _simd._set_simd_cap(args.simd_level)
-    builds = [load_build(args.build_a), load_build(args.build_b)]
+    scratch = tempfile.mkdtemp()
+    builds = [load_build(path, args.module, scratch) for path in (args.build_a, args.build_b)]
+    shutil.rmtree(scratch)
     bench.ERROR_RATE = args.noise
     workload = bench.Workload("ab", "A/B", (16, 1024, 1024), args.classes, args.dtype)
     y_true, y_pred = (a.ravel() for a in bench.make_label_maps(workload))

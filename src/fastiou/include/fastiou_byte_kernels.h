@@ -12,9 +12,11 @@
 #include "fastiou_simd.h"
 
 #ifdef FIOU_X86
-/* AVX2, one table: while many lanes are left the lowest is tried as one more reference
-   pair, then the other lanes are counted one by one; after a block with few runs the next
-   blocks are counted lane by lane without looking for runs. */
+/* AVX2, one table: while at least FIOU_RUN_GUESS lanes are left, the first lane left whose
+   pair the next lane repeats is one more reference pair (a lone wrong pair is no run; not
+   in the last block, the compare reads the pair after it), then the other lanes are
+   counted one by one; after a block with few runs the next blocks are counted lane by
+   lane without looking for runs. */
 FIOU_AVX2 static inline void fiou_bytes_avx2(const uint8_t* t, const uint8_t* p, ptrdiff_t start,
         ptrdiff_t end, const uint8_t* ignore, int n_ignore, uint32_t* table) {
     ptrdiff_t i = start, k, plain_blocks = 0;
@@ -37,14 +39,17 @@ FIOU_AVX2 static inline void fiou_bytes_avx2(const uint8_t* t, const uint8_t* p,
             rest &= ~m;
             table[((unsigned)t[i + 63] << 8) | p[i + 63]] += (uint32_t)__builtin_popcountll(m);
         }
-        while (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {
-            uint32_t found;
-            k = i + __builtin_ctzll(rest);
-            m = eq64_avx2_8(t + i, t[k]) & eq64_avx2_8(p + i, p[k]) & rest;
-            rest &= ~m;
-            found = (uint32_t)__builtin_popcountll(m);
-            table[((unsigned)t[k] << 8) | p[k]] += found;
-            if (found < FIOU_RUN_GUESS / 2) break;
+        if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS && i + 64 < end) {
+            const uint64_t repeats = next64_avx2_8(t + i) & next64_avx2_8(p + i);
+            uint64_t starts;
+            for (starts = rest & repeats & (rest >> 1);
+                 starts && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;
+                 starts = rest & repeats & (rest >> 1)) {
+                k = i + __builtin_ctzll(starts);
+                m = eq64_avx2_8(t + i, t[k]) & eq64_avx2_8(p + i, p[k]) & rest;
+                rest &= ~m;
+                table[((unsigned)t[k] << 8) | p[k]] += (uint32_t)__builtin_popcountll(m);
+            }
         }
         if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;
         if (rest) {     /* the lanes left, one by one, from their 16-bit codes */
