@@ -32,6 +32,29 @@ def test_bench_maps_are_what_the_kernel_takes_without_a_copy(key):
         assert labels.shape == (1, *workload.shape[1:])
 
 
+def test_interleaved_medians_time_the_calls_in_turn():
+    from fastiou.evaluate._bench import interleaved_medians
+
+    order = []
+    medians = interleaved_medians({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 3)
+    assert order == ["a", "b"] * 4  # one untimed round, then three timed ones
+    assert set(medians) == {"a", "b"} and all(0 <= m < 1 for m in medians.values())
+
+
+def test_read_calls_read_every_array_with_each_numpy_kernel():
+    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastiou.evaluate._bench import READ_KERNELS, read_calls
+
+    arrays = (np.arange(10, dtype=np.int64), np.arange(7, dtype=np.int32))
+    with ThreadPoolExecutor(2) as pool:
+        calls = read_calls(arrays, 2, pool)
+        assert set(calls) == set(READ_KERNELS)
+        assert sum(int(part) for part in calls["sum"]()) == 45 + 21
+        assert sum(int(part) for part in calls["count_nonzero"]()) == 9 + 6
+
+
 def test_bench_markdown_table(capsys):
     assert main(["bench", "--quick", "--repeat", "1", "--workloads", "b", "--markdown"]) == 0
     out = capsys.readouterr().out

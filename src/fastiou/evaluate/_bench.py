@@ -145,18 +145,41 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def read_bandwidth(arrays: Sequence[npt.NDArray[Any]], threads: int, repeat: int) -> float:
-    """Bytes per second of the fastest plain NumPy read (``sum``, ``count_nonzero``,
-    ``bitwise_or.reduce``) of `arrays`, split over `threads` Python threads (NumPy releases
-    the GIL in these loops): what a memory-bound kernel can hope for on this machine."""
+# the plain NumPy reads that measure a machine's read bandwidth (they release the GIL)
+READ_KERNELS = {"sum": np.sum, "count_nonzero": np.count_nonzero,
+                "bitwise_or.reduce": np.bitwise_or.reduce}
+
+
+def read_calls(arrays: Sequence[npt.NDArray[Any]], threads: int,
+               pool: ThreadPoolExecutor) -> dict[str, Callable[[], object]]:
+    """For each of `READ_KERNELS`, a call that reads all of `arrays` with it, each array split
+    into `threads` pieces run on `pool`."""
     pieces = [piece for array in arrays for piece in np.array_split(array.ravel(), threads)]
+    return {name: (lambda kernel=kernel: list(pool.map(kernel, pieces)))
+            for name, kernel in READ_KERNELS.items()}
+
+
+def read_bandwidth(arrays: Sequence[npt.NDArray[Any]], threads: int, repeat: int) -> float:
+    """Bytes per second of the fastest plain NumPy read (`READ_KERNELS`) of `arrays`, split
+    over `threads` Python threads: what a memory-bound kernel can hope for on this machine."""
     total = sum(array.nbytes for array in arrays)
-    best = 0.0
     with ThreadPoolExecutor(threads) as pool:
-        for kernel in (np.sum, np.count_nonzero, np.bitwise_or.reduce):
-            seconds = median_seconds(lambda: list(pool.map(kernel, pieces)), repeat)
-            best = max(best, total / seconds)
-    return best
+        return max(total / median_seconds(call, repeat)
+                   for call in read_calls(arrays, threads, pool).values())
+
+
+def interleaved_medians(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median wall time of each of `calls`, timed in turn, round after round (after one untimed
+    round), so that a change of the machine's state reaches all of them alike."""
+    for call in calls.values():
+        call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 def small_input_seconds(repeat: int) -> tuple[float, float]:
