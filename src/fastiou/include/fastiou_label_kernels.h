@@ -1,5 +1,5 @@
 /* fastiou_label_kernels.h: the run-aware counting loops of fastiou._confusion, for labels of
-   any integer type, into an int64 (C, C) histogram (or, for the AVX-512 loop on several
+   any integer type, into an int64 (C, C) histogram (or, for many classes on several
    threads, a uint16 one of the thread's own: narrow tables, below) with range checks.
 
    Each call counts the pairs [start, end) in blocks of 64: a block is compared against its
@@ -43,13 +43,17 @@
     do {                                                                                       \
         if (far) {                                                                             \
             queue[n_queued++] = (uint32_t)(code);                                              \
-            if (n_queued == FIOU_QUEUE_FAR) { fiou_add_queued(hist, NULL, queue, n_queued, far); n_queued = 0; } \
-        } else hist[(code)] += 1;                                                              \
+            if (n_queued == FIOU_QUEUE_FAR) {                                                  \
+                fiou_add_queued(hist, narrow, queue, n_queued, far);                           \
+                n_queued = 0;                                                                  \
+            }                                                                                  \
+        } else fiou_add_one(hist, narrow, (code));                                             \
     } while (0)
 
 /* Narrow tables: with several threads and an int64 matrix of more than FIOU_NARROW_TABLE_BYTES,
-   the AVX-512 loop counts into a uint16 table of its thread's own (a quarter of an int64
-   table's bytes, so more of it stays in cache and less is zeroed and added up). A counter
+   the SIMD loops (AVX-512 and, since session 11, AVX2: 0.65-0.79 the time at 750-3688
+   classes) count into a uint16 table of their thread's own (a quarter of an int64 table's
+   bytes, so more of it stays in cache and less is zeroed and added up). A counter
    that would pass 65535 is emptied into the thread's overflow log, `hist` then: hist[0]
    entries so far, entry k at hist[1 + 2k] (the code) and hist[2 + 2k] (its count). Each
    entry takes more than 65535 of the thread's pairs, so a log of 2 * (pairs / 65536) + 1
@@ -100,10 +104,13 @@ static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32
     for (; j < n; j++) fiou_add_one(hist, narrow, queue[j]);
 }
 
+/* the AVX2 loop; like the keyed one below it is compiled twice, with narrow tables and
+   without (`narrow` NULL: an int64 `hist`, no test of `narrow` per pair) */
 #define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                              \
-ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
-        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
-        int64_t* hist, int64_t* miss, int64_t* bad) {                                          \
+ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA##_as(         \
+        const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
+        const T* ignore, ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss,   \
+        int64_t* bad) {                                                                        \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
     uint32_t queue[FIOU_QUEUE_FAR];                                                            \
     const int far = n_classes <= FIOU_KEYED_MAX_CLASSES                                        \
@@ -126,14 +133,16 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
             m = eq64_##ISA##_##W(t + i, (uint64_t)t[i]) & eq64_##ISA##_##W(p + i, (uint64_t)p[i]) \
               & rest;                                                                          \
             rest &= ~m;                                                                        \
-            hist[tv * n_classes + pv] += __builtin_popcountll(m);                              \
+            fiou_add_count(hist, narrow, tv * n_classes + pv,                                  \
+                           (uint32_t)__builtin_popcountll(m));                                 \
         }                                                                                      \
         tv = (uint64_t)t[i + 63]; pv = (uint64_t)p[i + 63];                                    \
         if ((rest >> 63) & (tv < n_classes) & (pv < n_classes)) {                              \
             m = eq64_##ISA##_##W(t + i, (uint64_t)t[i + 63])                                   \
               & eq64_##ISA##_##W(p + i, (uint64_t)p[i + 63]) & rest;                           \
             rest &= ~m;                                                                        \
-            hist[tv * n_classes + pv] += __builtin_popcountll(m);                              \
+            fiou_add_count(hist, narrow, tv * n_classes + pv,                                  \
+                           (uint32_t)__builtin_popcountll(m));                                 \
         }                                                                                      \
         /* more references where a lane and the next hold the same pair (not past the end:  \
            the compare reads one pair beyond the block; not for 64-bit labels into a small    \
@@ -148,7 +157,8 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
                 if (!((tv < n_classes) & (pv < n_classes))) continue;                          \
                 m = eq64_##ISA##_##W(t + i, tv) & eq64_##ISA##_##W(p + i, pv) & rest;          \
                 rest &= ~m;                                                                    \
-                hist[tv * n_classes + pv] += __builtin_popcountll(m);                          \
+                fiou_add_count(hist, narrow, tv * n_classes + pv,                              \
+                               (uint32_t)__builtin_popcountll(m));                             \
             }                                                                                  \
         }                                                                                      \
         if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;      \
@@ -159,7 +169,15 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
         }                                                                                      \
     }                                                                                          \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_QUEUED);                               \
-    fiou_add_queued(hist, NULL, queue, n_queued, far);                                         \
+    fiou_add_queued(hist, narrow, queue, n_queued, far);                                       \
+}                                                                                              \
+ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
+        ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
+        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
+    if (narrow) fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore, n_ignore,  \
+                                               hist, narrow, miss, bad);                       \
+    else fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore, n_ignore, hist,   \
+                                        NULL, miss, bad);                                      \
 }
 
 /* AVX-512, C <= FIOU_KEYED_MAX_CLASSES: each block's 64 pairs are first turned into 32-bit
@@ -349,7 +367,7 @@ static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t
         fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow, \
                                   miss, bad);                                                  \
     else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,         \
-                                                  n_ignore, hist, miss, bad);                  \
+                                                  n_ignore, hist, narrow, miss, bad);          \
     else return 0;                                                                             \
     return 1;                                                                                  \
 }
@@ -366,7 +384,7 @@ FIOU_DEFINE_TYPE(i64, int64_t, 64)
 /* whether the loop for `n_classes` at SIMD `level` can count into narrow tables */
 static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes) {
 #ifdef FIOU_X86
-    return level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES
+    return level >= 1 && n_classes <= FIOU_KEYED_MAX_CLASSES
            && n_classes * n_classes * sizeof(int64_t) > FIOU_NARROW_TABLE_BYTES;
 #else
     (void)level; (void)n_classes;
