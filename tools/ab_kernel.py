@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=21)
     parser.add_argument("--simd-level", type=int, default=None,
                         help="use at most this SIMD level (0 none, 1 AVX2, 2 AVX-512, 3 VBMI2)")
+    parser.add_argument("--cold", action="store_true",
+                        help="read 64 MB of other data before each call (as a caller that does "
+                             "anything between calls: the tables and the result out of cache)")
     parser.add_argument("--module", choices=["_confusion", "_byte_tables"], default="_confusion",
                         help="the module the two builds are of (_byte_tables: one-byte labels)")
     args = parser.parse_args(argv)
@@ -79,13 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     if not all(np.array_equal(a, b) for a, b in zip(first_a, first_b)):
         raise SystemExit("the two builds count differently")
     seconds: list[list[float]] = [[], []]
+    other = np.ones(64 << 20, np.uint8) if args.cold else None
     for _ in range(args.calls):
         for build, times in zip(builds, seconds):
+            if other is not None:
+                np.count_nonzero(other)
             start = time.perf_counter()
             count(build)
             times.append(time.perf_counter() - start)
     a, b = (statistics.median(times) * 1e3 for times in seconds)
     print(f"{args.dtype}, {args.classes} classes, noise {args.noise}, {args.threads} threads, "
+          f"{'cold' if args.cold else 'warm'} cache, "
           f"SIMD {_simd.simd_path()}, "
           f"medians of {args.calls}: A {a:.2f} ms, B {b:.2f} ms, B/A {b / a:.3f}")
     return 0
