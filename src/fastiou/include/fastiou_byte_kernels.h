@@ -12,9 +12,8 @@
 #include "fastiou_simd.h"
 
 #ifdef FIOU_X86
-/* AVX2, one table: while at least FIOU_RUN_GUESS lanes are left, the first lane left whose
-   pair the next lane repeats is one more reference pair (a lone wrong pair is no run; not
-   in the last block, the compare reads the pair after it), then the other lanes are
+/* AVX2, one table: more reference pairs at run starts (FIOU_FOR_EACH_RUN_START; not in
+   the last block, whose compare would read the pair after it), then the other lanes are
    counted one by one; after a block with few runs the next blocks are counted lane by
    lane without looking for runs. */
 FIOU_AVX2 static inline void fiou_bytes_avx2(const uint8_t* t, const uint8_t* p, ptrdiff_t start,
@@ -42,9 +41,7 @@ FIOU_AVX2 static inline void fiou_bytes_avx2(const uint8_t* t, const uint8_t* p,
         if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS && i + 64 < end) {
             const uint64_t repeats = next64_avx2_8(t + i) & next64_avx2_8(p + i);
             uint64_t starts;
-            for (starts = rest & repeats & (rest >> 1);
-                 starts && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;
-                 starts = rest & repeats & (rest >> 1)) {
+            FIOU_FOR_EACH_RUN_START(starts, rest, repeats) {
                 k = i + __builtin_ctzll(starts);
                 m = eq64_avx2_8(t + i, t[k]) & eq64_avx2_8(p + i, p[k]) & rest;
                 rest &= ~m;

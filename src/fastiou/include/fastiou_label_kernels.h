@@ -3,14 +3,13 @@
    threads, a uint16 one of the thread's own: narrow tables, below) with range checks.
 
    Each call counts the pairs [start, end) in blocks of 64: a block is compared against its
-   first pair, its last pair and, while many lanes remain, the first lane left whose pair
-   the next lane repeats (a lone wrong pair is no run: taking it as the reference used to
-   end the search and leave a whole run to the one-by-one path); each match adds a
-   popcount to one counter. A reference pair is used only when it lies in [0, C), so
-   every pair matched to it does too. Pairs outside [0, C) go through the checked one-by-one
-   path (FIOU_ONE_PAIR), which books them as fastiou._confusion describes. After a block
-   without runs the next blocks skip the reference pairs. The AVX-512 loop (keyed) queues the
-   lanes left over as codes, the AVX2 loop counts them one by one. */
+   first pair, its last pair and, while many lanes remain, the starts of further runs
+   (FIOU_FOR_EACH_RUN_START); each match adds a popcount to one counter. A reference pair
+   is used only when it lies in [0, C), so every pair matched to it does too. Pairs outside
+   [0, C) go through the checked one-by-one path (FIOU_ONE_PAIR), which books them as
+   fastiou._confusion describes. After a block without runs the next blocks skip the
+   reference pairs. The AVX-512 loop (keyed) queues the lanes left over as codes, the AVX2
+   loop counts them one by one. */
 #ifndef FASTIOU_LABEL_KERNELS_H
 #define FASTIOU_LABEL_KERNELS_H
 
@@ -149,9 +148,7 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA
            matrix, whose one-by-one pairs cost less than the 32 compares: 1.02-1.06 the time) */ \
         if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS && i + 64 < end && (W < 64 || far)) { \
             const uint64_t repeats = next64_##ISA##_##W(t + i) & next64_##ISA##_##W(p + i);    \
-            for (starts = rest & repeats & (rest >> 1);                                        \
-                 starts && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;                       \
-                 starts &= (starts - 1) & rest & (rest >> 1)) {                                \
+            FIOU_FOR_EACH_RUN_START(starts, rest, repeats) {                                   \
                 k = i + __builtin_ctzll(starts);                                               \
                 tv = (uint64_t)t[k]; pv = (uint64_t)p[k];                                      \
                 if (!((tv < n_classes) & (pv < n_classes))) continue;                          \
@@ -332,9 +329,7 @@ FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME#
             if (rest >> 63) FIOU_COUNT_REFERENCE(63);                                          \
             if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
                 const uint64_t repeats = fiou_repeats(codes);                                  \
-                for (starts = rest & repeats & (rest >> 1);                                    \
-                     starts && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;                   \
-                     starts = rest & repeats & (rest >> 1))                                    \
+                FIOU_FOR_EACH_RUN_START(starts, rest, repeats)                                 \
                     FIOU_COUNT_REFERENCE(__builtin_ctzll(starts));                             \
             }                                                                                  \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \

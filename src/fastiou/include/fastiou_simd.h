@@ -22,8 +22,18 @@
 #endif
 
 /* after the first and last pair of a block, this many unmatched lanes are taken as a
-   sign of another run: the lowest of them is tried as one more reference pair */
+   sign of another run: one of them is tried as one more reference pair */
 #define FIOU_RUN_GUESS 12
+/* the further reference pairs of a block: each lane still left (`rest`) whose next lane is
+   left too and holds the same pair (bit k of `repeats`: lanes k and k + 1 are equal),
+   lowest first, while at least FIOU_RUN_GUESS lanes are left. A lone wrong pair is never
+   one (taking the lowest lane left instead used to end the search there and leave a whole
+   run to the one-by-one path), and each reference takes at least two lanes, so the loop
+   ends. The body may `continue` past a start it cannot use. */
+#define FIOU_FOR_EACH_RUN_START(starts, rest, repeats)                                         \
+    for ((starts) = (rest) & (repeats) & ((rest) >> 1);                                        \
+         (starts) && __builtin_popcountll(rest) >= FIOU_RUN_GUESS;                             \
+         (starts) &= ((starts) - 1) & (rest) & (repeats) & ((rest) >> 1))
 /* blocks end with a data-dependent branch whose mispredictions stall the hardware
    prefetchers' lead; asking for the lines this far ahead keeps the loads in cache */
 #define FIOU_PREFETCH_BYTES 4096

@@ -38,8 +38,9 @@ How the unweighted kernel counts (measurements in ``benchmarks/README.md``):
 - Several threads with SIMD (AVX2 or AVX-512) and an int64 matrix over 4 MiB (725 to
   65,535 classes, :func:`uses_narrow_tables`): every thread counts into a uint16 table of
   its own, a quarter of an int64 table's bytes to zero, keep in cache and add up; a counter
-  that would pass 65535 is emptied into a small log of the thread's. The tables, then the logs, make
-  the result afterwards (no zeroing of the result first, no shared write while counting).
+  that would pass 65535 is emptied into a small log of the thread's. The tables, then the
+  logs, make the result afterwards (no zeroing of the result first, no shared write while
+  counting).
 - Other inputs: thread 0 counts into the result itself, the others into private int64 rows
   (padded to cache lines) that are added to it afterwards; in-range ignore rows are zeroed
   at the end. Integer sums in any order: the result never depends on the thread count.
