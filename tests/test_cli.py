@@ -39,6 +39,9 @@ def test_interleaved_medians_time_the_calls_in_turn():
     medians = interleaved_medians({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 3)
     assert order == ["a", "b"] * 4  # one untimed round, then three timed ones
     assert set(medians) == {"a", "b"} and all(0 <= m < 1 for m in medians.values())
+    order.clear()
+    interleaved_medians({"a": lambda: order.append("a")}, 2, before=lambda: order.append("-"))
+    assert order == ["a", "-", "a", "-", "a"]  # `before` only before the timed calls
 
 
 def test_read_calls_read_every_array_with_each_numpy_kernel():

@@ -15,10 +15,8 @@ import argparse
 import importlib.util
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from types import ModuleType
 
 import numpy as np
@@ -81,16 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     first_a, first_b = count(builds[0]), count(builds[1])
     if not all(np.array_equal(a, b) for a, b in zip(first_a, first_b)):
         raise SystemExit("the two builds count differently")
-    seconds: list[list[float]] = [[], []]
     other = np.ones(64 << 20, np.uint8) if args.cold else None
-    for _ in range(args.calls):
-        for build, times in zip(builds, seconds):
-            if other is not None:
-                np.count_nonzero(other)
-            start = time.perf_counter()
-            count(build)
-            times.append(time.perf_counter() - start)
-    a, b = (statistics.median(times) * 1e3 for times in seconds)
+    medians = bench.interleaved_medians(
+        {"A": lambda: count(builds[0]), "B": lambda: count(builds[1])}, args.calls,
+        before=None if other is None else lambda: np.count_nonzero(other))
+    a, b = medians["A"] * 1e3, medians["B"] * 1e3
     print(f"{args.dtype}, {args.classes} classes, noise {args.noise}, {args.threads} threads, "
           f"{'cold' if args.cold else 'warm'} cache, "
           f"SIMD {_simd.simd_path()}, "

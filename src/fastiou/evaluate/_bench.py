@@ -168,14 +168,18 @@ def read_bandwidth(arrays: Sequence[npt.NDArray[Any]], threads: int, repeat: int
                    for call in read_calls(arrays, threads, pool).values())
 
 
-def interleaved_medians(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+def interleaved_medians(calls: dict[str, Callable[[], object]], repeat: int,
+                        before: Callable[[], object] | None = None) -> dict[str, float]:
     """Median wall time of each of `calls`, timed in turn, round after round (after one untimed
-    round), so that a change of the machine's state reaches all of them alike."""
+    round), so that a change of the machine's state reaches all of them alike; `before`, if
+    given, runs untimed before each timed call."""
     for call in calls.values():
         call()
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeat):
         for name, call in calls.items():
+            if before is not None:
+                before()
             start = time.perf_counter()
             call()
             times[name].append(time.perf_counter() - start)
