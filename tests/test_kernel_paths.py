@@ -344,6 +344,40 @@ def test_narrow_tables_on_noisy_maps_of_1000_classes(simd_level, dtype):
     check(truth, pred, 1000, [min(999, np.iinfo(dtype).max), 3], threads=(2, 3))
 
 
+@pytest.fixture
+def chunk_pairs(request):
+    old = _confusion._set_chunk_pairs(request.param)
+    yield request.param
+    _confusion._set_chunk_pairs(old)
+
+
+@pytest.mark.parametrize("chunk_pairs", [1, 64, 100, 1000, 4096], indirect=True)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threads_taking_chunks_in_turn(simd_level, chunk_pairs, dtype):
+    """The threads take chunks of the pairs in turn (dynamic scheduling): with chunks of a
+    single block up to several thousand pairs (chunk starts rounded down to blocks of 64,
+    so some chunks are empty), runs, out-of-range labels and ignored pairs across the
+    chunk edges, small and narrow (1000 classes) tables, every thread count gives the
+    reference's counts. One-byte labels stay below the byte tables' threshold."""
+    rng = np.random.default_rng(chunk_pairs)
+    size = 64 * 150 + 37 if np.dtype(dtype).itemsize > 1 else BYTE_TABLE_MIN_PAIRS - 1
+    for num_classes in (19, 1000):
+        top = min(num_classes, np.iinfo(dtype).max + 1)
+        info = np.iinfo(dtype)
+        specials = [v for v in specials_for(dtype, num_classes) if info.min <= v <= info.max]
+        truth = run_lengths_labels(rng, dtype, size, top, [1, 7, 63, 64, 65, 300], specials)
+        pred = truth.copy()
+        noisy = rng.random(size) < 0.1
+        pred[noisy] = rng.integers(0, top, int(noisy.sum()))
+        pred[rng.random(size) < 0.01] = specials[0]
+        check(truth, pred, num_classes, [specials[0], 3], threads=(1, 2, 3, 4))
+
+
+def test_chunk_hook_rejects_empty_chunks():
+    with pytest.raises(ValueError, match="`pairs` must be at least 1, got 0"):
+        _confusion._set_chunk_pairs(0)
+
+
 @pytest.mark.parametrize("dtype", ["int16", "uint32", "int64"])
 def test_labels_at_an_unaligned_address_are_copied_not_loaded_misaligned(dtype):
     """A label buffer at an odd address (as unpickled by dask workers) is copied once by the

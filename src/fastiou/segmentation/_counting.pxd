@@ -32,6 +32,15 @@ cdef inline ThreadSlice thread_slice(Py_ssize_t n) noexcept nogil:
     return part
 
 
+cdef inline Py_ssize_t chunk_start(Py_ssize_t n, Py_ssize_t n_chunks,
+                                   Py_ssize_t chunk) noexcept nogil:
+    """Where chunk `chunk` of `n` pairs cut into `n_chunks` starts (`n` for chunk
+    `n_chunks`): equal chunks to a block of 64 pairs, each starting on a block."""
+    if chunk >= n_chunks:
+        return n
+    return (n * chunk // n_chunks) & ~<Py_ssize_t>63
+
+
 cdef inline Py_ssize_t padded(Py_ssize_t size) noexcept nogil:
     """`size` rounded up to whole cache lines, plus one line of separation."""
     return ((size + LINE - 1) // LINE + 1) * LINE
