@@ -373,6 +373,23 @@ def test_threads_taking_chunks_in_turn(simd_level, chunk_pairs, dtype):
         check(truth, pred, num_classes, [specials[0], 3], threads=(1, 2, 3, 4))
 
 
+@pytest.mark.parametrize("chunk_pairs", [1, 1000, 40_000], indirect=True)
+@pytest.mark.parametrize("flush_every", [4093, 2 ** 32 - 1], indirect=True)
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_byte_tables_taking_chunks_in_turn(simd_level, chunk_pairs, flush_every, dtype):
+    """Large one-byte inputs (the byte tables) with the threads taking chunks in turn: a
+    thread's tables, and the pairs they hold since their last flush, carry over from one of
+    its chunks to the next, with flushes inside chunks and at their edges."""
+    rng = np.random.default_rng(chunk_pairs + flush_every)
+    size = BYTE_TABLE_MIN_PAIRS + 77
+    info = np.iinfo(dtype)
+    truth = run_lengths_labels(rng, dtype, size, 100, [1, 40, 64, 700], [info.min, info.max, 100])
+    pred = truth.copy()
+    noisy = rng.random(size) < 0.1
+    pred[noisy] = rng.integers(info.min, info.max + 1, int(noisy.sum()))
+    check(truth, pred, 100, [info.max, 3], threads=(2, 3, 4))
+
+
 def test_chunk_hook_rejects_empty_chunks():
     with pytest.raises(ValueError, match="`pairs` must be at least 1, got 0"):
         _confusion._set_chunk_pairs(0)

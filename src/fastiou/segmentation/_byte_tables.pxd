@@ -29,4 +29,4 @@ cdef void fold_byte_tables(uint32_t* tables, Py_ssize_t n_tables, Py_ssize_t str
 cdef tuple mapped_outputs(Py_ssize_t num_classes)
 cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ssize_t n,
                              bint is_signed, Py_ssize_t num_classes, const uint8_t* ignore,
-                             Py_ssize_t n_ignore, int n_threads)
+                             Py_ssize_t n_ignore, int n_threads, Py_ssize_t chunk_pairs)

@@ -22,10 +22,11 @@ import numpy as np
 
 from libc.stdint cimport int8_t, int64_t, uint8_t, uint32_t
 
-from cython.parallel cimport parallel
+from cython.parallel cimport parallel, prange
 
 from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
-from fastiou.segmentation._counting cimport ThreadSlice, padded, thread_slice
+from fastiou.segmentation._counting cimport chunk_count, chunk_start, padded
+from fastiou._shared._openmp cimport omp_get_thread_num
 from fastiou.segmentation._simd cimport FIOU_MASKED_IGNORES, simd_level
 
 
@@ -275,11 +276,11 @@ def fold_counts(const int64_t[:, ::1] counts, const int64_t[::1] truth_classes,
 
 cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ssize_t n,
                              bint is_signed, Py_ssize_t num_classes, const uint8_t* ignore,
-                             Py_ssize_t n_ignore, int n_threads):
+                             Py_ssize_t n_ignore, int n_threads, Py_ssize_t chunk_pairs):
     """Unweighted counts of `n` > 0 one-byte label pairs (int8 when `is_signed`) with
-    `n_threads` threads, each counting one contiguous slice into its own tables; the
-    `n_ignore` ignore values are given as their bytes. Returns what
-    ``_confusion.confusion_counts`` returns."""
+    `n_threads` threads, which take chunks of about `chunk_pairs` pairs in turn and count
+    them into tables of their own; the `n_ignore` ignore values are given as their bytes.
+    Returns what ``_confusion.confusion_counts`` returns."""
     cdef int level = simd_level()
     cdef Py_ssize_t copies = fiou_byte_tables(level)
     cdef int masked_ignores = <int>(n_ignore if n_ignore < FIOU_MASKED_IGNORES
@@ -291,8 +292,9 @@ cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ss
     cdef int64_t[:, ::1] scratch_v = flushed_byte_tables(n_threads, n)
     cdef int64_t* rows = &scratch_v[0, 0]
     cdef Py_ssize_t stride = scratch_v.shape[1] if n > flush_every else 0
-    cdef ThreadSlice part
-    cdef Py_ssize_t pending
+    cdef int me  # the thread's number in its team
+    cdef Py_ssize_t chunk, pending
+    cdef Py_ssize_t n_chunks = chunk_count(n, n_threads, chunk_pairs)
     cdef int64_t truth_classes[256]
     cdef int64_t pred_classes[256]
     matrix, miss, bad = mapped_outputs(num_classes)
@@ -303,13 +305,14 @@ cdef tuple count_byte_labels(const uint8_t* y_true, const uint8_t* y_pred, Py_ss
     with nogil:
         clock = team_open(n_threads)
         with parallel(num_threads=n_threads):
-            part = thread_slice(n)
+            me = omp_get_thread_num()
             team_enter(&clock)
             pending = 0
-            count_bytes_flushed(level, y_true, y_pred, part.start, part.end, ignore,
-                                masked_ignores, flush_every, copies,
-                                narrow_rows + part.tid * table_stride, rows + part.tid * stride,
-                                &pending)
+            for chunk in prange(n_chunks, schedule="dynamic"):
+                count_bytes_flushed(level, y_true, y_pred, chunk_start(n, n_chunks, chunk),
+                                    chunk_start(n, n_chunks, chunk + 1), ignore, masked_ignores,
+                                    flush_every, copies, narrow_rows + me * table_stride,
+                                    rows + me * stride, &pending)
             team_leave(&clock)
         team_close(&clock)
         label_byte_classes(is_signed, num_classes, ignore, n_ignore, truth_classes,

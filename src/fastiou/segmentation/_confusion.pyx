@@ -57,7 +57,7 @@ import numpy as np
 
 from fastiou.segmentation._byte_tables cimport count_byte_labels
 from fastiou.segmentation._counting cimport (
-    LINE, chunk_start, count_outside, drop_ignored_rows, padded, sum_rows,
+    LINE, chunk_count, chunk_start, count_outside, drop_ignored_rows, padded, sum_rows,
 )
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_thread_num
@@ -173,7 +173,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
         return count_byte_labels(<const uint8_t*>&y_true[0], <const uint8_t*>&y_pred[0], n,
                                  label_t is int8_t, num_classes,
                                  <const uint8_t*>&ignore[0] if n_ignore > 0 else NULL,
-                                 n_ignore, n_threads)
+                                 n_ignore, n_threads, chunk_pairs)
     cdef int level = simd_level()
     # with several threads and a matrix larger than the cache, each thread counts into a
     # uint16 table of its own and logs the counters that overflow (see the C header); the
@@ -199,8 +199,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     cdef bint direct
     cdef Py_ssize_t n_rows, stride, narrow_stride, copies, copy, copy_stride, table, tid
     cdef Py_ssize_t chunk, start, end
-    # chunks a running thread takes over from a stalled one (one thread: the whole range)
-    cdef Py_ssize_t n_chunks = max(n_threads, n // chunk_pairs) if n_threads > 1 else 1
+    cdef Py_ssize_t n_chunks = chunk_count(n, n_threads, chunk_pairs)
     cdef int me  # the thread's number in its team
     cdef TeamClock clock
 

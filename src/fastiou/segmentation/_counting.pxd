@@ -32,6 +32,16 @@ cdef inline ThreadSlice thread_slice(Py_ssize_t n) noexcept nogil:
     return part
 
 
+cdef inline Py_ssize_t chunk_count(Py_ssize_t n, int n_threads,
+                                   Py_ssize_t chunk_pairs) noexcept nogil:
+    """How many chunks of about `chunk_pairs` pairs the `n_threads` threads take in turn
+    (dynamic scheduling, for exact integer counts only): at least one a thread, and one
+    for a single thread."""
+    if n_threads == 1:
+        return 1
+    return n // chunk_pairs if n // chunk_pairs > n_threads else n_threads
+
+
 cdef inline Py_ssize_t chunk_start(Py_ssize_t n, Py_ssize_t n_chunks,
                                    Py_ssize_t chunk) noexcept nogil:
     """Where chunk `chunk` of `n` pairs cut into `n_chunks` starts (`n` for chunk
