@@ -157,17 +157,20 @@ def test_first_and_last_pair_out_of_range_or_ignored(simd_level, dtype):
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8"])
 @pytest.mark.parametrize("flush_every", [4093, 2 ** 16 + 1], indirect=True)
-def test_byte_tables_across_flushes(simd_level, flush_every, dtype):
+@pytest.mark.parametrize("chunk_pairs", [1, 1000, 2 ** 18], indirect=True)
+def test_byte_tables_across_flushes(simd_level, flush_every, chunk_pairs, dtype):
     """Large one-byte inputs take the 65536-bin uint32 tables; flushing them every few pairs
-    (a test hook) must not change a count."""
-    rng = np.random.default_rng(flush_every)
+    (a test hook) must not change a count, nor must the chunks the threads take in turn
+    (a thread's tables, and the pairs they hold since their last flush, carry over from
+    one of its chunks to the next)."""
+    rng = np.random.default_rng(flush_every + chunk_pairs)
     size = BYTE_TABLE_MIN_PAIRS + 77
     info = np.iinfo(dtype)
     truth = run_lengths_labels(rng, dtype, size, 19, [1, 40, 64, 700], [info.min, info.max, 19])
     pred = truth.copy()
     noisy = rng.random(size) < 0.1
     pred[noisy] = rng.integers(info.min, info.max + 1, int(noisy.sum()))
-    check(truth, pred, 19, [info.max, 3], threads=(1, 3))
+    check(truth, pred, 19, [info.max, 3], threads=(1, 2, 3, 4))
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8"])
@@ -371,23 +374,6 @@ def test_threads_taking_chunks_in_turn(simd_level, chunk_pairs, dtype):
         pred[noisy] = rng.integers(0, top, int(noisy.sum()))
         pred[rng.random(size) < 0.01] = specials[0]
         check(truth, pred, num_classes, [specials[0], 3], threads=(1, 2, 3, 4))
-
-
-@pytest.mark.parametrize("chunk_pairs", [1, 1000, 40_000], indirect=True)
-@pytest.mark.parametrize("flush_every", [4093, 2 ** 32 - 1], indirect=True)
-@pytest.mark.parametrize("dtype", ["uint8", "int8"])
-def test_byte_tables_taking_chunks_in_turn(simd_level, chunk_pairs, flush_every, dtype):
-    """Large one-byte inputs (the byte tables) with the threads taking chunks in turn: a
-    thread's tables, and the pairs they hold since their last flush, carry over from one of
-    its chunks to the next, with flushes inside chunks and at their edges."""
-    rng = np.random.default_rng(chunk_pairs + flush_every)
-    size = BYTE_TABLE_MIN_PAIRS + 77
-    info = np.iinfo(dtype)
-    truth = run_lengths_labels(rng, dtype, size, 100, [1, 40, 64, 700], [info.min, info.max, 100])
-    pred = truth.copy()
-    noisy = rng.random(size) < 0.1
-    pred[noisy] = rng.integers(info.min, info.max + 1, int(noisy.sum()))
-    check(truth, pred, 100, [info.max, 3], threads=(2, 3, 4))
 
 
 def test_chunk_hook_rejects_empty_chunks():
