@@ -13,7 +13,7 @@ name functions. ``FASTIOU_KEEP_DEBUG_INFO=1`` keeps the debug information
 (``tools/sanitize.sh`` sets it, for file:line in its reports).
 
 Build time (``pip install .`` on 2 cores; figures in benchmarks/README.md): the kernels are
-compiled with ``-O3``; the modules without a per-pixel loop (``COLD_MODULES``) with less, and
+compiled with ``-O3``; the modules where that buys nothing measurable (``COLD_MODULES``) with less, and
 the extensions are compiled longest first, a job per core, so that no long file starts last.
 """
 
@@ -36,14 +36,17 @@ SHARED_UTILITY = "fastiou._shared._cyutility"
 
 BASE_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
 MSVC_COMPILE_ARGS = ["/O2"]
-# modules with no per-pixel loop, where -O3 only costs build time (gcc/clang; MSVC: /O2 for
-# all): Cython's helpers and the thread-team clock run once per call, the build information
-# once per process, the naive loop only in the tests
+# modules where -O3 only costs build time (gcc/clang; MSVC: /O2 for all): Cython's helpers
+# and the thread-team clock run once per call (the helpers at -O1: small calls took the same
+# time as at -O2, session 12), the build information once per process, the naive loop only
+# in the tests; the instance-run loop, whose skips are hand-written SIMD, ran as fast at -O2
+# (0.93-1.0 the time; the box, boundary, BF score and label kernels took 1.02-10x at -O2)
 COLD_MODULES = {
-    SHARED_UTILITY: "-O2",
+    SHARED_UTILITY: "-O1",
     "fastiou._shared._team": "-O2",
     "fastiou._shared._openmp_info": "-O1",
     "fastiou.segmentation._naive": "-O1",
+    "fastiou.compat._instances": "-O2",
 }
 
 PROBE_SOURCE = r"""
