@@ -13,8 +13,9 @@ name functions. ``FASTIOU_KEEP_DEBUG_INFO=1`` keeps the debug information
 (``tools/sanitize.sh`` sets it, for file:line in its reports).
 
 Build time (``pip install .`` on 2 cores; figures in benchmarks/README.md): the kernels are
-compiled with ``-O3``; the modules where that buys nothing measurable (``COLD_MODULES``) with less, and
-the extensions are compiled longest first, a job per core, so that no long file starts last.
+compiled with ``-O3``; the modules where that buys nothing measurable (``COLD_MODULES``)
+with less, and the extensions are compiled longest first, a job per core, so that no long
+file starts last.
 """
 
 import os
