@@ -8,9 +8,11 @@ two threads. Scheduling inside the region cannot help a thread that has not star
 So every kernel times its team (``team_close`` of ``_team.pxd`` calls
 :func:`note_team`): how long its threads waited to start, how far apart they finished, and
 (after regions of a millisecond or more, on POSIX) how much of the region the calling thread
-did not run. The counting kernels, whose threads each take one fixed share, time the shares
-with every thread's CPU clock instead (``team_enter``/``team_leave``): a thread that finished its
-share early is no loss there, only a late start or time a thread with work was not run.
+did not run. The counting kernels, whose threads each take one fixed share or chunks in
+turn, time their threads with every thread's CPU clock instead (``team_enter``/``team_leave``):
+a thread that finished early is no loss there, only a late start or time a thread with work
+was not run (with chunks taken in turn the others take over part of that work, so the loss
+counts against the cores sooner than it held the call up).
 When that lost time exceeds both ``LOST_FLOOR`` seconds (a wake-up on an idle core takes
 tens of microseconds) and ``LOST_SHARE`` of the region, and the tasks of other processes
 running right then leave the team fewer cores than it has threads, with one task of slack
