@@ -45,10 +45,12 @@ cdef inline Py_ssize_t chunk_count(Py_ssize_t n, int n_threads,
 cdef inline Py_ssize_t chunk_start(Py_ssize_t n, Py_ssize_t n_chunks,
                                    Py_ssize_t chunk) noexcept nogil:
     """Where chunk `chunk` of `n` pairs cut into `n_chunks` starts (`n` for chunk
-    `n_chunks`): equal chunks to a block of 64 pairs, each starting on a block."""
+    `n_chunks`): equal chunks to a block of 64 pairs, each starting on a block (the first
+    ``n % n_chunks`` one pair longer before the rounding, so that no product can overflow)."""
+    cdef Py_ssize_t share = n // n_chunks, extra = n % n_chunks
     if chunk >= n_chunks:
         return n
-    return (n * chunk // n_chunks) & ~<Py_ssize_t>63
+    return (chunk * share + (chunk if chunk < extra else extra)) & ~<Py_ssize_t>63
 
 
 cdef inline Py_ssize_t padded(Py_ssize_t size) noexcept nogil:
