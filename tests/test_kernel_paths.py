@@ -365,8 +365,8 @@ def test_threads_taking_chunks_in_turn(simd_level, chunk_pairs, dtype):
     rng = np.random.default_rng(chunk_pairs)
     size = 64 * 150 + 37 if np.dtype(dtype).itemsize > 1 else BYTE_TABLE_MIN_PAIRS - 1
     for num_classes in (19, 1000):
-        top = min(num_classes, np.iinfo(dtype).max + 1)
         info = np.iinfo(dtype)
+        top = min(num_classes, info.max + 1)
         specials = [v for v in specials_for(dtype, num_classes) if info.min <= v <= info.max]
         truth = run_lengths_labels(rng, dtype, size, top, [1, 7, 63, 64, 65, 300], specials)
         pred = truth.copy()
