@@ -335,8 +335,9 @@ def test_narrow_counters_that_pass_65535_reach_the_matrix(simd_level, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_narrow_tables_on_noisy_maps_of_1000_classes(simd_level, dtype):
     """The bench's kind of map (blocks of one class, 10 % of the predictions random) with
-    1000 classes: codes queued far past the cache into the uint16 tables (one-byte labels
-    below the byte tables' threshold, so that they take this loop too)."""
+    1000 classes: codes queued far past the cache into the uint16 tables (one-byte labels,
+    below the byte tables' threshold so that they take this loop too, into int64 tables:
+    the loops have no narrow copy for them)."""
     rng = np.random.default_rng(11)
     top = min(1002, np.iinfo(dtype).max + 1)
     blocks = 6000 if np.dtype(dtype).itemsize > 1 else BYTE_TABLE_MIN_PAIRS // 64 - 1
@@ -345,6 +346,25 @@ def test_narrow_tables_on_noisy_maps_of_1000_classes(simd_level, dtype):
     noisy = rng.random(truth.size) < 0.1
     pred[noisy] = rng.integers(0, top, int(noisy.sum()))
     check(truth, pred, 1000, [min(999, np.iinfo(dtype).max), 3], threads=(2, 3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES[2:])
+@pytest.mark.parametrize("num_classes", [255, 256, 257])
+def test_short_codes_up_to_256_classes(simd_level, dtype, num_classes):
+    """With VBMI2 and up to 256 classes the queued codes are 16 bits wide. The largest codes
+    (255 * 256 + 255 = 65535 at 256 classes) go through it: noisy blocks near the top classes,
+    blocks of 64 distinct codes (a batch of the queue passed within one block), out-of-range
+    and ignored labels beside them. 257 classes take the 32-bit queue. Every thread count
+    gives the reference's counts."""
+    rng = np.random.default_rng(num_classes)
+    truth = np.repeat(rng.integers(num_classes - 3, num_classes, 400), 64).astype(dtype)
+    pred = truth.copy()
+    noisy = rng.random(truth.size) < 0.1
+    pred[noisy] = rng.integers(0, num_classes, int(noisy.sum()))
+    pred[64 * 10:64 * 20] = np.tile(np.arange(num_classes - 64, num_classes), 10)
+    truth[64 * 30 + 5] = num_classes
+    pred[64 * 31 + 9] = num_classes
+    check(truth, pred, num_classes, [num_classes - 2, 0], threads=(1, 2, 3))
 
 
 @pytest.fixture

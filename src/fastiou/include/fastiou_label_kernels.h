@@ -171,8 +171,8 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA
 ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
         int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
-    if (narrow) fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore, n_ignore,  \
-                                               hist, narrow, miss, bad);                       \
+    if (W > 8 && narrow) fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore,   \
+                                                        n_ignore, hist, narrow, miss, bad);    \
     else fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore, n_ignore, hist,   \
                                         NULL, miss, bad);                                      \
 }
@@ -274,6 +274,33 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
     return n;
 }
 
+/* Short codes (session 13). With VBMI2 (SIMD level 3) and C <= FIOU_SHORT_MAX_CLASSES every
+   code t * C + p fits 16 bits: the block's codes are packed to 16 bits and compressed 32 lanes
+   at a time (vpcompressw) into a uint16 queue, two 64-byte stores a block instead of four.
+   That took 0.90-0.96 the time of the uint32 queue on the noisy maps at 19-150 classes (int64,
+   int32, uint16; 2 threads): while the labels stream in from memory, the queue's stores are
+   what the block loop waits on. The same packing with AVX-512 F/BW only (vpcompressd, then
+   vpmovdw to four 32-byte stores) gave 0.97-0.99, not worth a third copy of the loop. */
+#define FIOU_SHORT_MAX_CLASSES 256
+
+/* append the `lanes` of `codes` (each below 65536) to queue as 16-bit codes; returns how many */
+FIOU_AVX512_VBMI2 static inline ptrdiff_t fiou_queue_short_codes(const __m512i* codes,
+                                                                 uint64_t lanes, uint16_t* queue) {
+    __m512i low = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(codes[0])),
+                                     _mm512_cvtepi32_epi16(codes[1]), 1);
+    __m512i high = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(codes[2])),
+                                      _mm512_cvtepi32_epi16(codes[3]), 1);
+    ptrdiff_t n = __builtin_popcount((uint32_t)lanes);
+    _mm512_storeu_si512(queue, _mm512_maskz_compress_epi16((__mmask32)lanes, low));
+    _mm512_storeu_si512(queue + n, _mm512_maskz_compress_epi16((__mmask32)(lanes >> 32), high));
+    return n + __builtin_popcount((uint32_t)(lanes >> 32));
+}
+
+/* one pair of each code queue[j], j < n, into an int64 histogram (short codes: never far) */
+static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j++) hist[queue[j]] += 1;
+}
+
 /* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
 #define FIOU_COUNT_REFERENCE(lane)                                                             \
     do {                                                                                       \
@@ -287,15 +314,16 @@ FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint6
 /* one pair of code `code`, added at once (keyed loop) */
 #define FIOU_ADD_KEYED(code) fiou_add_one(hist, narrow, (code))
 
-/* the keyed loop is compiled twice, with narrow tables and without (`narrow` NULL), so that
-   the int64 one carries no test of `narrow` */
-#define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
-FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME##_keyed_as(    \
+/* the keyed loop is compiled three times: with narrow tables and without (`narrow` NULL), so
+   that the int64 one carries no test of `narrow`, and with short codes (SHORT 1, VBMI2) */
+#define FIOU_DEFINE_KEYED_AS(SUFFIX, ATTR, SHORT, NAME, T, W)                                  \
+ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUFFIX##_as(      \
         const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
         const T* ignore, ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss,   \
         int64_t* bad) {                                                                        \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
-    uint32_t queue[FIOU_QUEUE_FAR + 64];                                                       \
+    uint32_t queue[SHORT ? 1 : FIOU_QUEUE_FAR + 64];                                           \
+    uint16_t queue16[SHORT ? FIOU_QUEUE + 64 : 1];                                             \
     const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;          \
     const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
     const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
@@ -334,22 +362,46 @@ FIOU_AVX512 static inline __attribute__((always_inline)) void fiou_count_##NAME#
             }                                                                                  \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
+        if (SHORT) {                                                                           \
+            if (rest) n_queued += FIOU_QUEUE_SHORT_##SHORT(codes, rest, queue16 + n_queued);   \
+            if (n_queued >= FIOU_QUEUE) {                                                      \
+                fiou_add_short_codes(hist, queue16, n_queued);                                 \
+                n_queued = 0;                                                                  \
+            }                                                                                  \
+            continue;                                                                          \
+        }                                                                                      \
         if (rest) n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                 \
         if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) {                                 \
             fiou_add_queued(hist, narrow, queue, n_queued, far);                               \
             n_queued = 0;                                                                      \
         }                                                                                      \
     }                                                                                          \
-    fiou_add_queued(hist, narrow, queue, n_queued, far);                                       \
+    if (SHORT) fiou_add_short_codes(hist, queue16, n_queued);                                  \
+    else fiou_add_queued(hist, narrow, queue, n_queued, far);                                  \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                \
-}                                                                                              \
+}
+
+/* the short-code queue of each copy of the keyed loop: VBMI2's, and none without it (that copy
+   never takes the SHORT branch) */
+#define FIOU_QUEUE_SHORT_1(codes, rest, queue) fiou_queue_short_codes((codes), (rest), (queue))
+#define FIOU_QUEUE_SHORT_0(codes, rest, queue) 0
+
+#define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
+FIOU_DEFINE_KEYED_AS(keyed, FIOU_AVX512, 0, NAME, T, W)                                        \
+FIOU_DEFINE_KEYED_AS(short, FIOU_AVX512_VBMI2, 1, NAME, T, W)                                  \
 FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
         ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {    \
-    if (narrow) fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore, n_ignore,    \
-                                             hist, narrow, miss, bad);                         \
+    if (W > 8 && narrow) fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore,     \
+                                                      n_ignore, hist, narrow, miss, bad);      \
     else fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore, n_ignore, hist,     \
                                       NULL, miss, bad);                                        \
+}                                                                                              \
+FIOU_AVX512_VBMI2 static inline void fiou_count_##NAME##_short(const T* t, const T* p,         \
+        ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
+        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
+    fiou_count_##NAME##_short_as(t, p, start, end, n_classes, ignore, n_ignore, hist, NULL,    \
+                                 miss, bad);                                                   \
 }
 
 #define FIOU_DEFINE_TYPE(NAME, T, W)                                                           \
@@ -358,7 +410,12 @@ FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,
 static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t start,        \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
         int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
-    if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                     \
+    /* short codes: not for one-byte labels, which reach this loop only below the byte     \
+       tables' threshold (a copy less to compile); C <= 256 never has narrow tables */     \
+    if (level >= 3 && W > 8 && n_classes <= FIOU_SHORT_MAX_CLASSES)                            \
+        fiou_count_##NAME##_short(t, p, start, end, n_classes, ignore, n_ignore, hist, miss,   \
+                                  bad);                                                        \
+    else if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                \
         fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow, \
                                   miss, bad);                                                  \
     else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,         \
@@ -376,20 +433,23 @@ FIOU_DEFINE_TYPE(u64, uint64_t, 64)
 FIOU_DEFINE_TYPE(i64, int64_t, 64)
 #endif /* FIOU_X86 */
 
-/* whether the loop for `n_classes` at SIMD `level` can count into narrow tables */
-static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes) {
+/* whether the loop for `n_classes` and labels of `size` bytes at SIMD `level` can count into
+   narrow tables: never for one-byte labels (the loops have no narrow copy for them, a gcc
+   second less), which come here only below the byte tables' threshold, where the wrappers
+   run 725+ classes on one thread anyway */
+static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes, int size) {
 #ifdef FIOU_X86
-    return level >= 1 && n_classes <= FIOU_KEYED_MAX_CLASSES
+    return level >= 1 && size > 1 && n_classes <= FIOU_KEYED_MAX_CLASSES
            && n_classes * n_classes * sizeof(int64_t) > FIOU_NARROW_TABLE_BYTES;
 #else
-    (void)level; (void)n_classes;
+    (void)level; (void)n_classes; (void)size;
     return 0;
 #endif
 }
 
 /* The run-aware loop for labels of `size` bytes, signed or not, at SIMD `level`; returns 0
    when this machine or compiler has none (the caller then runs its scalar loop). `narrow`:
-   this thread's zeroed uint16 table when fiou_uses_narrow_tables(level, n_classes) and the
+   this thread's zeroed uint16 table when fiou_uses_narrow_tables(level, n_classes, size) and the
    caller chose narrow tables (`hist` is then the thread's overflow log, hist[0] zero), else
    NULL. */
 static inline int fiou_count_labels(int level, int size, int is_signed, const void* t,

@@ -99,8 +99,12 @@ def _byte_table_min_pairs():
 
 def uses_narrow_tables(Py_ssize_t num_classes):
     """Whether a call on several threads counts `num_classes` classes into per-thread uint16
-    tables (at this machine's SIMD level; see the C header), not int64 ones."""
-    return num_classes > 0 and bool(fiou_uses_narrow_tables(simd_level(), <uint64_t>num_classes))
+    tables (at this machine's SIMD level; see the C header), not int64 ones. For labels wider
+    than a byte: one-byte labels take the byte tables from ``BYTE_TABLE_MIN_PAIRS`` pairs on,
+    and below that the wrappers run 725+ classes on one thread (a direct kernel call on more
+    threads gets int64 tables)."""
+    return num_classes > 0 and bool(fiou_uses_narrow_tables(simd_level(), <uint64_t>num_classes,
+                                                            sizeof(uint64_t)))
 
 
 cdef void count_range(const label_t* y_true, const label_t* y_pred,
@@ -178,7 +182,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
     # with several threads and a matrix larger than the cache, each thread counts into a
     # uint16 table of its own and logs the counters that overflow (see the C header); the
     # tables and logs then make the result, which is not zeroed first
-    cdef bint use_narrow = n_threads > 1 and n > 0 and fiou_uses_narrow_tables(level, n_classes)
+    cdef bint use_narrow = (n_threads > 1 and n > 0
+                            and fiou_uses_narrow_tables(level, n_classes, sizeof(label_t)))
     matrix, miss, bad = output_arrays(num_classes, n_threads, not use_narrow)
     if n == 0:
         return matrix, miss, 0, 0
