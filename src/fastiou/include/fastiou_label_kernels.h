@@ -8,8 +8,9 @@
    is used only when it lies in [0, C), so every pair matched to it does too. Pairs outside
    [0, C) go through the checked one-by-one path (FIOU_ONE_PAIR), which books them as
    fastiou._confusion describes. After a block without runs the next blocks skip the
-   reference pairs. The AVX-512 loop (keyed) queues the lanes left over as codes, the AVX2
-   loop counts them one by one. */
+   reference pairs. The keyed loops (AVX-512; AVX2 for 32- and 64-bit labels) turn the block
+   into codes t * C + p first and queue the lanes left over as codes; the AVX2 loop of 8- and
+   16-bit labels compares them at their own width and counts the lanes left over one by one. */
 #ifndef FASTIOU_LABEL_KERNELS_H
 #define FASTIOU_LABEL_KERNELS_H
 
@@ -103,8 +104,8 @@ static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32
     for (; j < n; j++) fiou_add_one(hist, narrow, queue[j]);
 }
 
-/* the AVX2 loop; like the keyed one below it is compiled twice, with narrow tables and
-   without (`narrow` NULL: an int64 `hist`, no test of `narrow` per pair) */
+/* the AVX2 loop of 8- and 16-bit labels; like the keyed one below it is compiled twice, with
+   narrow tables and without (`narrow` NULL: an int64 `hist`, no test of `narrow` per pair) */
 #define FIOU_DEFINE_KERNEL(ISA, ATTR, NAME, T, W)                                              \
 ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA##_as(         \
         const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
@@ -144,9 +145,8 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA
                            (uint32_t)__builtin_popcountll(m));                                 \
         }                                                                                      \
         /* more references where a lane and the next hold the same pair (not past the end:  \
-           the compare reads one pair beyond the block; not for 64-bit labels into a small    \
-           matrix, whose one-by-one pairs cost less than the 32 compares: 1.02-1.06 the time) */ \
-        if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS && i + 64 < end && (W < 64 || far)) { \
+           the compare reads one pair beyond the block) */                                     \
+        if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS && i + 64 < end) {                    \
             const uint64_t repeats = next64_##ISA##_##W(t + i) & next64_##ISA##_##W(p + i);    \
             FIOU_FOR_EACH_RUN_START(starts, rest, repeats) {                                   \
                 k = i + __builtin_ctzll(starts);                                               \
@@ -177,8 +177,10 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
                                         NULL, miss, bad);                                      \
 }
 
-/* AVX-512, C <= FIOU_KEYED_MAX_CLASSES: each block's 64 pairs are first turned into 32-bit
-   codes t * C + p, 16 lanes to a register, with a mask of the lanes whose truth and
+/* The keyed loop, C <= FIOU_KEYED_MAX_CLASSES (AVX-512; since session 13 also AVX2 for 32-
+   and 64-bit labels, at int64 19 classes 0.64-0.68 the time of the label-width AVX2 loop): each
+   block's 64 pairs are first turned into 32-bit codes t * C + p, 16 lanes to a register (AVX2:
+   8), with a mask of the lanes whose truth and
    prediction both lie in [0, C) (compared at the labels' own width, so no wide label passes
    for a small one). Reference pairs are then matched with one compare per 16 lanes whatever
    the label type, and the lanes left over are not visited one by one: their codes t * C + p
@@ -237,13 +239,119 @@ FIOU_AVX512 static inline __mmask16 fiou_inside16_##NAME(const T* x, __m512i lim
 FIOU_DEFINE_LANES16_WIDE(u64, uint64_t)
 FIOU_DEFINE_LANES16_WIDE(i64, int64_t)
 
-/* lane `lane` (0..63) of `codes` in every lane */
-FIOU_AVX512 static inline __m512i fiou_code_broadcast(const __m512i* codes, int lane) {
+/* The block helpers each copy of the keyed loop calls, for its SIMD instruction set ISA
+   (avx512: 16 lanes to a register, avx2: 8) and label type NAME:
+   fiou_codes_ISA_NAME(t, p, C, codes): the 64 pairs' codes t * C + p in codes[] (lane k of
+   the block in bit k's place), and whether all 128 labels lie in [0, C);
+   fiou_inside64_ISA_NAME(t, p, C): the mask of the pairs whose labels both lie in [0, C). */
+#define FIOU_DEFINE_BLOCK_AVX512(NAME, T)                                                      \
+FIOU_AVX512 static inline int fiou_codes_avx512_##NAME(const T* t, const T* p,                 \
+                                                       uint64_t n_classes, __m512i* codes) {   \
+    const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
+    const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
+    __m512i top = _mm512_setzero_si512();                                                      \
+    for (int h = 0; h < 4; h++) {                                                              \
+        __m512i tv = fiou_lanes16_##NAME(t + 16 * h, &top);                                    \
+        __m512i pv = fiou_lanes16_##NAME(p + 16 * h, &top);                                    \
+        codes[h] = _mm512_add_epi32(_mm512_mullo_epi32(tv, limit32), pv);                      \
+    }                                                                                          \
+    return fiou_below_##NAME(top, limit64, limit32);                                           \
+}                                                                                              \
+FIOU_AVX512 static inline uint64_t fiou_inside64_avx512_##NAME(const T* t, const T* p,         \
+                                                                uint64_t n_classes) {          \
+    const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
+    const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
+    uint64_t inside = 0;                                                                       \
+    for (int h = 0; h < 4; h++)                                                                \
+        inside |= (uint64_t)(fiou_inside16_##NAME(t + 16 * h, limit64, limit32)                \
+                             & fiou_inside16_##NAME(p + 16 * h, limit64, limit32)) << (16 * h); \
+    return inside;                                                                             \
+}
+FIOU_DEFINE_BLOCK_AVX512(u8, uint8_t)
+FIOU_DEFINE_BLOCK_AVX512(i8, int8_t)
+FIOU_DEFINE_BLOCK_AVX512(u16, uint16_t)
+FIOU_DEFINE_BLOCK_AVX512(i16, int16_t)
+FIOU_DEFINE_BLOCK_AVX512(u32, uint32_t)
+FIOU_DEFINE_BLOCK_AVX512(i32, int32_t)
+FIOU_DEFINE_BLOCK_AVX512(u64, uint64_t)
+FIOU_DEFINE_BLOCK_AVX512(i64, int64_t)
+
+/* AVX2, 32- and 64-bit labels (session 13): the same keyed loop, 8 lanes to a register. The
+   labels are checked against C - 1 with unsigned 32-bit maxima: for 64-bit labels over both
+   halves of each label at once (the limit's high half is 0), so a label passes only when its
+   high half is 0 and its low half below C. fiou_lanes8_NAME(x, top): 8 labels at x as 32-bit
+   lanes, their 32-bit halves' maxima kept in *top; fiou_inside8_NAME(x, limit): the mask of
+   the 8 labels at x at most `limit`. */
+#define FIOU_DEFINE_LANES8(NAME, T, WIDE)                                                      \
+FIOU_AVX2 static inline __m256i fiou_lanes8_##NAME(const T* x, __m256i* top) {                 \
+    __m256i a = _mm256_loadu_si256((const __m256i*)x);                                         \
+    if (!WIDE) {                                                                               \
+        *top = _mm256_max_epu32(*top, a);                                                      \
+        return a;                                                                              \
+    }                                                                                          \
+    __m256i b = _mm256_loadu_si256((const __m256i*)x + 1);                                     \
+    *top = _mm256_max_epu32(*top, _mm256_max_epu32(a, b));                                     \
+    /* the low halves: a0 a1 b0 b1 | a2 a3 b2 b3, then in lane order */                        \
+    __m256i low = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(a),                \
+                                                        _mm256_castsi256_ps(b), 0x88));        \
+    return _mm256_permute4x64_epi64(low, 0xD8);                                                \
+}                                                                                              \
+FIOU_AVX2 static inline uint32_t fiou_inside8_##NAME(const T* x, __m256i limit) {              \
+    __m256i a = _mm256_loadu_si256((const __m256i*)x);                                         \
+    if (!WIDE)                                                                                 \
+        return (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(                               \
+            _mm256_cmpeq_epi32(_mm256_max_epu32(a, limit), limit)));                           \
+    __m256i b = _mm256_loadu_si256((const __m256i*)x + 1);                                     \
+    return (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(                                   \
+               _mm256_cmpeq_epi64(_mm256_max_epu32(a, limit), limit)))                         \
+         | ((uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(                                  \
+               _mm256_cmpeq_epi64(_mm256_max_epu32(b, limit), limit))) << 4);                  \
+}                                                                                              \
+FIOU_AVX2 static inline __m256i fiou_limit8_##NAME(uint64_t n_classes) {                       \
+    return WIDE ? _mm256_set1_epi64x((long long)(n_classes - 1))                               \
+                : _mm256_set1_epi32((int)(n_classes - 1));                                     \
+}                                                                                              \
+FIOU_AVX2 static inline int fiou_codes_avx2_##NAME(const T* t, const T* p,                     \
+                                                   uint64_t n_classes, __m256i* codes) {       \
+    const __m256i limit = fiou_limit8_##NAME(n_classes);                                       \
+    const __m256i c = _mm256_set1_epi32((int)n_classes);                                       \
+    __m256i top = _mm256_setzero_si256();                                                      \
+    for (int h = 0; h < 8; h++) {                                                              \
+        __m256i tv = fiou_lanes8_##NAME(t + 8 * h, &top);                                      \
+        __m256i pv = fiou_lanes8_##NAME(p + 8 * h, &top);                                      \
+        codes[h] = _mm256_add_epi32(_mm256_mullo_epi32(tv, c), pv);                            \
+    }                                                                                          \
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_max_epu32(top, limit), limit)) == -1; \
+}                                                                                              \
+FIOU_AVX2 static inline uint64_t fiou_inside64_avx2_##NAME(const T* t, const T* p,             \
+                                                            uint64_t n_classes) {              \
+    const __m256i limit = fiou_limit8_##NAME(n_classes);                                       \
+    uint64_t inside = 0;                                                                       \
+    for (int h = 0; h < 8; h++)                                                                \
+        inside |= (uint64_t)(fiou_inside8_##NAME(t + 8 * h, limit)                             \
+                             & fiou_inside8_##NAME(p + 8 * h, limit)) << (8 * h);              \
+    return inside;                                                                             \
+}
+FIOU_DEFINE_LANES8(u32, uint32_t, 0)
+FIOU_DEFINE_LANES8(i32, int32_t, 0)
+FIOU_DEFINE_LANES8(u64, uint64_t, 1)
+FIOU_DEFINE_LANES8(i64, int64_t, 1)
+
+/* The code helpers of each copy of the keyed loop (ISA avx512 or avx2, as above):
+   fiou_code_broadcast_ISA(codes, lane): lane `lane` (0..63) of `codes` in every lane;
+   fiou_code_value_ISA(c): the code broadcast in `c`;
+   fiou_code_matches_ISA(codes, c): the lanes of `codes` equal to the code broadcast in `c`;
+   fiou_repeats_ISA(codes): bit k set when lanes k and k + 1 (k < 63) of `codes` hold the same
+   code, the start of a run of at least two, where a reference pair cannot be a lone noisy pair;
+   fiou_queue_codes_ISA(codes, lanes, queue): append the `lanes` of `codes` to queue, return
+   how many (queue has room for 64 more). */
+FIOU_AVX512 static inline __m512i fiou_code_broadcast_avx512(const __m512i* codes, int lane) {
     return _mm512_permutexvar_epi32(_mm512_set1_epi32(lane & 15), codes[lane >> 4]);
 }
-
-/* the lanes of `codes` equal to the code broadcast in `c` */
-FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, __m512i c) {
+FIOU_AVX512 static inline uint32_t fiou_code_value_avx512(__m512i c) {
+    return (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));
+}
+FIOU_AVX512 static inline uint64_t fiou_code_matches_avx512(const __m512i* codes, __m512i c) {
     __mmask32 low = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[1], c),
                                     _mm512_cmpeq_epi32_mask(codes[0], c));
     __mmask32 high = _mm512_kunpackw(_mm512_cmpeq_epi32_mask(codes[3], c),
@@ -251,9 +359,7 @@ FIOU_AVX512 static inline uint64_t fiou_code_matches(const __m512i* codes, __m51
     return (uint64_t)_mm512_kunpackd((__mmask64)high, (__mmask64)low);
 }
 
-/* bit k set when lanes k and k + 1 (k < 63) of `codes` hold the same code: the start of a
-   run of at least two, where a reference pair cannot be a lone noisy pair */
-FIOU_AVX512 static inline uint64_t fiou_repeats(const __m512i* codes) {
+FIOU_AVX512 static inline uint64_t fiou_repeats_avx512(const __m512i* codes) {
     uint64_t m = 0;
     for (int h = 0; h < 4; h++) {
         __m512i next = _mm512_alignr_epi32(codes[h < 3 ? h + 1 : h], codes[h], 1);
@@ -262,14 +368,91 @@ FIOU_AVX512 static inline uint64_t fiou_repeats(const __m512i* codes) {
     return m & ~((uint64_t)1 << 63);
 }
 
-/* append the `lanes` of `codes` to queue; returns how many */
-FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes(const __m512i* codes, uint64_t lanes,
-                                                     uint32_t* queue) {
+FIOU_AVX512 static inline ptrdiff_t fiou_queue_codes_avx512(const __m512i* codes,
+                                                            uint64_t lanes, uint32_t* queue) {
     ptrdiff_t n = 0;
     for (int h = 0; h < 4; h++) {
         __mmask16 mask = (__mmask16)(lanes >> (16 * h));
         _mm512_storeu_si512(queue + n, _mm512_maskz_compress_epi32(mask, codes[h]));
         n += __builtin_popcount((unsigned)mask);
+    }
+    return n;
+}
+
+FIOU_AVX2 static inline __m256i fiou_code_broadcast_avx2(const __m256i* codes, int lane) {
+    return _mm256_permutevar8x32_epi32(codes[lane >> 3], _mm256_set1_epi32(lane & 7));
+}
+FIOU_AVX2 static inline uint32_t fiou_code_value_avx2(__m256i c) {
+    return (uint32_t)_mm256_cvtsi256_si32(c);
+}
+FIOU_AVX2 static inline uint64_t fiou_code_matches_avx2(const __m256i* codes, __m256i c) {
+    uint64_t m = 0;
+    for (int h = 0; h < 8; h++)
+        m |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+                 _mm256_cmpeq_epi32(codes[h], c))) << (8 * h);
+    return m;
+}
+FIOU_AVX2 static inline uint64_t fiou_repeats_avx2(const __m256i* codes) {
+    const __m256i up = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+    uint64_t m = 0;
+    for (int h = 0; h < 8; h++) {
+        __m256i next = _mm256_permutevar8x32_epi32(codes[h], up);
+        if (h < 7)  /* lane 7's next is lane 0 of the next register */
+            next = _mm256_blend_epi32(
+                next, _mm256_broadcastd_epi32(_mm256_castsi256_si128(codes[h + 1])), 0x80);
+        m |= (uint64_t)(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+                 _mm256_cmpeq_epi32(codes[h], next))) << (8 * h);
+    }
+    return m & ~((uint64_t)1 << 63);
+}
+
+/* AVX2 has no compress: entry m lists the set bits of m, lowest first, 3 bits each from bit 0
+   (the lane indices a permute needs to move those lanes to the front) */
+static const uint32_t fiou_left_pack[256] = {
+    0x000000, 0x000000, 0x000001, 0x000008, 0x000002, 0x000010, 0x000011, 0x000088,
+    0x000003, 0x000018, 0x000019, 0x0000c8, 0x00001a, 0x0000d0, 0x0000d1, 0x000688,
+    0x000004, 0x000020, 0x000021, 0x000108, 0x000022, 0x000110, 0x000111, 0x000888,
+    0x000023, 0x000118, 0x000119, 0x0008c8, 0x00011a, 0x0008d0, 0x0008d1, 0x004688,
+    0x000005, 0x000028, 0x000029, 0x000148, 0x00002a, 0x000150, 0x000151, 0x000a88,
+    0x00002b, 0x000158, 0x000159, 0x000ac8, 0x00015a, 0x000ad0, 0x000ad1, 0x005688,
+    0x00002c, 0x000160, 0x000161, 0x000b08, 0x000162, 0x000b10, 0x000b11, 0x005888,
+    0x000163, 0x000b18, 0x000b19, 0x0058c8, 0x000b1a, 0x0058d0, 0x0058d1, 0x02c688,
+    0x000006, 0x000030, 0x000031, 0x000188, 0x000032, 0x000190, 0x000191, 0x000c88,
+    0x000033, 0x000198, 0x000199, 0x000cc8, 0x00019a, 0x000cd0, 0x000cd1, 0x006688,
+    0x000034, 0x0001a0, 0x0001a1, 0x000d08, 0x0001a2, 0x000d10, 0x000d11, 0x006888,
+    0x0001a3, 0x000d18, 0x000d19, 0x0068c8, 0x000d1a, 0x0068d0, 0x0068d1, 0x034688,
+    0x000035, 0x0001a8, 0x0001a9, 0x000d48, 0x0001aa, 0x000d50, 0x000d51, 0x006a88,
+    0x0001ab, 0x000d58, 0x000d59, 0x006ac8, 0x000d5a, 0x006ad0, 0x006ad1, 0x035688,
+    0x0001ac, 0x000d60, 0x000d61, 0x006b08, 0x000d62, 0x006b10, 0x006b11, 0x035888,
+    0x000d63, 0x006b18, 0x006b19, 0x0358c8, 0x006b1a, 0x0358d0, 0x0358d1, 0x1ac688,
+    0x000007, 0x000038, 0x000039, 0x0001c8, 0x00003a, 0x0001d0, 0x0001d1, 0x000e88,
+    0x00003b, 0x0001d8, 0x0001d9, 0x000ec8, 0x0001da, 0x000ed0, 0x000ed1, 0x007688,
+    0x00003c, 0x0001e0, 0x0001e1, 0x000f08, 0x0001e2, 0x000f10, 0x000f11, 0x007888,
+    0x0001e3, 0x000f18, 0x000f19, 0x0078c8, 0x000f1a, 0x0078d0, 0x0078d1, 0x03c688,
+    0x00003d, 0x0001e8, 0x0001e9, 0x000f48, 0x0001ea, 0x000f50, 0x000f51, 0x007a88,
+    0x0001eb, 0x000f58, 0x000f59, 0x007ac8, 0x000f5a, 0x007ad0, 0x007ad1, 0x03d688,
+    0x0001ec, 0x000f60, 0x000f61, 0x007b08, 0x000f62, 0x007b10, 0x007b11, 0x03d888,
+    0x000f63, 0x007b18, 0x007b19, 0x03d8c8, 0x007b1a, 0x03d8d0, 0x03d8d1, 0x1ec688,
+    0x00003e, 0x0001f0, 0x0001f1, 0x000f88, 0x0001f2, 0x000f90, 0x000f91, 0x007c88,
+    0x0001f3, 0x000f98, 0x000f99, 0x007cc8, 0x000f9a, 0x007cd0, 0x007cd1, 0x03e688,
+    0x0001f4, 0x000fa0, 0x000fa1, 0x007d08, 0x000fa2, 0x007d10, 0x007d11, 0x03e888,
+    0x000fa3, 0x007d18, 0x007d19, 0x03e8c8, 0x007d1a, 0x03e8d0, 0x03e8d1, 0x1f4688,
+    0x0001f5, 0x000fa8, 0x000fa9, 0x007d48, 0x000faa, 0x007d50, 0x007d51, 0x03ea88,
+    0x000fab, 0x007d58, 0x007d59, 0x03eac8, 0x007d5a, 0x03ead0, 0x03ead1, 0x1f5688,
+    0x000fac, 0x007d60, 0x007d61, 0x03eb08, 0x007d62, 0x03eb10, 0x03eb11, 0x1f5888,
+    0x007d63, 0x03eb18, 0x03eb19, 0x1f58c8, 0x03eb1a, 0x1f58d0, 0x1f58d1, 0xfac688,
+};
+
+FIOU_AVX2 static inline ptrdiff_t fiou_queue_codes_avx2(const __m256i* codes, uint64_t lanes,
+                                                        uint32_t* queue) {
+    const __m256i shifts = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    ptrdiff_t n = 0;
+    for (int h = 0; h < 8; h++) {
+        unsigned mask = (unsigned)(lanes >> (8 * h)) & 0xFF;
+        /* the permute reads the low 3 bits of each index */
+        __m256i index = _mm256_srlv_epi32(_mm256_set1_epi32((int)fiou_left_pack[mask]), shifts);
+        _mm256_storeu_si256((__m256i*)(queue + n), _mm256_permutevar8x32_epi32(codes[h], index));
+        n += __builtin_popcount(mask);
     }
     return n;
 }
@@ -302,11 +485,11 @@ static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, pt
 }
 
 /* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
-#define FIOU_COUNT_REFERENCE(lane)                                                             \
+#define FIOU_COUNT_REFERENCE(ISA, lane)                                                        \
     do {                                                                                       \
-        __m512i c = fiou_code_broadcast(codes, (lane));                                        \
-        uint32_t code = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));                 \
-        m = fiou_code_matches(codes, c) & rest;                                                \
+        FIOU_VEC_##ISA c = fiou_code_broadcast_##ISA(codes, (lane));                           \
+        uint32_t code = fiou_code_value_##ISA(c);                                              \
+        m = fiou_code_matches_##ISA(codes, c) & rest;                                          \
         rest &= ~m;                                                                            \
         fiou_add_count(hist, narrow, code, (uint32_t)__builtin_popcountll(m));                 \
     } while (0)
@@ -314,9 +497,22 @@ static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, pt
 /* one pair of code `code`, added at once (keyed loop) */
 #define FIOU_ADD_KEYED(code) fiou_add_one(hist, narrow, (code))
 
-/* the keyed loop is compiled three times: with narrow tables and without (`narrow` NULL), so
-   that the int64 one carries no test of `narrow`, and with short codes (SHORT 1, VBMI2) */
-#define FIOU_DEFINE_KEYED_AS(SUFFIX, ATTR, SHORT, NAME, T, W)                                  \
+/* the vector type and registers a block's codes take, for each ISA */
+#define FIOU_VEC_avx512 __m512i
+#define FIOU_VEC_avx2 __m256i
+#define FIOU_REGISTERS_avx512 4
+#define FIOU_REGISTERS_avx2 8
+/* the matrices (int64 bytes) whose queued codes are added in large batches with their counters
+   asked for ahead: AVX-512 past 512 KiB; AVX2 past 32 KiB, out of L1 (at 80 and 150 classes,
+   int32, 0.87-0.95 the time of the label-width AVX2 loop, against 1.16-1.28 with batches of
+   256 codes and no asking ahead) */
+#define FIOU_FAR_BYTES_avx512 FIOU_QUEUE_TABLE_BYTES
+#define FIOU_FAR_BYTES_avx2 (1 << 15)
+
+/* the keyed loop, for the block helpers of ISA, is compiled with narrow tables and without
+   (`narrow` NULL), so that the int64 one carries no test of `narrow`, and, with VBMI2, with
+   short codes (SHORT 1) */
+#define FIOU_DEFINE_KEYED_AS(SUFFIX, ISA, ATTR, SHORT, NAME, T, W)                             \
 ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUFFIX##_as(      \
         const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
         const T* ignore, ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss,   \
@@ -324,27 +520,15 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
     uint32_t queue[SHORT ? 1 : FIOU_QUEUE_FAR + 64];                                           \
     uint16_t queue16[SHORT ? FIOU_QUEUE + 64 : 1];                                             \
-    const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_QUEUE_TABLE_BYTES;          \
-    const __m512i limit64 = _mm512_set1_epi64((long long)n_classes);                           \
-    const __m512i limit32 = _mm512_set1_epi32((int)n_classes);                                 \
+    const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_FAR_BYTES_##ISA;            \
     for (; i + 64 <= end; i += 64) {                                                           \
-        __m512i codes[4];                                                                      \
+        FIOU_VEC_##ISA codes[FIOU_REGISTERS_##ISA];                                            \
         uint64_t rest = ~(uint64_t)0, m, slow, starts;                                         \
-        __m512i top = _mm512_setzero_si512();                                                  \
-        for (int h = 0; h < 4; h++) {                                                          \
-            __m512i tv = fiou_lanes16_##NAME(t + i + 16 * h, &top);                            \
-            __m512i pv = fiou_lanes16_##NAME(p + i + 16 * h, &top);                            \
-            codes[h] = _mm512_add_epi32(_mm512_mullo_epi32(tv, limit32), pv);                  \
-        }                                                                                      \
-        if (!fiou_below_##NAME(top, limit64, limit32)) {                                       \
+        if (!fiou_codes_##ISA##_##NAME(t + i, p + i, n_classes, codes)) {                      \
             /* lanes outside [0, C): ignored (first few here), else booked one by one */       \
-            uint64_t inside = 0;                                                               \
-            for (int h = 0; h < 4; h++)                                                        \
-                inside |= (uint64_t)(fiou_inside16_##NAME(t + i + 16 * h, limit64, limit32)    \
-                                     & fiou_inside16_##NAME(p + i + 16 * h, limit64, limit32)) \
-                          << (16 * h);                                                         \
+            const uint64_t inside = fiou_inside64_##ISA##_##NAME(t + i, p + i, n_classes);     \
             for (g = 0; g < n_ignore && g < FIOU_MASKED_IGNORES; g++)                          \
-                rest &= ~eq64_avx512_##W(t + i, (uint64_t)ignore[g]);                          \
+                rest &= ~eq64_##ISA##_##W(t + i, (uint64_t)ignore[g]);                         \
             for (slow = rest & ~inside; slow; slow &= slow - 1) {                              \
                 k = i + __builtin_ctzll(slow);                                                 \
                 FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                              \
@@ -353,12 +537,12 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
         }                                                                                      \
         if (plain_blocks > 0) plain_blocks--;                                                  \
         else {                                                                                 \
-            if (rest & 1) FIOU_COUNT_REFERENCE(0);                                             \
-            if (rest >> 63) FIOU_COUNT_REFERENCE(63);                                          \
+            if (rest & 1) FIOU_COUNT_REFERENCE(ISA, 0);                                        \
+            if (rest >> 63) FIOU_COUNT_REFERENCE(ISA, 63);                                     \
             if (__builtin_popcountll(rest) >= FIOU_RUN_GUESS) {                                \
-                const uint64_t repeats = fiou_repeats(codes);                                  \
+                const uint64_t repeats = fiou_repeats_##ISA(codes);                            \
                 FIOU_FOR_EACH_RUN_START(starts, rest, repeats)                                 \
-                    FIOU_COUNT_REFERENCE(__builtin_ctzll(starts));                             \
+                    FIOU_COUNT_REFERENCE(ISA, __builtin_ctzll(starts));                        \
             }                                                                                  \
             if (__builtin_popcountll(rest) > FIOU_FEW_RUNS) plain_blocks = FIOU_PLAIN_BLOCKS;  \
         }                                                                                      \
@@ -370,7 +554,7 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
             }                                                                                  \
             continue;                                                                          \
         }                                                                                      \
-        if (rest) n_queued += fiou_queue_codes(codes, rest, queue + n_queued);                 \
+        if (rest) n_queued += fiou_queue_codes_##ISA(codes, rest, queue + n_queued);           \
         if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) {                                 \
             fiou_add_queued(hist, narrow, queue, n_queued, far);                               \
             n_queued = 0;                                                                      \
@@ -386,17 +570,20 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
 #define FIOU_QUEUE_SHORT_1(codes, rest, queue) fiou_queue_short_codes((codes), (rest), (queue))
 #define FIOU_QUEUE_SHORT_0(codes, rest, queue) 0
 
-#define FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                   \
-FIOU_DEFINE_KEYED_AS(keyed, FIOU_AVX512, 0, NAME, T, W)                                        \
-FIOU_DEFINE_KEYED_AS(short, FIOU_AVX512_VBMI2, 1, NAME, T, W)                                  \
-FIOU_AVX512 static inline void fiou_count_##NAME##_keyed(const T* t, const T* p,               \
+/* fiou_count_NAME_SUFFIX: the keyed loop of ISA with narrow tables or without */
+#define FIOU_DEFINE_KEYED_KERNEL(SUFFIX, ISA, ATTR, NAME, T, W)                                \
+FIOU_DEFINE_KEYED_AS(SUFFIX, ISA, ATTR, 0, NAME, T, W)                                         \
+ATTR static inline void fiou_count_##NAME##_##SUFFIX(const T* t, const T* p,                   \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
         ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {    \
-    if (W > 8 && narrow) fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore,     \
-                                                      n_ignore, hist, narrow, miss, bad);      \
-    else fiou_count_##NAME##_keyed_as(t, p, start, end, n_classes, ignore, n_ignore, hist,     \
-                                      NULL, miss, bad);                                        \
-}                                                                                              \
+    if (W > 8 && narrow) fiou_count_##NAME##_##SUFFIX##_as(t, p, start, end, n_classes,        \
+                                                           ignore, n_ignore, hist, narrow,     \
+                                                           miss, bad);                         \
+    else fiou_count_##NAME##_##SUFFIX##_as(t, p, start, end, n_classes, ignore, n_ignore,      \
+                                           hist, NULL, miss, bad);                             \
+}
+#define FIOU_DEFINE_SHORT_KERNEL(NAME, T, W)                                                   \
+FIOU_DEFINE_KEYED_AS(short, avx512, FIOU_AVX512_VBMI2, 1, NAME, T, W)                          \
 FIOU_AVX512_VBMI2 static inline void fiou_count_##NAME##_short(const T* t, const T* p,         \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
         ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
@@ -404,9 +591,17 @@ FIOU_AVX512_VBMI2 static inline void fiou_count_##NAME##_short(const T* t, const
                                  miss, bad);                                                   \
 }
 
+/* the AVX2 loop of each label width: the keyed one for 32- and 64-bit labels, the one that
+   compares labels at their own width (FIOU_DEFINE_KERNEL) for narrower ones */
+#define FIOU_DEFINE_AVX2_8(NAME, T) FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, 8)
+#define FIOU_DEFINE_AVX2_16(NAME, T) FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, 16)
+#define FIOU_DEFINE_AVX2_32(NAME, T) FIOU_DEFINE_KEYED_KERNEL(avx2, avx2, FIOU_AVX2, NAME, T, 32)
+#define FIOU_DEFINE_AVX2_64(NAME, T) FIOU_DEFINE_KEYED_KERNEL(avx2, avx2, FIOU_AVX2, NAME, T, 64)
+
 #define FIOU_DEFINE_TYPE(NAME, T, W)                                                           \
-    FIOU_DEFINE_KERNEL(avx2, FIOU_AVX2, NAME, T, W)                                            \
-    FIOU_DEFINE_KEYED_KERNEL(NAME, T, W)                                                       \
+    FIOU_DEFINE_AVX2_##W(NAME, T)                                                              \
+    FIOU_DEFINE_KEYED_KERNEL(keyed, avx512, FIOU_AVX512, NAME, T, W)                           \
+    FIOU_DEFINE_SHORT_KERNEL(NAME, T, W)                                                       \
 static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t start,        \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
         int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
@@ -418,8 +613,11 @@ static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t
     else if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                \
         fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow, \
                                   miss, bad);                                                  \
-    else if (level >= 1) fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore,         \
-                                                  n_ignore, hist, narrow, miss, bad);          \
+    /* the keyed loops take C <= FIOU_KEYED_MAX_CLASSES: more classes (an int64 matrix of 32  \
+       GiB or more) go to the scalar loop with 32- and 64-bit labels */                      \
+    else if (level >= 1 && (W <= 16 || n_classes <= FIOU_KEYED_MAX_CLASSES))                   \
+        fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow,  \
+                                 miss, bad);                                                   \
     else return 0;                                                                             \
     return 1;                                                                                  \
 }
