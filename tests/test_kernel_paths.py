@@ -353,11 +353,12 @@ def test_narrow_tables_on_noisy_maps_of_1000_classes(simd_level, dtype):
 def test_short_codes_up_to_256_classes(simd_level, dtype, num_classes):
     """With VBMI2 and up to 256 classes the queued codes are 16 bits wide. The largest codes
     (255 * 256 + 255 = 65535 at 256 classes) go through it: noisy blocks near the top classes,
-    blocks of 64 distinct codes (a batch of the queue passed within one block), out-of-range
-    and ignored labels beside them. 257 classes take the 32-bit queue. Every thread count
-    gives the reference's counts."""
+    blocks of 64 distinct codes (a batch of the queue passed within one block; more than one
+    batch of 4096 codes in all, as these matrices are past L1), out-of-range and ignored
+    labels beside them. 257 classes take the 32-bit queue. Every thread count gives the
+    reference's counts."""
     rng = np.random.default_rng(num_classes)
-    truth = np.repeat(rng.integers(num_classes - 3, num_classes, 400), 64).astype(dtype)
+    truth = np.repeat(rng.integers(num_classes - 3, num_classes, 1200), 64).astype(dtype)
     pred = truth.copy()
     noisy = rng.random(truth.size) < 0.1
     pred[noisy] = rng.integers(0, num_classes, int(noisy.sum()))

@@ -479,9 +479,17 @@ FIOU_AVX512_VBMI2 static inline ptrdiff_t fiou_queue_short_codes(const __m512i* 
     return n + __builtin_popcount((uint32_t)(lanes >> 32));
 }
 
-/* one pair of each code queue[j], j < n, into an int64 histogram (short codes: never far) */
-static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, ptrdiff_t n) {
-    for (ptrdiff_t j = 0; j < n; j++) hist[queue[j]] += 1;
+/* one pair of each code queue[j], j < n, into an int64 histogram; with `far` each counter's
+   line is asked for FIOU_QUEUE_AHEAD codes before it is added to (as fiou_add_queued) */
+static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, ptrdiff_t n,
+                                        int far) {
+    ptrdiff_t j = 0;
+    if (far)
+        for (; j + FIOU_QUEUE_AHEAD < n; j++) {
+            __builtin_prefetch(hist + queue[j + FIOU_QUEUE_AHEAD], 1);
+            hist[queue[j]] += 1;
+        }
+    for (; j < n; j++) hist[queue[j]] += 1;
 }
 
 /* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
@@ -502,12 +510,6 @@ static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, pt
 #define FIOU_VEC_avx2 __m256i
 #define FIOU_REGISTERS_avx512 4
 #define FIOU_REGISTERS_avx2 8
-/* the matrices (int64 bytes) whose queued codes are added in large batches with their counters
-   asked for ahead: AVX-512 past 512 KiB; AVX2 past 32 KiB, out of L1 (at 80 and 150 classes,
-   int32, 0.87-0.95 the time of the label-width AVX2 loop, against 1.16-1.28 with batches of
-   256 codes and no asking ahead) */
-#define FIOU_FAR_BYTES_avx512 FIOU_QUEUE_TABLE_BYTES
-#define FIOU_FAR_BYTES_avx2 (1 << 15)
 
 /* the keyed loop, for the block helpers of ISA, is compiled with narrow tables and without
    (`narrow` NULL), so that the int64 one carries no test of `narrow`, and, with VBMI2, with
@@ -519,8 +521,8 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
         int64_t* bad) {                                                                        \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
     uint32_t queue[SHORT ? 1 : FIOU_QUEUE_FAR + 64];                                           \
-    uint16_t queue16[SHORT ? FIOU_QUEUE + 64 : 1];                                             \
-    const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_FAR_BYTES_##ISA;            \
+    uint16_t queue16[SHORT ? FIOU_QUEUE_FAR + 64 : 1];                                         \
+    const int far = n_classes * n_classes * sizeof(int64_t) > FIOU_KEYED_FAR_BYTES;            \
     for (; i + 64 <= end; i += 64) {                                                           \
         FIOU_VEC_##ISA codes[FIOU_REGISTERS_##ISA];                                            \
         uint64_t rest = ~(uint64_t)0, m, slow, starts;                                         \
@@ -548,8 +550,8 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
         }                                                                                      \
         if (SHORT) {                                                                           \
             if (rest) n_queued += FIOU_QUEUE_SHORT_##SHORT(codes, rest, queue16 + n_queued);   \
-            if (n_queued >= FIOU_QUEUE) {                                                      \
-                fiou_add_short_codes(hist, queue16, n_queued);                                 \
+            if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) {                             \
+                fiou_add_short_codes(hist, queue16, n_queued, far);                            \
                 n_queued = 0;                                                                  \
             }                                                                                  \
             continue;                                                                          \
@@ -560,7 +562,7 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
             n_queued = 0;                                                                      \
         }                                                                                      \
     }                                                                                          \
-    if (SHORT) fiou_add_short_codes(hist, queue16, n_queued);                                  \
+    if (SHORT) fiou_add_short_codes(hist, queue16, n_queued, far);                             \
     else fiou_add_queued(hist, narrow, queue, n_queued, far);                                  \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                \
 }

@@ -46,8 +46,13 @@
 #define FIOU_MASKED_IGNORES 4
 /* histograms larger than this (bytes) miss the cache on most single pairs: their queued
    codes are added FIOU_QUEUE_FAR at a time, with prefetches FIOU_QUEUE_AHEAD codes ahead;
-   smaller ones FIOU_QUEUE at a time */
+   smaller ones FIOU_QUEUE at a time. The AVX2 loop of 8- and 16-bit labels queues only
+   codes for such histograms (it adds the others one by one as it meets them) */
 #define FIOU_QUEUE_TABLE_BYTES (1 << 19)
+/* the keyed loops treat histograms past L1 so (session 13): at 80 and 150 classes, int32, 2
+   threads, AVX-512 took 0.71-0.80 the time of batches of 256 codes without asking ahead, and
+   the AVX2 keyed loop 0.87-0.95 that of the label-width AVX2 loop (1.16-1.28 without) */
+#define FIOU_KEYED_FAR_BYTES (1 << 15)
 #define FIOU_QUEUE 256
 #define FIOU_QUEUE_FAR 4096
 /* 128 rather than 32: 0.90-0.93 the time at 1000 classes (uint16 tables), 0.90 at 600,
