@@ -178,7 +178,7 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
 }
 
 /* The keyed loop, C <= FIOU_KEYED_MAX_CLASSES (AVX-512; since session 13 also AVX2 for 32-
-   and 64-bit labels, at int64 19 classes 0.64-0.68 the time of the label-width AVX2 loop): each
+   and 64-bit labels, at int64 19 classes 0.64-0.81 the time of the label-width AVX2 loop): each
    block's 64 pairs are first turned into 32-bit codes t * C + p, 16 lanes to a register (AVX2:
    8), with a mask of the lanes whose truth and
    prediction both lie in [0, C) (compared at the labels' own width, so no wide label passes
