@@ -89,20 +89,25 @@ static inline void fiou_add_one(int64_t* hist, uint16_t* narrow, uint64_t code) 
     } else hist[code] += 1;
 }
 
-/* one pair of each code queue[j], j < n; with `far` (a table larger than the cache) each
-   counter's line is asked for FIOU_QUEUE_AHEAD codes before it is added to */
-static inline void fiou_add_queued(int64_t* hist, uint16_t* narrow, const uint32_t* queue,
-                                   ptrdiff_t n, int far) {
-    ptrdiff_t j = 0;
-    if (far)
-        for (; j + FIOU_QUEUE_AHEAD < n; j++) {
-            uint32_t ahead = queue[j + FIOU_QUEUE_AHEAD];
-            __builtin_prefetch(narrow ? (const void*)(narrow + ahead)
-                                      : (const void*)(hist + ahead), 1);
-            fiou_add_one(hist, narrow, queue[j]);
-        }
-    for (; j < n; j++) fiou_add_one(hist, narrow, queue[j]);
+/* NAME(hist, narrow, queue, n, far): one pair of each code queue[j], j < n, for queues of
+   32-bit codes (fiou_add_queued) and of 16-bit ones (fiou_add_short_codes, the keyed loop's
+   short codes below); with `far` (a table past L1) each counter's line is asked for
+   FIOU_QUEUE_AHEAD codes before it is added to */
+#define FIOU_DEFINE_ADD_QUEUED(NAME, Q)                                                        \
+static inline void NAME(int64_t* hist, uint16_t* narrow, const Q* queue, ptrdiff_t n,          \
+                        int far) {                                                             \
+    ptrdiff_t j = 0;                                                                           \
+    if (far)                                                                                   \
+        for (; j + FIOU_QUEUE_AHEAD < n; j++) {                                                \
+            Q ahead = queue[j + FIOU_QUEUE_AHEAD];                                             \
+            __builtin_prefetch(narrow ? (const void*)(narrow + ahead)                          \
+                                      : (const void*)(hist + ahead), 1);                       \
+            fiou_add_one(hist, narrow, queue[j]);                                              \
+        }                                                                                      \
+    for (; j < n; j++) fiou_add_one(hist, narrow, queue[j]);                                   \
 }
+FIOU_DEFINE_ADD_QUEUED(fiou_add_queued, uint32_t)
+FIOU_DEFINE_ADD_QUEUED(fiou_add_short_codes, uint16_t)
 
 /* the AVX2 loop of 8- and 16-bit labels; like the keyed one below it is compiled twice, with
    narrow tables and without (`narrow` NULL: an int64 `hist`, no test of `narrow` per pair) */
@@ -479,19 +484,6 @@ FIOU_AVX512_VBMI2 static inline ptrdiff_t fiou_queue_short_codes(const __m512i* 
     return n + __builtin_popcount((uint32_t)(lanes >> 32));
 }
 
-/* one pair of each code queue[j], j < n, into an int64 histogram; with `far` each counter's
-   line is asked for FIOU_QUEUE_AHEAD codes before it is added to (as fiou_add_queued) */
-static inline void fiou_add_short_codes(int64_t* hist, const uint16_t* queue, ptrdiff_t n,
-                                        int far) {
-    ptrdiff_t j = 0;
-    if (far)
-        for (; j + FIOU_QUEUE_AHEAD < n; j++) {
-            __builtin_prefetch(hist + queue[j + FIOU_QUEUE_AHEAD], 1);
-            hist[queue[j]] += 1;
-        }
-    for (; j < n; j++) hist[queue[j]] += 1;
-}
-
 /* a reference pair: its code's lanes among `rest` are taken from `rest` and counted */
 #define FIOU_COUNT_REFERENCE(ISA, lane)                                                        \
     do {                                                                                       \
@@ -551,7 +543,7 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
         if (SHORT) {                                                                           \
             if (rest) n_queued += FIOU_QUEUE_SHORT_##SHORT(codes, rest, queue16 + n_queued);   \
             if (n_queued >= (far ? FIOU_QUEUE_FAR : FIOU_QUEUE)) {                             \
-                fiou_add_short_codes(hist, queue16, n_queued, far);                            \
+                fiou_add_short_codes(hist, narrow, queue16, n_queued, far);                    \
                 n_queued = 0;                                                                  \
             }                                                                                  \
             continue;                                                                          \
@@ -562,7 +554,7 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
             n_queued = 0;                                                                      \
         }                                                                                      \
     }                                                                                          \
-    if (SHORT) fiou_add_short_codes(hist, queue16, n_queued, far);                             \
+    if (SHORT) fiou_add_short_codes(hist, narrow, queue16, n_queued, far);                     \
     else fiou_add_queued(hist, narrow, queue, n_queued, far);                                  \
     for (k = i; k < end; k++) FIOU_ONE_PAIR(T, FIOU_ADD_KEYED);                                \
 }
