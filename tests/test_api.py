@@ -69,8 +69,8 @@ def test_openmp_is_compiled_in_on_linux():
 def test_show_config_prints_the_facts(capsys):
     fastiou.show_config()
     out = capsys.readouterr().out
-    for key in ("fastiou", "numpy", "openmp", "openmp_max_threads", "png_inflate",
-                "png_pairs_inflate", "compile_flags"):
+    for key in ("fastiou", "numpy", "openmp", "openmp_max_threads", "simd", "label_prefetch",
+                "png_inflate", "png_pairs_inflate", "compile_flags"):
         assert key in out
     assert fastiou.__version__ in out
 

@@ -4,6 +4,9 @@ the 64-pair blocks, tails shorter than a block, the uint32 byte tables near thei
 point, every label dtype, ignore values inside and outside the class range, negative and
 out-of-range labels."""
 
+import platform
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -366,6 +369,48 @@ def test_short_codes_up_to_256_classes(simd_level, dtype, num_classes):
     truth[64 * 30 + 5] = num_classes
     pred[64 * 31 + 9] = num_classes
     check(truth, pred, num_classes, [num_classes - 2, 0], threads=(1, 2, 3))
+
+
+@pytest.fixture(params=[0, 64, 4096], ids=lambda ahead: f"ahead{ahead}")
+def label_prefetch(request):
+    old = _simd._set_label_prefetch(request.param)
+    yield request.param
+    _simd._set_label_prefetch(old)
+
+
+@pytest.mark.parametrize("dtype", DTYPES[2:])
+def test_labels_asked_for_ahead_or_not_count_alike(simd_level, label_prefetch, dtype):
+    """On Intel CPUs the keyed loops ask for their labels some bytes ahead, elsewhere not:
+    every distance (0: not at all) gives the reference's counts, with short codes (19
+    classes), the 32-bit queue into narrow tables (1000 classes), out-of-range and ignored
+    labels and a tail shorter than a block, where the requests reach past the arrays' end."""
+    rng = np.random.default_rng(label_prefetch + DTYPES.index(dtype))
+    for num_classes in (19, 1000):
+        top = min(num_classes + 2, np.iinfo(dtype).max + 1)
+        truth = np.repeat(rng.integers(0, top, 700), 48).astype(dtype)[:-21]
+        pred = truth.copy()
+        noisy = rng.random(truth.size) < 0.1
+        pred[noisy] = rng.integers(0, top, int(noisy.sum()))
+        check(truth, pred, num_classes, [3, num_classes], threads=(1, 2))
+
+
+def test_label_prefetch_hook_rejects_negative_distances():
+    with pytest.raises(ValueError, match="bytes_ahead must be >= 0, got -1"):
+        _simd._set_label_prefetch(-1)
+
+
+def test_labels_are_asked_for_ahead_on_intel_cpus_only():
+    ahead = _simd._set_label_prefetch(0)
+    _simd._set_label_prefetch(ahead)
+    cpuinfo = Path("/proc/cpuinfo")
+    intel = (platform.machine() in ("x86_64", "AMD64") and cpuinfo.exists()
+             and "GenuineIntel" in cpuinfo.read_text())
+    if cpuinfo.exists() or platform.machine() not in ("x86_64", "AMD64"):
+        assert ahead == (4096 if intel else 0)
+    else:  # x86-64 without /proc (macOS, Windows): the vendor is not read here
+        assert ahead in (0, 4096)
+    expected = f"{ahead} bytes ahead" if ahead else "hardware prefetchers only"
+    assert fastiou._config.config_info()["label_prefetch"] == expected
 
 
 @pytest.fixture

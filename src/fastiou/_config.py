@@ -11,7 +11,7 @@ import numpy as np
 from fastiou._shared._openmp_info import compile_flags, openmp_enabled, openmp_max_threads
 from fastiou._shared._threads import available_cpus
 from fastiou._version import __version__
-from fastiou.segmentation._simd import simd_path
+from fastiou.segmentation._simd import label_prefetch_path, simd_path
 
 
 class _Writer(Protocol):
@@ -37,6 +37,7 @@ def config_info() -> dict[str, object]:
         "openmp_max_threads": openmp_max_threads(),
         "available_cpus": available_cpus(),
         "simd": simd_path(),
+        "label_prefetch": label_prefetch_path(),
         "png_inflate": inflater().name,
         "png_pairs_inflate": pair_inflate_path(),
         "compile_flags": compile_flags(),
@@ -44,10 +45,13 @@ def config_info() -> dict[str, object]:
 
 
 def show_config(file: _Writer | None = None) -> None:
-    """Print fastiou's version, OpenMP status, thread counts, SIMD path, PNG inflaters, NumPy
+    """Print fastiou's version, OpenMP status, thread counts, SIMD path, label prefetch, PNG inflaters, NumPy
     version and compile flags.
 
-    ``png_inflate`` is what the PNG decoder inflates with (libdeflate through ``imagecodecs``
+    ``label_prefetch`` says whether the run-aware loops of 32- and 64-bit labels (and of any
+    labels with AVX-512) ask for their labels ahead themselves: on Intel CPUs, whose L2
+    prefetcher stops at every 4 KiB page, they do; elsewhere the hardware prefetchers alone
+    fetch them. ``png_inflate`` is what the PNG decoder inflates with (libdeflate through ``imagecodecs``
     when installed, else the standard library's zlib), ``png_pairs_inflate`` what ``fastiou
     eval`` inflates 8-bit PNG pairs with (each image whole, then unfiltered and counted a few
     rows at a time).

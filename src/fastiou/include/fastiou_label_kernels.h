@@ -175,7 +175,8 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##ISA
 }                                                                                              \
 ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdiff_t start,     \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
-        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
+        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad, ptrdiff_t ahead) {       \
+    (void)ahead;  /* this loop asks for its labels ahead on every CPU */                       \
     if (W > 8 && narrow) fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore,   \
                                                         n_ignore, hist, narrow, miss, bad);    \
     else fiou_count_##NAME##_##ISA##_as(t, p, start, end, n_classes, ignore, n_ignore, hist,   \
@@ -510,7 +511,7 @@ FIOU_AVX512_VBMI2 static inline ptrdiff_t fiou_queue_short_codes(const __m512i* 
 ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUFFIX##_as(      \
         const T* t, const T* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes,            \
         const T* ignore, ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss,   \
-        int64_t* bad) {                                                                        \
+        int64_t* bad, ptrdiff_t ahead) {                                                       \
     ptrdiff_t i = start, k, g, plain_blocks = 0, n_queued = 0;                                 \
     uint32_t queue[SHORT ? 1 : FIOU_QUEUE_FAR + 64];                                           \
     uint16_t queue16[SHORT ? FIOU_QUEUE_FAR + 64 : 1];                                         \
@@ -518,6 +519,11 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
     for (; i + 64 <= end; i += 64) {                                                           \
         FIOU_VEC_##ISA codes[FIOU_REGISTERS_##ISA];                                            \
         uint64_t rest = ~(uint64_t)0, m, slow, starts;                                         \
+        if (ahead)  /* a block's labels are sizeof(T) lines of each */                         \
+            for (int line = 0; line < (int)sizeof(T); line++) {                                \
+                __builtin_prefetch((const char*)(t + i) + ahead + 64 * line);                  \
+                __builtin_prefetch((const char*)(p + i) + ahead + 64 * line);                  \
+            }                                                                                  \
         if (!fiou_codes_##ISA##_##NAME(t + i, p + i, n_classes, codes)) {                      \
             /* lanes outside [0, C): ignored (first few here), else booked one by one */       \
             const uint64_t inside = fiou_inside64_##ISA##_##NAME(t + i, p + i, n_classes);     \
@@ -569,20 +575,21 @@ ATTR static inline __attribute__((always_inline)) void fiou_count_##NAME##_##SUF
 FIOU_DEFINE_KEYED_AS(SUFFIX, ISA, ATTR, 0, NAME, T, W)                                         \
 ATTR static inline void fiou_count_##NAME##_##SUFFIX(const T* t, const T* p,                   \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
-        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {    \
+        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad,      \
+        ptrdiff_t ahead) {                                                                     \
     if (W > 8 && narrow) fiou_count_##NAME##_##SUFFIX##_as(t, p, start, end, n_classes,        \
                                                            ignore, n_ignore, hist, narrow,     \
-                                                           miss, bad);                         \
+                                                           miss, bad, ahead);                  \
     else fiou_count_##NAME##_##SUFFIX##_as(t, p, start, end, n_classes, ignore, n_ignore,      \
-                                           hist, NULL, miss, bad);                             \
+                                           hist, NULL, miss, bad, ahead);                      \
 }
 #define FIOU_DEFINE_SHORT_KERNEL(NAME, T, W)                                                   \
 FIOU_DEFINE_KEYED_AS(short, avx512, FIOU_AVX512_VBMI2, 1, NAME, T, W)                          \
 FIOU_AVX512_VBMI2 static inline void fiou_count_##NAME##_short(const T* t, const T* p,         \
         ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const T* ignore,                   \
-        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad) {                      \
+        ptrdiff_t n_ignore, int64_t* hist, int64_t* miss, int64_t* bad, ptrdiff_t ahead) {     \
     fiou_count_##NAME##_short_as(t, p, start, end, n_classes, ignore, n_ignore, hist, NULL,    \
-                                 miss, bad);                                                   \
+                                 miss, bad, ahead);                                            \
 }
 
 /* the AVX2 loop of each label width: the keyed one for 32- and 64-bit labels, the one that
@@ -598,20 +605,20 @@ FIOU_AVX512_VBMI2 static inline void fiou_count_##NAME##_short(const T* t, const
     FIOU_DEFINE_SHORT_KERNEL(NAME, T, W)                                                       \
 static inline int fiou_count_##NAME(int level, const T* t, const T* p, ptrdiff_t start,        \
         ptrdiff_t end, uint64_t n_classes, const T* ignore, ptrdiff_t n_ignore,                \
-        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {                        \
+        int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad, ptrdiff_t ahead) {       \
     /* short codes: not for one-byte labels, which reach this loop only below the byte     \
        tables' threshold (a copy less to compile); C <= 256 never has narrow tables */     \
     if (level >= 3 && W > 8 && n_classes <= FIOU_SHORT_MAX_CLASSES)                            \
         fiou_count_##NAME##_short(t, p, start, end, n_classes, ignore, n_ignore, hist, miss,   \
-                                  bad);                                                        \
+                                  bad, ahead);                                                 \
     else if (level >= 2 && n_classes <= FIOU_KEYED_MAX_CLASSES)                                \
         fiou_count_##NAME##_keyed(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow, \
-                                  miss, bad);                                                  \
+                                  miss, bad, ahead);                                           \
     /* the keyed loops take C <= FIOU_KEYED_MAX_CLASSES: more classes (an int64 matrix of 32  \
        GiB or more) go to the scalar loop with 32- and 64-bit labels */                      \
     else if (level >= 1 && (W <= 16 || n_classes <= FIOU_KEYED_MAX_CLASSES))                   \
         fiou_count_##NAME##_avx2(t, p, start, end, n_classes, ignore, n_ignore, hist, narrow,  \
-                                 miss, bad);                                                   \
+                                 miss, bad, ahead);                                            \
     else return 0;                                                                             \
     return 1;                                                                                  \
 }
@@ -643,13 +650,15 @@ static inline int fiou_uses_narrow_tables(int level, uint64_t n_classes, int siz
    when this machine or compiler has none (the caller then runs its scalar loop). `narrow`:
    this thread's zeroed uint16 table when fiou_uses_narrow_tables(level, n_classes, size) and the
    caller chose narrow tables (`hist` is then the thread's overflow log, hist[0] zero), else
-   NULL. */
+   NULL. `ahead`: how many bytes ahead the keyed loops ask for their labels, 0 for not at all
+   (fiou_detect_label_prefetch). */
 static inline int fiou_count_labels(int level, int size, int is_signed, const void* t,
         const void* p, ptrdiff_t start, ptrdiff_t end, uint64_t n_classes, const void* ignore,
-        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad) {
+        ptrdiff_t n_ignore, int64_t* hist, uint16_t* narrow, int64_t* miss, int64_t* bad,
+        ptrdiff_t ahead) {
 #ifdef FIOU_X86
 #define FIOU_CALL(NAME, T) fiou_count_##NAME(level, (const T*)t, (const T*)p, start, end,      \
-        n_classes, (const T*)ignore, n_ignore, hist, narrow, miss, bad)
+        n_classes, (const T*)ignore, n_ignore, hist, narrow, miss, bad, ahead)
     switch (size * 2 + (is_signed != 0)) {
         case 2: return FIOU_CALL(u8, uint8_t);
         case 3: return FIOU_CALL(i8, int8_t);
@@ -664,7 +673,7 @@ static inline int fiou_count_labels(int level, int size, int is_signed, const vo
 #else
     (void)level; (void)size; (void)is_signed; (void)t; (void)p; (void)start; (void)end;
     (void)n_classes; (void)ignore; (void)n_ignore; (void)hist; (void)narrow; (void)miss;
-    (void)bad;
+    (void)bad; (void)ahead;
 #endif
     return 0;
 }

@@ -62,7 +62,7 @@ from fastiou.segmentation._counting cimport (
 from fastiou._shared._fused cimport label_t
 from fastiou._shared._openmp cimport omp_get_thread_num
 from fastiou._shared._team cimport TeamClock, team_close, team_enter, team_leave, team_open
-from fastiou.segmentation._simd cimport simd_level
+from fastiou.segmentation._simd cimport label_prefetch, simd_level
 
 cdef enum:
     # interleaved copies of a thread's histogram, so that a run of identical pairs does not
@@ -159,11 +159,12 @@ cdef void count_range(const label_t* y_true, const label_t* y_pred,
 cdef inline bint count_range_simd(int level, const label_t* t, const label_t* p,
                                   Py_ssize_t start, Py_ssize_t end, uint64_t n_classes,
                                   const label_t* ignore, Py_ssize_t n_ignore, int64_t* hist,
-                                  uint16_t* narrow, int64_t* miss, int64_t* bad) noexcept nogil:
-    """The run-aware SIMD loop for `label_t` (at SIMD `level`); False when this machine
-    has none."""
+                                  uint16_t* narrow, int64_t* miss, int64_t* bad,
+                                  Py_ssize_t ahead) noexcept nogil:
+    """The run-aware SIMD loop for `label_t` (at SIMD `level`, labels asked for `ahead`
+    bytes ahead); False when this machine has none."""
     return fiou_count_labels(level, sizeof(label_t), (<label_t>-1) < 0, t, p, start, end,
-                             n_classes, ignore, n_ignore, hist, narrow, miss, bad)
+                             n_classes, ignore, n_ignore, hist, narrow, miss, bad, ahead)
 
 
 def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
@@ -179,6 +180,7 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                                  <const uint8_t*>&ignore[0] if n_ignore > 0 else NULL,
                                  n_ignore, n_threads, chunk_pairs)
     cdef int level = simd_level()
+    cdef Py_ssize_t ahead = label_prefetch()
     # with several threads and a matrix larger than the cache, each thread counts into a
     # uint16 table of its own and logs the counters that overflow (see the C header); the
     # tables and logs then make the result, which is not zeroed first
@@ -249,7 +251,8 @@ def confusion_counts(const label_t[::1] y_true, const label_t[::1] y_pred,
                 start = chunk_start(n, n_chunks, chunk)
                 end = chunk_start(n, n_chunks, chunk + 1)
                 if not count_range_simd(level, t_ptr, p_ptr, start, end, n_classes, ig_ptr,
-                                        n_ignore, hist, narrow, hist_miss, &bad_v[me, 0]):
+                                        n_ignore, hist, narrow, hist_miss, &bad_v[me, 0],
+                                        ahead):
                     count_range(t_ptr, p_ptr, start, end, n_classes, ig_ptr, n_ignore, hist,
                                 copy_stride, hist_miss, &bad_v[me, 0])
             team_leave(&clock)

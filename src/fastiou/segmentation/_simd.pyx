@@ -9,11 +9,23 @@ SIMD_PATHS = ("scalar", "AVX2", "AVX-512", "AVX-512 VBMI2")
 
 cdef int available = fiou_detect_simd()
 cdef int cap = 3
+cdef Py_ssize_t ahead = fiou_detect_label_prefetch()
 
 
 cdef int simd_level() noexcept nogil:
     """The level the kernels run: what the CPU has, at most the test hook's cap."""
     return available if available < cap else cap
+
+
+cdef Py_ssize_t label_prefetch() noexcept nogil:
+    """How many bytes ahead the keyed label loops ask for their labels (0: not at all, the
+    hardware prefetchers alone; see ``fiou_detect_label_prefetch``)."""
+    return ahead
+
+
+def label_prefetch_path():
+    """What the keyed label loops do about reading their labels ahead on this machine."""
+    return f"{ahead} bytes ahead" if ahead else "hardware prefetchers only"
 
 
 def simd_path():
@@ -24,6 +36,16 @@ def simd_path():
 def _simd_levels():
     """The SIMD levels this machine can run (see ``SIMD_PATHS``)."""
     return list(range(available + 1))
+
+
+def _set_label_prefetch(Py_ssize_t bytes_ahead):
+    """Test hook: ask for labels `bytes_ahead` bytes ahead (0: not at all); returns the old
+    distance."""
+    global ahead
+    if bytes_ahead < 0:
+        raise ValueError(f"bytes_ahead must be >= 0, got {bytes_ahead}")
+    old, ahead = ahead, bytes_ahead
+    return old
 
 
 def _set_simd_cap(int level):
