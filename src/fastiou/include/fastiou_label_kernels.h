@@ -191,9 +191,10 @@ ATTR static inline void fiou_count_##NAME##_##ISA(const T* t, const T* p, ptrdif
    for a small one). Reference pairs are then matched with one compare per 16 lanes whatever
    the label type, and the lanes left over are not visited one by one: their codes t * C + p
    are compressed into a queue, which fiou_add_queued adds in batches. Only lanes outside
-   [0, C) (ignored or bad) take the one-by-one path. The labels are left to the hardware
-   prefetchers: asking for them ahead as data read once (prefetchnta) took 1.01-1.08 the
-   time at 600 and 1000 classes (session 11), and the smaller matrices never did. */
+   [0, C) (ignored or bad) take the one-by-one path. On Intel CPUs the loop asks for each
+   block's labels `ahead` bytes ahead (fiou_detect_label_prefetch: 0.74-0.88 the time on a
+   Xeon); elsewhere they are left to the hardware prefetchers (on Zen 4 asking ahead as data
+   read once, prefetchnta, took 1.01-1.08 the time at 600 and 1000 classes, session 11). */
 
 /* fiou_lanes16_NAME(x, top): 16 labels at x as 32-bit lanes (the low 32 bits of wider
    labels), their largest value as unsigned (at the labels' own width) kept in *top;

@@ -1,7 +1,9 @@
 """Which SIMD loops fastiou's counting kernels run: detected once, when this module is
 imported, from what the CPU has (``include/fastiou_simd.h``); a test hook caps it so that
 the tests run every level this machine has. The kernels (``_confusion``, ``_byte_tables``,
-``_png_pairs``) read it through ``simd_level()`` (``_simd.pxd``) once per call."""
+``_png_pairs``) read it through ``simd_level()`` (``_simd.pxd``) once per call. It also
+holds how far ahead ``_confusion``'s keyed loops ask for their labels (``label_prefetch()``:
+on Intel CPUs only, see ``fiou_detect_label_prefetch``), with a test hook too."""
 
 # 0 = scalar, 1 = AVX2, 2 = AVX-512 F/BW, 3 = AVX-512 F/BW + VBMI2 (the one-byte kernels
 # compress 16-bit codes)
