@@ -45,16 +45,16 @@ def config_info() -> dict[str, object]:
 
 
 def show_config(file: _Writer | None = None) -> None:
-    """Print fastiou's version, OpenMP status, thread counts, SIMD path, label prefetch, PNG inflaters, NumPy
-    version and compile flags.
+    """Print fastiou's version, OpenMP status, thread counts, SIMD path, label prefetch, PNG
+    inflaters, NumPy version and compile flags.
 
     ``label_prefetch`` says whether the run-aware loops of 32- and 64-bit labels (and of any
     labels with AVX-512) ask for their labels ahead themselves: on Intel CPUs, whose L2
     prefetcher stops at every 4 KiB page, they do; elsewhere the hardware prefetchers alone
-    fetch them. ``png_inflate`` is what the PNG decoder inflates with (libdeflate through ``imagecodecs``
-    when installed, else the standard library's zlib), ``png_pairs_inflate`` what ``fastiou
-    eval`` inflates 8-bit PNG pairs with (each image whole, then unfiltered and counted a few
-    rows at a time).
+    fetch them. ``png_inflate`` is what the PNG decoder inflates with (libdeflate through
+    ``imagecodecs`` when installed, else the standard library's zlib), ``png_pairs_inflate``
+    what ``fastiou eval`` inflates 8-bit PNG pairs with (each image whole, then unfiltered and
+    counted a few rows at a time).
 
     Parameters
     ----------
